@@ -1,0 +1,236 @@
+//! The command line, as clap types. Nothing here is seen by the library crates: each
+//! command converts its arguments into library types first.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Gradient descent, its variants, and the loss landscapes they walk.
+#[derive(Debug, Parser)]
+#[command(name = "descent", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The compute device: cpu (the default CPU backend), flex, ndarray or wgpu.
+    #[arg(long, global = true, env = "BURN_DEVICE", default_value = "cpu")]
+    pub device: String,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a model. With no arguments: a small convnet on a built-in synthetic image set.
+    Train(Box<TrainArgs>),
+    /// Print the loss and accuracy of a checkpoint on a dataset.
+    Eval(EvalArgs),
+    /// List the compute devices this build offers and whether they open here.
+    Devices,
+}
+
+/// `descent train`.
+#[derive(Debug, Clone, Args)]
+pub struct TrainArgs {
+    // ----- model -----
+    /// Architecture: mlp, vgg9, vgg11, vgg13, vgg16 or vgg19.
+    #[arg(long, default_value = "vgg9", help_heading = "Model")]
+    pub model: String,
+    /// MLP hidden layer sizes, comma-separated (e.g. 256,128); empty for none.
+    #[arg(long, value_delimiter = ',', default_value = "256,128", help_heading = "Model")]
+    pub hidden: Vec<usize>,
+    /// MLP activation: relu, tanh, sigmoid or gelu.
+    #[arg(long, default_value = "relu", help_heading = "Model")]
+    pub activation: String,
+    /// MLP dropout probability after each hidden layer.
+    #[arg(long, help_heading = "Model")]
+    pub dropout: Option<f64>,
+    /// VGG width multiplier (0.25 = a quarter of the channels).
+    #[arg(long, default_value_t = 0.125, help_heading = "Model")]
+    pub width: f64,
+    /// VGG without batch normalization.
+    #[arg(long, help_heading = "Model")]
+    pub no_batch_norm: bool,
+
+    // ----- data -----
+    /// Dataset: synthetic, spirals, blobs, fashion-mnist, mnist or cifar10.
+    #[arg(long, default_value = "synthetic", help_heading = "Data")]
+    pub dataset: String,
+    /// Folder holding the dataset's files (default: the dataset's usual place).
+    #[arg(long, help_heading = "Data")]
+    pub data_dir: Option<PathBuf>,
+    /// Use only this many training samples (a seeded random subset; synthetic: generate this many).
+    #[arg(long, help_heading = "Data")]
+    pub train_samples: Option<usize>,
+    /// Use only this many test samples.
+    #[arg(long, help_heading = "Data")]
+    pub test_samples: Option<usize>,
+    /// Do not normalize inputs by the training set's per-channel mean and std.
+    #[arg(long, help_heading = "Data")]
+    pub no_normalize: bool,
+    /// Augment training images: random crops with this much zero padding.
+    #[arg(long, help_heading = "Data")]
+    pub crop_padding: Option<usize>,
+    /// Augment training images: random horizontal flips.
+    #[arg(long, help_heading = "Data")]
+    pub flip: bool,
+
+    // ----- optimization -----
+    /// Optimizer: sgd, momentum, nesterov, rmsprop, adam or adamw.
+    #[arg(long, default_value = "momentum", help_heading = "Optimization")]
+    pub optimizer: String,
+    /// Learning rate (the peak rate for schedules that vary it).
+    #[arg(long, default_value_t = 0.05, help_heading = "Optimization")]
+    pub lr: f64,
+    /// Momentum coefficient (momentum, nesterov, rmsprop).
+    #[arg(long, default_value_t = 0.9, help_heading = "Optimization")]
+    pub momentum: f64,
+    /// Momentum dampening (PyTorch's default: 0).
+    #[arg(long, default_value_t = 0.0, help_heading = "Optimization")]
+    pub dampening: f64,
+    /// Weight decay (L2 added to the gradient, as torch.optim.SGD).
+    #[arg(long, default_value_t = 0.0, help_heading = "Optimization")]
+    pub weight_decay: f64,
+    /// Apply weight decay decoupled from the gradient (SGDW/AdamW) instead.
+    #[arg(long, help_heading = "Optimization")]
+    pub decoupled_weight_decay: bool,
+    /// Clip the gradient's global norm to this value.
+    #[arg(long, help_heading = "Optimization")]
+    pub clip_norm: Option<f64>,
+    /// Clip each gradient element to [-v, v].
+    #[arg(long, help_heading = "Optimization")]
+    pub clip_value: Option<f64>,
+    /// Adam/AdamW beta1.
+    #[arg(long, default_value_t = 0.9, help_heading = "Optimization")]
+    pub beta1: f64,
+    /// Adam/AdamW beta2.
+    #[arg(long, default_value_t = 0.999, help_heading = "Optimization")]
+    pub beta2: f64,
+    /// Adam/AdamW/RMSProp epsilon.
+    #[arg(long, default_value_t = 1e-8, help_heading = "Optimization")]
+    pub eps: f64,
+
+    // ----- schedule -----
+    /// Learning-rate schedule: constant, step, multistep, exponential, poly, cosine, sgdr,
+    /// cyclic or onecycle.
+    #[arg(long, default_value = "constant", help_heading = "Schedule")]
+    pub schedule: String,
+    /// step: epochs between decays; cyclic: steps per half cycle.
+    #[arg(long, help_heading = "Schedule")]
+    pub step_size: Option<usize>,
+    /// multistep: epochs at which the rate decays, comma-separated.
+    #[arg(long, value_delimiter = ',', help_heading = "Schedule")]
+    pub milestones: Vec<usize>,
+    /// Decay factor (step, multistep, exponential; cyclic exp_range).
+    #[arg(long, help_heading = "Schedule")]
+    pub gamma: Option<f64>,
+    /// Lowest rate (cosine, sgdr; cyclic: the base rate).
+    #[arg(long, help_heading = "Schedule")]
+    pub min_lr: Option<f64>,
+    /// sgdr: epochs of the first cycle (T_0).
+    #[arg(long, help_heading = "Schedule")]
+    pub t0: Option<usize>,
+    /// sgdr: factor by which each cycle is longer than the last (T_mult).
+    #[arg(long, help_heading = "Schedule")]
+    pub t_mult: Option<usize>,
+    /// sgdr: factor applied to the peak rate at each restart.
+    #[arg(long, help_heading = "Schedule")]
+    pub restart_decay: Option<f64>,
+    /// cyclic: triangular, triangular2 or exp_range.
+    #[arg(long, help_heading = "Schedule")]
+    pub cyclic_mode: Option<String>,
+    /// Linear warm-up over this many epochs before the schedule.
+    #[arg(long, help_heading = "Schedule")]
+    pub warmup_epochs: Option<usize>,
+    /// poly: the power.
+    #[arg(long, help_heading = "Schedule")]
+    pub power: Option<f64>,
+
+    // ----- run -----
+    /// Passes over the training set.
+    #[arg(long, default_value_t = 2, help_heading = "Run")]
+    pub epochs: usize,
+    /// Samples per step: 1 is per-example SGD, the training-set size is full-batch descent.
+    #[arg(long, default_value_t = 64, help_heading = "Run")]
+    pub batch_size: usize,
+    /// Samples per forward pass when evaluating.
+    #[arg(long, default_value_t = 500, help_heading = "Run")]
+    pub eval_batch_size: usize,
+    /// Seed of every random choice (weights, order, augmentation, dropout).
+    #[arg(long, default_value_t = 42, help_heading = "Run")]
+    pub seed: u64,
+    /// Output folder (default: runs/train-<date>-<time>).
+    #[arg(long, short, help_heading = "Run")]
+    pub out: Option<PathBuf>,
+    /// Continue the run in --out from its last checkpoint (its config.json wins over flags,
+    /// except --epochs, which may extend the run).
+    #[arg(long, requires = "out", help_heading = "Run")]
+    pub resume: bool,
+    /// Also checkpoint every this many steps (besides each epoch's end).
+    #[arg(long, help_heading = "Run")]
+    pub checkpoint_every_steps: Option<u64>,
+    /// Print plain log lines even on a terminal, one every this many steps (0: epochs only).
+    #[arg(long, help_heading = "Run")]
+    pub log_every: Option<usize>,
+}
+
+/// `descent eval`.
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    /// A run folder, a checkpoint folder, or a model file (.bpk) with model.json beside it.
+    pub checkpoint: PathBuf,
+    /// Dataset (default: the one the model was trained on).
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Folder holding the dataset's files.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Which split: test or train.
+    #[arg(long, default_value = "test")]
+    pub split: String,
+    /// Evaluate only the first this many samples.
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Samples per forward pass.
+    #[arg(long, default_value_t = 500)]
+    pub batch_size: usize,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn valid_and_invalid_command_lines() {
+        let ok: &[&[&str]] = &[
+            &["descent", "train"],
+            &["descent", "train", "--model", "mlp", "--hidden", "64,32", "--epochs", "2"],
+            &["descent", "--device", "wgpu", "devices"],
+            &["descent", "train", "--resume", "--out", "runs/a"],
+            &["descent", "eval", "runs/a", "--split", "train"],
+        ];
+        for line in ok {
+            Cli::try_parse_from(*line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+        }
+        let bad: &[&[&str]] = &[
+            &["descent"],
+            &["descent", "train", "--epochs", "-1"],
+            &["descent", "train", "--resume"],
+            &["descent", "train", "--batch-size", "x"],
+            &["descent", "eval"],
+            &["descent", "fly"],
+        ];
+        for line in bad {
+            assert!(Cli::try_parse_from(*line).is_err(), "{line:?} should be refused");
+        }
+    }
+}

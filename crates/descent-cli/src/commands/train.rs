@@ -1,0 +1,303 @@
+//! `descent train`: command-line flags -> [`RunConfig`] -> [`train_run`].
+
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use descent_data::{Augmentation, DatasetKind};
+use descent_models::{Activation, MlpConfig, ModelConfig, VggConfig, VggDepth};
+use descent_optim::schedule::{ScheduleConfig, ScheduleKind};
+use descent_optim::{OptimizerConfig, OptimizerKind, OptimizerParams};
+use descent_train::{
+    ConsoleObserver, DataConfig, NormalizationChoice, RunConfig, TrainOptions, train_run,
+};
+use serde_json::{Map, Value, json};
+
+use crate::args::TrainArgs;
+
+/// Runs `descent train`.
+pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
+    let config = run_config(&args)?;
+    let (choice, device) = super::open_device(device_name)?;
+    let folder = args.out.clone().unwrap_or_else(default_out);
+    eprintln!(
+        "descent train: {} on {} ({}), {} epochs of batch {}, {} lr {}, out {}",
+        config_model_name(&config.model),
+        config.data.dataset,
+        choice.describe().unwrap_or_else(|_| choice.to_string()),
+        config.training.epochs,
+        config.training.batch_size,
+        config.optimizer.kind(),
+        config.learning_rate,
+        folder.display()
+    );
+    let mut observer = match args.log_every {
+        Some(n) => ConsoleObserver::with_terminal(false).log_every(n),
+        None => ConsoleObserver::new(),
+    };
+    let epochs_override = args.resume.then_some(args.epochs);
+    let outcome = train_run(&config, &folder, &device, args.resume, epochs_override, &mut observer)?;
+    match outcome.report.final_test {
+        Some(test) => println!(
+            "test accuracy {:.2}% (loss {:.4}) on {} samples; run folder {}",
+            100.0 * test.accuracy,
+            test.loss,
+            test.samples,
+            outcome.folder.display()
+        ),
+        None => println!("done; run folder {}", outcome.folder.display()),
+    }
+    Ok(())
+}
+
+fn config_model_name(model: &ModelConfig) -> String {
+    match model {
+        ModelConfig::Mlp(m) => format!("mlp {:?}", m.hidden_sizes),
+        ModelConfig::Vgg(v) => format!(
+            "{}{} x{}",
+            v.depth,
+            if v.batch_norm { "-bn" } else { "" },
+            v.width
+        ),
+    }
+}
+
+/// `runs/train-YYYYMMDD-HHMMSS` (UTC), so a second run never lands on the first one.
+fn default_out() -> PathBuf {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    PathBuf::from(format!(
+        "runs/train-{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    ))
+}
+
+/// Howard Hinnant's days-to-civil-date algorithm.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Converts the flags into the library's run configuration, validating each.
+pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
+    let dataset: DatasetKind = args.dataset.parse()?;
+    let model = if args.model.eq_ignore_ascii_case("mlp") {
+        let activation: Activation = args.activation.parse()?;
+        let mut mlp = MlpConfig::new(0, args.hidden.clone(), 0).with_activation(activation);
+        mlp.dropout = args.dropout;
+        ModelConfig::Mlp(mlp)
+    } else {
+        let depth: VggDepth = args
+            .model
+            .parse()
+            .with_context(|| format!("--model {} (mlp, vgg9, vgg11, vgg13, vgg16 or vgg19)", args.model))?;
+        let mut vgg = VggConfig::new(depth);
+        vgg.width = args.width;
+        vgg.batch_norm = !args.no_batch_norm;
+        vgg.num_classes = 0;
+        vgg.in_channels = 0;
+        vgg.image_size = 0;
+        ModelConfig::Vgg(vgg)
+    };
+    let augmentation = (args.crop_padding.is_some() || args.flip).then(|| Augmentation {
+        crop_padding: args.crop_padding,
+        horizontal_flip: args.flip,
+    });
+    let data = DataConfig {
+        dataset,
+        dir: args.data_dir.clone(),
+        train_samples: args.train_samples,
+        test_samples: args.test_samples,
+        normalization: if args.no_normalize {
+            NormalizationChoice::None
+        } else {
+            NormalizationChoice::FromTrainingSet
+        },
+        augmentation,
+    };
+    let kind: OptimizerKind = args.optimizer.parse()?;
+    let params = OptimizerParams {
+        momentum: Some(args.momentum),
+        dampening: args.dampening,
+        weight_decay: Some(args.weight_decay),
+        decoupled_weight_decay: args.decoupled_weight_decay,
+        beta1: args.beta1,
+        beta2: args.beta2,
+        eps: args.eps,
+        clip_value: args.clip_value.map(|v| v as f32),
+        clip_norm: args.clip_norm.map(|v| v as f32),
+        ..OptimizerParams::default()
+    };
+    let params = match kind {
+        // Plain SGD has no momentum whatever --momentum says; AdamW keeps its default decay
+        // unless one is given.
+        OptimizerKind::Sgd => OptimizerParams {
+            momentum: Some(0.0),
+            ..params
+        },
+        OptimizerKind::Adam | OptimizerKind::AdamW => OptimizerParams {
+            momentum: None,
+            ..params
+        },
+        _ => params,
+    };
+    let optimizer = OptimizerConfig::from_kind(kind, &params)?;
+    let schedule = schedule_config(args)?;
+    let training = TrainOptions {
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        eval_batch_size: args.eval_batch_size,
+        seed: args.seed,
+        shuffle: true,
+        checkpoint_every_steps: args.checkpoint_every_steps,
+    };
+    training.validate()?;
+    if !(args.lr.is_finite() && args.lr > 0.0) {
+        bail!(descent_train::TrainError::InvalidOption {
+            field: "lr",
+            value: args.lr.to_string(),
+            reason: "must be a positive finite number".into(),
+        });
+    }
+    Ok(RunConfig {
+        model,
+        data,
+        optimizer,
+        schedule,
+        learning_rate: args.lr,
+        training,
+    })
+}
+
+/// Builds the schedule from `--schedule` and its flags; a flag the chosen schedule does not
+/// use is an error rather than silently ignored.
+fn schedule_config(args: &TrainArgs) -> anyhow::Result<ScheduleConfig> {
+    let kind: ScheduleKind = args.schedule.parse()?;
+    let name = kind.to_string();
+    let mut fields = Map::new();
+    let mut given: Vec<(&str, Value, &[&str])> = Vec::new();
+    if let Some(v) = args.step_size {
+        let field = if name == "cyclic" { "step_size_up" } else { "step_size" };
+        given.push((field, json!(v), &["step", "cyclic"]));
+    }
+    if !args.milestones.is_empty() {
+        given.push(("milestones", json!(args.milestones), &["multistep"]));
+    }
+    if let Some(v) = args.gamma {
+        given.push(("gamma", json!(v), &["step", "multistep", "exponential", "cyclic"]));
+    }
+    if let Some(v) = args.min_lr {
+        let field = if name == "cyclic" { "min_lr" } else { "eta_min" };
+        given.push((field, json!(v), &["cosine", "sgdr", "cyclic"]));
+    }
+    if let Some(v) = args.t0 {
+        given.push(("t_0", json!(v), &["sgdr"]));
+    }
+    if let Some(v) = args.t_mult {
+        given.push(("t_mult", json!(v), &["sgdr"]));
+    }
+    if let Some(v) = args.restart_decay {
+        given.push(("restart_decay", json!(v), &["sgdr"]));
+    }
+    if let Some(v) = &args.cyclic_mode {
+        given.push(("mode", json!(v), &["cyclic"]));
+    }
+    if let Some(v) = args.power {
+        given.push(("power", json!(v), &["poly"]));
+    }
+    for (field, value, kinds) in given {
+        if !kinds.contains(&name.as_str()) {
+            bail!("--schedule {name} does not use the flag for `{field}` (it applies to: {})", kinds.join(", "));
+        }
+        fields.insert(field.to_string(), value);
+    }
+    let mut base = serde_json::to_value(kind.default_config())?;
+    if let Value::Object(map) = &mut base {
+        map.extend(fields);
+    }
+    let main: ScheduleConfig = serde_json::from_value(base)
+        .with_context(|| format!("the flags of --schedule {name}"))?;
+    match args.warmup_epochs {
+        None | Some(0) => Ok(main),
+        Some(epochs) => {
+            let warmup: ScheduleConfig = serde_json::from_value(json!({
+                "kind": "warmup", "total_iters": epochs, "start_factor": 0.1, "unit": "fractional_epoch"
+            }))
+            .context("the warm-up schedule")?;
+            let seq = json!({
+                "kind": "sequence",
+                "schedules": [serde_json::to_value(warmup)?, serde_json::to_value(main)?],
+                "milestones": [epochs],
+            });
+            Ok(serde_json::from_value(seq).context("--warmup-epochs")?)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::{Cli, Command};
+    use clap::Parser;
+
+    fn train_args(extra: &[&str]) -> TrainArgs {
+        let mut line = vec!["descent", "train"];
+        line.extend_from_slice(extra);
+        match Cli::try_parse_from(line).expect("parses").command {
+            Command::Train(args) => *args,
+            other => panic!("not train: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn default_flags_make_a_valid_config() {
+        let config = run_config(&train_args(&[])).expect("valid");
+        assert!(matches!(config.model, ModelConfig::Vgg(_)));
+        assert_eq!(config.data.dataset, DatasetKind::SyntheticImages);
+    }
+
+    #[test]
+    fn schedules_take_their_flags_and_refuse_others() {
+        let config = run_config(&train_args(&["--schedule", "sgdr", "--t0", "2", "--t-mult", "2"]))
+            .expect("valid");
+        assert!(matches!(config.schedule, ScheduleConfig::WarmRestarts { t_0: 2, t_mult: 2, .. }));
+        let err = run_config(&train_args(&["--schedule", "step", "--t0", "2"])).expect_err("t0 is sgdr's");
+        assert!(err.to_string().contains("t_0"), "{err}");
+        run_config(&train_args(&["--schedule", "cosine", "--warmup-epochs", "1"])).expect("warm-up");
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_flag_name() {
+        for (flags, needle) in [
+            (&["--lr", "-1"][..], "lr"),
+            (&["--lr", "NaN"][..], "lr"),
+            (&["--epochs", "0"][..], "epochs"),
+            (&["--model", "vgg12"][..], "vgg12"),
+            (&["--dataset", "imagenet"][..], "imagenet"),
+            (&["--optimizer", "lbfgs"][..], "lbfgs"),
+        ] {
+            let err = run_config(&train_args(flags)).expect_err("refused");
+            let text = format!("{err:#}");
+            assert!(text.contains(needle), "{flags:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_779), (2026, 11, 22));
+    }
+}

@@ -1,0 +1,50 @@
+//! How failures are reported: one line on stderr and a stable exit code.
+//!
+//! | code | meaning                                                   |
+//! |------|-----------------------------------------------------------|
+//! | 0    | success                                                   |
+//! | 1    | any other failure                                         |
+//! | 2    | bad command line (clap's own code)                        |
+//! | 3    | bad input data or files (dataset, checkpoint, config)     |
+//! | 4    | device unknown, not compiled in, or unavailable           |
+//! | 5    | training diverged (loss became NaN or infinite)           |
+//! | 6    | an output could not be written                            |
+
+use descent_train::TrainError;
+
+/// A bad input data file, checkpoint or config.
+pub const BAD_INPUT: u8 = 3;
+/// A device problem.
+pub const DEVICE: u8 = 4;
+/// The loss diverged.
+pub const DIVERGED: u8 = 5;
+/// An output could not be written.
+pub const OUTPUT: u8 = 6;
+
+/// The exit code for an error.
+pub fn code(err: &anyhow::Error) -> u8 {
+    match err.downcast_ref::<TrainError>() {
+        Some(TrainError::UnknownDevice { .. })
+        | Some(TrainError::DeviceNotCompiled { .. })
+        | Some(TrainError::DeviceUnavailable { .. }) => DEVICE,
+        Some(TrainError::Diverged { .. }) => DIVERGED,
+        Some(TrainError::Io { action, .. }) if action.starts_with("read") => BAD_INPUT,
+        Some(TrainError::Io { .. }) => OUTPUT,
+        Some(TrainError::InvalidOption { .. }) => 2,
+        Some(_) => BAD_INPUT,
+        None if err.downcast_ref::<descent_data::DataError>().is_some() => BAD_INPUT,
+        None => 1,
+    }
+}
+
+/// The error and its causes on one line, `outer: inner: innermost`.
+pub fn describe(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,54 @@
+//! Image classifiers for gradient-descent and loss-landscape experiments, on Burn 0.22.
+//!
+//! - [`MlpConfig`] -> [`Mlp`]: any number of hidden layers (none = multinomial logistic
+//!   regression), an [`Activation`], optional dropout.
+//! - [`VggConfig`] -> [`Vgg`]: the CIFAR VGG-9/11/13/16/19 ([`VggDepth`]) with batch norm on or
+//!   off, a channel width multiplier, and any input channels and size (32x32x3 CIFAR-10,
+//!   28x28x1 Fashion-MNIST).
+//! - [`ModelConfig`] -> [`Model`]: either of the above, for a CLI or a run configuration.
+//! - [`ImageClassifier`]: `[N, C, H, W]` images to `[N, classes]` logits, implemented by all
+//!   three models; the training loop and the landscape probes use only this.
+//!
+//! Configurations are validated: `init` returns a [`ModelError`] naming the bad field instead
+//! of panicking. Parameter counts ([`ModelConfig::num_params`], `num_trainable_params`) follow
+//! PyTorch's convention and are tested equal to the same architectures built in PyTorch; Burn's
+//! [`Module::num_params`](burn::module::Module::num_params) also counts batch-norm running
+//! statistics.
+//!
+//! ```
+//! use burn::tensor::{Device, Tensor};
+//! use descent_models::{ImageClassifier, ModelConfig, VggConfig, VggDepth};
+//!
+//! let device = Device::flex();
+//! let config: ModelConfig = VggConfig::new(VggDepth::Vgg11).with_width(0.125).into();
+//! assert_eq!(config.describe(), "vgg11-bn x0.125 (3x32x32 -> 10)");
+//!
+//! let model = config.init(&device)?;
+//! let logits = model.logits(Tensor::zeros([2, 3, 32, 32], &device));
+//! assert_eq!(logits.dims(), [2, 10]);
+//! assert_eq!(model.num_trainable_params(), config.num_params());
+//!
+//! // Invalid configurations are errors, not panics.
+//! let bad = VggConfig::new(VggDepth::Vgg9).with_width(0.0);
+//! assert!(bad.init(&device).is_err());
+//! # Ok::<(), descent_models::ModelError>(())
+//! ```
+
+mod activation;
+mod classifier;
+mod error;
+mod mlp;
+mod model;
+mod vgg;
+mod vgg_depth;
+
+#[cfg(test)]
+mod test_utils;
+
+pub use activation::Activation;
+pub use classifier::ImageClassifier;
+pub use error::ModelError;
+pub use mlp::{Mlp, MlpConfig};
+pub use model::{Model, ModelConfig};
+pub use vgg::{Vgg, VggBlock, VggConfig, VggHidden};
+pub use vgg_depth::{VggDepth, VggLayer};

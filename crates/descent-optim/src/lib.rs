@@ -1,0 +1,71 @@
+//! Gradient-descent optimizers and learning-rate schedules for any Burn module.
+//!
+//! # Optimizers
+//!
+//! [`SgdConfig`] (plain, heavy-ball or Nesterov momentum, coupled or decoupled weight decay,
+//! `maximize`), [`RmsPropConfig`], [`AdamConfig`] and [`AdamWConfig`] (with AMSGrad) build our
+//! own [`burn::optim::Optimizer`]s with `torch.optim` semantics, checked against PyTorch's
+//! numbers. `init()` validates the config (a typed [`OptimError`] naming the field) and returns
+//! Burn's [`ModuleOptimizer`](burn::optim::ModuleOptimizer), so they work in a hand-written
+//! loop and in `burn-train`'s `Learner`, and their state saves and resumes with
+//! `to_record`/`load_record`. [`OptimizerConfig`] holds any of them for run configs;
+//! [`OptimizerConfig::from_kind`] builds one from CLI-style [`OptimizerParams`].
+//!
+//! Clipping by value or per-tensor norm runs inside the `ModuleOptimizer`; clipping by the
+//! global norm over all parameters ([`clip_grad_norm`], like `torch.nn.utils.clip_grad_norm_`)
+//! is applied by the loop between `backward` and `step`:
+//!
+//! ```
+//! use burn::nn::LinearConfig;
+//! use burn::optim::GradientsParams;
+//! use burn::tensor::{Device, Tensor};
+//! use descent_optim::{GradClipping, MomentumConfig, SgdConfig, WeightDecayConfig};
+//!
+//! let device = Device::flex().autodiff();
+//! let mut model = LinearConfig::new(2, 1).init(&device);
+//! let x = Tensor::<2>::from_floats([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]], &device);
+//! let y = Tensor::<2>::from_floats([[1.0], [-2.0], [0.5]], &device);
+//!
+//! let config = SgdConfig::new()
+//!     .with_momentum(Some(MomentumConfig::new(0.9).with_nesterov(true)))
+//!     .with_weight_decay(Some(WeightDecayConfig::new(1e-4)))
+//!     .with_grad_clipping(Some(GradClipping::GlobalNorm(5.0)));
+//! let mut optim = config.init()?;
+//!
+//! let mse = |model: &burn::nn::Linear| (model.forward(x.clone()) - y.clone()).square().mean();
+//! let first = mse(&model).into_scalar::<f32>();
+//! for _ in 0..50 {
+//!     let grads = GradientsParams::from_grads(mse(&model).backward(), &model);
+//!     let grads = config.clip_gradients(&model, grads); // global norm: the loop's job
+//!     model = optim.step(0.02, model, grads); // the learning rate comes with each step
+//! }
+//! assert!(mse(&model).into_scalar::<f32>() < first / 2.0);
+//!
+//! // Invalid settings are typed errors naming the field.
+//! let bad = MomentumConfig::new(0.9).with_dampening(0.1).with_nesterov(true);
+//! let err = SgdConfig::new().with_momentum(Some(bad)).init().err();
+//! assert!(matches!(err, Some(descent_optim::OptimError::InvalidConfig { field: "dampening", .. })));
+//! # Ok::<(), descent_optim::OptimError>(())
+//! ```
+
+pub mod error;
+pub mod optimizer;
+pub mod schedule;
+
+pub use error::OptimError;
+pub use optimizer::{
+    Adam, AdamConfig, AdamState, AdamWConfig, GradClipping, MomentumConfig, OptimizerConfig,
+    OptimizerKind, OptimizerParams, RmsProp, RmsPropConfig, RmsPropState, Sgd, SgdConfig,
+    SgdState, WeightDecayConfig, WeightDecayMode, clip_grad_norm, global_grad_norm,
+};
+pub use schedule::{
+    AnnealStrategy, ConstantLr, ConstantLrConfig, Convergence, ConvergenceConfig,
+    ConvergenceRecord, CosineAnnealingLr, CosineAnnealingLrConfig, CyclePosition, CyclicLr,
+    CyclicLrConfig, CyclicMode, EarlyStopping, EarlyStoppingConfig, EarlyStoppingRecord,
+    ExponentialLr, ExponentialLrConfig, LinearLr, LinearLrConfig, MetricMode, MinLrStop,
+    MinLrStopConfig, MultiStepLr, MultiStepLrConfig, OneCycleLr, OneCycleLrConfig, PerEpoch,
+    PlateauDecision, PolynomialLr, PolynomialLrConfig, ReduceLrOnPlateau,
+    ReduceLrOnPlateauConfig, Schedule, ScheduleConfig, ScheduleKind, ScheduleUnit, SequentialLr,
+    StepLr, StepLrConfig, StopDecision, StopReason, StopRule, ThresholdMode, WarmRestarts,
+    WarmRestartsConfig, trace,
+};

@@ -1,0 +1,129 @@
+//! Writing files and folders so that a crash never leaves a half-written one behind.
+//!
+//! Every output goes to a temporary name in the same folder first, is flushed to disk, and is
+//! then renamed over the final name: a reader sees either the old complete file or the new
+//! complete file, never a mix.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::TrainError;
+
+/// Writes `bytes` to `path` atomically (temporary file, `fsync`, rename).
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
+    let tmp = temporary_sibling(path);
+    let result = (|| {
+        let mut file = File::create(&tmp).map_err(|e| TrainError::io("creating", &tmp, e))?;
+        file.write_all(bytes)
+            .map_err(|e| TrainError::io("writing", &tmp, e))?;
+        file.sync_all()
+            .map_err(|e| TrainError::io("syncing", &tmp, e))?;
+        fs::rename(&tmp, path).map_err(|e| TrainError::io("renaming into", path, e))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Builds a folder with `fill` under a temporary name next to `path`, then renames it to
+/// `path`, replacing an older folder of that name only once the new one is complete.
+pub fn write_dir(
+    path: &Path,
+    fill: impl FnOnce(&Path) -> Result<(), TrainError>,
+) -> Result<(), TrainError> {
+    let tmp = temporary_sibling(path);
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(|e| TrainError::io("removing", &tmp, e))?;
+    }
+    fs::create_dir_all(&tmp).map_err(|e| TrainError::io("creating", &tmp, e))?;
+    let result = fill(&tmp).and_then(|()| {
+        sync_dir(&tmp)?;
+        if path.exists() {
+            // Move the old folder aside first: rename cannot replace a non-empty folder.
+            let old = path.with_extension("old");
+            let _ = fs::remove_dir_all(&old);
+            fs::rename(path, &old).map_err(|e| TrainError::io("moving aside", path, e))?;
+            fs::rename(&tmp, path).map_err(|e| TrainError::io("renaming into", path, e))?;
+            let _ = fs::remove_dir_all(&old);
+            Ok(())
+        } else {
+            fs::rename(&tmp, path).map_err(|e| TrainError::io("renaming into", path, e))
+        }
+    });
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    if let Some(parent) = path.parent() {
+        let _ = sync_dir(parent);
+    }
+    result
+}
+
+/// Flushes a file inside a folder being filled by [`write_dir`].
+pub fn sync_file(path: &Path) -> Result<(), TrainError> {
+    File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| TrainError::io("syncing", path, e))
+}
+
+fn sync_dir(path: &Path) -> Result<(), TrainError> {
+    File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| TrainError::io("syncing", path, e))
+}
+
+fn temporary_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_file_replaces_contents_and_leaves_no_temporaries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.json");
+        write_file(&path, b"first").expect("write");
+        write_file(&path, b"second").expect("rewrite");
+        assert_eq!(fs::read(&path).expect("read"), b"second");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn failed_fill_keeps_the_old_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ckpt");
+        write_dir(&path, |tmp| write_file(&tmp.join("x"), b"old")).expect("first");
+        let err = write_dir(&path, |tmp| {
+            write_file(&tmp.join("x"), b"new")?;
+            Err(TrainError::BadCheckpoint {
+                path: tmp.to_path_buf(),
+                reason: "simulated failure".into(),
+            })
+        });
+        assert!(err.is_err());
+        assert_eq!(fs::read(path.join("x")).expect("read"), b"old");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn unwritable_folder_is_an_error_naming_the_path() {
+        let err = write_file(Path::new("/nonexistent-folder/x.json"), b"x").expect_err("fails");
+        assert!(err.to_string().contains("/nonexistent-folder"), "{err}");
+    }
+}

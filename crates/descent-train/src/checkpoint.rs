@@ -1,0 +1,181 @@
+//! Checkpoints: everything needed to continue a run exactly where it stopped.
+//!
+//! A checkpoint is a folder written atomically (see [`crate::atomic`]):
+//!
+//! | file            | holds                                                         |
+//! |-----------------|---------------------------------------------------------------|
+//! | `model.bpk`     | the module's parameters and buffers (burnpack)                |
+//! | `optimizer.bpk` | the optimizer's per-parameter state, keyed by parameter id    |
+//! | `scheduler.bpk` | the learning-rate schedule's counters                         |
+//! | `state.json`    | epoch, step, partial epoch sums and the metrics history       |
+//! | `model.json`    | (optional) the model's configuration, so the folder stands alone |
+//!
+//! Data order, augmentation and dropout are drawn from seeds derived from the run seed and
+//! the epoch/step (see [`crate::seed`]), so no random-generator state needs saving.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::atomic;
+use crate::error::TrainError;
+use crate::evaluate::MetricsSum;
+use crate::history::EpochRecord;
+
+/// Version of the `state.json` layout; bumped when it changes incompatibly.
+pub const STATE_FORMAT: u32 = 1;
+
+/// Where a run stands: how much of it is done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Number of completed epochs.
+    pub epoch: usize,
+    /// Number of completed steps in the current (not yet completed) epoch.
+    pub step_in_epoch: usize,
+    /// Number of completed optimizer steps since the start of the run.
+    pub global_step: u64,
+}
+
+/// The non-tensor part of a checkpoint (`state.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainerState {
+    /// Layout version, [`STATE_FORMAT`].
+    pub format: u32,
+    /// Where the run stands.
+    pub progress: Progress,
+    /// Running sums of the current, unfinished epoch (for its training metrics).
+    pub epoch_loss_sum: f64,
+    /// Correct predictions so far in the current epoch.
+    pub epoch_correct: u64,
+    /// Samples seen so far in the current epoch.
+    pub epoch_samples: usize,
+    /// One record per completed epoch.
+    pub history: Vec<EpochRecord>,
+}
+
+impl TrainerState {
+    /// The running sums of the current epoch.
+    pub fn epoch_sum(&self) -> MetricsSum {
+        MetricsSum {
+            loss_sum: self.epoch_loss_sum,
+            correct: self.epoch_correct,
+            samples: self.epoch_samples,
+        }
+    }
+}
+
+/// The tensor-holding parts of a checkpoint, as burnpack bytes.
+pub struct CheckpointParts {
+    /// `model.bpk`.
+    pub model: Bytes,
+    /// `optimizer.bpk`.
+    pub optimizer: Bytes,
+    /// `scheduler.bpk`.
+    pub scheduler: Bytes,
+    /// `state.json`.
+    pub state: TrainerState,
+    /// `model.json`, if the caller knows the model's configuration.
+    pub model_config: Option<serde_json::Value>,
+}
+
+/// File names inside a checkpoint folder.
+pub mod files {
+    /// The module's record.
+    pub const MODEL: &str = "model.bpk";
+    /// The optimizer's record.
+    pub const OPTIMIZER: &str = "optimizer.bpk";
+    /// The schedule's record.
+    pub const SCHEDULER: &str = "scheduler.bpk";
+    /// The trainer's state.
+    pub const STATE: &str = "state.json";
+    /// The model's configuration.
+    pub const MODEL_CONFIG: &str = "model.json";
+}
+
+/// Writes a checkpoint folder atomically: the old folder at `dir` survives until the new one
+/// is complete on disk.
+pub fn save(dir: &Path, parts: &CheckpointParts) -> Result<(), TrainError> {
+    atomic::write_dir(dir, |tmp| {
+        atomic::write_file(&tmp.join(files::MODEL), &parts.model)?;
+        atomic::write_file(&tmp.join(files::OPTIMIZER), &parts.optimizer)?;
+        atomic::write_file(&tmp.join(files::SCHEDULER), &parts.scheduler)?;
+        if let Some(config) = &parts.model_config {
+            let text = serde_json::to_vec_pretty(config).map_err(|e| bad(tmp, e))?;
+            atomic::write_file(&tmp.join(files::MODEL_CONFIG), &text)?;
+        }
+        let state = serde_json::to_vec_pretty(&parts.state).map_err(|e| bad(tmp, e))?;
+        atomic::write_file(&tmp.join(files::STATE), &state)
+    })
+}
+
+/// Reads a whole file of a checkpoint, naming the file on failure.
+pub fn read(dir: &Path, name: &str) -> Result<Vec<u8>, TrainError> {
+    let path = dir.join(name);
+    if !path.exists() {
+        return Err(TrainError::BadCheckpoint {
+            path: dir.to_path_buf(),
+            reason: format!("{name} is missing"),
+        });
+    }
+    fs::read(&path).map_err(|e| TrainError::io("reading", path, e))
+}
+
+/// Reads `state.json` of a checkpoint folder.
+pub fn read_state(dir: &Path) -> Result<TrainerState, TrainError> {
+    let bytes = read(dir, files::STATE)?;
+    let state: TrainerState = serde_json::from_slice(&bytes).map_err(|e| TrainError::BadCheckpoint {
+        path: dir.join(files::STATE),
+        reason: format!("not a trainer state: {e}"),
+    })?;
+    if state.format != STATE_FORMAT {
+        return Err(TrainError::BadCheckpoint {
+            path: dir.join(files::STATE),
+            reason: format!(
+                "state format {} is not the supported format {STATE_FORMAT}",
+                state.format
+            ),
+        });
+    }
+    Ok(state)
+}
+
+/// Loads a module's parameters from a burnpack file, refusing a record of another
+/// architecture with a clear error.
+pub fn load_module<M: Module>(module: M, path: &Path) -> Result<M, TrainError> {
+    let bytes = fs::read(path).map_err(|e| TrainError::io("reading", path, e))?;
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
+        TrainError::BadCheckpoint {
+            path: path.to_path_buf(),
+            reason: format!("not a model file: {e}"),
+        }
+    })?;
+    module
+        .try_load_record(record)
+        .map_err(|e| TrainError::BadCheckpoint {
+            path: path.to_path_buf(),
+            reason: format!("does not fit this model (another architecture?): {e}"),
+        })
+}
+
+/// Serializes a module's parameters to burnpack bytes.
+pub fn module_bytes<M: Module>(module: &M) -> Result<Bytes, TrainError> {
+    module
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| TrainError::BadCheckpoint {
+            path: PathBuf::from("<memory>"),
+            reason: format!("cannot serialize the model: {e}"),
+        })
+}
+
+fn bad(path: &Path, e: impl std::fmt::Display) -> TrainError {
+    TrainError::BadCheckpoint {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}

@@ -1,0 +1,98 @@
+//! The crate's one error type.
+
+use std::path::PathBuf;
+
+/// What can go wrong while setting up, running, saving or resuming a training run.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// The device name is not one this program knows.
+    #[error("unknown device `{name}` (this build offers: {compiled})")]
+    UnknownDevice {
+        /// What the user asked for.
+        name: String,
+        /// The device names compiled into this build.
+        compiled: String,
+    },
+    /// The device is known but its backend was not compiled into this build.
+    #[error("device `{device}` is not compiled into this build (it offers: {compiled})")]
+    DeviceNotCompiled {
+        /// The device asked for.
+        device: String,
+        /// The device names compiled into this build.
+        compiled: String,
+    },
+    /// The device exists in this build but cannot be opened on this machine.
+    #[error("device `{device}` is unavailable: {reason}; {hint}")]
+    DeviceUnavailable {
+        /// The device asked for.
+        device: String,
+        /// What the backend reported.
+        reason: String,
+        /// What the user can do instead.
+        hint: String,
+    },
+    /// A training option is outside its domain.
+    #[error("invalid {field} = {value}: {reason}")]
+    InvalidOption {
+        /// The option's name as the user writes it.
+        field: &'static str,
+        /// The offending value, printed.
+        value: String,
+        /// Why it is rejected.
+        reason: String,
+    },
+    /// The loss stopped being a finite number.
+    #[error(
+        "the loss became {value} at epoch {epoch}, step {step} (global step {global_step}); \
+         training stopped and the last good checkpoint was kept; try a smaller learning rate"
+    )]
+    Diverged {
+        /// 1-based epoch in which it happened.
+        epoch: usize,
+        /// 1-based step within that epoch.
+        step: usize,
+        /// 1-based step counted from the start of the run.
+        global_step: u64,
+        /// The non-finite value (`NaN`, `inf`, `-inf`).
+        value: f32,
+    },
+    /// Reading or writing a file failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done (`writing`, `reading`, `renaming`, ...).
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A checkpoint or run file exists but cannot be used.
+    #[error("bad checkpoint {path}: {reason}")]
+    BadCheckpoint {
+        /// The checkpoint folder or file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A dataset could not be loaded or is unusable for this model.
+    #[error(transparent)]
+    Data(#[from] descent_data::DataError),
+    /// A model configuration is invalid.
+    #[error(transparent)]
+    Model(#[from] descent_models::ModelError),
+    /// An optimizer or schedule configuration is invalid.
+    #[error(transparent)]
+    Optim(#[from] descent_optim::OptimError),
+}
+
+impl TrainError {
+    /// Wraps an I/O error with what was being done and to which path.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        TrainError::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}

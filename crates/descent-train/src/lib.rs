@@ -1,0 +1,56 @@
+//! A resumable training loop for Burn classifiers: epochs of full-batch, mini-batch or
+//! per-example gradient descent, with metrics, logs, atomic checkpoints and exact resume.
+//!
+//! The loop ([`Trainer`]) takes any model implementing
+//! [`ImageClassifier`](descent_models::ImageClassifier), any Burn optimizer
+//! ([`ModuleOptimizer`](burn::optim::ModuleOptimizer)) and any learning-rate schedule
+//! ([`LrScheduler`](burn::lr_scheduler::LrScheduler)). [`run`] builds all of them from one
+//! serializable [`RunConfig`], which is what `descent train` does.
+//!
+//! ```
+//! use burn::lr_scheduler::constant::ConstantLr;
+//! use burn::optim::SgdConfig;
+//! use descent_data::{ImageBatcher, synthetic::SyntheticImagesConfig};
+//! use descent_models::MlpConfig;
+//! use descent_train::{DeviceChoice, Silent, TrainOptions, Trainer};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let device = DeviceChoice::Cpu.open()?;
+//! // 2-D spirals: 3 arms, 100 points each, stored as 2x1x1 "images".
+//! let train = descent_data::synthetic::spirals(300, 3, 0.05, 1)?;
+//! let model = MlpConfig::new(2, vec![32], 3).init(&device)?;
+//! let options = TrainOptions { epochs: 2, batch_size: 32, ..TrainOptions::default() };
+//! let mut trainer = Trainer::new(
+//!     model,
+//!     SgdConfig::new().init(),
+//!     Box::new(ConstantLr::new(0.1)),
+//!     options,
+//!     &device,
+//! )?;
+//! let report = trainer.fit(&train, None, &ImageBatcher::new(None, None, 0), &mut Silent)?;
+//! assert_eq!(report.history.len(), 2);
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod atomic;
+pub mod checkpoint;
+pub mod device;
+pub mod error;
+pub mod evaluate;
+pub mod history;
+pub mod observer;
+pub mod options;
+pub mod run;
+pub mod seed;
+pub mod trainer;
+
+pub use checkpoint::Progress;
+pub use device::DeviceChoice;
+pub use error::TrainError;
+pub use evaluate::{Metrics, evaluate};
+pub use history::EpochRecord;
+pub use observer::{ConsoleObserver, Observer, Silent, StepInfo};
+pub use options::TrainOptions;
+pub use run::{DataConfig, ModelCard, NormalizationChoice, RunConfig, RunOutcome, train_run};
+pub use trainer::{RunFolder, TrainReport, Trainer};

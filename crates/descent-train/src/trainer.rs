@@ -1,0 +1,365 @@
+//! The training loop: epochs of mini-batch gradient descent on any [`ImageClassifier`].
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::lr_scheduler::{LrScheduler, LrSchedulerRecord};
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
+use burn::optim::{GradientsParams, ModuleOptimizer, OptimizerRecord};
+use burn::tensor::{Bytes, Device, Tensor};
+use descent_data::{ImageBatcher, ImageDataset, shuffled_indices};
+use descent_models::ImageClassifier;
+
+use crate::checkpoint::{self, CheckpointParts, Progress, STATE_FORMAT, TrainerState};
+use crate::error::TrainError;
+use crate::evaluate::{Metrics, correct_count, evaluate};
+use crate::history::{self, EpochRecord};
+use crate::observer::{Observer, StepInfo};
+use crate::options::TrainOptions;
+use crate::seed::{SeedPurpose, derive};
+
+/// Where a run writes its logs and checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunFolder {
+    /// The run's folder (`metrics.jsonl`, `metrics.csv`, `checkpoint/`).
+    pub dir: PathBuf,
+}
+
+impl RunFolder {
+    /// The folder of the newest checkpoint.
+    pub fn checkpoint(&self) -> PathBuf {
+        self.dir.join("checkpoint")
+    }
+}
+
+/// How a call to [`Trainer::fit`] ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainReport {
+    /// Every completed epoch of the run, including those before a resume.
+    pub history: Vec<EpochRecord>,
+    /// Metrics on the test set after the last epoch, if a test set was given.
+    pub final_test: Option<Metrics>,
+}
+
+/// A model, its optimizer and learning-rate schedule, and where the run stands.
+///
+/// The loop takes any Burn optimizer ([`ModuleOptimizer`]) and any schedule
+/// ([`LrScheduler`], stepped once per optimizer step), so Burn's built-ins and ours plug in
+/// alike. Every random draw derives from [`TrainOptions::seed`] and the epoch/step, so a run
+/// resumed from a checkpoint ends with the same weights as one that never stopped.
+pub struct Trainer<M: ImageClassifier> {
+    model: Option<M>,
+    optimizer: ModuleOptimizer,
+    scheduler: Box<dyn LrScheduler>,
+    options: TrainOptions,
+    device: Device,
+    loss_fn: CrossEntropyLoss,
+    state: TrainerState,
+    folder: Option<RunFolder>,
+    model_config: Option<serde_json::Value>,
+    gradient_hook: Option<GradientHook<M>>,
+}
+
+/// A transformation of the gradients between backward pass and optimizer step (for example
+/// clipping by the global norm over all parameters).
+pub type GradientHook<M> = Box<dyn FnMut(&M, GradientsParams) -> GradientsParams + Send>;
+
+impl<M: ImageClassifier> Trainer<M> {
+    /// A trainer for `model` (already on `device`; the trainer enables autodiff on it).
+    pub fn new(
+        model: M,
+        optimizer: ModuleOptimizer,
+        scheduler: Box<dyn LrScheduler>,
+        options: TrainOptions,
+        device: &Device,
+    ) -> Result<Self, TrainError> {
+        options.validate()?;
+        let device = device.clone().autodiff();
+        let model = model.to_device(&device).train();
+        Ok(Self {
+            model: Some(model),
+            optimizer,
+            scheduler,
+            options,
+            loss_fn: CrossEntropyLossConfig::new().init(&device),
+            device,
+            state: TrainerState {
+                format: STATE_FORMAT,
+                progress: Progress::default(),
+                epoch_loss_sum: 0.0,
+                epoch_correct: 0,
+                epoch_samples: 0,
+                history: Vec::new(),
+            },
+            folder: None,
+            model_config: None,
+            gradient_hook: None,
+        })
+    }
+
+    /// Writes logs and checkpoints into `folder` (created if missing).
+    pub fn with_folder(mut self, folder: RunFolder) -> Self {
+        self.folder = Some(folder);
+        self
+    }
+
+    /// Stores the model's configuration in every checkpoint as `model.json`, so a checkpoint
+    /// folder can be loaded on its own (`descent eval`).
+    pub fn with_model_config(mut self, config: serde_json::Value) -> Self {
+        self.model_config = Some(config);
+        self
+    }
+
+    /// Transforms every step's gradients before the optimizer sees them.
+    pub fn with_gradient_hook(mut self, hook: GradientHook<M>) -> Self {
+        self.gradient_hook = Some(hook);
+        self
+    }
+
+    /// The model being trained.
+    pub fn model(&self) -> &M {
+        self.model
+            .as_ref()
+            .expect("the model is only taken out during a step")
+    }
+
+    /// Consumes the trainer, returning the model.
+    pub fn into_model(self) -> M {
+        self.model
+            .expect("the model is only taken out during a step")
+    }
+
+    /// Where the run stands.
+    pub fn progress(&self) -> Progress {
+        self.state.progress
+    }
+
+    /// The completed epochs.
+    pub fn history(&self) -> &[EpochRecord] {
+        &self.state.history
+    }
+
+    /// The loop's settings.
+    pub fn options(&self) -> &TrainOptions {
+        &self.options
+    }
+
+    /// Restores model, optimizer, schedule and progress from a checkpoint folder written by a
+    /// trainer built with the same configuration.
+    pub fn load_checkpoint(&mut self, dir: &Path) -> Result<(), TrainError> {
+        let state = checkpoint::read_state(dir)?;
+        let model = self.model.take().expect("model present between steps");
+        let loaded = checkpoint::load_module(model.clone(), &dir.join(checkpoint::files::MODEL));
+        let model = match loaded {
+            Ok(m) => m,
+            Err(e) => {
+                self.model = Some(model);
+                return Err(e);
+            }
+        };
+        self.model = Some(model.to_device(&self.device).train());
+
+        let optim_path = dir.join(checkpoint::files::OPTIMIZER);
+        let bytes = checkpoint::read(dir, checkpoint::files::OPTIMIZER)?;
+        let record = OptimizerRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
+            TrainError::BadCheckpoint {
+                path: optim_path.clone(),
+                reason: format!("not an optimizer state: {e}"),
+            }
+        })?;
+        self.optimizer = self.optimizer.clone().load_record(record);
+
+        let sched_path = dir.join(checkpoint::files::SCHEDULER);
+        let bytes = checkpoint::read(dir, checkpoint::files::SCHEDULER)?;
+        let record = LrSchedulerRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
+            TrainError::BadCheckpoint {
+                path: sched_path,
+                reason: format!("not a schedule state: {e}"),
+            }
+        })?;
+        self.scheduler.load_record(record);
+        self.state = state;
+        Ok(())
+    }
+
+    /// Writes a checkpoint of the current state into the run folder's `checkpoint/`.
+    pub fn save_checkpoint(&self) -> Result<Option<PathBuf>, TrainError> {
+        let Some(folder) = &self.folder else {
+            return Ok(None);
+        };
+        let path = folder.checkpoint();
+        let bad = |what: &str, e: &dyn std::fmt::Display| TrainError::BadCheckpoint {
+            path: path.clone(),
+            reason: format!("cannot serialize the {what}: {e}"),
+        };
+        let parts = CheckpointParts {
+            model: checkpoint::module_bytes(self.model())?,
+            optimizer: self
+                .optimizer
+                .into_bytes()
+                .map_err(|e| bad("optimizer", &e))?,
+            scheduler: self
+                .scheduler
+                .to_record()
+                .into_bytes()
+                .map_err(|e| bad("schedule", &e))?,
+            state: self.state.clone(),
+            model_config: self.model_config.clone(),
+        };
+        checkpoint::save(&path, &parts)?;
+        Ok(Some(path))
+    }
+
+    /// Trains until [`TrainOptions::epochs`] epochs are complete, evaluating on `test` after
+    /// each epoch and checkpointing into the run folder (if any).
+    ///
+    /// A non-finite loss stops the run with [`TrainError::Diverged`] before the bad step is
+    /// applied or saved: the last checkpoint on disk stays the last good one.
+    pub fn fit(
+        &mut self,
+        train: &ImageDataset,
+        test: Option<&ImageDataset>,
+        batcher: &ImageBatcher,
+        observer: &mut dyn Observer,
+    ) -> Result<TrainReport, TrainError> {
+        if train.is_empty() {
+            return Err(TrainError::InvalidOption {
+                field: "training set",
+                value: train.name().to_string(),
+                reason: "holds no samples".into(),
+            });
+        }
+        if let Some(folder) = &self.folder {
+            std::fs::create_dir_all(&folder.dir)
+                .map_err(|e| TrainError::io("creating", &folder.dir, e))?;
+        }
+        let steps = self.options.steps_per_epoch(train.len());
+        let epochs = self.options.epochs;
+        while self.state.progress.epoch < epochs {
+            let epoch = self.state.progress.epoch + 1;
+            let order = if self.options.shuffle {
+                shuffled_indices(train.len(), derive(self.options.seed, SeedPurpose::Shuffle, epoch as u64))
+            } else {
+                (0..train.len()).collect()
+            };
+            let first = self.state.progress.step_in_epoch;
+            observer.epoch_started(epoch, epochs, first, steps);
+            let started = Instant::now();
+            let mut lr = f64::NAN;
+            for (index, chunk) in order.chunks(self.options.batch_size).enumerate().skip(first) {
+                lr = self.step(train, batcher, chunk, epoch, index + 1, steps, observer)?;
+                if let Some(every) = self.options.checkpoint_every_steps
+                    && self.state.progress.global_step % every == 0
+                    && index + 1 < steps
+                    && let Some(path) = self.save_checkpoint()?
+                {
+                    observer.checkpoint_written(&path);
+                }
+            }
+            let seconds = started.elapsed().as_secs_f64();
+            let train_metrics = self.state.epoch_sum().finish().unwrap_or(Metrics {
+                loss: f64::NAN,
+                accuracy: f64::NAN,
+                samples: 0,
+            });
+            let test_metrics = test.and_then(|set| {
+                evaluate(self.model(), set, batcher, self.options.eval_batch_size, &self.device)
+            });
+            if lr.is_nan() {
+                // Resumed exactly at an epoch's end: the last lr is in the history.
+                lr = self.state.history.last().map_or(f64::NAN, |r| r.lr);
+            }
+            let record = EpochRecord {
+                epoch,
+                global_step: self.state.progress.global_step,
+                lr,
+                train: train_metrics,
+                test: test_metrics,
+                seconds,
+            };
+            self.state.history.push(record.clone());
+            self.state.progress.epoch = epoch;
+            self.state.progress.step_in_epoch = 0;
+            self.state.epoch_loss_sum = 0.0;
+            self.state.epoch_correct = 0;
+            self.state.epoch_samples = 0;
+            if let Some(folder) = &self.folder {
+                history::write_logs(&folder.dir, &self.state.history)?;
+            }
+            if let Some(path) = self.save_checkpoint()? {
+                observer.checkpoint_written(&path);
+            }
+            observer.epoch_finished(&record);
+        }
+        Ok(TrainReport {
+            history: self.state.history.clone(),
+            final_test: self.state.history.last().and_then(|r| r.test),
+        })
+    }
+
+    /// One optimizer step on the samples `chunk`; returns the learning rate used.
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &mut self,
+        train: &ImageDataset,
+        batcher: &ImageBatcher,
+        chunk: &[usize],
+        epoch: usize,
+        step: usize,
+        steps: usize,
+        observer: &mut dyn Observer,
+    ) -> Result<f64, TrainError> {
+        let global_step = self.state.progress.global_step + 1;
+        let seed = self.options.seed;
+        // Dropout draws from the device generator: reseed it per step so a resumed run draws
+        // the same masks.
+        self.device.seed(derive(seed, SeedPurpose::Dropout, global_step));
+        let batch = batcher.batch_indices(
+            train,
+            chunk,
+            derive(seed, SeedPurpose::Augment, global_step),
+            &self.device,
+        );
+        let model = self.model.take().expect("model present between steps");
+        let logits = model.logits(batch.images);
+        let loss = self.loss_fn.forward(logits.clone(), batch.targets.clone());
+        let correct = correct_count(logits.detach(), batch.targets);
+        // One read for both numbers: a single host-device round trip per step.
+        let stats = Tensor::cat(vec![loss.clone().detach(), correct.float()], 0)
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap_or_else(|_| vec![f32::NAN, 0.0]);
+        let (loss_value, correct_value) = (stats[0], stats[1]);
+        if !loss_value.is_finite() {
+            self.model = Some(model);
+            return Err(TrainError::Diverged {
+                epoch,
+                step,
+                global_step,
+                value: loss_value,
+            });
+        }
+        let lr = self.scheduler.step();
+        let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+        if let Some(hook) = self.gradient_hook.as_mut() {
+            grads = hook(&model, grads);
+        }
+        self.model = Some(self.optimizer.step(lr, model, grads));
+
+        self.state.progress.global_step = global_step;
+        self.state.progress.step_in_epoch = step;
+        self.state.epoch_loss_sum += f64::from(loss_value) * chunk.len() as f64;
+        self.state.epoch_correct += correct_value.round() as u64;
+        self.state.epoch_samples += chunk.len();
+        observer.step_finished(&StepInfo {
+            epoch,
+            epochs: self.options.epochs,
+            step,
+            steps_per_epoch: steps,
+            global_step,
+            loss: loss_value,
+            lr,
+        });
+        Ok(lr)
+    }
+}

@@ -1,0 +1,26 @@
+//! descent: gradient descent, its variants, and the loss landscapes they walk, on Burn.
+//!
+//! This umbrella crate re-exports the workspace's crates under short names:
+//!
+//! | module | crate | holds |
+//! |---|---|---|
+//! | [`models`] | `descent-models` | MLP and VGG-style networks |
+//! | [`data`] | `descent-data` | CIFAR-10, MNIST/Fashion-MNIST, synthetic sets, batchers |
+//! | [`optim`] | `descent-optim` | optimizers, learning-rate schedules, stopping rules |
+//! | [`train`] | `descent-train` | the training loop, checkpoints, devices |
+//! | [`landscape`] | `descent-landscape` | loss-landscape scans (unfinished) |
+//! | [`toy`] | `descent-toy` | analytic 2-D surfaces (unfinished) |
+//!
+//! ```
+//! use descent::train::DeviceChoice;
+//! let device = DeviceChoice::Cpu.open().expect("the CPU device opens");
+//! let model = descent::models::MlpConfig::new(4, vec![8], 3).init(&device).expect("valid config");
+//! # let _ = model;
+//! ```
+
+pub use descent_data as data;
+pub use descent_landscape as landscape;
+pub use descent_models as models;
+pub use descent_optim as optim;
+pub use descent_toy as toy;
+pub use descent_train as train;
