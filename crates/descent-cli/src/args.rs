@@ -37,7 +37,12 @@ pub struct TrainArgs {
     #[arg(long, default_value = "vgg9", help_heading = "Model")]
     pub model: String,
     /// MLP hidden layer sizes, comma-separated (e.g. 256,128); empty for none.
-    #[arg(long, value_delimiter = ',', default_value = "256,128", help_heading = "Model")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "256,128",
+        help_heading = "Model"
+    )]
     pub hidden: Vec<usize>,
     /// MLP activation: relu, tanh, sigmoid or gelu.
     #[arg(long, default_value = "relu", help_heading = "Model")]
@@ -80,7 +85,12 @@ pub struct TrainArgs {
     #[arg(long, default_value = "momentum", help_heading = "Optimization")]
     pub optimizer: String,
     /// Learning rate (the peak rate for schedules that vary it).
-    #[arg(long, default_value_t = 0.05, help_heading = "Optimization")]
+    #[arg(
+        long,
+        default_value_t = 0.05,
+        allow_negative_numbers = true,
+        help_heading = "Optimization"
+    )]
     pub lr: f64,
     /// Momentum coefficient (momentum, nesterov, rmsprop).
     #[arg(long, default_value_t = 0.9, help_heading = "Optimization")]
@@ -213,7 +223,9 @@ mod tests {
     fn valid_and_invalid_command_lines() {
         let ok: &[&[&str]] = &[
             &["descent", "train"],
-            &["descent", "train", "--model", "mlp", "--hidden", "64,32", "--epochs", "2"],
+            &[
+                "descent", "train", "--model", "mlp", "--hidden", "64,32", "--epochs", "2",
+            ],
             &["descent", "--device", "wgpu", "devices"],
             &["descent", "train", "--resume", "--out", "runs/a"],
             &["descent", "eval", "runs/a", "--split", "train"],
@@ -230,7 +242,10 @@ mod tests {
             &["descent", "fly"],
         ];
         for line in bad {
-            assert!(Cli::try_parse_from(*line).is_err(), "{line:?} should be refused");
+            assert!(
+                Cli::try_parse_from(*line).is_err(),
+                "{line:?} should be refused"
+            );
         }
     }
 }

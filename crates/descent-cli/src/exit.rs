@@ -4,7 +4,7 @@
 //! |------|-----------------------------------------------------------|
 //! | 0    | success                                                   |
 //! | 1    | any other failure                                         |
-//! | 2    | bad command line (clap's own code)                        |
+//! | 2    | bad command line: a flag or value that is not valid       |
 //! | 3    | bad input data or files (dataset, checkpoint, config)     |
 //! | 4    | device unknown, not compiled in, or unavailable           |
 //! | 5    | training diverged (loss became NaN or infinite)           |
@@ -33,6 +33,11 @@ pub fn code(err: &anyhow::Error) -> u8 {
         Some(TrainError::InvalidOption { .. }) => 2,
         Some(_) => BAD_INPUT,
         None if err.downcast_ref::<descent_data::DataError>().is_some() => BAD_INPUT,
+        None if err.downcast_ref::<descent_models::ModelError>().is_some()
+            || err.downcast_ref::<descent_optim::OptimError>().is_some() =>
+        {
+            2
+        }
         None => 1,
     }
 }

@@ -138,17 +138,26 @@ mod tests {
             flip: true,
             ..Transform::IDENTITY
         };
-        assert_eq!(flip.apply_chw(&image, 2, 3), vec![3.0, 2.0, 1.0, 6.0, 5.0, 4.0]);
+        assert_eq!(
+            flip.apply_chw(&image, 2, 3),
+            vec![3.0, 2.0, 1.0, 6.0, 5.0, 4.0]
+        );
         let shift = Transform {
             offset_y: 1,
             offset_x: -1,
             flip: false,
         };
-        assert_eq!(shift.apply_chw(&image, 2, 3), vec![0.0, 4.0, 5.0, 0.0, 0.0, 0.0]);
+        assert_eq!(
+            shift.apply_chw(&image, 2, 3),
+            vec![0.0, 4.0, 5.0, 0.0, 0.0, 0.0]
+        );
         let both = Transform {
             flip: true,
             ..shift
         };
-        assert_eq!(both.apply_chw(&image, 2, 3), vec![5.0, 4.0, 0.0, 0.0, 0.0, 0.0]);
+        assert_eq!(
+            both.apply_chw(&image, 2, 3),
+            vec![5.0, 4.0, 0.0, 0.0, 0.0, 0.0]
+        );
     }
 }

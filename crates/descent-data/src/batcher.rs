@@ -290,7 +290,13 @@ impl ImageBatcher {
                 ));
             }
             let transform = draws.next_transform();
-            write_image(dst, ImageRef::F32(&item.image), shape, &normalizer, transform);
+            write_image(
+                dst,
+                ImageRef::F32(&item.image),
+                shape,
+                &normalizer,
+                transform,
+            );
             out.targets.push(item.label as i64);
         }
         Ok(())
@@ -306,13 +312,10 @@ impl Batcher<ImageItem, ImageBatch> for ImageBatcher {
     /// If the items have different shapes or the normalization does not fit them (items from
     /// one [`ImageDataset`] and a checked batcher never do).
     fn batch(&self, items: Vec<ImageItem>, device: &Device) -> ImageBatch {
-        let seed = self
-            .augmentation
-            .filter(|a| !a.is_identity())
-            .map(|_| {
-                let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
-                derive_seed(rng.next_u64(), 0)
-            });
+        let seed = self.augmentation.filter(|a| !a.is_identity()).map(|_| {
+            let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+            derive_seed(rng.next_u64(), 0)
+        });
         let mut host = HostBatch::default();
         if let Err(err) = self.fill_items(&items, seed, &mut host) {
             panic!("ImageBatcher::batch: {err}");
@@ -580,16 +583,22 @@ mod tests {
         let device = device();
         let via_trait = batcher.batch(items, &device);
         let via_indices = batcher.batch_indices_eval(&set, &indices, &device);
-        let a = via_trait.images.into_data();
-        let b = via_indices.images.into_data();
-        assert_eq!(a.to_vec::<f32>().ok(), b.to_vec::<f32>().ok());
-        assert_eq!(
-            via_trait.targets.into_data().to_vec::<i32>().ok(),
-            via_indices.targets.into_data().to_vec::<i32>().ok()
-        );
-        // The indices path with augmentation but no augmentation configured is the eval path.
+        let floats = |t: Tensor<4>| t.into_data().try_to_vec::<f32>().expect("f32 data");
+        let ints = |t: Tensor<1, Int>| {
+            t.into_data()
+                .convert::<i64>()
+                .try_to_vec::<i64>()
+                .expect("int data")
+        };
+        let a = floats(via_trait.images);
+        assert_eq!(a, floats(via_indices.images));
+        assert_eq!(a.len(), 3 * 60);
+        assert_eq!(ints(via_trait.targets), vec![2, 4, 0]);
+        assert_eq!(ints(via_indices.targets), vec![2, 4, 0]);
+        // The indices path with an augmentation seed but no augmentation configured is the
+        // eval path.
         let augmented = batcher.batch_indices(&set, &indices, 7, &device);
-        assert_eq!(augmented.images.into_data().to_vec::<f32>().ok(), a.to_vec::<f32>().ok());
+        assert_eq!(floats(augmented.images), a);
     }
 
     #[test]
@@ -606,7 +615,7 @@ mod tests {
             .targets
             .into_data()
             .convert::<i64>()
-            .to_vec::<i64>()
+            .try_to_vec::<i64>()
             .expect("ints");
         assert_eq!(targets, vec![0, 1, 2, 3, 4]);
 
@@ -623,11 +632,12 @@ mod tests {
         let device = device();
         let a = ImageBatcher::new(None, Some(Augmentation::cifar10()), 5);
         let b = ImageBatcher::new(None, Some(Augmentation::cifar10()), 5);
-        let first_a = a.batch(items.clone(), &device).images.into_data();
-        let first_b = b.batch(items.clone(), &device).images.into_data();
-        assert_eq!(first_a.to_vec::<f32>().ok(), first_b.to_vec::<f32>().ok());
-        let second_a = a.batch(items, &device).images.into_data();
-        assert_ne!(first_a.to_vec::<f32>().ok(), second_a.to_vec::<f32>().ok());
+        let floats = |t: Tensor<4>| t.into_data().try_to_vec::<f32>().expect("f32 data");
+        let first_a = floats(a.batch(items.clone(), &device).images);
+        let first_b = floats(b.batch(items.clone(), &device).images);
+        assert_eq!(first_a, first_b);
+        let second_a = floats(a.batch(items, &device).images);
+        assert_ne!(first_a, second_a);
     }
 
     #[test]
@@ -650,6 +660,37 @@ mod tests {
         items[1].image.pop();
         let mut out = HostBatch::default();
         assert!(plain.fill_items(&items, None, &mut out).is_err());
+    }
+
+    #[test]
+    fn cifar_sized_batch_timing() {
+        // 128 CIFAR-sized byte images with crop + flip: prints the host-side time per batch
+        // (this crate is built at opt-level 0 in tests; optimized builds are far faster).
+        let shape = ImageShape::new(3, 32, 32);
+        let n = 512;
+        let mut rng = Rng::new(3);
+        let pixels = (0..n * shape.numel())
+            .map(|_| rng.below(256) as u8)
+            .collect();
+        let labels = (0..n).map(|i| i % 10).collect();
+        let set = ImageDataset::from_u8("c", shape, 10, pixels, labels).expect("valid");
+        let batcher = ImageBatcher::new(
+            Some(Normalization::cifar10()),
+            Some(Augmentation::cifar10()),
+            0,
+        );
+        let indices: Vec<usize> = crate::shuffled_indices(n, 1)[..128].to_vec();
+        let mut out = HostBatch::default();
+        let start = std::time::Instant::now();
+        let rounds = 10;
+        for round in 0..rounds {
+            batcher
+                .fill(&set, &indices, Some(round), &mut out)
+                .expect("fills");
+        }
+        let per_batch = start.elapsed() / rounds as u32;
+        eprintln!("fill of 128 x 3x32x32 with crop+flip: {per_batch:?} per batch");
+        assert_eq!(out.images.len(), 128 * 3072);
     }
 
     #[test]

@@ -53,7 +53,11 @@ pub const CLASSES: [&str; 10] = [
 /// else `dir`.
 pub fn resolve_dir(dir: &Path) -> PathBuf {
     let nested = dir.join(SUBFOLDER);
-    if nested.is_dir() { nested } else { dir.to_path_buf() }
+    if nested.is_dir() {
+        nested
+    } else {
+        dir.to_path_buf()
+    }
 }
 
 /// The files of `split`, in order, inside [`resolve_dir`]`(dir)`.
@@ -196,7 +200,10 @@ mod tests {
         let image = train.image(3).expect("in range");
         assert_eq!(image[0], 11.0 / 255.0); // red (0, 0)
         assert_eq!(image[1024 + 33], ((11 + 7 + 33) as f32) / 255.0); // green (1, 1)
-        assert_eq!(image[2048 + 1023], (((11 + 14 + 1023) % 256) as f32) / 255.0); // blue (31, 31)
+        assert_eq!(
+            image[2048 + 1023],
+            (((11 + 14 + 1023) % 256) as f32) / 255.0
+        ); // blue (31, 31)
 
         let test = load(dir.path(), Split::Test).expect("loads");
         assert_eq!(test.name(), "cifar10-test");
@@ -220,14 +227,20 @@ mod tests {
 
         std::fs::remove_file(&bad).expect("removes");
         let err = expect_err(load(dir.path(), Split::Train));
-        assert!(matches!(&err, DataError::MissingFile { path, .. } if path == &bad), "{err}");
+        assert!(
+            matches!(&err, DataError::MissingFile { path, .. } if path == &bad),
+            "{err}"
+        );
         assert!(err.to_string().contains("data_batch_3.bin"));
         // The test split does not need the training files.
         assert!(load(dir.path(), Split::Test).is_ok());
 
         std::fs::write(&bad, []).expect("writes");
         let err = expect_err(load(dir.path(), Split::Train));
-        assert!(matches!(&err, DataError::EmptyFile { path } if path == &bad), "{err}");
+        assert!(
+            matches!(&err, DataError::EmptyFile { path } if path == &bad),
+            "{err}"
+        );
 
         let mut truncated = record(1, 1);
         truncated.extend(record(2, 2));

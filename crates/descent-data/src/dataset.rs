@@ -85,8 +85,9 @@ impl ImageDataset {
         pixels: Vec<u8>,
         labels: Vec<usize>,
     ) -> Result<Self, DataError> {
-        Self::build(name.into(), shape, num_classes, pixels.len(), &labels)
-            .map(|(name, labels)| Self::assemble(name, shape, num_classes, Pixels::U8(pixels.into()), labels))
+        Self::build(name.into(), shape, num_classes, pixels.len(), &labels).map(|(name, labels)| {
+            Self::assemble(name, shape, num_classes, Pixels::U8(pixels.into()), labels)
+        })
     }
 
     /// A dataset from `f32` values used as they are, `C x H x W` per image, images one after
@@ -105,11 +106,15 @@ impl ImageDataset {
         if let Some(position) = pixels.iter().position(|v| !v.is_finite()) {
             return Err(DataError::invalid(
                 "pixels",
-                format!("value {} at position {position} is not finite", pixels[position]),
+                format!(
+                    "value {} at position {position} is not finite",
+                    pixels[position]
+                ),
             ));
         }
-        Self::build(name.into(), shape, num_classes, pixels.len(), &labels)
-            .map(|(name, labels)| Self::assemble(name, shape, num_classes, Pixels::F32(pixels.into()), labels))
+        Self::build(name.into(), shape, num_classes, pixels.len(), &labels).map(|(name, labels)| {
+            Self::assemble(name, shape, num_classes, Pixels::F32(pixels.into()), labels)
+        })
     }
 
     /// Checks sizes and labels; returns the name and the compact labels.
@@ -322,7 +327,9 @@ impl ImageDataset {
     /// The first `min(n, len())` samples.
     pub fn take(&self, n: usize) -> ImageDataset {
         let n = n.min(self.len());
-        let stored: Vec<usize> = (0..n).filter_map(|index| self.stored_index(index)).collect();
+        let stored: Vec<usize> = (0..n)
+            .filter_map(|index| self.stored_index(index))
+            .collect();
         let mut taken = self.clone();
         taken.view = Some(stored.into());
         taken
@@ -548,12 +555,18 @@ mod tests {
         let a = set.random_subset(20, 5);
         let b = set.random_subset(20, 5);
         let values = |d: &ImageDataset| -> Vec<f32> {
-            (0..d.len()).filter_map(|i| d.image(i)).map(|v| v[0]).collect()
+            (0..d.len())
+                .filter_map(|i| d.image(i))
+                .map(|v| v[0])
+                .collect()
         };
         assert_eq!(values(&a), values(&b));
         assert_eq!(a.len(), 20);
         let va = values(&a);
-        assert!(va.windows(2).all(|w| w[0] < w[1]), "sorted and distinct: {va:?}");
+        assert!(
+            va.windows(2).all(|w| w[0] < w[1]),
+            "sorted and distinct: {va:?}"
+        );
         assert_ne!(values(&a), values(&set.random_subset(20, 6)));
         assert_eq!(set.random_subset(1000, 1).len(), 100);
         let shuffled = set.shuffled(3);

@@ -183,8 +183,7 @@ pub(crate) mod testing {
 
     /// Gzip-compresses `bytes`.
     pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
-        let mut encoder =
-            flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         encoder.write_all(bytes).expect("writes to memory");
         encoder.finish().expect("finishes in memory")
     }
@@ -201,7 +200,12 @@ mod tests {
     use super::*;
 
     /// Three 2x3 images with values 0..18 and labels 2, 0, 1.
-    fn files(dir: &Path, compress: bool, image_name: &str, label_name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    fn files(
+        dir: &Path,
+        compress: bool,
+        image_name: &str,
+        label_name: &str,
+    ) -> (std::path::PathBuf, std::path::PathBuf) {
         let values: Vec<u8> = (0..18).collect();
         let mut images = idx_bytes(&[3, 2, 3], &values);
         let mut labels = idx_bytes(&[3], &[2, 0, 1]);
@@ -224,7 +228,12 @@ mod tests {
         let dir = tempdir();
         // The gzip file has a name without .gz: detection is by magic bytes.
         for (compress, suffix) in [(false, "raw"), (true, "gz-without-extension")] {
-            let (ip, lp) = files(dir.path(), compress, &format!("i-{suffix}"), &format!("l-{suffix}"));
+            let (ip, lp) = files(
+                dir.path(),
+                compress,
+                &format!("i-{suffix}"),
+                &format!("l-{suffix}"),
+            );
             let set = load(&ip, &lp, "tiny", 3).expect("loads");
             assert_eq!(set.name(), "tiny");
             assert_eq!(set.len(), 3);
@@ -249,13 +258,19 @@ mod tests {
         let (ip, lp) = files(dir.path(), false, "i", "l");
         let missing = dir.path().join("nope");
         let err = expect_err(load(&missing, &lp, "x", 3));
-        assert!(matches!(&err, DataError::MissingFile { path, .. } if path == &missing), "{err}");
+        assert!(
+            matches!(&err, DataError::MissingFile { path, .. } if path == &missing),
+            "{err}"
+        );
         assert!(err.to_string().contains("nope"));
 
         let empty = dir.path().join("empty");
         write(&empty, &[]);
         let err = expect_err(load(&ip, &empty, "x", 3));
-        assert!(matches!(&err, DataError::EmptyFile { path } if path == &empty), "{err}");
+        assert!(
+            matches!(&err, DataError::EmptyFile { path } if path == &empty),
+            "{err}"
+        );
         assert!(err.to_string().contains("empty"));
     }
 
@@ -278,7 +293,10 @@ mod tests {
         // Shorter than a magic number.
         write(&junk, &[0, 0]);
         let err = expect_err(load(&junk, &lp, "x", 3));
-        assert!(matches!(&err, DataError::FileSize { path, expected: 4, found: 2 } if path == &junk), "{err}");
+        assert!(
+            matches!(&err, DataError::FileSize { path, expected: 4, found: 2 } if path == &junk),
+            "{err}"
+        );
     }
 
     #[test]
@@ -296,23 +314,50 @@ mod tests {
         assert!(err.to_string().contains("expected 34 bytes, found 33"));
         let long = dir.path().join("long");
         write(&long, &[full.as_slice(), &[0]].concat());
-        assert!(matches!(expect_err(load(&long, &lp, "x", 3)), DataError::FileSize { expected: 34, found: 35, .. }));
+        assert!(matches!(
+            expect_err(load(&long, &lp, "x", 3)),
+            DataError::FileSize {
+                expected: 34,
+                found: 35,
+                ..
+            }
+        ));
         // Header cut in the middle of the sizes.
         write(&cut, &full[..10]);
-        assert!(matches!(expect_err(load(&cut, &lp, "x", 3)), DataError::FileSize { expected: 12, found: 10, .. }));
+        assert!(matches!(
+            expect_err(load(&cut, &lp, "x", 3)),
+            DataError::FileSize {
+                expected: 12,
+                found: 10,
+                ..
+            }
+        ));
 
         // The same with gzip: the stream decompresses fine but is short or long.
         let gz = dir.path().join("cut.gz");
         write(&gz, &gzip(&full[..full.len() - 5]));
         let err = expect_err(load(&gz, &lp, "x", 3));
-        assert!(matches!(&err, DataError::FileSize { path, expected: 34, found: 29 } if path == &gz), "{err}");
+        assert!(
+            matches!(&err, DataError::FileSize { path, expected: 34, found: 29 } if path == &gz),
+            "{err}"
+        );
         write(&gz, &gzip(&[full.as_slice(), &[1, 2, 3]].concat()));
-        assert!(matches!(expect_err(load(&gz, &lp, "x", 3)), DataError::FileSize { expected: 34, found: 35, .. }));
+        assert!(matches!(
+            expect_err(load(&gz, &lp, "x", 3)),
+            DataError::FileSize {
+                expected: 34,
+                found: 35,
+                ..
+            }
+        ));
         // A corrupt gzip stream (compressed bytes cut off).
         let compressed = gzip(&full);
         write(&gz, &compressed[..compressed.len() / 2]);
         let err = expect_err(load(&gz, &lp, "x", 3));
-        assert!(matches!(&err, DataError::Gzip { path, .. } if path == &gz), "{err}");
+        assert!(
+            matches!(&err, DataError::Gzip { path, .. } if path == &gz),
+            "{err}"
+        );
     }
 
     #[test]
@@ -334,8 +379,14 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("3 images") && err.to_string().contains("4 labels"));
-        assert!(matches!(expect_err(load(&ip, &lp, "x", 0)), DataError::Invalid { .. }));
-        assert!(matches!(expect_err(load(&ip, &lp, "x", 300)), DataError::Invalid { .. }));
+        assert!(matches!(
+            expect_err(load(&ip, &lp, "x", 0)),
+            DataError::Invalid { .. }
+        ));
+        assert!(matches!(
+            expect_err(load(&ip, &lp, "x", 300)),
+            DataError::Invalid { .. }
+        ));
     }
 
     #[test]
@@ -361,20 +412,35 @@ mod tests {
         let raw = dir.path().join("hostile");
         write(&raw, &header);
         let err = expect_err(load(&raw, &lp, "x", 3));
-        assert!(matches!(&err, DataError::FileSize { path, found: 26, .. } if path == &raw), "{err}");
+        assert!(
+            matches!(&err, DataError::FileSize { path, found: 26, .. } if path == &raw),
+            "{err}"
+        );
         let gz = dir.path().join("hostile.gz");
         write(&gz, &gzip(&header));
         let err = expect_err(load(&gz, &lp, "x", 3));
-        assert!(matches!(&err, DataError::TooLarge { path, .. } if path == &gz), "{err}");
+        assert!(
+            matches!(&err, DataError::TooLarge { path, .. } if path == &gz),
+            "{err}"
+        );
         // Under the gzip limit but far more than the stream holds: read as it comes, then a
         // size error.
         let header = idx_bytes(&[1 << 20, 28, 28], &[7; 100]);
         write(&gz, &gzip(&header));
-        let err = expect_err(load(&gz, &lp, "x", 3));
-        assert!(matches!(&err, DataError::FileSize { path, expected, found: 116 } if path == &gz && *expected == 16 + (1u64 << 20) * 784), "{err}");
+        let err = match read_u8(&gz, IMAGES_MAGIC) {
+            Ok(_) => panic!("read a short stream"),
+            Err(err) => err,
+        };
+        assert!(
+            matches!(&err, DataError::FileSize { path, expected, found: 116 } if path == &gz && *expected == 16 + (1u64 << 20) * 784),
+            "{err}"
+        );
         // Labels file claiming 2^32 - 1 labels.
         let labels = dir.path().join("hostile-labels");
         write(&labels, &idx_bytes(&[u32::MAX], &[0; 3]));
-        assert!(matches!(expect_err(load(&raw, &labels, "x", 3)), DataError::FileSize { .. }));
+        assert!(matches!(
+            expect_err(load(&raw, &labels, "x", 3)),
+            DataError::FileSize { .. }
+        ));
     }
 }

@@ -160,7 +160,14 @@ mod tests {
         let names: Vec<String> = DatasetKind::ALL.iter().map(|k| k.to_string()).collect();
         assert_eq!(
             names,
-            ["cifar10", "fashion-mnist", "mnist", "synthetic", "spirals", "blobs"]
+            [
+                "cifar10",
+                "fashion-mnist",
+                "mnist",
+                "synthetic",
+                "spirals",
+                "blobs"
+            ]
         );
         for kind in DatasetKind::ALL {
             assert_eq!(kind.to_string().parse::<DatasetKind>().ok(), Some(kind));

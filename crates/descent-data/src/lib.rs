@@ -33,6 +33,7 @@
 
 pub mod augmentation;
 pub mod batcher;
+pub mod checksum;
 pub mod cifar10;
 pub mod dataset;
 #[cfg(feature = "download")]

@@ -102,9 +102,18 @@ mod tests {
             synthetic_samples: Some(20),
             seed: 3,
         };
-        for kind in [DatasetKind::Spirals, DatasetKind::Blobs, DatasetKind::SyntheticImages] {
-            let train = load(kind, Some(Path::new("/nonexistent")), Split::Train, &options)
-                .expect("generates");
+        for kind in [
+            DatasetKind::Spirals,
+            DatasetKind::Blobs,
+            DatasetKind::SyntheticImages,
+        ] {
+            let train = load(
+                kind,
+                Some(Path::new("/nonexistent")),
+                Split::Train,
+                &options,
+            )
+            .expect("generates");
             let test = load(kind, None, Split::Test, &options).expect("generates");
             assert_eq!(train.name(), format!("{kind}-train"));
             assert_eq!(test.name(), format!("{kind}-test"));
@@ -113,15 +122,24 @@ mod tests {
             let again = load(kind, None, Split::Train, &options).expect("generates");
             assert_eq!(train.image(7), again.image(7));
         }
-        let defaults = load(DatasetKind::Spirals, None, Split::Test, &LoadOptions::default())
-            .expect("generates");
+        let defaults = load(
+            DatasetKind::Spirals,
+            None,
+            Split::Test,
+            &LoadOptions::default(),
+        )
+        .expect("generates");
         assert_eq!(defaults.len(), 500);
     }
 
     #[test]
     fn file_kinds_report_missing_folders() {
         let dir = tempfile::tempdir().expect("temporary folder");
-        for kind in [DatasetKind::Cifar10, DatasetKind::Mnist, DatasetKind::FashionMnist] {
+        for kind in [
+            DatasetKind::Cifar10,
+            DatasetKind::Mnist,
+            DatasetKind::FashionMnist,
+        ] {
             let err = load(kind, Some(dir.path()), Split::Test, &LoadOptions::default());
             assert!(matches!(err, Err(DataError::MissingFile { .. })), "{kind}");
         }

@@ -148,9 +148,15 @@ mod tests {
         let labels = idx_bytes(&[2], &[3, 9]);
         // Train: raw images, gzipped labels; test: dotted names.
         write(&dir.path().join("train-images-idx3-ubyte"), &images);
-        write(&dir.path().join("train-labels-idx1-ubyte.gz"), &gzip(&labels));
+        write(
+            &dir.path().join("train-labels-idx1-ubyte.gz"),
+            &gzip(&labels),
+        );
         write(&dir.path().join("t10k-images.idx3-ubyte"), &images);
-        write(&dir.path().join("t10k-labels.idx1-ubyte.gz"), &gzip(&labels));
+        write(
+            &dir.path().join("t10k-labels.idx1-ubyte.gz"),
+            &gzip(&labels),
+        );
         for split in Split::ALL {
             let set = load_mnist(dir.path(), split).expect("loads");
             assert_eq!(set.name(), format!("mnist-{split}"));
@@ -168,15 +174,33 @@ mod tests {
             Err(err) => err,
         };
         let message = err.to_string();
-        assert!(message.contains("train-images-idx3-ubyte: file not found"), "{message}");
+        assert!(
+            message.contains("train-images-idx3-ubyte: file not found"),
+            "{message}"
+        );
         assert!(message.contains(".gz"), "{message}");
 
-        write(&dir.path().join("t10k-images-idx3-ubyte"), &idx_bytes(&[1, 2, 2], &[0; 4]));
-        write(&dir.path().join("t10k-labels-idx1-ubyte"), &idx_bytes(&[1], &[0]));
+        write(
+            &dir.path().join("t10k-images-idx3-ubyte"),
+            &idx_bytes(&[1, 2, 2], &[0; 4]),
+        );
+        write(
+            &dir.path().join("t10k-labels-idx1-ubyte"),
+            &idx_bytes(&[1], &[0]),
+        );
         let err = match load_fashion(dir.path(), Split::Test) {
             Ok(_) => panic!("loaded 2x2 images as Fashion-MNIST"),
             Err(err) => err,
         };
-        assert!(matches!(err, DataError::ImageSize { found_height: 2, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                DataError::ImageSize {
+                    found_height: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }

@@ -141,8 +141,37 @@ mod tests {
         let values: Vec<u64> = (0..3).map(|_| splitmix64(&mut state)).collect();
         assert_eq!(
             values,
-            [6_457_827_717_110_365_317, 3_203_168_211_198_807_973, 9_817_491_932_198_370_423]
+            [
+                6_457_827_717_110_365_317,
+                3_203_168_211_198_807_973,
+                9_817_491_932_198_370_423
+            ]
         );
+    }
+
+    #[test]
+    fn xoshiro_reference_values() {
+        // The reference implementation's output from the state [1, 2, 3, 4] (the test vector
+        // of the `rand_xoshiro` crate, from xoshiro256plusplus.c).
+        let mut rng = Rng {
+            state: [1, 2, 3, 4],
+            spare_normal: None,
+        };
+        let expected: [u64; 10] = [
+            41_943_041,
+            58_720_359,
+            3_588_806_011_781_223,
+            3_591_011_842_654_386,
+            9_228_616_714_210_784_205,
+            9_973_669_472_204_895_162,
+            14_011_001_112_246_962_877,
+            12_406_186_145_184_390_807,
+            15_849_039_046_786_891_736,
+            10_450_023_813_501_588_000,
+        ];
+        for value in expected {
+            assert_eq!(rng.next_u64(), value);
+        }
     }
 
     #[test]
@@ -207,5 +236,5 @@ mod tests {
         assert_eq!(shuffled_indices(10, 0), PINNED_SEED0_LEN10);
     }
 
-    const PINNED_SEED0_LEN10: [usize; 10] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const PINNED_SEED0_LEN10: [usize; 10] = [1, 4, 5, 8, 6, 7, 0, 2, 9, 3];
 }

@@ -146,7 +146,13 @@ struct Row {
     burn: StepTime,
 }
 
-fn compare<M: Net>(name: &'static str, model: M, x: M::Input, y: Tensor<1, Int>, steps: usize) -> Row {
+fn compare<M: Net>(
+    name: &'static str,
+    model: M,
+    x: M::Input,
+    y: Tensor<1, Int>,
+    steps: usize,
+) -> Row {
     let device = Device::flex().autodiff();
     let mut ours_optim = SgdConfig::new()
         .with_momentum(Some(MomentumConfig::new(0.9)))
@@ -164,7 +170,11 @@ fn compare<M: Net>(name: &'static str, model: M, x: M::Input, y: Tensor<1, Int>,
     let (mut ours_times, mut burn_times) = (Vec::new(), Vec::new());
     for i in 0..WARMUP + steps {
         // Alternate which one goes first, so drift and cache effects hit both alike.
-        let order = if i % 2 == 0 { [true, false] } else { [false, true] };
+        let order = if i % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
         for is_ours in order {
             if is_ours {
                 let (m, t) = train_step(ours, &mut ours_optim, &x, &y, &device);
@@ -204,18 +214,36 @@ fn main() {
     let mlp_steps = steps_override.unwrap_or(40);
     let x = Tensor::<2>::random([128, 3072], Distribution::Normal(0.0, 1.0), &device);
     let y = Tensor::<1, Int>::from_data(
-        (0..128).map(|i| (i % 10) as i64).collect::<Vec<_>>().as_slice(),
+        (0..128)
+            .map(|i| (i % 10) as i64)
+            .collect::<Vec<_>>()
+            .as_slice(),
         &device,
     );
-    let mlp = compare("MLP 3072-512-512-10, b128", Mlp::new(&device), x, y, mlp_steps);
+    let mlp = compare(
+        "MLP 3072-512-512-10, b128",
+        Mlp::new(&device),
+        x,
+        y,
+        mlp_steps,
+    );
 
     let conv_steps = steps_override.unwrap_or(30);
     let x = Tensor::<4>::random([64, 3, 32, 32], Distribution::Normal(0.0, 1.0), &device);
     let y = Tensor::<1, Int>::from_data(
-        (0..64).map(|i| (i % 10) as i64).collect::<Vec<_>>().as_slice(),
+        (0..64)
+            .map(|i| (i % 10) as i64)
+            .collect::<Vec<_>>()
+            .as_slice(),
         &device,
     );
-    let conv = compare("conv 3-16-32 + BN, b64", ConvNet::new(&device), x, y, conv_steps);
+    let conv = compare(
+        "conv 3-16-32 + BN, b64",
+        ConvNet::new(&device),
+        x,
+        y,
+        conv_steps,
+    );
 
     println!(
         "SGD + momentum 0.9, flex CPU, medians after {WARMUP} warm-up steps ({mlp_steps} MLP / {conv_steps} conv steps each, interleaved)"

@@ -55,8 +55,8 @@ pub mod schedule;
 pub use error::OptimError;
 pub use optimizer::{
     Adam, AdamConfig, AdamState, AdamWConfig, GradClipping, MomentumConfig, OptimizerConfig,
-    OptimizerKind, OptimizerParams, RmsProp, RmsPropConfig, RmsPropState, Sgd, SgdConfig,
-    SgdState, WeightDecayConfig, WeightDecayMode, clip_grad_norm, global_grad_norm,
+    OptimizerKind, OptimizerParams, RmsProp, RmsPropConfig, RmsPropState, Sgd, SgdConfig, SgdState,
+    WeightDecayConfig, WeightDecayMode, clip_grad_norm, global_grad_norm,
 };
 pub use schedule::{
     AnnealStrategy, ConstantLr, ConstantLrConfig, Convergence, ConvergenceConfig,
@@ -64,8 +64,7 @@ pub use schedule::{
     CyclicLrConfig, CyclicMode, EarlyStopping, EarlyStoppingConfig, EarlyStoppingRecord,
     ExponentialLr, ExponentialLrConfig, LinearLr, LinearLrConfig, MetricMode, MinLrStop,
     MinLrStopConfig, MultiStepLr, MultiStepLrConfig, OneCycleLr, OneCycleLrConfig, PerEpoch,
-    PlateauDecision, PolynomialLr, PolynomialLrConfig, ReduceLrOnPlateau,
-    ReduceLrOnPlateauConfig, Schedule, ScheduleConfig, ScheduleKind, ScheduleUnit, SequentialLr,
-    StepLr, StepLrConfig, StopDecision, StopReason, StopRule, ThresholdMode, WarmRestarts,
-    WarmRestartsConfig, trace,
+    PlateauDecision, PolynomialLr, PolynomialLrConfig, ReduceLrOnPlateau, ReduceLrOnPlateauConfig,
+    Schedule, ScheduleConfig, ScheduleKind, ScheduleUnit, SequentialLr, StepLr, StepLrConfig,
+    StopDecision, StopReason, StopRule, ThresholdMode, WarmRestarts, WarmRestartsConfig, trace,
 };

@@ -127,10 +127,11 @@ pub fn read(dir: &Path, name: &str) -> Result<Vec<u8>, TrainError> {
 /// Reads `state.json` of a checkpoint folder.
 pub fn read_state(dir: &Path) -> Result<TrainerState, TrainError> {
     let bytes = read(dir, files::STATE)?;
-    let state: TrainerState = serde_json::from_slice(&bytes).map_err(|e| TrainError::BadCheckpoint {
-        path: dir.join(files::STATE),
-        reason: format!("not a trainer state: {e}"),
-    })?;
+    let state: TrainerState =
+        serde_json::from_slice(&bytes).map_err(|e| TrainError::BadCheckpoint {
+            path: dir.join(files::STATE),
+            reason: format!("not a trainer state: {e}"),
+        })?;
     if state.format != STATE_FORMAT {
         return Err(TrainError::BadCheckpoint {
             path: dir.join(files::STATE),

@@ -184,7 +184,9 @@ mod tests {
 
     #[test]
     fn unknown_device_is_a_typed_error_listing_the_choices() {
-        let err = "tpu".parse::<DeviceChoice>().expect_err("tpu is not a device");
+        let err = "tpu"
+            .parse::<DeviceChoice>()
+            .expect_err("tpu is not a device");
         let msg = err.to_string();
         assert!(msg.contains("tpu"), "{msg}");
         assert!(msg.contains("cpu"), "{msg}");
@@ -192,7 +194,9 @@ mod tests {
 
     #[test]
     fn cpu_opens_and_computes() {
-        let device = DeviceChoice::Cpu.open().expect("the CPU device always opens");
+        let device = DeviceChoice::Cpu
+            .open()
+            .expect("the CPU device always opens");
         let t = burn::tensor::Tensor::<1>::from_floats([1.0, 2.0, 3.0], &device);
         let sum: f32 = t.sum().into_scalar();
         assert!((sum - 6.0).abs() < 1e-6);

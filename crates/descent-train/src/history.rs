@@ -67,7 +67,14 @@ pub fn to_csv(history: &[EpochRecord]) -> String {
         let _ = writeln!(
             csv,
             "{},{},{},{},{},{},{},{:.3}",
-            r.epoch, r.global_step, r.lr, r.train.loss, r.train.accuracy, test_loss, test_acc, r.seconds
+            r.epoch,
+            r.global_step,
+            r.lr,
+            r.train.loss,
+            r.train.accuracy,
+            test_loss,
+            test_acc,
+            r.seconds
         );
     }
     csv

@@ -118,11 +118,7 @@ impl Observer for ConsoleObserver {
             bar.finish_and_clear();
         }
         let test = match &record.test {
-            Some(m) => format!(
-                "  test loss {:.4} acc {:.2}%",
-                m.loss,
-                100.0 * m.accuracy
-            ),
+            Some(m) => format!("  test loss {:.4} acc {:.2}%", m.loss, 100.0 * m.accuracy),
             None => String::new(),
         };
         eprintln!(

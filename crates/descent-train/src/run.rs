@@ -76,13 +76,18 @@ impl DataConfig {
             synthetic_samples: self.train_samples,
             seed,
         };
-        let mut train = descent_data::load(self.dataset, self.dir.as_deref(), Split::Train, &options)?;
+        let mut train =
+            descent_data::load(self.dataset, self.dir.as_deref(), Split::Train, &options)?;
         let test_options = LoadOptions {
             synthetic_samples: self.test_samples,
             seed,
         };
-        let mut test =
-            descent_data::load(self.dataset, self.dir.as_deref(), Split::Test, &test_options)?;
+        let mut test = descent_data::load(
+            self.dataset,
+            self.dir.as_deref(),
+            Split::Test,
+            &test_options,
+        )?;
         if let Some(n) = self.train_samples
             && n < train.len()
         {
@@ -143,6 +148,9 @@ pub struct ModelCard {
     pub dataset: DatasetKind,
     /// The dataset's folder, if one was given.
     pub data_dir: Option<PathBuf>,
+    /// The seed generated datasets were drawn with (so evaluation sees the same test set).
+    #[serde(default)]
+    pub data_seed: u64,
 }
 
 impl ModelCard {
@@ -155,11 +163,13 @@ impl ModelCard {
     /// with `model.json` beside it.
     pub fn load_model(path: &Path, device: &Device) -> Result<(ModelCard, Model), TrainError> {
         let (card_path, weights) = locate_model(path)?;
-        let bytes = std::fs::read(&card_path).map_err(|e| TrainError::io("reading", &card_path, e))?;
-        let card: ModelCard = serde_json::from_slice(&bytes).map_err(|e| TrainError::BadCheckpoint {
-            path: card_path.clone(),
-            reason: format!("not a model card: {e}"),
-        })?;
+        let bytes =
+            std::fs::read(&card_path).map_err(|e| TrainError::io("reading", &card_path, e))?;
+        let card: ModelCard =
+            serde_json::from_slice(&bytes).map_err(|e| TrainError::BadCheckpoint {
+                path: card_path.clone(),
+                reason: format!("not a model card: {e}"),
+            })?;
         let model = card.init(device)?;
         let model = checkpoint::load_module(model, &weights)?;
         Ok((card, model))
@@ -230,7 +240,8 @@ pub fn train_run(
     }
     .checkpoint();
     let mut config = if resume {
-        let bytes = std::fs::read(&config_path).map_err(|e| TrainError::io("reading", &config_path, e))?;
+        let bytes =
+            std::fs::read(&config_path).map_err(|e| TrainError::io("reading", &config_path, e))?;
         serde_json::from_slice::<RunConfig>(&bytes).map_err(|e| TrainError::BadCheckpoint {
             path: config_path.clone(),
             reason: format!("not a run configuration: {e}"),
@@ -240,8 +251,9 @@ pub fn train_run(
             return Err(TrainError::InvalidOption {
                 field: "out",
                 value: folder.display().to_string(),
-                reason: "already holds a run; pass --resume to continue it, or choose another folder"
-                    .into(),
+                reason:
+                    "already holds a run; pass --resume to continue it, or choose another folder"
+                        .into(),
             });
         }
         config.clone()
@@ -270,6 +282,7 @@ pub fn train_run(
         normalization: data.normalization.clone(),
         dataset: config.data.dataset,
         data_dir: config.data.dir.clone(),
+        data_seed: seed,
     };
     let card_json = serde_json::to_value(&card).map_err(|e| TrainError::BadCheckpoint {
         path: folder.to_path_buf(),
@@ -280,15 +293,22 @@ pub fn train_run(
     let model = config.model.init(device)?;
     let steps_per_epoch = config.training.steps_per_epoch(data.train.len());
     let optimizer = config.optimizer.init()?;
-    let scheduler =
-        config
-            .schedule
-            .init(config.learning_rate, steps_per_epoch, config.training.epochs)?;
-    let mut trainer = Trainer::new(model, optimizer, Box::new(scheduler), config.training.clone(), device)?
-        .with_folder(RunFolder {
-            dir: folder.to_path_buf(),
-        })
-        .with_model_config(card_json.clone());
+    let scheduler = config.schedule.init(
+        config.learning_rate,
+        steps_per_epoch,
+        config.training.epochs,
+    )?;
+    let mut trainer = Trainer::new(
+        model,
+        optimizer,
+        Box::new(scheduler),
+        config.training.clone(),
+        device,
+    )?
+    .with_folder(RunFolder {
+        dir: folder.to_path_buf(),
+    })
+    .with_model_config(card_json.clone());
     if config.optimizer.grad_clipping().is_some() {
         let optimizer = config.optimizer.clone();
         trainer = trainer.with_gradient_hook(Box::new(move |model: &Model, grads| {
@@ -302,10 +322,11 @@ pub fn train_run(
 
     let weights = checkpoint::module_bytes(trainer.model())?;
     atomic::write_file(&folder.join(checkpoint::files::MODEL), &weights)?;
-    let card_text = serde_json::to_vec_pretty(&card_json).map_err(|e| TrainError::BadCheckpoint {
-        path: folder.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let card_text =
+        serde_json::to_vec_pretty(&card_json).map_err(|e| TrainError::BadCheckpoint {
+            path: folder.to_path_buf(),
+            reason: e.to_string(),
+        })?;
     atomic::write_file(&folder.join(checkpoint::files::MODEL_CONFIG), &card_text)?;
     Ok(RunOutcome {
         report,

@@ -148,16 +148,11 @@ impl<M: ImageClassifier> Trainer<M> {
     /// trainer built with the same configuration.
     pub fn load_checkpoint(&mut self, dir: &Path) -> Result<(), TrainError> {
         let state = checkpoint::read_state(dir)?;
-        let model = self.model.take().expect("model present between steps");
-        let loaded = checkpoint::load_module(model.clone(), &dir.join(checkpoint::files::MODEL));
-        let model = match loaded {
-            Ok(m) => m,
-            Err(e) => {
-                self.model = Some(model);
-                return Err(e);
-            }
-        };
-        self.model = Some(model.to_device(&self.device).train());
+        // Load into a copy without autodiff, then move it onto the autodiff device as `new`
+        // does: loading straight into tracked parameters would make them non-leaf tensors.
+        let plain = self.model().valid();
+        let loaded = checkpoint::load_module(plain, &dir.join(checkpoint::files::MODEL))?;
+        self.model = Some(loaded.to_device(&self.device).train());
 
         let optim_path = dir.join(checkpoint::files::OPTIMIZER);
         let bytes = checkpoint::read(dir, checkpoint::files::OPTIMIZER)?;
@@ -238,7 +233,10 @@ impl<M: ImageClassifier> Trainer<M> {
         while self.state.progress.epoch < epochs {
             let epoch = self.state.progress.epoch + 1;
             let order = if self.options.shuffle {
-                shuffled_indices(train.len(), derive(self.options.seed, SeedPurpose::Shuffle, epoch as u64))
+                shuffled_indices(
+                    train.len(),
+                    derive(self.options.seed, SeedPurpose::Shuffle, epoch as u64),
+                )
             } else {
                 (0..train.len()).collect()
             };
@@ -246,7 +244,11 @@ impl<M: ImageClassifier> Trainer<M> {
             observer.epoch_started(epoch, epochs, first, steps);
             let started = Instant::now();
             let mut lr = f64::NAN;
-            for (index, chunk) in order.chunks(self.options.batch_size).enumerate().skip(first) {
+            for (index, chunk) in order
+                .chunks(self.options.batch_size)
+                .enumerate()
+                .skip(first)
+            {
                 lr = self.step(train, batcher, chunk, epoch, index + 1, steps, observer)?;
                 if let Some(every) = self.options.checkpoint_every_steps
                     && self.state.progress.global_step % every == 0
@@ -263,7 +265,13 @@ impl<M: ImageClassifier> Trainer<M> {
                 samples: 0,
             });
             let test_metrics = test.and_then(|set| {
-                evaluate(self.model(), set, batcher, self.options.eval_batch_size, &self.device)
+                evaluate(
+                    self.model(),
+                    set,
+                    batcher,
+                    self.options.eval_batch_size,
+                    &self.device,
+                )
             });
             if lr.is_nan() {
                 // Resumed exactly at an epoch's end: the last lr is in the history.
@@ -313,7 +321,8 @@ impl<M: ImageClassifier> Trainer<M> {
         let seed = self.options.seed;
         // Dropout draws from the device generator: reseed it per step so a resumed run draws
         // the same masks.
-        self.device.seed(derive(seed, SeedPurpose::Dropout, global_step));
+        self.device
+            .seed(derive(seed, SeedPurpose::Dropout, global_step));
         let batch = batcher.batch_indices(
             train,
             chunk,
@@ -361,5 +370,121 @@ impl<M: ImageClassifier> Trainer<M> {
             lr,
         });
         Ok(lr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observer::Silent;
+    use burn::lr_scheduler::constant::ConstantLr;
+    use burn::optim::SgdConfig;
+    use descent_models::MlpConfig;
+
+    fn spirals() -> ImageDataset {
+        descent_data::synthetic::spirals(128, 3, 0.05, 1).expect("generates")
+    }
+
+    fn trainer(lr: f64, device: &Device) -> Trainer<descent_models::Mlp> {
+        device.seed(1);
+        let model = MlpConfig::new(2, vec![16], 3).init(device).expect("valid");
+        let options = TrainOptions {
+            epochs: 1,
+            batch_size: 16,
+            ..TrainOptions::default()
+        };
+        Trainer::new(
+            model,
+            SgdConfig::new().init(),
+            Box::new(ConstantLr::new(lr)),
+            options,
+            device,
+        )
+        .expect("valid options")
+    }
+
+    #[test]
+    fn divergence_stops_the_run_and_keeps_the_last_good_checkpoint() {
+        let device = Device::flex();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = RunFolder {
+            dir: dir.path().to_path_buf(),
+        };
+        let batcher = ImageBatcher::new(None, None, 0);
+        let mut good = trainer(0.1, &device).with_folder(folder.clone());
+        good.fit(&spirals(), None, &batcher, &mut Silent)
+            .expect("trains");
+        let saved = std::fs::read(folder.checkpoint().join("model.bpk")).expect("checkpoint");
+
+        // Continue the same run for a second epoch with an absurd learning rate.
+        let mut bad = trainer(1e30, &device).with_folder(folder.clone());
+        bad.load_checkpoint(&folder.checkpoint()).expect("loads");
+        bad.options.epochs = 2;
+        let err = bad
+            .fit(&spirals(), None, &batcher, &mut Silent)
+            .expect_err("the loss explodes");
+        match &err {
+            TrainError::Diverged { epoch, step, .. } => {
+                assert_eq!(*epoch, 2);
+                assert!(
+                    *step >= 2,
+                    "the first step of epoch 2 still had a finite loss"
+                );
+            }
+            other => panic!("expected Diverged, got {other}"),
+        }
+        let message = err.to_string();
+        assert!(message.contains("smaller learning rate"), "{message}");
+        assert_eq!(
+            std::fs::read(folder.checkpoint().join("model.bpk")).expect("checkpoint"),
+            saved,
+            "the last good checkpoint is untouched"
+        );
+        let state = checkpoint::read_state(&folder.checkpoint()).expect("state");
+        assert_eq!(state.progress.epoch, 1);
+    }
+
+    #[test]
+    fn full_batch_and_per_example_descent_take_the_expected_number_of_steps() {
+        let device = Device::flex();
+        let batcher = ImageBatcher::new(None, None, 0);
+        for (batch_size, steps) in [(128, 1), (1000, 1), (1, 128), (50, 3)] {
+            let mut t = trainer(0.05, &device);
+            t.options.batch_size = batch_size;
+            let report = t
+                .fit(&spirals(), None, &batcher, &mut Silent)
+                .expect("trains");
+            assert_eq!(report.history[0].global_step, steps, "batch {batch_size}");
+            assert_eq!(report.history[0].train.samples, 128);
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_of_another_architecture_is_refused() {
+        let device = Device::flex();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = RunFolder {
+            dir: dir.path().to_path_buf(),
+        };
+        let batcher = ImageBatcher::new(None, None, 0);
+        let mut t = trainer(0.1, &device).with_folder(folder.clone());
+        t.fit(&spirals(), None, &batcher, &mut Silent)
+            .expect("trains");
+
+        let other = MlpConfig::new(2, vec![8, 8], 3)
+            .init(&device)
+            .expect("valid");
+        let mut wrong = Trainer::new(
+            other,
+            SgdConfig::new().init(),
+            Box::new(ConstantLr::new(0.1)),
+            TrainOptions::default(),
+            &device,
+        )
+        .expect("valid");
+        let err = wrong
+            .load_checkpoint(&folder.checkpoint())
+            .expect_err("other architecture");
+        assert!(err.to_string().contains("model.bpk"), "{err}");
     }
 }

@@ -24,7 +24,7 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
     let dir = args.data_dir.clone().or_else(|| card.data_dir.clone());
     let options = LoadOptions {
         synthetic_samples: args.samples,
-        ..LoadOptions::default()
+        seed: card.data_seed,
     };
     let mut set = descent_data::load(dataset, dir.as_deref(), split, &options)?;
     if set.shape() != card.input || set.num_classes() != card.num_classes {

@@ -16,7 +16,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Parses the `--device` name and opens it.
-pub fn open_device(name: &str) -> anyhow::Result<(descent_train::DeviceChoice, burn::tensor::Device)> {
+pub fn open_device(
+    name: &str,
+) -> anyhow::Result<(descent_train::DeviceChoice, burn::tensor::Device)> {
     let choice: descent_train::DeviceChoice = name.parse()?;
     let device = choice.open()?;
     Ok((choice, device))

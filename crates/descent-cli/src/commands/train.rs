@@ -36,7 +36,14 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
         None => ConsoleObserver::new(),
     };
     let epochs_override = args.resume.then_some(args.epochs);
-    let outcome = train_run(&config, &folder, &device, args.resume, epochs_override, &mut observer)?;
+    let outcome = train_run(
+        &config,
+        &folder,
+        &device,
+        args.resume,
+        epochs_override,
+        &mut observer,
+    )?;
     match outcome.report.final_test {
         Some(test) => println!(
             "test accuracy {:.2}% (loss {:.4}) on {} samples; run folder {}",
@@ -100,10 +107,12 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         mlp.dropout = args.dropout;
         ModelConfig::Mlp(mlp)
     } else {
-        let depth: VggDepth = args
-            .model
-            .parse()
-            .with_context(|| format!("--model {} (mlp, vgg9, vgg11, vgg13, vgg16 or vgg19)", args.model))?;
+        let depth: VggDepth = args.model.parse().with_context(|| {
+            format!(
+                "--model {} (mlp, vgg9, vgg11, vgg13, vgg16 or vgg19)",
+                args.model
+            )
+        })?;
         let mut vgg = VggConfig::new(depth);
         vgg.width = args.width;
         vgg.batch_norm = !args.no_batch_norm;
@@ -190,17 +199,29 @@ fn schedule_config(args: &TrainArgs) -> anyhow::Result<ScheduleConfig> {
     let mut fields = Map::new();
     let mut given: Vec<(&str, Value, &[&str])> = Vec::new();
     if let Some(v) = args.step_size {
-        let field = if name == "cyclic" { "step_size_up" } else { "step_size" };
+        let field = if name == "cyclic" {
+            "step_size_up"
+        } else {
+            "step_size"
+        };
         given.push((field, json!(v), &["step", "cyclic"]));
     }
     if !args.milestones.is_empty() {
         given.push(("milestones", json!(args.milestones), &["multistep"]));
     }
     if let Some(v) = args.gamma {
-        given.push(("gamma", json!(v), &["step", "multistep", "exponential", "cyclic"]));
+        given.push((
+            "gamma",
+            json!(v),
+            &["step", "multistep", "exponential", "cyclic"],
+        ));
     }
     if let Some(v) = args.min_lr {
-        let field = if name == "cyclic" { "min_lr" } else { "eta_min" };
+        let field = if name == "cyclic" {
+            "min_lr"
+        } else {
+            "eta_min"
+        };
         given.push((field, json!(v), &["cosine", "sgdr", "cyclic"]));
     }
     if let Some(v) = args.t0 {
@@ -220,7 +241,10 @@ fn schedule_config(args: &TrainArgs) -> anyhow::Result<ScheduleConfig> {
     }
     for (field, value, kinds) in given {
         if !kinds.contains(&name.as_str()) {
-            bail!("--schedule {name} does not use the flag for `{field}` (it applies to: {})", kinds.join(", "));
+            bail!(
+                "--schedule {name} does not use the flag for `{field}` (it applies to: {})",
+                kinds.join(", ")
+            );
         }
         fields.insert(field.to_string(), value);
     }
@@ -228,8 +252,8 @@ fn schedule_config(args: &TrainArgs) -> anyhow::Result<ScheduleConfig> {
     if let Value::Object(map) = &mut base {
         map.extend(fields);
     }
-    let main: ScheduleConfig = serde_json::from_value(base)
-        .with_context(|| format!("the flags of --schedule {name}"))?;
+    let main: ScheduleConfig =
+        serde_json::from_value(base).with_context(|| format!("the flags of --schedule {name}"))?;
     match args.warmup_epochs {
         None | Some(0) => Ok(main),
         Some(epochs) => {
@@ -271,12 +295,33 @@ mod tests {
 
     #[test]
     fn schedules_take_their_flags_and_refuse_others() {
-        let config = run_config(&train_args(&["--schedule", "sgdr", "--t0", "2", "--t-mult", "2"]))
-            .expect("valid");
-        assert!(matches!(config.schedule, ScheduleConfig::WarmRestarts { t_0: 2, t_mult: 2, .. }));
-        let err = run_config(&train_args(&["--schedule", "step", "--t0", "2"])).expect_err("t0 is sgdr's");
+        let config = run_config(&train_args(&[
+            "--schedule",
+            "sgdr",
+            "--t0",
+            "2",
+            "--t-mult",
+            "2",
+        ]))
+        .expect("valid");
+        assert!(matches!(
+            config.schedule,
+            ScheduleConfig::WarmRestarts {
+                t_0: 2,
+                t_mult: 2,
+                ..
+            }
+        ));
+        let err = run_config(&train_args(&["--schedule", "step", "--t0", "2"]))
+            .expect_err("t0 is sgdr's");
         assert!(err.to_string().contains("t_0"), "{err}");
-        run_config(&train_args(&["--schedule", "cosine", "--warmup-epochs", "1"])).expect("warm-up");
+        run_config(&train_args(&[
+            "--schedule",
+            "cosine",
+            "--warmup-epochs",
+            "1",
+        ]))
+        .expect("warm-up");
     }
 
     #[test]

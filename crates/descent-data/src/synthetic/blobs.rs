@@ -41,8 +41,7 @@ impl BlobsConfig {
         let radius = f64::from(self.radius);
         (0..self.num_classes)
             .map(|k| {
-                let angle =
-                    std::f64::consts::TAU * k as f64 / self.num_classes as f64 + rotation;
+                let angle = std::f64::consts::TAU * k as f64 / self.num_classes as f64 + rotation;
                 [radius * angle.cos(), radius * angle.sin()]
             })
             .collect()
@@ -106,10 +105,13 @@ mod tests {
 
     #[test]
     fn blob_means_are_the_centres() {
-        let config = BlobsConfig::new(4000).with_num_classes(4).with_std(0.2).with_seed(1);
+        let config = BlobsConfig::new(4000)
+            .with_num_classes(4)
+            .with_std(0.2)
+            .with_seed(1);
         let set = config.generate().expect("generates");
         assert_eq!(set.class_counts(), vec![1000; 4]);
-        let mut sums = vec![[0.0f64; 2]; 4];
+        let mut sums = [[0.0f64; 2]; 4];
         for index in 0..set.len() {
             let p = set.image(index).expect("in range");
             let label = set.label(index).expect("in range");

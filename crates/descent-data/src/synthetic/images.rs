@@ -23,6 +23,14 @@ use crate::{DataError, ImageDataset, ImageShape};
 /// all from `seed`. Classes are balanced (counts differ by at most one), in shuffled order.
 ///
 /// Draw a training and a test set with the same `template_seed` and different `seed`s.
+///
+/// # Difficulty
+///
+/// Measured with a nearest-class-mean classifier on raw pixels (1000 training, 500 test
+/// images, 10 classes; chance is 10%): 3x32x32 at the defaults (noise 0.2, shift 3) 99%;
+/// noise 1.0: 91%; noise 1.5: 62%; noise 0.5 with shift 8: 55%; 3x16x16 at noise 0.6: 50%.
+/// The best single pixel gets 12-19% everywhere. Raise `noise` or `max_shift` (relative to
+/// the image size) for a harder task.
 #[derive(Config, Debug)]
 pub struct SyntheticImagesConfig {
     /// Number of images.
@@ -70,7 +78,12 @@ impl SyntheticImagesConfig {
 
     fn validate(&self) -> Result<(), DataError> {
         const WHAT: &str = "synthetic images config";
-        check_sizes(WHAT, self.num_samples, self.num_classes, self.shape().numel())?;
+        check_sizes(
+            WHAT,
+            self.num_samples,
+            self.num_classes,
+            self.shape().numel(),
+        )?;
         check_non_negative(WHAT, "noise", self.noise)?;
         check_non_negative(WHAT, "brightness", self.brightness)?;
         check_non_negative(WHAT, "contrast", self.contrast)?;
@@ -177,7 +190,11 @@ mod tests {
 
     /// Accuracy on `test` of the nearest class mean of `train`, using the pixels in `pixels`
     /// (all if `None`).
-    fn nearest_mean_accuracy(train: &ImageDataset, test: &ImageDataset, pixels: Option<&[usize]>) -> f64 {
+    fn nearest_mean_accuracy(
+        train: &ImageDataset,
+        test: &ImageDataset,
+        pixels: Option<&[usize]>,
+    ) -> f64 {
         let numel = train.shape().numel();
         let chosen: Vec<usize> = pixels.map_or_else(|| (0..numel).collect(), <[usize]>::to_vec);
         let classes = train.num_classes();
@@ -210,7 +227,10 @@ mod tests {
 
     #[test]
     fn deterministic_balanced_and_in_range() {
-        let config = SyntheticImagesConfig::new(53).with_height(8).with_width(8).with_seed(3);
+        let config = SyntheticImagesConfig::new(53)
+            .with_height(8)
+            .with_width(8)
+            .with_seed(3);
         let a = config.generate().expect("generates");
         let b = config.generate().expect("generates");
         assert_eq!(a.name(), "synthetic");
@@ -226,8 +246,16 @@ mod tests {
         assert_ne!(values(&a), values(&other_samples));
         // Templates depend on the template seed only.
         assert_eq!(config.templates(), config.clone().with_seed(4).templates());
-        assert_ne!(config.templates(), config.clone().with_template_seed(1).templates());
-        assert!(config.templates().iter().all(|v| (0.15..=0.85 + 1e-6).contains(v)));
+        assert_ne!(
+            config.templates(),
+            config.clone().with_template_seed(1).templates()
+        );
+        assert!(
+            config
+                .templates()
+                .iter()
+                .all(|v| (0.15..=0.85 + 1e-6).contains(v))
+        );
     }
 
     #[test]
@@ -240,30 +268,84 @@ mod tests {
         assert!(base.clone().with_waves(0).generate().is_err());
         assert!(SyntheticImagesConfig::new(1 << 30).generate().is_err());
         // A shift larger than the image wraps around.
-        assert!(base.with_height(2).with_width(2).with_max_shift(5).generate().is_ok());
+        assert!(
+            base.with_height(2)
+                .with_width(2)
+                .with_max_shift(5)
+                .generate()
+                .is_ok()
+        );
     }
 
     #[test]
     fn neither_trivial_nor_impossible() {
         // A noisy setting: nearest class mean on raw pixels is far above chance (10%) but far
-        // from perfect, and the best single pixel is weak.
+        // from perfect (0.504 when written), and the best single pixel is weak (0.126).
         let config = SyntheticImagesConfig::new(1000)
             .with_height(16)
             .with_width(16)
             .with_noise(0.6)
-            .with_max_shift(6)
             .with_template_seed(5);
         let train = config.clone().with_seed(1).generate().expect("generates");
-        let test = config.clone().with_seed(2).with_num_samples(500).generate().expect("generates");
+        let test = SyntheticImagesConfig {
+            num_samples: 500,
+            ..config.clone()
+        }
+        .with_seed(2)
+        .generate()
+        .expect("generates");
         let accuracy = nearest_mean_accuracy(&train, &test, None);
         eprintln!("nearest class mean accuracy: {accuracy:.3}");
-        assert!((0.3..0.9).contains(&accuracy), "nearest class mean accuracy {accuracy}");
+        assert!(
+            (0.3..0.9).contains(&accuracy),
+            "nearest class mean accuracy {accuracy}"
+        );
         let single = (0..config.shape().numel())
             .step_by(37)
             .map(|p| nearest_mean_accuracy(&train, &test, Some(&[p])))
             .fold(0.0, f64::max);
         eprintln!("best single-pixel accuracy: {single:.3}");
-        assert!(single < 0.35, "single pixel accuracy {single}");
+        assert!(single < 0.25, "single pixel accuracy {single}");
+    }
+
+    #[test]
+    #[ignore = "exploration: prints nearest-mean accuracies over settings"]
+    fn explore_difficulty() {
+        for (size, noise, shift) in [
+            (16, 0.3, 3),
+            (16, 0.6, 3),
+            (16, 1.0, 3),
+            (16, 0.3, 6),
+            (32, 0.2, 3),
+            (32, 0.5, 3),
+            (32, 1.0, 3),
+            (32, 1.5, 3),
+            (32, 0.5, 8),
+            (32, 2.0, 3),
+        ] {
+            let config = SyntheticImagesConfig::new(1000)
+                .with_height(size)
+                .with_width(size)
+                .with_noise(noise)
+                .with_max_shift(shift)
+                .with_template_seed(5);
+            let train = config.clone().with_seed(1).generate().expect("generates");
+            let test = SyntheticImagesConfig {
+                num_samples: 500,
+                ..config.clone()
+            }
+            .with_seed(2)
+            .generate()
+            .expect("generates");
+            let accuracy = nearest_mean_accuracy(&train, &test, None);
+            let single = (0..config.shape().numel())
+                .step_by(37)
+                .map(|p| nearest_mean_accuracy(&train, &test, Some(&[p])))
+                .fold(0.0, f64::max);
+            eprintln!(
+                "size {size} noise {noise} shift {shift}: ncm {accuracy:.3} single {single:.3}"
+            );
+        }
     }
 
     #[test]
@@ -271,7 +353,13 @@ mod tests {
         // The default setting at 3x32x32: well above chance for the simplest classifier.
         let config = SyntheticImagesConfig::new(300).with_template_seed(2);
         let train = config.clone().with_seed(1).generate().expect("generates");
-        let test = config.with_seed(2).with_num_samples(200).generate().expect("generates");
+        let test = SyntheticImagesConfig {
+            num_samples: 200,
+            ..config
+        }
+        .with_seed(2)
+        .generate()
+        .expect("generates");
         let accuracy = nearest_mean_accuracy(&train, &test, None);
         eprintln!("default nearest class mean accuracy: {accuracy:.3}");
         assert!(accuracy > 0.6, "nearest class mean accuracy {accuracy}");

@@ -107,7 +107,9 @@ mod tests {
             assert!((0.099..=1.0).contains(&radius));
             let t = (radius - 0.1) / 0.9;
             let angle = std::f64::consts::TAU * (label / 3.0 + t);
-            assert!((x - radius * angle.cos()).abs() < 1e-5 && (y - radius * angle.sin()).abs() < 1e-5);
+            assert!(
+                (x - radius * angle.cos()).abs() < 1e-5 && (y - radius * angle.sin()).abs() < 1e-5
+            );
         }
     }
 

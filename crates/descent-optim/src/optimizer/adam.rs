@@ -3,8 +3,7 @@
 use burn::config::Config;
 use burn::module::Module;
 use burn::optim::{
-    GradientsParams, LearningRate, ModuleOptimizer, Optimizer, RecordState, StateSink,
-    StateSource,
+    GradientsParams, LearningRate, ModuleOptimizer, Optimizer, RecordState, StateSink, StateSource,
 };
 use burn::tensor::{Device, Tensor};
 
@@ -106,7 +105,10 @@ impl AdamConfig {
             beta_1: self.beta_1,
             beta_2: self.beta_2,
             eps: self.eps,
-            weight_decay: self.weight_decay.as_ref().and_then(WeightDecayConfig::build),
+            weight_decay: self
+                .weight_decay
+                .as_ref()
+                .and_then(WeightDecayConfig::build),
             amsgrad: self.amsgrad,
             maximize: self.maximize,
         })
@@ -116,7 +118,11 @@ impl AdamConfig {
     pub fn init(&self) -> Result<ModuleOptimizer, OptimError> {
         let optim = ModuleOptimizer::from(self.build()?);
         Ok(
-            match self.grad_clipping.as_ref().and_then(GradClipping::burn_clipping) {
+            match self
+                .grad_clipping
+                .as_ref()
+                .and_then(GradClipping::burn_clipping)
+            {
                 Some(clipping) => optim.with_grad_clipping(clipping),
                 None => optim,
             },

@@ -234,7 +234,9 @@ mod tests {
         for (b, a) in before.iter().zip(&after) {
             assert!((b * coef - a).abs() <= 1e-6 * b.abs().max(1e-3), "{b} {a}");
         }
-        let new_norm = global_grad_norm(&model, &clipped).unwrap().into_scalar::<f32>();
+        let new_norm = global_grad_norm(&model, &clipped)
+            .unwrap()
+            .into_scalar::<f32>();
         assert!((new_norm - 0.5).abs() < 1e-5);
     }
 
@@ -263,11 +265,17 @@ mod tests {
         for bad in [0.0, -1.0, f32::NAN, f32::INFINITY] {
             assert!(matches!(
                 GradClipping::Value(bad).validate(),
-                Err(OptimError::InvalidConfig { field: "clip_value", .. })
+                Err(OptimError::InvalidConfig {
+                    field: "clip_value",
+                    ..
+                })
             ));
             assert!(matches!(
                 GradClipping::GlobalNorm(bad).validate(),
-                Err(OptimError::InvalidConfig { field: "clip_norm", .. })
+                Err(OptimError::InvalidConfig {
+                    field: "clip_norm",
+                    ..
+                })
             ));
         }
         assert!(GradClipping::GlobalNorm(1.0).burn_clipping().is_none());

@@ -340,19 +340,51 @@ mod tests {
             params
         };
         let cases: [(OptimizerKind, OptimizerParams, &str); 14] = [
-            (OptimizerKind::Momentum, with(|p| p.momentum = Some(1.0)), "momentum"),
-            (OptimizerKind::Momentum, with(|p| p.momentum = Some(-0.5)), "momentum"),
-            (OptimizerKind::Momentum, with(|p| p.momentum = Some(0.0)), "momentum"),
-            (OptimizerKind::Nesterov, with(|p| p.dampening = 0.1), "dampening"),
-            (OptimizerKind::Nesterov, with(|p| p.momentum = Some(0.0)), "momentum"),
-            (OptimizerKind::Sgd, with(|p| p.weight_decay = Some(-1e-4)), "weight_decay"),
+            (
+                OptimizerKind::Momentum,
+                with(|p| p.momentum = Some(1.0)),
+                "momentum",
+            ),
+            (
+                OptimizerKind::Momentum,
+                with(|p| p.momentum = Some(-0.5)),
+                "momentum",
+            ),
+            (
+                OptimizerKind::Momentum,
+                with(|p| p.momentum = Some(0.0)),
+                "momentum",
+            ),
+            (
+                OptimizerKind::Nesterov,
+                with(|p| p.dampening = 0.1),
+                "dampening",
+            ),
+            (
+                OptimizerKind::Nesterov,
+                with(|p| p.momentum = Some(0.0)),
+                "momentum",
+            ),
+            (
+                OptimizerKind::Sgd,
+                with(|p| p.weight_decay = Some(-1e-4)),
+                "weight_decay",
+            ),
             (OptimizerKind::RmsProp, with(|p| p.eps = 0.0), "eps"),
             (OptimizerKind::RmsProp, with(|p| p.alpha = 1.0), "alpha"),
-            (OptimizerKind::RmsProp, with(|p| p.momentum = Some(1.2)), "momentum"),
+            (
+                OptimizerKind::RmsProp,
+                with(|p| p.momentum = Some(1.2)),
+                "momentum",
+            ),
             (OptimizerKind::Adam, with(|p| p.beta1 = 1.0), "beta_1"),
             (OptimizerKind::Adam, with(|p| p.beta2 = -0.1), "beta_2"),
             (OptimizerKind::AdamW, with(|p| p.eps = -1e-8), "eps"),
-            (OptimizerKind::AdamW, with(|p| p.clip_value = Some(-1.0)), "clip_value"),
+            (
+                OptimizerKind::AdamW,
+                with(|p| p.clip_value = Some(-1.0)),
+                "clip_value",
+            ),
             (
                 OptimizerKind::Adam,
                 with(|p| {
@@ -374,9 +406,13 @@ mod tests {
     #[test]
     fn init_rejects_invalid_configs_built_by_hand() {
         let bad = [
-            OptimizerConfig::Sgd(SgdConfig::new().with_momentum(Some(
-                MomentumConfig::new(0.9).with_dampening(0.5).with_nesterov(true),
-            ))),
+            OptimizerConfig::Sgd(
+                SgdConfig::new().with_momentum(Some(
+                    MomentumConfig::new(0.9)
+                        .with_dampening(0.5)
+                        .with_nesterov(true),
+                )),
+            ),
             OptimizerConfig::Adam(AdamConfig::new().with_beta_2(1.0)),
             OptimizerConfig::AdamW(AdamWConfig::new().with_weight_decay(-0.01)),
             OptimizerConfig::RmsProp(RmsPropConfig::new().with_eps(0.0)),

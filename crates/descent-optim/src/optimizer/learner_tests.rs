@@ -116,7 +116,13 @@ impl MetricsRendererEvaluation for Quiet {
 }
 
 impl TrainingProgressLogger for Quiet {
-    fn start(&mut self, _epochs: usize, _start: usize, _items: Option<usize>, _label: Option<&str>) {
+    fn start(
+        &mut self,
+        _epochs: usize,
+        _start: usize,
+        _items: Option<usize>,
+        _label: Option<&str>,
+    ) {
     }
     fn update_epoch(&mut self, _epoch: usize) {}
     fn start_split(&mut self, _split: &str, _total_items: usize) {}
@@ -179,8 +185,16 @@ fn train(config: &OptimizerConfig, lr: f64) -> (f32, f32) {
         .with_metric_logger(InMemoryMetricLogger::new())
         .with_application_logger(None)
         .renderer(Box::new(Quiet))
-        .launch(Learner::new(model, config.init().unwrap(), ConstantLr::new(lr)));
-    assert!(result.error.is_none(), "training failed: {:?}", result.error);
+        .launch(Learner::new(
+            model,
+            config.init().unwrap(),
+            ConstantLr::new(lr),
+        ));
+    assert!(
+        result.error.is_none(),
+        "training failed: {:?}",
+        result.error
+    );
     let model = result.model;
     let model_device = model.hidden.weight.val().device();
     (before, full_loss(&model, &model_device))

@@ -27,7 +27,9 @@ mod tests {
         let a = Tensor::<1>::from_floats([1.0, -2.0], &device);
         let b = Tensor::<1>::from_floats([3.0, 2.0], &device);
         for (w, expected) in [(0.25, [1.5, -1.0]), (0.75, [2.5, 1.0])] {
-            let got: Vec<f32> = lerp(Some(a.clone()), b.clone(), w).try_into_vec_as().unwrap();
+            let got: Vec<f32> = lerp(Some(a.clone()), b.clone(), w)
+                .try_into_vec_as()
+                .unwrap();
             assert_eq!(got, expected);
             let got: Vec<f32> = lerp(None, b.clone(), w).try_into_vec_as().unwrap();
             assert_eq!(got, [3.0 * w as f32, 2.0 * w as f32]);

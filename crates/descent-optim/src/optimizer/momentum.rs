@@ -74,13 +74,26 @@ mod tests {
     fn invalid_settings_name_their_field() {
         assert_eq!(field(MomentumConfig::new(1.0)), "momentum");
         assert_eq!(field(MomentumConfig::new(-0.1)), "momentum");
-        assert_eq!(field(MomentumConfig::new(0.9).with_dampening(1.5)), "dampening");
-        assert_eq!(field(MomentumConfig::new(0.9).with_dampening(-0.5)), "dampening");
         assert_eq!(
-            field(MomentumConfig::new(0.9).with_dampening(0.1).with_nesterov(true)),
+            field(MomentumConfig::new(0.9).with_dampening(1.5)),
             "dampening"
         );
-        assert_eq!(field(MomentumConfig::new(0.0).with_nesterov(true)), "momentum");
+        assert_eq!(
+            field(MomentumConfig::new(0.9).with_dampening(-0.5)),
+            "dampening"
+        );
+        assert_eq!(
+            field(
+                MomentumConfig::new(0.9)
+                    .with_dampening(0.1)
+                    .with_nesterov(true)
+            ),
+            "dampening"
+        );
+        assert_eq!(
+            field(MomentumConfig::new(0.0).with_nesterov(true)),
+            "momentum"
+        );
         assert_eq!(field(MomentumConfig::new(0.9).with_nesterov(true)), "ok");
         assert_eq!(field(MomentumConfig::new(0.0)), "ok");
     }

@@ -4,8 +4,7 @@
 use burn::config::Config;
 use burn::module::Module;
 use burn::optim::{
-    GradientsParams, LearningRate, ModuleOptimizer, Optimizer, RecordState, StateSink,
-    StateSource,
+    GradientsParams, LearningRate, ModuleOptimizer, Optimizer, RecordState, StateSink, StateSource,
 };
 use burn::tensor::{Device, Tensor};
 
@@ -74,7 +73,10 @@ impl RmsPropConfig {
             eps: self.eps,
             momentum: self.momentum,
             centered: self.centered,
-            weight_decay: self.weight_decay.as_ref().and_then(WeightDecayConfig::build),
+            weight_decay: self
+                .weight_decay
+                .as_ref()
+                .and_then(WeightDecayConfig::build),
             maximize: self.maximize,
         })
     }
@@ -83,7 +85,11 @@ impl RmsPropConfig {
     pub fn init(&self) -> Result<ModuleOptimizer, OptimError> {
         let optim = ModuleOptimizer::from(self.build()?);
         Ok(
-            match self.grad_clipping.as_ref().and_then(GradClipping::burn_clipping) {
+            match self
+                .grad_clipping
+                .as_ref()
+                .and_then(GradClipping::burn_clipping)
+            {
                 Some(clipping) => optim.with_grad_clipping(clipping),
                 None => optim,
             },

@@ -72,7 +72,11 @@ pub(crate) fn put_opt<const D: usize>(
 /// Take the leaf `{prefix}.{leaf}` back as pending rank-`D` data.
 ///
 /// `None` when the leaf is absent or has another rank (a foreign or truncated record).
-pub(crate) fn take<const D: usize>(src: &mut StateSource, prefix: &str, leaf: &str) -> Option<Slot<D>> {
+pub(crate) fn take<const D: usize>(
+    src: &mut StateSource,
+    prefix: &str,
+    leaf: &str,
+) -> Option<Slot<D>> {
     let data = src.take_tensor(prefix, leaf)?;
     (data.rank() == D).then_some(Slot::Pending(data))
 }
@@ -93,7 +97,10 @@ mod tests {
         let mut src = StateSource::new(BTreeMap::new());
         let (name, data) = sink.tensors.remove(0);
         src.insert_tensor(name.clone(), data.clone());
-        assert!(take::<3>(&mut src, "7", "buf").is_none(), "wrong rank is rejected");
+        assert!(
+            take::<3>(&mut src, "7", "buf").is_none(),
+            "wrong rank is rejected"
+        );
         src.insert_tensor(name, data);
         let back = take::<2>(&mut src, "7", "buf").unwrap();
         assert!(matches!(back, Slot::Pending(_)));

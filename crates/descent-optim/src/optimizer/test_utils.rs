@@ -59,7 +59,13 @@ pub(crate) fn grads(model: &Linear) -> GradientsParams {
 pub(crate) fn flatten(model: &Linear) -> [f32; 15] {
     let mut out = [0.0; 15];
     let weight: Vec<f32> = model.weight.val().try_into_vec_as().unwrap();
-    let bias: Vec<f32> = model.bias.as_ref().unwrap().val().try_into_vec_as().unwrap();
+    let bias: Vec<f32> = model
+        .bias
+        .as_ref()
+        .unwrap()
+        .val()
+        .try_into_vec_as()
+        .unwrap();
     out[..12].copy_from_slice(&weight);
     out[12..].copy_from_slice(&bias);
     out
@@ -127,7 +133,11 @@ pub(crate) fn assert_resume(create: impl Fn() -> ModuleOptimizer, has_state: boo
         let g = scaled(&model, scale);
         model = original.step(lr, model.clone(), g);
     }
-    assert_eq!(!original.to_record().is_empty(), has_state, "record presence");
+    assert_eq!(
+        !original.to_record().is_empty(),
+        has_state,
+        "record presence"
+    );
     let bytes = original.into_bytes().unwrap();
     let mut restored = create().from_bytes(bytes).unwrap();
 
@@ -138,7 +148,11 @@ pub(crate) fn assert_resume(create: impl Fn() -> ModuleOptimizer, has_state: boo
         let gb = scaled(&b, scale);
         a = original.step(lr, a.clone(), ga);
         b = restored.step(lr, b.clone(), gb);
-        assert_eq!(flatten(&a), flatten(&b), "resumed update differs (scale {scale})");
+        assert_eq!(
+            flatten(&a),
+            flatten(&b),
+            "resumed update differs (scale {scale})"
+        );
     }
 }
 

@@ -140,15 +140,30 @@ mod tests {
         for mode in [WeightDecayMode::Coupled, WeightDecayMode::Decoupled] {
             assert_eq!(mode.to_string().parse::<WeightDecayMode>(), Ok(mode));
         }
-        assert_eq!("L2".parse::<WeightDecayMode>(), Ok(WeightDecayMode::Coupled));
+        assert_eq!(
+            "L2".parse::<WeightDecayMode>(),
+            Ok(WeightDecayMode::Coupled)
+        );
         let err = "sideways".parse::<WeightDecayMode>().unwrap_err();
-        assert!(matches!(err, OptimError::InvalidConfig { field: "weight_decay_mode", .. }));
+        assert!(matches!(
+            err,
+            OptimError::InvalidConfig {
+                field: "weight_decay_mode",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn negative_penalty_is_rejected() {
         let err = WeightDecayConfig::new(-0.1).validate().unwrap_err();
-        assert!(matches!(err, OptimError::InvalidConfig { field: "weight_decay", .. }));
+        assert!(matches!(
+            err,
+            OptimError::InvalidConfig {
+                field: "weight_decay",
+                ..
+            }
+        ));
         assert!(WeightDecayConfig::decoupled(0.0).validate().is_ok());
         assert!(WeightDecayConfig::new(0.0).build().is_none());
     }

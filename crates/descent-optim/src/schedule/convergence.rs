@@ -101,7 +101,10 @@ mod tests {
 
     #[test]
     fn stops_when_the_change_stays_below_tol() {
-        let mut rule = ConvergenceConfig::new(0.01).with_patience(2).init().expect("valid");
+        let mut rule = ConvergenceConfig::new(0.01)
+            .with_patience(2)
+            .init()
+            .expect("valid");
         let losses = [1.0, 0.5, 0.495, 0.3, 0.295, 0.291];
         let stops: Vec<bool> = losses
             .iter()
@@ -129,17 +132,26 @@ mod tests {
         assert!(!rule.observe(0, 100.0).should_stop());
         assert!(!rule.observe(1, 98.0).should_stop(), "2% change");
         assert!(!rule.observe(2, f64::NAN).should_stop());
-        assert!(!rule.observe(3, 98.0).should_stop(), "no previous value after NaN");
+        assert!(
+            !rule.observe(3, 98.0).should_stop(),
+            "no previous value after NaN"
+        );
         assert!(rule.observe(4, 97.5).should_stop(), "0.5% change");
     }
 
     #[test]
     fn resumes_through_json() {
-        let mut original = ConvergenceConfig::new(0.01).with_patience(2).init().expect("valid");
+        let mut original = ConvergenceConfig::new(0.01)
+            .with_patience(2)
+            .init()
+            .expect("valid");
         original.observe(0, 1.0);
         original.observe(1, 0.995);
         let json = serde_json::to_string(&original.to_record()).expect("serializes");
-        let mut resumed = ConvergenceConfig::new(0.01).with_patience(2).init().expect("valid");
+        let mut resumed = ConvergenceConfig::new(0.01)
+            .with_patience(2)
+            .init()
+            .expect("valid");
         resumed.load_record(serde_json::from_str(&json).expect("deserializes"));
         assert_eq!(resumed, original);
         assert!(resumed.observe(2, 0.99).should_stop());
@@ -148,6 +160,9 @@ mod tests {
     #[test]
     fn rejects_invalid_configs() {
         assert_invalid(ConvergenceConfig::new(0.0).init(), "tol");
-        assert_invalid(ConvergenceConfig::new(1e-3).with_patience(0).init(), "patience");
+        assert_invalid(
+            ConvergenceConfig::new(1e-3).with_patience(0).init(),
+            "patience",
+        );
     }
 }

@@ -168,7 +168,10 @@ mod tests {
             }
         );
         assert_eq!(reason.restore_epoch(), Some(3));
-        assert_eq!(reason.to_string(), "no improvement in 3 epochs (best 0.5 at epoch 3)");
+        assert_eq!(
+            reason.to_string(),
+            "no improvement in 3 epochs (best 0.5 at epoch 3)"
+        );
     }
 
     #[test]
@@ -207,19 +210,28 @@ mod tests {
             .expect("valid");
         assert!(rule.observe(0, 10.0).improved());
         assert!(rule.observe(1, 8.9).improved());
-        assert!(rule.observe(2, 8.1).should_stop(), "8.1 is not below 8.9 * 0.9");
+        assert!(
+            rule.observe(2, 8.1).should_stop(),
+            "8.1 is not below 8.9 * 0.9"
+        );
     }
 
     #[test]
     fn resumes_through_json() {
         let values = [1.0, 0.9, 0.95, 0.8, 0.85, 0.86, 0.87, 0.84, 0.9];
         for k in 0..values.len() {
-            let mut original = EarlyStoppingConfig::new().with_patience(3).init().expect("valid");
+            let mut original = EarlyStoppingConfig::new()
+                .with_patience(3)
+                .init()
+                .expect("valid");
             for (epoch, &v) in values[..k].iter().enumerate() {
                 original.observe(epoch, v);
             }
             let json = serde_json::to_string(&original.to_record()).expect("serializes");
-            let mut resumed = EarlyStoppingConfig::new().with_patience(3).init().expect("valid");
+            let mut resumed = EarlyStoppingConfig::new()
+                .with_patience(3)
+                .init()
+                .expect("valid");
             resumed.load_record(serde_json::from_str(&json).expect("deserializes"));
             assert_eq!(resumed, original);
             for (epoch, &v) in values.iter().enumerate().skip(k) {
@@ -230,7 +242,13 @@ mod tests {
 
     #[test]
     fn rejects_invalid_configs() {
-        assert_invalid(EarlyStoppingConfig::new().with_patience(0).init(), "patience");
-        assert_invalid(EarlyStoppingConfig::new().with_min_delta(-0.1).init(), "min_delta");
+        assert_invalid(
+            EarlyStoppingConfig::new().with_patience(0).init(),
+            "patience",
+        );
+        assert_invalid(
+            EarlyStoppingConfig::new().with_min_delta(-0.1).init(),
+            "min_delta",
+        );
     }
 }

@@ -140,7 +140,10 @@ mod tests {
     #[test]
     fn names_round_trip_and_match_the_configs() {
         for kind in ScheduleKind::ALL {
-            assert_eq!(kind.to_string().parse::<ScheduleKind>().expect("parses"), *kind);
+            assert_eq!(
+                kind.to_string().parse::<ScheduleKind>().expect("parses"),
+                *kind
+            );
             assert_eq!(kind.default_config().kind(), *kind);
         }
         let names: Vec<String> = ScheduleKind::ALL.iter().map(ToString::to_string).collect();
@@ -148,7 +151,10 @@ mod tests {
             names.join(" "),
             "constant step multistep exponential poly cosine sgdr cyclic onecycle warmup sequence"
         );
-        assert_eq!("Warm-Restarts".parse::<ScheduleKind>().expect("alias"), ScheduleKind::Sgdr);
+        assert_eq!(
+            "Warm-Restarts".parse::<ScheduleKind>().expect("alias"),
+            ScheduleKind::Sgdr
+        );
         assert_invalid("plateau".parse::<ScheduleKind>(), "schedule");
     }
 

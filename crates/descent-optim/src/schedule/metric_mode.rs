@@ -62,10 +62,16 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for mode in MetricMode::ALL {
-            assert_eq!(mode.to_string().parse::<MetricMode>().expect("parses"), *mode);
+            assert_eq!(
+                mode.to_string().parse::<MetricMode>().expect("parses"),
+                *mode
+            );
         }
         for mode in ThresholdMode::ALL {
-            assert_eq!(mode.to_string().parse::<ThresholdMode>().expect("parses"), *mode);
+            assert_eq!(
+                mode.to_string().parse::<ThresholdMode>().expect("parses"),
+                *mode
+            );
         }
     }
 

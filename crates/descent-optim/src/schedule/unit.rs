@@ -41,10 +41,19 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for unit in ScheduleUnit::ALL {
-            assert_eq!(unit.to_string().parse::<ScheduleUnit>().expect("parses"), *unit);
+            assert_eq!(
+                unit.to_string().parse::<ScheduleUnit>().expect("parses"),
+                *unit
+            );
             let json = serde_json::to_string(unit).expect("serializes");
-            assert_eq!(serde_json::from_str::<ScheduleUnit>(&json).expect("parses"), *unit);
+            assert_eq!(
+                serde_json::from_str::<ScheduleUnit>(&json).expect("parses"),
+                *unit
+            );
         }
-        assert_eq!("frac".parse::<ScheduleUnit>().expect("alias"), ScheduleUnit::FractionalEpoch);
+        assert_eq!(
+            "frac".parse::<ScheduleUnit>().expect("alias"),
+            ScheduleUnit::FractionalEpoch
+        );
     }
 }

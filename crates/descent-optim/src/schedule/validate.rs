@@ -20,7 +20,11 @@ pub(crate) fn positive(field: &'static str, value: f64) -> Result<f64, OptimErro
     if value.is_finite() && value > 0.0 {
         Ok(value)
     } else {
-        Err(invalid(field, value, "must be a finite number greater than 0"))
+        Err(invalid(
+            field,
+            value,
+            "must be a finite number greater than 0",
+        ))
     }
 }
 

@@ -1,0 +1,164 @@
+//! The `descent` binary end to end: real processes, real files, exit codes.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn descent(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_descent"))
+        .args(args)
+        .env_remove("BURN_DEVICE")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn train_then_eval_a_small_mlp() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("run");
+    let out_s = out.to_str().expect("utf-8 path");
+    let run = descent(&[
+        "train",
+        "--model",
+        "mlp",
+        "--hidden",
+        "16",
+        "--dataset",
+        "spirals",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "16",
+        "--lr",
+        "0.1",
+        "--out",
+        out_s,
+    ]);
+    assert!(run.status.success(), "stderr: {}", text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("test accuracy"), "{stdout}");
+    for file in [
+        "config.json",
+        "metrics.jsonl",
+        "metrics.csv",
+        "model.bpk",
+        "model.json",
+    ] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    assert!(out.join("checkpoint/state.json").is_file());
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), 3, "header + 2 epochs: {csv}");
+
+    let eval = descent(&["eval", out_s, "--json"]);
+    assert!(eval.status.success(), "stderr: {}", text(&eval.stderr));
+    let metrics: serde_json::Value = serde_json::from_slice(&eval.stdout).expect("json");
+    assert_eq!(metrics["samples"], 500);
+    // The evaluation of the saved model equals the run's own last test measurement.
+    let last = std::fs::read_to_string(out.join("metrics.jsonl")).expect("jsonl");
+    let last: serde_json::Value =
+        serde_json::from_str(last.lines().last().expect("a line")).expect("json");
+    let logged = last["test"]["accuracy"].as_f64().expect("number");
+    let evaluated = metrics["accuracy"].as_f64().expect("number");
+    assert!((logged - evaluated).abs() < 1e-9, "{logged} vs {evaluated}");
+
+    // Starting again in the same folder is refused; resuming extends it.
+    let again = descent(&[
+        "train",
+        "--model",
+        "mlp",
+        "--dataset",
+        "spirals",
+        "--out",
+        out_s,
+    ]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("--resume"),
+        "{}",
+        text(&again.stderr)
+    );
+    let resumed = descent(&["train", "--resume", "--epochs", "3", "--out", out_s]);
+    assert!(
+        resumed.status.success(),
+        "stderr: {}",
+        text(&resumed.stderr)
+    );
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), 4, "header + 3 epochs: {csv}");
+}
+
+#[test]
+fn devices_lists_the_cpu() {
+    let out = descent(&["devices"]);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("cpu") && stdout.contains("flex"),
+        "{stdout}"
+    );
+}
+
+/// Bad input: a one-line error naming the problem, a non-zero stable exit code, no panic,
+/// and no output folder left behind.
+#[test]
+fn bad_input_gives_a_clear_error_and_exit_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("never");
+    let out_s = out.to_str().expect("utf-8 path");
+    let empty = dir.path().join("empty-cifar");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let empty_s = empty.to_str().expect("utf-8 path");
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &["--device", "tpu", "train", "--out", out_s],
+            4,
+            "unknown device `tpu`",
+        ),
+        (
+            &[
+                "train",
+                "--dataset",
+                "cifar10",
+                "--data-dir",
+                "/nonexistent/cifar",
+                "--out",
+                out_s,
+            ],
+            3,
+            "/nonexistent/cifar",
+        ),
+        (
+            &[
+                "train",
+                "--dataset",
+                "cifar10",
+                "--data-dir",
+                empty_s,
+                "--out",
+                out_s,
+            ],
+            3,
+            "data_batch_1.bin",
+        ),
+        (&["train", "--lr", "-0.1", "--out", out_s], 2, "lr"),
+        (&["train", "--epochs", "0", "--out", out_s], 2, "epochs"),
+        (&["train", "--model", "vgg12", "--out", out_s], 2, "vgg12"),
+        (&["train", "--batch-size", "many"], 2, "many"),
+        (&["eval", "/nonexistent/run"], 3, "/nonexistent/run"),
+    ];
+    for (args, code, needle) in cases {
+        let result = descent(args);
+        let stderr = text(&result.stderr);
+        assert_eq!(result.status.code(), Some(*code), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            !Path::new(out_s).join("config.json").exists(),
+            "{args:?} left output"
+        );
+    }
+}
