@@ -94,6 +94,9 @@ impl From<VggConfig> for ModelConfig {
 /// A Burn module like its variants: parameter paths get the variant name as a prefix
 /// (`Mlp.hidden.0.weight`, `Vgg.features.0.conv.weight`, ...), so a record saved from a
 /// `Model` loads into a `Model` of the same configuration.
+// A model is built once per run, so the size gap between the variants costs nothing; boxing a
+// variant would get in the way of Burn's `Module` derive.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Model {
     /// A multi-layer perceptron.

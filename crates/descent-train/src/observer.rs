@@ -105,7 +105,7 @@ impl Observer for ConsoleObserver {
                 "{}/{} loss {:.4} lr {:.3e}",
                 info.epoch, info.epochs, info.loss, info.lr
             ));
-        } else if self.log_every > 0 && info.step % self.log_every == 0 {
+        } else if self.log_every > 0 && info.step.is_multiple_of(self.log_every) {
             eprintln!(
                 "epoch {}/{} step {}/{} loss {:.4} lr {:.3e}",
                 info.epoch, info.epochs, info.step, info.steps_per_epoch, info.loss, info.lr

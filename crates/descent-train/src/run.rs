@@ -103,7 +103,7 @@ impl DataConfig {
         };
         let batcher = ImageBatcher::new(
             normalization.clone(),
-            self.augmentation.clone(),
+            self.augmentation,
             derive(seed, SeedPurpose::Augment, u64::MAX),
         );
         Ok(RunData {

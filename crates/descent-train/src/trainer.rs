@@ -251,7 +251,7 @@ impl<M: ImageClassifier> Trainer<M> {
             {
                 lr = self.step(train, batcher, chunk, epoch, index + 1, steps, observer)?;
                 if let Some(every) = self.options.checkpoint_every_steps
-                    && self.state.progress.global_step % every == 0
+                    && self.state.progress.global_step.is_multiple_of(every)
                     && index + 1 < steps
                     && let Some(path) = self.save_checkpoint()?
                 {

@@ -121,7 +121,7 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         vgg.image_size = 0;
         ModelConfig::Vgg(vgg)
     };
-    let augmentation = (args.crop_padding.is_some() || args.flip).then(|| Augmentation {
+    let augmentation = (args.crop_padding.is_some() || args.flip).then_some(Augmentation {
         crop_padding: args.crop_padding,
         horizontal_flip: args.flip,
     });

@@ -292,9 +292,9 @@ impl Optimizer for Adam {
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
         AdamState {
             step: state.step,
-            exp_avg: state.exp_avg.to_device(device),
-            exp_avg_sq: state.exp_avg_sq.to_device(device),
-            max_exp_avg_sq: state.max_exp_avg_sq.map(|t| t.to_device(device)),
+            exp_avg: state.exp_avg.into_device(device),
+            exp_avg_sq: state.exp_avg_sq.into_device(device),
+            max_exp_avg_sq: state.max_exp_avg_sq.map(|t| t.into_device(device)),
         }
     }
 }

@@ -126,7 +126,7 @@ impl OptimizerConfig {
             (None, None) => None,
         };
         let decay = params.weight_decay.unwrap_or(0.0);
-        let weight_decay = (decay != 0.0).then(|| WeightDecayConfig {
+        let weight_decay = (decay != 0.0).then_some(WeightDecayConfig {
             penalty: decay,
             mode: if params.decoupled_weight_decay {
                 WeightDecayMode::Decoupled
@@ -136,7 +136,7 @@ impl OptimizerConfig {
         });
         let sgd = |momentum: f64, nesterov: bool| {
             Self::Sgd(SgdConfig {
-                momentum: (momentum != 0.0 || nesterov).then(|| MomentumConfig {
+                momentum: (momentum != 0.0 || nesterov).then_some(MomentumConfig {
                     momentum,
                     dampening: params.dampening,
                     nesterov,

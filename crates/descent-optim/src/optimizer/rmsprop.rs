@@ -196,9 +196,9 @@ impl Optimizer for RmsProp {
 
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
         RmsPropState {
-            square_avg: state.square_avg.to_device(device),
-            grad_avg: state.grad_avg.map(|t| t.to_device(device)),
-            momentum_buffer: state.momentum_buffer.map(|t| t.to_device(device)),
+            square_avg: state.square_avg.into_device(device),
+            grad_avg: state.grad_avg.map(|t| t.into_device(device)),
+            momentum_buffer: state.momentum_buffer.map(|t| t.into_device(device)),
         }
     }
 }

@@ -179,7 +179,7 @@ impl Optimizer for Sgd {
 
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
         SgdState {
-            momentum_buffer: state.momentum_buffer.to_device(device),
+            momentum_buffer: state.momentum_buffer.into_device(device),
         }
     }
 }

@@ -36,7 +36,7 @@ impl<const D: usize> Slot<D> {
     }
 
     /// Move (or place) the tensor on `device`.
-    pub(crate) fn to_device(self, device: &Device) -> Self {
+    pub(crate) fn into_device(self, device: &Device) -> Self {
         match self {
             Self::Ready(tensor) => Self::Ready(tensor.to_device(device)),
             pending => Self::Ready(pending.resolve(device)),
