@@ -49,3 +49,11 @@ pub fn synthetic(n: usize, seed: u64) -> descent::data::ImageDataset {
         .generate()
         .expect("generates")
 }
+
+/// Burn's CPU backends seed one process-wide random generator (`Device::seed`), which the
+/// runs draw their initial weights and dropout masks from. Tests that compare runs bit for bit
+/// hold this lock so that runs in parallel test threads do not draw from it in between.
+pub fn one_run_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

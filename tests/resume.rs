@@ -95,6 +95,7 @@ fn interrupted_at(config: &descent::train::RunConfig, root: &Path, step: u64) ->
 
 #[test]
 fn resumed_runs_end_with_the_same_weights_as_uninterrupted_ones() {
+    let _serial = common::one_run_at_a_time();
     let device = descent::train::DeviceChoice::Cpu.open().expect("cpu");
     let root = tempfile::tempdir().expect("tempdir");
     // 3 epochs of 10 steps (300 samples, batch 32), a checkpoint every 7 steps and at each
@@ -122,6 +123,7 @@ fn resumed_runs_end_with_the_same_weights_as_uninterrupted_ones() {
 
 #[test]
 fn resume_can_extend_a_finished_run() {
+    let _serial = common::one_run_at_a_time();
     let device = descent::train::DeviceChoice::Cpu.open().expect("cpu");
     let root = tempfile::tempdir().expect("tempdir");
     let dir = root.path().join("run");
@@ -149,6 +151,7 @@ fn resume_can_extend_a_finished_run() {
 
 #[test]
 fn a_folder_holding_a_run_is_never_overwritten() {
+    let _serial = common::one_run_at_a_time();
     let device = descent::train::DeviceChoice::Cpu.open().expect("cpu");
     let root = tempfile::tempdir().expect("tempdir");
     let dir = root.path().join("run");
