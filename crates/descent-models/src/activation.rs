@@ -100,6 +100,7 @@ impl FromStr for Activation {
 }
 
 #[cfg(test)]
+#[allow(clippy::excessive_precision)] // reference values pasted from PyTorch
 mod tests {
     use super::*;
     use burn::tensor::{Device, TensorData, Tolerance};
@@ -119,7 +120,7 @@ mod tests {
         assert_eq!("ReLU".parse(), Ok(Activation::Relu));
         assert_eq!("leaky_relu".parse(), Ok(Activation::LeakyRelu));
         assert_eq!(" GELU ".parse(), Ok(Activation::Gelu));
-        let err = "swish".parse::<Activation>().unwrap_err();
+        let err = "swish".parse::<Activation>().expect_err("unknown name");
         assert!(matches!(err, ModelError::UnknownActivation { ref input, .. } if input == "swish"));
         assert!(err.to_string().contains("leaky-relu"), "{err}");
     }

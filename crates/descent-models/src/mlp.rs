@@ -208,6 +208,7 @@ impl ImageClassifier for Mlp {
 }
 
 #[cfg(test)]
+#[allow(clippy::excessive_precision)] // reference values pasted from PyTorch
 mod tests {
     use super::*;
     use crate::test_utils::{set_linear, wave_tensor};
@@ -283,7 +284,7 @@ mod tests {
         ));
         let message = MlpConfig::new(4, vec![0], 3)
             .validate()
-            .unwrap_err()
+            .expect_err("invalid config")
             .to_string();
         assert_eq!(message, "`hidden_sizes[0]` must be at least 1, got 0");
         // Edge values that are fine: no hidden layer, dropout 0.

@@ -241,6 +241,8 @@ pub struct VggBlock {
 }
 
 impl VggBlock {
+    /// Applies the block: convolution, batch norm (if any), ReLU, max-pool (if any).
+    ///
     /// # Shapes
     ///
     /// - input: `[N, C_in, H, W]`
@@ -268,6 +270,8 @@ pub struct VggHidden {
 }
 
 impl VggHidden {
+    /// Applies the layer: linear, batch norm (if any), ReLU.
+    ///
     /// # Shapes
     ///
     /// - input: `[N, d_in]`
@@ -357,6 +361,7 @@ impl ImageClassifier for Vgg {
 }
 
 #[cfg(test)]
+#[allow(clippy::excessive_precision)] // reference values pasted from PyTorch
 mod tests {
     use super::*;
     use crate::test_utils::{set_batch_norm, set_conv, set_linear, wave_tensor};
@@ -481,7 +486,7 @@ mod tests {
         let message = VggConfig::new(VggDepth::Vgg9)
             .with_width(0.0)
             .validate()
-            .unwrap_err();
+            .expect_err("invalid config");
         assert_eq!(
             message.to_string(),
             "`width` must be finite and greater than 0, got 0"

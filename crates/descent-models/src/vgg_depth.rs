@@ -236,7 +236,7 @@ mod tests {
         assert_eq!("vgg-11".parse(), Ok(VggDepth::Vgg11));
         assert_eq!("vgg_9".parse(), Ok(VggDepth::Vgg9));
         for bad in ["vgg", "vgg8", "resnet20", ""] {
-            let err = bad.parse::<VggDepth>().unwrap_err();
+            let err = bad.parse::<VggDepth>().expect_err("unknown depth");
             assert!(
                 matches!(err, ModelError::UnknownVggDepth { ref input, .. } if input == bad),
                 "{bad}"
