@@ -1,15 +1,78 @@
 //! Loss-landscape probes for any Burn module (Li et al. 2018, arXiv:1712.09913).
 //!
-//! **Not written yet.** This crate will hold: random directions with filter, layer or model
-//! normalization (biases and batch-norm parameters ignored or included by choice), target
-//! directions between checkpoints, 1-D and 2-D grid scans of loss and accuracy with resumable,
-//! shardable scan files, trajectory PCA, curvature and sharpness estimates, and the plotting
-//! module (`plot`) that draws every figure of the project from files.
+//! - [`ParamVector`]: a point or direction in parameter space, keyed by parameter path,
+//!   with `axpy`, `dot`, `norm`, `scale`; read from and written into any [`Module`]
+//!   (`burn::module::Module`) without rebuilding it.
+//! - [`DirectionConfig`]: seeded Gaussian directions, normalized by filter, layer or model
+//!   ([`Normalization`]); biases and norm-layer parameters zeroed or included ([`BiasBn`]),
+//!   identified by module and field name ([`ParamKind`]); optional orthogonalization.
+//!   [`direction::target_direction`] gives `theta_B - theta_A` for interpolations and planes.
+//! - [`DirectionSet`]: directions saved to and loaded from `.npz` files, matched to a model's
+//!   parameters by path and shape.
+//! - [`Axis`] (`min:max:num`) and [`Grid`]: the points of 1-D and 2-D scans.
+//! - [`Surface`] + [`run_scan`]: the model at `theta + a d + b e` for each grid point, measured
+//!   by a [`PointEvaluator`] (loss and accuracy of an image classifier over batches prepared
+//!   once: [`ClassifierEvaluator`]; or any closure: [`FnEvaluator`]), recorded in a
+//!   [`ScanFile`] (`.npz` + `meta.json`, readable from numpy) saved atomically as points
+//!   finish, resumable, and shardable ([`Shard`], merged with [`scan_file::merge`]).
+//! - [`job::run_job`]: a whole scan of checkpoints written by `descent train`.
 //!
 //! ```
-//! // Nothing to call yet; the crate compiles so that the workspace layout is in place.
-//! assert_eq!(descent_landscape::STATUS, "unfinished");
+//! use burn::module::Module;
+//! use burn::tensor::Device;
+//! use descent_data::{ImageBatcher, synthetic::spirals};
+//! use descent_landscape::{
+//!     ClassifierEvaluator, DirectionConfig, Grid, ParamVector, PreparedSet, ScanFile,
+//!     ScanOptions, SilentScan, Surface, run_scan,
+//! };
+//! use descent_models::MlpConfig;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let device = Device::flex();
+//! let model = MlpConfig::new(2, vec![16], 3).init(&device)?.valid();
+//! let data = spirals(90, 3, 0.05, 1)?;
+//! let set = PreparedSet::new("train", &data, &ImageBatcher::new(None, None, 0), 32, &device)?;
+//! let mut evaluator = ClassifierEvaluator::new(vec![set]);
+//!
+//! // Two filter-normalized directions, biases ignored, seeded.
+//! let theta = ParamVector::from_module(&model);
+//! let (directions, cosine) = DirectionConfig { seed: 7, ..Default::default() }.directions(&theta, 2);
+//! assert!(cosine.is_some());
+//!
+//! let grid = Grid { x: "-1:1:3".parse()?, y: Some("-1:1:3".parse()?) };
+//! let mut surface = Surface::new(model, directions)?;
+//! let mut file = ScanFile::new(descent_landscape::scan_file::example_meta(grid, &["loss_train", "acc_train"]));
+//! run_scan(&mut surface, &mut evaluator, &mut file, None, &ScanOptions::default(), &mut SilentScan)?;
+//! assert_eq!(file.done_count(), 9);
+//! assert!(file.values["loss_train"].iter().all(|l| l.is_finite()));
+//! # Ok(())
+//! # }
 //! ```
 
-/// Says, in code, that this crate's features are not written yet.
-pub const STATUS: &str = "unfinished";
+pub mod direction;
+pub mod directions_file;
+pub mod error;
+pub mod evaluator;
+pub mod grid;
+pub mod job;
+pub mod kind;
+pub mod npz;
+pub mod scan;
+pub mod scan_file;
+pub mod shard;
+pub mod vector;
+
+#[cfg(test)]
+mod test_utils;
+
+pub use direction::{BiasBn, DirectionConfig, Normalization};
+pub use directions_file::{DirectionSet, DirectionSource};
+pub use error::LandscapeError;
+pub use evaluator::{BnPolicy, ClassifierEvaluator, FnEvaluator, PointEvaluator, PreparedSet};
+pub use grid::{Axis, Grid};
+pub use job::{DirectionChoice, EvalOptions, JobOutcome, ScanJob, run_job};
+pub use kind::ParamKind;
+pub use scan::{ScanObserver, ScanOptions, ScanOutcome, SilentScan, Surface, run_scan};
+pub use scan_file::{ScanFile, ScanKind, ScanMeta};
+pub use shard::Shard;
+pub use vector::{ParamEntry, ParamInfo, ParamVector};

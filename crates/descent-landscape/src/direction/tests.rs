@@ -1,0 +1,221 @@
+use super::*;
+use crate::test_utils::{tiny_mlp, tiny_vgg};
+use burn::tensor::Device;
+
+/// Norms of the filters of a host tensor: dim-0 slices, or columns of `[rows, cols]`.
+fn host_filter_norms(values: &[f32], shape: &[usize], axis: usize) -> Vec<f64> {
+    let n = values.len();
+    if axis == 1 {
+        let (rows, cols) = (shape[0], shape[1]);
+        (0..cols)
+            .map(|j| {
+                (0..rows)
+                    .map(|i| (values[i * cols + j] as f64).powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .collect()
+    } else {
+        let filters = shape.first().copied().unwrap_or(1);
+        let size = n / filters;
+        values
+            .chunks(size)
+            .map(|c| c.iter().map(|&x| (x as f64).powi(2)).sum::<f64>().sqrt())
+            .collect()
+    }
+}
+
+fn host_norm(values: &[f32]) -> f64 {
+    values
+        .iter()
+        .map(|&x| (x as f64).powi(2))
+        .sum::<f64>()
+        .sqrt()
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-5 * (1.0 + b.abs())
+}
+
+fn models() -> Vec<descent_models::Model> {
+    let device = Device::flex();
+    vec![tiny_mlp(&device, 3), tiny_vgg(&device)]
+}
+
+#[test]
+fn filter_normalized_filters_have_the_weights_filter_norms() {
+    for model in models() {
+        let theta = ParamVector::from_module(&model);
+        let config = DirectionConfig {
+            seed: 11,
+            ..DirectionConfig::default()
+        };
+        let (dirs, cosine) = config.directions(&theta, 2);
+        assert!(cosine.is_some());
+        let w_host = theta.to_host().expect("host");
+        for d in &dirs {
+            let d_host = d.to_host().expect("host");
+            for ((e, dv), wv) in d.entries().iter().zip(&d_host).zip(&w_host) {
+                let info = &e.info;
+                if info.kind != ParamKind::Weight {
+                    assert!(dv.iter().all(|&x| x == 0.0), "{} not zeroed", info.path);
+                    continue;
+                }
+                let dn = host_filter_norms(dv, &info.shape, info.filter_axis);
+                let wn = host_filter_norms(wv, &info.shape, info.filter_axis);
+                assert!(dn.len() > 1, "{}", info.path);
+                for (f, (a, b)) in dn.iter().zip(&wn).enumerate() {
+                    assert!(close(*a, *b), "{} filter {f}: {a} vs {b}", info.path);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn linear_filters_are_columns_of_burns_layout() {
+    // Burn's Linear weight is [d_input, d_output]; a filter (one output neuron) is a column.
+    let device = Device::flex();
+    let theta = ParamVector::from_module(&tiny_mlp(&device, 3));
+    let (dirs, _) = DirectionConfig::default().directions(&theta, 1);
+    let e = dirs[0].get("Mlp.hidden.0.weight").expect("hidden weight");
+    assert_eq!(e.info.shape, [4, 5]);
+    assert_eq!(e.info.filter_axis, 1);
+    let d = e.value.to_data().try_to_vec::<f32>().expect("f32");
+    let w = theta
+        .get("Mlp.hidden.0.weight")
+        .expect("weight")
+        .value
+        .to_data()
+        .try_to_vec::<f32>()
+        .expect("f32");
+    let d_cols = host_filter_norms(&d, &[4, 5], 1);
+    let w_cols = host_filter_norms(&w, &[4, 5], 1);
+    for (a, b) in d_cols.iter().zip(&w_cols) {
+        assert!(close(*a, *b), "{a} vs {b}");
+    }
+    // Rows are not normalized: the test above would not pass by accident.
+    let d_rows = host_filter_norms(&d, &[4, 5], 0);
+    let w_rows = host_filter_norms(&w, &[4, 5], 0);
+    assert!(d_rows.iter().zip(&w_rows).any(|(a, b)| !close(*a, *b)));
+}
+
+#[test]
+fn layer_and_model_normalization_and_included_bias_bn() {
+    for model in models() {
+        let theta = ParamVector::from_module(&model);
+        let w_host = theta.to_host().expect("host");
+        let layer = DirectionConfig {
+            seed: 5,
+            normalization: Normalization::Layer,
+            bias_bn: BiasBn::Include,
+            orthogonalize: false,
+        };
+        let (dirs, _) = layer.directions(&theta, 1);
+        let d_host = dirs[0].to_host().expect("host");
+        for ((e, dv), wv) in dirs[0].entries().iter().zip(&d_host).zip(&w_host) {
+            if e.info.kind == ParamKind::Buffer {
+                assert!(dv.iter().all(|&x| x == 0.0), "{}", e.info.path);
+            } else {
+                assert!(close(host_norm(dv), host_norm(wv)), "{}", e.info.path);
+            }
+        }
+        // Model normalization: whole-direction norm = norm of the weights it moves.
+        let model_cfg = DirectionConfig {
+            normalization: Normalization::Model,
+            ..layer
+        };
+        let (dirs, _) = model_cfg.directions(&theta, 1);
+        let d_host = dirs[0].to_host().expect("host");
+        let w_kept: Vec<f32> = dirs[0]
+            .entries()
+            .iter()
+            .zip(&w_host)
+            .filter(|(e, _)| e.info.kind != ParamKind::Buffer)
+            .flat_map(|(_, w)| w.iter().copied())
+            .collect();
+        assert!(close(host_norm(&d_host.concat()), host_norm(&w_kept)));
+        // Filter normalization with bias/BN included: each element is its own filter.
+        let filter = DirectionConfig {
+            normalization: Normalization::Filter,
+            ..layer
+        };
+        let (dirs, _) = filter.directions(&theta, 1);
+        let d_host = dirs[0].to_host().expect("host");
+        for ((e, dv), wv) in dirs[0].entries().iter().zip(&d_host).zip(&w_host) {
+            if e.info.kind.is_bias_or_norm() {
+                for (a, b) in dv.iter().zip(wv) {
+                    assert!(close(a.abs() as f64, b.abs() as f64), "{}", e.info.path);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn none_is_the_raw_seeded_gaussian_and_seeds_matter() {
+    let device = Device::flex();
+    let theta = ParamVector::from_module(&tiny_vgg(&device));
+    let config = DirectionConfig {
+        seed: 1,
+        normalization: Normalization::None,
+        bias_bn: BiasBn::Include,
+        orthogonalize: false,
+    };
+    let (a, _) = config.directions(&theta, 1);
+    let (b, _) = config.directions(&theta, 1);
+    assert_eq!(a[0].sub(&b[0]).expect("same layout").norm(), 0.0);
+    let raw = a[0].to_host().expect("host").concat();
+    let n = raw.len() as f64;
+    let mean = raw.iter().map(|&x| x as f64).sum::<f64>() / n;
+    let var = raw.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n;
+    // A few hundred N(0, 1) draws (buffers are zero, so the variance is a bit under 1).
+    assert!(mean.abs() < 0.2, "{mean}");
+    assert!(var > 0.6 && var < 1.3, "{var}");
+    let other = DirectionConfig { seed: 2, ..config };
+    let (c, _) = other.directions(&theta, 1);
+    assert!(a[0].sub(&c[0]).expect("same layout").norm() > 1.0);
+}
+
+#[test]
+fn orthogonalized_second_direction_has_zero_cosine() {
+    let device = Device::flex();
+    let theta = ParamVector::from_module(&tiny_vgg(&device));
+    let config = DirectionConfig {
+        seed: 9,
+        orthogonalize: true,
+        ..DirectionConfig::default()
+    };
+    let (dirs, cosine) = config.directions(&theta, 2);
+    let cosine = cosine.expect("two directions");
+    assert!(cosine.abs() < 1e-5, "{cosine}");
+    let plain = DirectionConfig {
+        orthogonalize: false,
+        ..config
+    };
+    let (raw, raw_cos) = plain.directions(&theta, 2);
+    assert!(raw_cos.expect("two").abs() > 1e-4);
+    // The first direction is untouched.
+    assert_eq!(dirs[0].sub(&raw[0]).expect("layout").norm(), 0.0);
+}
+
+#[test]
+fn options_parse_and_print() {
+    for n in [
+        Normalization::Filter,
+        Normalization::Layer,
+        Normalization::Model,
+        Normalization::None,
+    ] {
+        assert_eq!(n.to_string().parse::<Normalization>().expect("parses"), n);
+    }
+    for b in [BiasBn::Ignore, BiasBn::Include] {
+        assert_eq!(b.to_string().parse::<BiasBn>().expect("parses"), b);
+    }
+    let err = "filters".parse::<Normalization>().expect_err("typo");
+    assert!(
+        err.to_string().contains("filter, layer, model or none"),
+        "{err}"
+    );
+    assert!("zero".parse::<BiasBn>().is_err());
+}

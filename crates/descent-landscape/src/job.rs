@@ -1,0 +1,361 @@
+//! Whole scans of checkpoints written by `descent train`: load the models and the evaluation
+//! data, build or load the directions, open (or resume) the scan file, and run. This is what
+//! `descent landscape scan|interpolate|plane` calls.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::tensor::Device;
+use descent_data::{DatasetKind, ImageBatcher, LoadOptions, Split};
+use descent_models::Model;
+use descent_train::ModelCard;
+
+use crate::LandscapeError;
+use crate::direction::{DirectionConfig, target_direction};
+use crate::directions_file::{DirectionSet, DirectionSource};
+use crate::evaluator::{BnPolicy, ClassifierEvaluator, PointEvaluator, PreparedSet};
+use crate::grid::Grid;
+use crate::scan::{ScanObserver, ScanOptions, ScanOutcome, Surface, run_scan};
+use crate::scan_file::{EvalSpec, SCAN_FORMAT, ScanFile, ScanKind, ScanMeta};
+use crate::shard::Shard;
+use crate::vector::ParamVector;
+
+/// Where the random directions of a scan come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DirectionChoice {
+    /// Draw them (and save them next to the scan file).
+    Random(DirectionConfig),
+    /// Read them from a directions file (to redo or extend a scan).
+    Load(PathBuf),
+}
+
+/// Which data each point is evaluated on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalOptions {
+    /// The splits (metrics `loss_<split>`, `acc_<split>`).
+    pub splits: Vec<Split>,
+    /// A fixed seeded subset of this many samples per split (generated sets: generate this
+    /// many); `None` for the whole split.
+    pub samples: Option<usize>,
+    /// The subset's seed.
+    pub subset_seed: u64,
+    /// Samples per forward pass.
+    pub batch_size: usize,
+    /// The dataset, if not the model card's.
+    pub dataset: Option<DatasetKind>,
+    /// Its folder, if not the model card's.
+    pub data_dir: Option<PathBuf>,
+    /// Batch-norm statistics.
+    pub bn: BnPolicy,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            splits: vec![Split::Test],
+            samples: None,
+            subset_seed: 0,
+            batch_size: 256,
+            dataset: None,
+            data_dir: None,
+            bn: BnPolicy::Keep,
+        }
+    }
+}
+
+/// One scan of checkpoints.
+#[derive(Debug, Clone)]
+pub struct ScanJob {
+    /// What to scan: random directions around `checkpoints[0]`, the line through two
+    /// checkpoints, or the plane through three.
+    pub kind: ScanKind,
+    /// Run folders, checkpoint folders or `.bpk` files (with `model.json` beside).
+    pub checkpoints: Vec<PathBuf>,
+    /// The grid (2-D for a plane; 1-D for an interpolation).
+    pub grid: Grid,
+    /// Random directions' source (ignored for interpolation and planes).
+    pub directions: DirectionChoice,
+    /// Evaluation data.
+    pub eval: EvalOptions,
+    /// The scan file to write (resumed if it exists with the same settings).
+    pub out: PathBuf,
+    /// Only this share of the points.
+    pub shard: Option<Shard>,
+    /// Saving and stopping.
+    pub options: ScanOptions,
+}
+
+/// What [`run_job`] did.
+#[derive(Debug, Clone)]
+pub struct JobOutcome {
+    /// Points computed now and still missing.
+    pub outcome: ScanOutcome,
+    /// The scan file as saved.
+    pub file: ScanFile,
+    /// The directions file written or read, for random scans.
+    pub directions_file: Option<PathBuf>,
+    /// Whether an existing file was resumed.
+    pub resumed: bool,
+}
+
+/// The directions file written next to a scan file: `<out>.directions.npz` with `out`'s
+/// extension replaced (`scan.npz` -> `scan.directions.npz`).
+pub fn directions_path(out: &Path) -> PathBuf {
+    out.with_extension("directions.npz")
+}
+
+/// Loads each checkpoint (eval mode), checking that they share one architecture.
+///
+/// # Errors
+///
+/// Checkpoint loading errors; [`LandscapeError::Mismatch`] for different architectures.
+pub fn load_checkpoints(
+    paths: &[PathBuf],
+    device: &Device,
+) -> Result<Vec<(ModelCard, Model)>, LandscapeError> {
+    let mut out: Vec<(ModelCard, Model)> = Vec::new();
+    for path in paths {
+        let (card, model) = ModelCard::load_model(path, device)?;
+        if let Some((first, _)) = out.first()
+            && first.model != card.model
+        {
+            return Err(LandscapeError::Mismatch {
+                left: paths[0].display().to_string(),
+                right: path.display().to_string(),
+                detail: format!(
+                    "the models differ: {} vs {}",
+                    first.model.describe(),
+                    card.model.describe()
+                ),
+            });
+        }
+        out.push((card, model.valid()));
+    }
+    Ok(out)
+}
+
+/// Loads and batches the evaluation sets a model card implies.
+///
+/// # Errors
+///
+/// Data loading errors; [`LandscapeError::InvalidOption`] if the data does not fit the model.
+pub fn prepare_evaluator(
+    card: &ModelCard,
+    eval: &EvalOptions,
+    device: &Device,
+) -> Result<(ClassifierEvaluator, EvalSpec), LandscapeError> {
+    let dataset = eval.dataset.unwrap_or(card.dataset);
+    let dir = eval.data_dir.clone().or_else(|| card.data_dir.clone());
+    let batcher = ImageBatcher::new(card.normalization.clone(), None, 0);
+    let mut sets = Vec::new();
+    let mut names = Vec::new();
+    if eval.splits.is_empty() {
+        return Err(LandscapeError::invalid(
+            "splits",
+            "",
+            "name at least one of train, test",
+        ));
+    }
+    for &split in &eval.splits {
+        let options = LoadOptions {
+            synthetic_samples: eval.samples,
+            seed: card.data_seed,
+        };
+        let mut set = descent_data::load(dataset, dir.as_deref(), split, &options)?;
+        if set.shape() != card.input || set.num_classes() != card.num_classes {
+            return Err(LandscapeError::invalid(
+                "dataset",
+                set.name(),
+                format!(
+                    "its samples are {} with {} classes, the model takes {} with {} classes",
+                    set.shape(),
+                    set.num_classes(),
+                    card.input,
+                    card.num_classes
+                ),
+            ));
+        }
+        if let Some(n) = eval.samples
+            && n < set.len()
+        {
+            set = set.random_subset(n, eval.subset_seed);
+        }
+        names.push(set.name().to_string());
+        sets.push(PreparedSet::new(
+            split.to_string(),
+            &set,
+            &batcher,
+            eval.batch_size,
+            device,
+        )?);
+    }
+    let spec = EvalSpec {
+        datasets: names,
+        splits: eval.splits.iter().map(|s| s.to_string()).collect(),
+        samples: eval.samples,
+        subset_seed: eval.subset_seed,
+        batch_size: eval.batch_size,
+        bn: eval.bn,
+    };
+    Ok((ClassifierEvaluator::new(sets), spec))
+}
+
+/// Runs (or resumes) one scan of checkpoints; see [`ScanJob`].
+///
+/// # Errors
+///
+/// Bad options, unreadable checkpoints or data, mismatched directions, an existing scan file
+/// with other settings ([`LandscapeError::Incompatible`]), and write errors.
+pub fn run_job(
+    job: &ScanJob,
+    device: &Device,
+    device_name: &str,
+    observer: &mut dyn ScanObserver,
+) -> Result<JobOutcome, LandscapeError> {
+    let (needed, two_d) = match job.kind {
+        ScanKind::Random => (1, job.grid.y.is_some()),
+        ScanKind::Interpolation => (2, false),
+        ScanKind::Plane => (3, true),
+    };
+    if job.checkpoints.len() != needed {
+        return Err(LandscapeError::invalid(
+            "checkpoints",
+            job.checkpoints.len(),
+            format!("{} takes {needed}", job.kind),
+        ));
+    }
+    if two_d != job.grid.y.is_some() {
+        return Err(LandscapeError::invalid(
+            "y",
+            job.grid.y.map_or("none".into(), |y| y.to_string()),
+            if two_d {
+                format!("{} needs a second axis", job.kind)
+            } else {
+                format!("{} has one axis", job.kind)
+            },
+        ));
+    }
+    let models = load_checkpoints(&job.checkpoints, device)?;
+    let (card, centre_model) = models[0].clone();
+    let centre = ParamVector::from_module(&centre_model);
+    let count = if two_d { 2 } else { 1 };
+    let checkpoint_names: Vec<String> = job
+        .checkpoints
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+
+    let (set, directions_file) = match (&job.kind, &job.directions) {
+        (ScanKind::Random, DirectionChoice::Load(path)) => {
+            let set = DirectionSet::load(path, &centre.infos(), device)?;
+            if set.directions.len() < count {
+                return Err(LandscapeError::bad_file(
+                    path,
+                    format!(
+                        "holds {} direction(s), the scan needs {count}",
+                        set.directions.len()
+                    ),
+                ));
+            }
+            (set, Some(path.clone()))
+        }
+        (ScanKind::Random, DirectionChoice::Random(config)) => {
+            let path = directions_path(&job.out);
+            let set = if path.exists() {
+                let set = DirectionSet::load(&path, &centre.infos(), device)?;
+                if set.meta.source != DirectionSource::Random(*config)
+                    || set.directions.len() != count
+                {
+                    return Err(LandscapeError::Incompatible {
+                        reason: format!(
+                            "{} holds other directions than these options draw; remove it, \
+                             choose another --out, or pass it with --directions",
+                            path.display()
+                        ),
+                    });
+                }
+                set
+            } else {
+                let (dirs, _) = config.directions(&centre, count);
+                let set = DirectionSet::new(DirectionSource::Random(*config), dirs);
+                set.save(&path)?;
+                set
+            };
+            (set, Some(path))
+        }
+        _ => {
+            let mut dirs = Vec::new();
+            for (_, model) in &models[1..] {
+                dirs.push(target_direction(&centre, &ParamVector::from_module(model))?);
+            }
+            let set = DirectionSet::new(
+                DirectionSource::Target {
+                    checkpoints: checkpoint_names.clone(),
+                },
+                dirs,
+            );
+            (set, None)
+        }
+    };
+    let directions: Vec<ParamVector> = set.directions.iter().take(count).cloned().collect();
+    let cosine =
+        (directions.len() == 2).then(|| directions[0].cosine(&directions[1]).unwrap_or(0.0));
+
+    let (mut evaluator, spec) = prepare_evaluator(&card, &job.eval, device)?;
+    let meta = ScanMeta {
+        format: SCAN_FORMAT.into(),
+        version: 1,
+        kind: job.kind,
+        checkpoints: checkpoint_names,
+        model: serde_json::to_value(&card).unwrap_or(serde_json::Value::Null),
+        model_description: card.model.describe(),
+        grid: job.grid,
+        directions: set.meta.source.clone(),
+        directions_hash: set.hash()?,
+        directions_file: directions_file.as_ref().map(|p| p.display().to_string()),
+        cosine,
+        eval: spec,
+        metrics: PointEvaluator::<Model>::metric_names(&evaluator),
+        shard: job.shard,
+        device: device_name.to_string(),
+    };
+    let (mut file, resumed) = if job.out.exists() {
+        let existing = ScanFile::load(&job.out)?;
+        if let Some(diff) = existing.meta.first_difference(&meta) {
+            return Err(LandscapeError::Incompatible {
+                reason: format!(
+                    "{} holds another scan ({diff}); choose another --out to start a new one",
+                    job.out.display()
+                ),
+            });
+        }
+        if existing.meta.shard != meta.shard {
+            return Err(LandscapeError::Incompatible {
+                reason: format!(
+                    "{} is shard {}, not {}",
+                    job.out.display(),
+                    existing.meta.shard.map_or("all".into(), |s| s.to_string()),
+                    meta.shard.map_or("all".into(), |s| s.to_string())
+                ),
+            });
+        }
+        (existing, true)
+    } else {
+        (ScanFile::new(meta), false)
+    };
+    let mut surface = Surface::new(centre_model, directions)?;
+    let outcome = run_scan(
+        &mut surface,
+        &mut evaluator,
+        &mut file,
+        Some(&job.out),
+        &job.options,
+        observer,
+    )?;
+    Ok(JobOutcome {
+        outcome,
+        file,
+        directions_file,
+        resumed,
+    })
+}

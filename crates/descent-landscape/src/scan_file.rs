@@ -1,0 +1,362 @@
+//! The scan file: one self-describing `.npz` per scan (or per shard of a scan).
+//!
+//! Arrays (readable with `numpy.load`):
+//!
+//! | name | shape | meaning |
+//! |---|---|---|
+//! | `x` | `[nx]` | first-direction coordinates |
+//! | `y` | `[ny]` | second-direction coordinates (2-D scans only) |
+//! | `loss_<split>`, `acc_<split>` | `[nx]` or `[ny, nx]` | mean loss and accuracy per point (NaN where not done) |
+//! | `done` | like the values | which points are computed |
+//!
+//! and a raw `meta.json` entry ([`ScanMeta`]): what was scanned, how, from which model and
+//! data, with which directions (and their SHA-256), and which shard.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::directions_file::DirectionSource;
+use crate::grid::Grid;
+use crate::npz::{NpyArray, NpyData, Npz};
+use crate::shard::Shard;
+use crate::{BnPolicy, LandscapeError};
+
+/// Format tag of a scan file.
+pub const SCAN_FORMAT: &str = "descent-landscape-scan";
+
+/// What a scan is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScanKind {
+    /// Around one model along random directions.
+    Random,
+    /// Along the line through two models (0 = first, 1 = second).
+    Interpolation,
+    /// In the plane through three models ((0,0), (1,0), (0,1)).
+    Plane,
+}
+
+impl std::fmt::Display for ScanKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ScanKind::Random => "random directions",
+            ScanKind::Interpolation => "interpolation",
+            ScanKind::Plane => "plane through three models",
+        })
+    }
+}
+
+/// How each point is evaluated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalSpec {
+    /// The dataset (e.g. `synthetic-test`), one entry per split evaluated.
+    pub datasets: Vec<String>,
+    /// The splits evaluated, names used in the metric arrays (`train`, `test`).
+    pub splits: Vec<String>,
+    /// A fixed seeded subset of this many samples per split, or all of them.
+    pub samples: Option<usize>,
+    /// The seed of the subset.
+    pub subset_seed: u64,
+    /// Samples per forward pass.
+    pub batch_size: usize,
+    /// Batch-norm statistics policy.
+    pub bn: BnPolicy,
+}
+
+/// The description stored in a scan file as `meta.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScanMeta {
+    /// Always [`SCAN_FORMAT`].
+    pub format: String,
+    /// Version of this layout.
+    pub version: u32,
+    /// What was scanned.
+    pub kind: ScanKind,
+    /// The checkpoints (centre first) as given.
+    pub checkpoints: Vec<String>,
+    /// The model's card (architecture, input, normalization, dataset).
+    pub model: serde_json::Value,
+    /// A one-line description of the model.
+    pub model_description: String,
+    /// The grid.
+    pub grid: Grid,
+    /// Where the directions came from (seed, normalization, bias/BN policy, or checkpoints).
+    pub directions: DirectionSource,
+    /// SHA-256 of the directions (see [`DirectionSet::hash`](crate::DirectionSet::hash)).
+    pub directions_hash: String,
+    /// The directions file written next to the scan, if any.
+    pub directions_file: Option<String>,
+    /// Cosine between the two directions (2-D scans).
+    pub cosine: Option<f64>,
+    /// How points are evaluated.
+    pub eval: EvalSpec,
+    /// Metric array names, in the evaluator's order.
+    pub metrics: Vec<String>,
+    /// The share of points this file computes (`None`: all).
+    pub shard: Option<Shard>,
+    /// The device it ran on (informational; not compared when merging).
+    pub device: String,
+}
+
+impl ScanMeta {
+    /// The fields that must agree for two files to be parts of one scan (everything except
+    /// the shard, the device and the directions file name).
+    pub fn compat_key(&self) -> serde_json::Value {
+        let mut copy = self.clone();
+        copy.shard = None;
+        copy.device = String::new();
+        copy.directions_file = None;
+        serde_json::to_value(&copy).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The first top-level field where `self` and `other` differ (ignoring shard and device).
+    pub fn first_difference(&self, other: &ScanMeta) -> Option<String> {
+        let (a, b) = (self.compat_key(), other.compat_key());
+        match (a, b) {
+            (serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
+                a.iter().find(|(k, v)| b.get(*k) != Some(v)).map(|(k, v)| {
+                    format!(
+                        "{k} differs ({} vs {})",
+                        short(v),
+                        short(b.get(k).unwrap_or(&serde_json::Value::Null))
+                    )
+                })
+            }
+            _ => Some("unreadable metadata".into()),
+        }
+    }
+}
+
+fn short(v: &serde_json::Value) -> String {
+    let s = v.to_string();
+    if s.len() > 80 {
+        format!("{}...", &s[..77])
+    } else {
+        s
+    }
+}
+
+/// A scan's results: metadata, one value array per metric, and the done mask.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanFile {
+    /// The description.
+    pub meta: ScanMeta,
+    /// Values per metric name, one per point (NaN where not done), in point order.
+    pub values: BTreeMap<String, Vec<f64>>,
+    /// Which points are computed.
+    pub done: Vec<bool>,
+}
+
+impl ScanFile {
+    /// An empty scan (nothing done).
+    pub fn new(meta: ScanMeta) -> ScanFile {
+        let n = meta.grid.len();
+        let values = meta
+            .metrics
+            .iter()
+            .map(|m| (m.clone(), vec![f64::NAN; n]))
+            .collect();
+        ScanFile {
+            meta,
+            values,
+            done: vec![false; n],
+        }
+    }
+
+    /// Number of points done.
+    pub fn done_count(&self) -> usize {
+        self.done.iter().filter(|&&d| d).count()
+    }
+
+    /// The file's bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, LandscapeError> {
+        let shape = self.meta.grid.shape();
+        let mut npz = Npz::default();
+        npz.arrays.insert(
+            "x".into(),
+            NpyArray::new(
+                vec![self.meta.grid.x.num],
+                NpyData::F64(self.meta.grid.x.values()),
+            ),
+        );
+        if let Some(y) = self.meta.grid.y {
+            npz.arrays.insert(
+                "y".into(),
+                NpyArray::new(vec![y.num], NpyData::F64(y.values())),
+            );
+        }
+        for (name, v) in &self.values {
+            npz.arrays.insert(
+                name.clone(),
+                NpyArray::new(shape.clone(), NpyData::F64(v.clone())),
+            );
+        }
+        npz.arrays.insert(
+            "done".into(),
+            NpyArray::new(shape, NpyData::Bool(self.done.clone())),
+        );
+        let meta = serde_json::to_vec_pretty(&self.meta)
+            .map_err(|e| LandscapeError::invalid("scan", "meta", e.to_string()))?;
+        npz.raw.insert("meta.json".into(), meta);
+        Ok(npz.to_bytes())
+    }
+
+    /// Writes the file atomically (temporary file, then rename).
+    ///
+    /// # Errors
+    ///
+    /// Writing fails.
+    pub fn save(&self, path: &Path) -> Result<(), LandscapeError> {
+        descent_train::atomic::write_file(path, &self.to_bytes()?)?;
+        Ok(())
+    }
+
+    /// Reads a scan file.
+    ///
+    /// # Errors
+    ///
+    /// [`LandscapeError::Io`] if it cannot be read, [`LandscapeError::BadFile`] if it is not a
+    /// complete scan file (naming what is wrong).
+    pub fn load(path: &Path) -> Result<ScanFile, LandscapeError> {
+        let bytes = std::fs::read(path).map_err(|e| LandscapeError::io("reading", path, e))?;
+        let bad = |reason: String| LandscapeError::bad_file(path, reason);
+        let mut npz = Npz::from_bytes(&bytes).map_err(bad)?;
+        let meta_bytes = npz
+            .raw
+            .get("meta.json")
+            .ok_or_else(|| bad("no meta.json: not a scan file".into()))?;
+        let meta: ScanMeta = serde_json::from_slice(meta_bytes)
+            .map_err(|e| bad(format!("meta.json is not a scan description: {e}")))?;
+        if meta.format != SCAN_FORMAT {
+            return Err(bad(format!("format is {:?}, not a scan file", meta.format)));
+        }
+        let shape = meta.grid.shape();
+        let n = meta.grid.len();
+        let mut values = BTreeMap::new();
+        for name in &meta.metrics {
+            match npz.arrays.remove(name) {
+                Some(NpyArray {
+                    shape: s,
+                    data: NpyData::F64(v),
+                }) if s == shape && v.len() == n => {
+                    values.insert(name.clone(), v);
+                }
+                Some(_) => {
+                    return Err(bad(format!(
+                        "array {name} does not match the grid {shape:?}"
+                    )));
+                }
+                None => return Err(bad(format!("array {name} is missing"))),
+            }
+        }
+        let done = match npz.arrays.remove("done") {
+            Some(NpyArray {
+                shape: s,
+                data: NpyData::Bool(v),
+            }) if s == shape && v.len() == n => v,
+            _ => {
+                return Err(bad(
+                    "array done is missing or does not match the grid".into()
+                ));
+            }
+        };
+        Ok(ScanFile { meta, values, done })
+    }
+
+    /// The values of `metric` at the points computed so far, as `[ny][nx]` rows (one row for
+    /// a 1-D scan), `None` where not done.
+    pub fn rows(&self, metric: &str) -> Option<Vec<Vec<Option<f64>>>> {
+        let v = self.values.get(metric)?;
+        let nx = self.meta.grid.x.num;
+        Some(
+            v.chunks(nx)
+                .zip(self.done.chunks(nx))
+                .map(|(vals, done)| {
+                    vals.iter()
+                        .zip(done)
+                        .map(|(&x, &d)| d.then_some(x))
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Joins shard files (or partial files) of one scan into one: every field except the shard
+/// must agree, and a point computed in two files must have bit-identical values there.
+///
+/// # Errors
+///
+/// [`LandscapeError::Incompatible`] naming the differing field or the conflicting point and
+/// files.
+pub fn merge(files: &[(PathBuf, ScanFile)]) -> Result<ScanFile, LandscapeError> {
+    let Some((first_path, first)) = files.first() else {
+        return Err(LandscapeError::Incompatible {
+            reason: "no files to merge".into(),
+        });
+    };
+    let mut merged = first.clone();
+    merged.meta.shard = None;
+    for (path, file) in &files[1..] {
+        if let Some(diff) = first.meta.first_difference(&file.meta) {
+            return Err(LandscapeError::Incompatible {
+                reason: format!(
+                    "{} and {} are not parts of one scan: {diff}",
+                    first_path.display(),
+                    path.display()
+                ),
+            });
+        }
+        for k in 0..merged.done.len() {
+            if !file.done[k] {
+                continue;
+            }
+            for (name, values) in merged.values.iter_mut() {
+                let theirs = file.values.get(name).map_or(f64::NAN, |v| v[k]);
+                if merged.done[k] && values[k].to_bits() != theirs.to_bits() {
+                    return Err(LandscapeError::Incompatible {
+                        reason: format!(
+                            "point {k} has {name} = {} in one file and {theirs} in {}",
+                            values[k],
+                            path.display()
+                        ),
+                    });
+                }
+                values[k] = theirs;
+            }
+            merged.done[k] = true;
+        }
+    }
+    Ok(merged)
+}
+
+/// A minimal [`ScanMeta`] for scans built in code (no checkpoint files): random directions,
+/// seed 0, the given grid and metric names, nothing else recorded.
+pub fn example_meta(grid: Grid, metrics: &[&str]) -> ScanMeta {
+    ScanMeta {
+        format: SCAN_FORMAT.into(),
+        version: 1,
+        kind: ScanKind::Random,
+        checkpoints: Vec::new(),
+        model: serde_json::Value::Null,
+        model_description: String::new(),
+        grid,
+        directions: DirectionSource::Random(crate::DirectionConfig::default()),
+        directions_hash: String::new(),
+        directions_file: None,
+        cosine: None,
+        eval: EvalSpec {
+            datasets: Vec::new(),
+            splits: Vec::new(),
+            samples: None,
+            subset_seed: 0,
+            batch_size: 0,
+            bn: BnPolicy::Keep,
+        },
+        metrics: metrics.iter().map(|m| m.to_string()).collect(),
+        shard: None,
+        device: String::new(),
+    }
+}
