@@ -1,0 +1,253 @@
+//! [`WalkConfig`]: any optimizer and schedule of `descent-optim` walking a [`ToyFunction`].
+
+use burn::lr_scheduler::LrScheduler;
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Tensor};
+use descent_optim::{OptimizerConfig, ScheduleConfig, ScheduleKind};
+use serde::{Deserialize, Serialize};
+
+use crate::path::{Divergence, DivergenceReason, Path};
+use crate::point::{Point, read};
+use crate::{GradientNoise, ToyError, ToyFunction};
+
+/// Radius beyond which a walk counts as escaped, when none is given.
+pub const DEFAULT_ESCAPE_RADIUS: f64 = 1e10;
+
+fn default_escape_radius() -> f64 {
+    DEFAULT_ESCAPE_RADIUS
+}
+
+fn constant() -> ScheduleConfig {
+    ScheduleConfig::Constant
+}
+
+/// One walk: a function, a start, an optimizer with its learning rate and schedule, a number
+/// of steps, and optional gradient noise.
+///
+/// The point is a [`Point`] module and the optimizer a Burn `ModuleOptimizer` built by
+/// [`OptimizerConfig::init`], so the walk runs the very code that trains networks. Each step:
+/// forward the loss, `backward`, add noise to the gradient (if any), clip by the global norm
+/// (if the optimizer config asks), then `optim.step(lr, point, grads)` with `lr` from the
+/// schedule.
+///
+/// **Schedules count steps**: the schedule is built with one batch per epoch
+/// (`init(lr, 1, steps)`), so every duration of a [`ScheduleConfig`] (epochs or batches) is a
+/// number of steps here, and `None` durations mean the whole walk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WalkConfig {
+    /// The surface.
+    pub function: ToyFunction,
+    /// The optimizer.
+    pub optimizer: OptimizerConfig,
+    /// The learning-rate schedule (default: constant).
+    #[serde(default = "constant")]
+    pub schedule: ScheduleConfig,
+    /// The (peak) learning rate, > 0.
+    pub lr: f64,
+    /// Number of steps.
+    pub steps: usize,
+    /// Where to start (`[x]` or `[x, y]`); `None` is the function's
+    /// [`default_start`](ToyFunction::default_start).
+    #[serde(default)]
+    pub start: Option<Vec<f64>>,
+    /// Gradient noise, to imitate mini-batch SGD; `None` is full-batch gradient descent.
+    #[serde(default)]
+    pub noise: Option<GradientNoise>,
+    /// A name for legends; `None` makes one from the optimizer, rate, schedule and noise.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The walk stops, recorded as [`DivergenceReason::Escaped`], once a coordinate's
+    /// magnitude exceeds this (default 1e10).
+    #[serde(default = "default_escape_radius")]
+    pub escape_radius: f64,
+}
+
+impl WalkConfig {
+    /// A walk of `steps` steps at a constant rate `lr` from the function's default start,
+    /// without noise.
+    pub fn new(function: ToyFunction, optimizer: OptimizerConfig, lr: f64, steps: usize) -> Self {
+        Self {
+            function,
+            optimizer,
+            schedule: ScheduleConfig::Constant,
+            lr,
+            steps,
+            start: None,
+            noise: None,
+            label: None,
+            escape_radius: DEFAULT_ESCAPE_RADIUS,
+        }
+    }
+
+    /// With this schedule.
+    pub fn with_schedule(mut self, schedule: ScheduleConfig) -> Self {
+        self.schedule = schedule;
+        self
+    }
+
+    /// Starting at `start`.
+    pub fn with_start(mut self, start: Vec<f64>) -> Self {
+        self.start = Some(start);
+        self
+    }
+
+    /// With gradient noise.
+    pub fn with_noise(mut self, noise: Option<GradientNoise>) -> Self {
+        self.noise = noise;
+        self
+    }
+
+    /// With a label.
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// The start point used.
+    pub fn start_point(&self) -> Vec<f64> {
+        self.start
+            .clone()
+            .unwrap_or_else(|| self.function.default_start())
+    }
+
+    /// The label used: the given one, or e.g. `momentum lr=0.001`, `sgd lr=0.5 sgdr`,
+    /// `sgd lr=0.05 noise=0.1`.
+    pub fn label(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
+        let mut label = format!("{} lr={}", self.optimizer.kind(), self.lr);
+        if self.schedule.kind() != ScheduleKind::Constant {
+            label.push(' ');
+            label.push_str(&self.schedule.kind().to_string());
+        }
+        if let Some(noise) = &self.noise
+            && noise.std > 0.0
+        {
+            label.push_str(&format!(" noise={}", noise.std));
+        }
+        label
+    }
+
+    /// Checks every field (the error names it).
+    pub fn validate(&self) -> Result<(), ToyError> {
+        self.function.validate()?;
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(ToyError::invalid(
+                "lr",
+                self.lr,
+                "must be a positive finite number",
+            ));
+        }
+        if self.steps == 0 {
+            return Err(ToyError::invalid("steps", 0, "must be at least 1"));
+        }
+        let start = self.start_point();
+        if start.len() != self.function.dims() {
+            return Err(ToyError::invalid(
+                "start",
+                format!("{start:?}"),
+                format!(
+                    "{} is a function of {} variable(s): give {} coordinate(s)",
+                    self.function,
+                    self.function.dims(),
+                    self.function.dims()
+                ),
+            ));
+        }
+        if start.iter().any(|v| !v.is_finite()) {
+            return Err(ToyError::invalid(
+                "start",
+                format!("{start:?}"),
+                "coordinates must be finite",
+            ));
+        }
+        if let Some(noise) = &self.noise {
+            noise.validate()?;
+        }
+        if !(self.escape_radius > 0.0) {
+            return Err(ToyError::invalid(
+                "escape_radius",
+                self.escape_radius,
+                "must be > 0",
+            ));
+        }
+        self.optimizer.validate()?;
+        Ok(())
+    }
+
+    /// Walks on `device` (its autodiff version is used) and returns the path. A walk that
+    /// diverges is not an error: the path ends at the first bad point and records why.
+    pub fn run(&self, device: &Device) -> Result<Path, ToyError> {
+        self.validate()?;
+        let dims = self.function.dims();
+        let device = device.clone().autodiff();
+        let mut point = Point::new(&self.start_point(), &device);
+        let mut optim = self.optimizer.init()?;
+        let mut schedule = self.schedule.init(self.lr, 1, self.steps)?;
+        let mut path = Path {
+            label: self.label(),
+            config: self.clone(),
+            points: Vec::with_capacity(self.steps + 1),
+            losses: Vec::with_capacity(self.steps + 1),
+            lrs: Vec::with_capacity(self.steps),
+            gradients: Vec::with_capacity(self.steps),
+            diverged: None,
+        };
+        let pad = |v: Vec<f64>| [v[0], if dims == 2 { v[1] } else { 0.0 }];
+        for step in 0..=self.steps {
+            let xy = point.xy.val();
+            let loss = self.function.loss(&xy);
+            let coords = pad(read(xy.clone())?);
+            let value = read(loss.clone())?[0];
+            path.points.push(coords);
+            path.losses.push(value);
+            let stop = |reason| Some(Divergence { step, reason });
+            if !(value.is_finite() && coords.iter().all(|c| c.is_finite())) {
+                path.diverged = stop(DivergenceReason::NonFinite);
+                break;
+            }
+            if coords.iter().any(|c| c.abs() > self.escape_radius) {
+                path.diverged = stop(DivergenceReason::Escaped);
+                break;
+            }
+            if step == self.steps {
+                break;
+            }
+            let grads = loss.backward();
+            let Some(mut grad) = xy.grad(&grads) else {
+                return Err(ToyError::Device {
+                    reason: "autodiff returned no gradient for the point".into(),
+                });
+            };
+            if let Some(noise) = &self.noise
+                && noise.std > 0.0
+            {
+                let draw: Vec<f32> = noise
+                    .sample(step as u64, dims)
+                    .into_iter()
+                    .map(|v| v as f32)
+                    .collect();
+                let device = grad.device();
+                grad = grad + Tensor::<1>::from_floats(draw.as_slice(), &device);
+            }
+            let g = pad(read(grad.clone())?);
+            if !g.iter().all(|c| c.is_finite()) {
+                // Recorded at this point: the step cannot be taken.
+                path.diverged = stop(DivergenceReason::NonFinite);
+                break;
+            }
+            path.gradients.push(g);
+            let lr = schedule.step();
+            path.lrs.push(lr);
+            let mut params = GradientsParams::new();
+            params.register(point.xy.id, grad);
+            let params = self.optimizer.clip_gradients(&point, params);
+            point = optim.step(lr, point, params);
+        }
+        Ok(path)
+    }
+}
+
+#[cfg(test)]
+mod tests;
