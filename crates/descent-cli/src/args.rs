@@ -27,6 +27,8 @@ pub enum Command {
     Eval(EvalArgs),
     /// List the compute devices this build offers and whether they open here.
     Devices,
+    /// Probe the loss landscape of checkpoints: scans, interpolations, planes, plots, merges.
+    Landscape(Box<crate::commands::landscape::LandscapeArgs>),
 }
 
 /// `descent train`.

@@ -32,6 +32,7 @@ pub fn code(err: &anyhow::Error) -> u8 {
         Some(TrainError::Io { .. }) => OUTPUT,
         Some(TrainError::InvalidOption { .. }) => 2,
         Some(_) => BAD_INPUT,
+        None if landscape_code(err).is_some() => landscape_code(err).unwrap_or(1),
         None if err.downcast_ref::<descent_data::DataError>().is_some() => BAD_INPUT,
         None if err.downcast_ref::<descent_models::ModelError>().is_some()
             || err.downcast_ref::<descent_optim::OptimError>().is_some() =>
@@ -40,6 +41,11 @@ pub fn code(err: &anyhow::Error) -> u8 {
         }
         None => 1,
     }
+}
+
+fn landscape_code(err: &anyhow::Error) -> Option<u8> {
+    err.downcast_ref::<descent_landscape::LandscapeError>()
+        .and_then(crate::commands::landscape::exit_code)
 }
 
 /// The error and its causes on one line, `outer: inner: innermost`.

@@ -307,7 +307,12 @@ pub fn run_job(
         version: 1,
         kind: job.kind,
         checkpoints: checkpoint_names,
-        model: serde_json::to_value(&card).unwrap_or(serde_json::Value::Null),
+        // Through text, so that it compares equal to the same card read back from a file
+        // (an f32 field becomes the f64 its shortest decimal form parses to).
+        model: serde_json::to_string(&card)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(serde_json::Value::Null),
         model_description: card.model.describe(),
         grid: job.grid,
         directions: set.meta.source.clone(),

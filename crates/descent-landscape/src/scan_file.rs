@@ -115,24 +115,48 @@ impl ScanMeta {
     pub fn first_difference(&self, other: &ScanMeta) -> Option<String> {
         let (a, b) = (self.compat_key(), other.compat_key());
         match (a, b) {
-            (serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
-                a.iter().find(|(k, v)| b.get(*k) != Some(v)).map(|(k, v)| {
+            // In declaration order, so the most telling difference (the grid rather than the
+            // cosine it implies) is the one reported.
+            (serde_json::Value::Object(a), serde_json::Value::Object(b)) => META_FIELDS
+                .iter()
+                .filter_map(|k| a.get(*k).map(|v| (*k, v)))
+                .chain(a.iter().map(|(k, v)| (k.as_str(), v)))
+                .find(|(k, v)| b.get(*k) != Some(*v))
+                .map(|(k, v)| {
                     format!(
                         "{k} differs ({} vs {})",
                         short(v),
                         short(b.get(k).unwrap_or(&serde_json::Value::Null))
                     )
-                })
-            }
+                }),
             _ => Some("unreadable metadata".into()),
         }
     }
 }
 
+/// The fields of [`ScanMeta`] in declaration order.
+const META_FIELDS: [&str; 15] = [
+    "format",
+    "version",
+    "kind",
+    "checkpoints",
+    "model",
+    "model_description",
+    "grid",
+    "directions",
+    "directions_hash",
+    "directions_file",
+    "cosine",
+    "eval",
+    "metrics",
+    "shard",
+    "device",
+];
+
 fn short(v: &serde_json::Value) -> String {
     let s = v.to_string();
-    if s.len() > 80 {
-        format!("{}...", &s[..77])
+    if s.chars().count() > 80 {
+        format!("{}...", s.chars().take(77).collect::<String>())
     } else {
         s
     }

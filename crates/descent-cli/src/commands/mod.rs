@@ -2,6 +2,7 @@
 
 pub mod devices;
 pub mod eval;
+pub mod landscape;
 pub mod train;
 
 use crate::args::{Cli, Command};
@@ -12,6 +13,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(args) => train::run(&cli.device, *args),
         Command::Eval(args) => eval::run(&cli.device, args),
         Command::Devices => devices::run(),
+        Command::Landscape(args) => landscape::run(&cli.device, *args),
     }
 }
 

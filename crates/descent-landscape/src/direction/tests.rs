@@ -219,3 +219,71 @@ fn options_parse_and_print() {
     );
     assert!("zero".parse::<BiasBn>().is_err());
 }
+
+// Reference: the paper's filter normalization in PyTorch 2.15 (CPU), Burn layouts transposed:
+//
+// ```python
+// import torch
+// def wave(n, seed):
+//     return (0.5 * torch.sin(0.37 * torch.arange(n, dtype=torch.float64) + seed)).float()
+// def normalize(d, w):  # loss-landscape/net_plotter.py, normalize_direction(.., 'filter')
+//     for dd, ww in zip(d, w):
+//         dd.mul_(ww.norm() / (dd.norm() + 1e-10))
+// # Linear: Burn weight [3, 2] row-major -> torch weight [2, 3] = transpose.
+// w = wave(6, 0.0).reshape(3, 2).t().contiguous()
+// d = wave(6, 10.0).reshape(3, 2).t().contiguous()
+// normalize(d, w)
+// print("linear", d.t().reshape(-1).tolist())
+// # Conv2d weight [out=2, in=2, 1, 1]: the same layout in both.
+// w = wave(4, 1.0).reshape(2, 2, 1, 1)
+// d = wave(4, 11.0).reshape(2, 2, 1, 1)
+// normalize(d, w)
+// print("conv", d.reshape(-1).tolist())
+// ```
+#[test]
+fn filter_normalization_matches_the_papers_pytorch_code() {
+    use crate::test_utils::wave;
+    use crate::vector::ParamInfo;
+    let device = Device::flex();
+    let infos = vec![
+        ParamInfo {
+            path: "fc.weight".into(),
+            shape: vec![3, 2],
+            kind: ParamKind::Weight,
+            filter_axis: 1,
+        },
+        ParamInfo {
+            path: "conv.weight".into(),
+            shape: vec![2, 2, 1, 1],
+            kind: ParamKind::Weight,
+            filter_axis: 0,
+        },
+    ];
+    let w =
+        ParamVector::from_host(&infos, vec![wave(6, 0.0), wave(4, 1.0)], &device).expect("shapes");
+    let d = ParamVector::from_host(&infos, vec![wave(6, 10.0), wave(4, 11.0)], &device)
+        .expect("shapes");
+    let out = normalize(&d, &w, Normalization::Filter, BiasBn::Ignore)
+        .to_host()
+        .expect("host");
+    let torch_linear = [
+        -0.23045183718204498,
+        -0.3834160566329956,
+        -0.40984871983528137,
+        -0.4698939621448517,
+        -0.3748689591884613,
+        -0.3105877637863159,
+    ];
+    let torch_conv = [
+        -0.47273850440979004,
+        -0.43999046087265015,
+        -0.5605315566062927,
+        -0.3358668088912964,
+    ];
+    for (got, want) in out[0].iter().zip(torch_linear) {
+        assert!((*got as f64 - want).abs() < 1e-6, "{got} vs {want}");
+    }
+    for (got, want) in out[1].iter().zip(torch_conv) {
+        assert!((*got as f64 - want).abs() < 1e-6, "{got} vs {want}");
+    }
+}

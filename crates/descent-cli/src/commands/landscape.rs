@@ -1,0 +1,20 @@
+//! `descent landscape`: loss-landscape scans of checkpoints, their plots, and shard merging.
+//!
+//! ```text
+//! descent landscape scan RUN --x -1:1:51 [--y -1:1:51] --norm filter
+//! descent landscape interpolate A B --x -0.5:1.5:41
+//! descent landscape plane A B C --x -0.5:1.5:21 --y -0.5:1.5:21
+//! descent landscape plot scan.npz
+//! descent landscape merge shard-*.npz --out scan.npz
+//! ```
+
+mod args;
+mod plot;
+mod progress;
+mod run;
+
+pub use args::{
+    EvalFlags, InterpolateArgs, LandscapeArgs, LandscapeCommand, MergeArgs, OutputFlags, PlaneArgs,
+    PlotArgs, ScanArgs,
+};
+pub use run::{exit_code, run};

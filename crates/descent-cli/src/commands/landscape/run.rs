@@ -1,0 +1,222 @@
+//! Converts `descent landscape` arguments into library calls.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use descent_data::{DatasetKind, Split};
+use descent_landscape::scan_file::merge;
+use descent_landscape::{
+    Axis, BiasBn, BnPolicy, DirectionChoice, DirectionConfig, EvalOptions, Grid, LandscapeError,
+    Normalization, ScanFile, ScanJob, ScanKind, ScanOptions, Shard, run_job,
+};
+
+use super::args::{EvalFlags, LandscapeArgs, LandscapeCommand, MergeArgs, OutputFlags, PlotArgs};
+use super::progress::ScanProgress;
+
+/// Runs `descent landscape`.
+pub fn run(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
+    // A training-crate error inside a landscape error (a checkpoint, a device) keeps its own
+    // exit code.
+    dispatch(device_name, args).map_err(|err| match err.downcast::<LandscapeError>() {
+        Ok(LandscapeError::Train(inner)) => anyhow::Error::from(inner),
+        Ok(other) => anyhow::Error::from(other),
+        Err(err) => err,
+    })
+}
+
+fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
+    match args.command {
+        LandscapeCommand::Scan(a) => {
+            let x: Axis = a.x.parse()?;
+            let y: Option<Axis> = a.y.as_deref().map(str::parse).transpose()?;
+            let directions = match &a.directions {
+                Some(path) => DirectionChoice::Load(path.clone()),
+                None => DirectionChoice::Random(DirectionConfig {
+                    seed: a.seed,
+                    normalization: a.norm.parse::<Normalization>()?,
+                    bias_bn: a.bias_bn.parse::<BiasBn>()?,
+                    orthogonalize: a.orthogonalize,
+                }),
+            };
+            scan(
+                device_name,
+                ScanKind::Random,
+                vec![a.checkpoint],
+                Grid { x, y },
+                directions,
+                &a.eval,
+                &a.output,
+            )
+        }
+        LandscapeCommand::Interpolate(a) => scan(
+            device_name,
+            ScanKind::Interpolation,
+            vec![a.a, a.b],
+            Grid {
+                x: a.x.parse()?,
+                y: None,
+            },
+            DirectionChoice::Random(DirectionConfig::default()),
+            &a.eval,
+            &a.output,
+        ),
+        LandscapeCommand::Plane(a) => scan(
+            device_name,
+            ScanKind::Plane,
+            vec![a.a, a.b, a.c],
+            Grid {
+                x: a.x.parse()?,
+                y: Some(a.y.parse()?),
+            },
+            DirectionChoice::Random(DirectionConfig::default()),
+            &a.eval,
+            &a.output,
+        ),
+        LandscapeCommand::Plot(a) => plot(&a),
+        LandscapeCommand::Merge(a) => merge_files(&a),
+    }
+}
+
+fn eval_options(flags: &EvalFlags) -> anyhow::Result<EvalOptions> {
+    let splits = flags
+        .split
+        .iter()
+        .map(|s| s.parse::<Split>())
+        .collect::<Result<Vec<_>, _>>()?;
+    let dataset = flags
+        .dataset
+        .as_deref()
+        .map(str::parse::<DatasetKind>)
+        .transpose()?;
+    if flags.batch_size == 0 {
+        anyhow::bail!(LandscapeError::invalid(
+            "batch_size",
+            0,
+            "must be at least 1"
+        ));
+    }
+    Ok(EvalOptions {
+        splits,
+        samples: flags.samples,
+        subset_seed: flags.subset_seed,
+        batch_size: flags.batch_size,
+        dataset,
+        data_dir: flags.data_dir.clone(),
+        bn: flags.bn.parse::<BnPolicy>()?,
+    })
+}
+
+fn shard(flags: &OutputFlags) -> anyhow::Result<Option<Shard>> {
+    Ok(match &flags.shard {
+        Some(text) => Some(text.parse()?),
+        None => Shard::from_env(|k| std::env::var(k).ok(), flags.shard_count)?,
+    })
+}
+
+fn scan(
+    device_name: &str,
+    kind: ScanKind,
+    checkpoints: Vec<PathBuf>,
+    grid: Grid,
+    directions: DirectionChoice,
+    eval: &EvalFlags,
+    output: &OutputFlags,
+) -> anyhow::Result<()> {
+    if !(output.save_every.is_finite() && output.save_every >= 0.0) {
+        anyhow::bail!(LandscapeError::invalid(
+            "save_every",
+            output.save_every,
+            "must be a number of seconds, 0 or more"
+        ));
+    }
+    let job = ScanJob {
+        kind,
+        checkpoints,
+        grid,
+        directions,
+        eval: eval_options(eval)?,
+        out: output.out.clone(),
+        shard: shard(output)?,
+        options: ScanOptions {
+            max_points: output.max_points,
+            save_every: Duration::from_secs_f64(output.save_every),
+        },
+    };
+    let (choice, device) = crate::commands::open_device(device_name)?;
+    let outcome = run_job(&job, &device, &choice.to_string(), &mut ScanProgress::new())?;
+    let file = &outcome.file;
+    if let Some(path) = &outcome.directions_file {
+        eprintln!("directions: {}", path.display());
+    }
+    if let Some(cos) = file.meta.cosine {
+        eprintln!("cosine between the two directions: {cos:.6}");
+    }
+    let share = match file.meta.shard {
+        Some(s) => format!(" (shard {s})"),
+        None => String::new(),
+    };
+    if outcome.outcome.remaining > 0 {
+        eprintln!(
+            "stopped with {} points of this share missing; run the same command to resume",
+            outcome.outcome.remaining
+        );
+    }
+    println!(
+        "{}: {} of {} points done{share}, {} computed now",
+        job.out.display(),
+        file.done_count(),
+        file.done.len(),
+        outcome.outcome.computed
+    );
+    Ok(())
+}
+
+fn merge_files(args: &MergeArgs) -> anyhow::Result<()> {
+    let files = args
+        .files
+        .iter()
+        .map(|p| ScanFile::load(p).map(|f| (p.clone(), f)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let merged = merge(&files)?;
+    merged.save(&args.out)?;
+    let missing = merged.done.len() - merged.done_count();
+    println!(
+        "{}: {} of {} points done{}",
+        args.out.display(),
+        merged.done_count(),
+        merged.done.len(),
+        if missing > 0 {
+            format!(" ({missing} missing: a shard is absent or unfinished)")
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+fn plot(args: &PlotArgs) -> anyhow::Result<()> {
+    let file = ScanFile::load(&args.file)?;
+    let stem: PathBuf = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.file.with_extension(""));
+    let written = super::plot::draw(&file, &stem, args)?;
+    for path in written {
+        println!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// The exit code for a landscape error (see `crate::exit`); `None` for a wrapped training
+/// error, which [`run`] unwraps first.
+pub fn exit_code(err: &LandscapeError) -> Option<u8> {
+    Some(match err {
+        LandscapeError::InvalidOption { .. } => 2,
+        LandscapeError::Mismatch { .. }
+        | LandscapeError::BadFile { .. }
+        | LandscapeError::Incompatible { .. }
+        | LandscapeError::Data(_) => crate::exit::BAD_INPUT,
+        LandscapeError::Io { .. } => crate::exit::BAD_INPUT,
+        LandscapeError::Train(_) => return None,
+    })
+}

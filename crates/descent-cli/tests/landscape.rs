@@ -1,0 +1,428 @@
+//! `descent landscape` end to end: tiny MLPs trained by `descent train` on spirals, scanned,
+//! interrupted and resumed, sharded and merged, through the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use descent_landscape::ScanFile;
+
+fn descent(args: &[&str]) -> Output {
+    descent_env(args, &[])
+}
+
+fn descent_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_descent"));
+    cmd.args(args)
+        .env_remove("BURN_DEVICE")
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("SLURM_ARRAY_TASK_COUNT")
+        .env_remove("SLURM_ARRAY_TASK_MIN")
+        .env_remove("JOB_COMPLETION_INDEX");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Trains an MLP 2-16-3 on spirals for one epoch; all runs share the data (same seed).
+fn train(dir: &Path, name: &str, lr: &str) -> PathBuf {
+    let out = dir.join(name);
+    ok(descent(&[
+        "train",
+        "--model",
+        "mlp",
+        "--hidden",
+        "16",
+        "--dataset",
+        "spirals",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "32",
+        "--lr",
+        lr,
+        "--seed",
+        "1",
+        "--out",
+        s(&out),
+    ]));
+    out
+}
+
+/// Test loss of a checkpoint on the first 100 spirals test samples, by `descent eval`.
+fn eval_loss(run: &Path) -> f64 {
+    let out = ok(descent(&["eval", s(run), "--samples", "100", "--json"]));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["loss"].as_f64().expect("loss")
+}
+
+/// Whether two scans hold bit-identical values.
+fn same_bits(a: &ScanFile, b: &ScanFile) -> bool {
+    a.values.len() == b.values.len()
+        && a.values.iter().all(|(k, v)| {
+            b.values.get(k).is_some_and(|w| {
+                v.len() == w.len() && v.iter().zip(w).all(|(x, y)| x.to_bits() == y.to_bits())
+            })
+        })
+}
+
+const EVAL: [&str; 4] = ["--samples", "100", "--batch-size", "32"];
+
+#[test]
+fn scan_resume_shards_merge_interpolate_and_plane() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = train(dir.path(), "a", "0.1");
+    let b = train(dir.path(), "b", "0.3");
+    let c = train(dir.path(), "c", "0.03");
+
+    // A straight 2-D scan.
+    let straight = dir.path().join("straight.npz");
+    let scan = |out: &Path, extra: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec![
+            "landscape",
+            "scan",
+            s(&a),
+            "--x",
+            "-1:1:5",
+            "--y",
+            "-1:1:3",
+            "--seed",
+            "4",
+            "--out",
+            s(out),
+        ];
+        args.extend_from_slice(&EVAL);
+        args.extend_from_slice(extra);
+        descent_env(&args, env)
+    };
+    ok(scan(&straight, &[], &[]));
+    let file = ScanFile::load(&straight).expect("scan file");
+    assert_eq!(file.done_count(), 15);
+    assert!(dir.path().join("straight.directions.npz").is_file());
+    // The centre (point 7 = (0, 0)) is the model's own loss.
+    let centre = file.values["loss_test"][7];
+    let own = eval_loss(&a);
+    assert!((centre - own).abs() < 1e-6, "{centre} vs {own}");
+    assert!(file.meta.cosine.is_some());
+
+    // Interrupted after 6 points, then resumed: the same file.
+    let resumed = dir.path().join("resumed.npz");
+    let first = ok(scan(&resumed, &["--max-points", "6"], &[]));
+    assert!(
+        text(&first.stderr).contains("resume"),
+        "{}",
+        text(&first.stderr)
+    );
+    assert_eq!(ScanFile::load(&resumed).expect("partial").done_count(), 6);
+    ok(scan(&resumed, &[], &[]));
+    let (r, st) = (
+        ScanFile::load(&resumed).expect("resumed"),
+        ScanFile::load(&straight).expect("straight"),
+    );
+    assert_eq!(r.done, st.done);
+    assert!(
+        same_bits(&r, &st),
+        "resumed values differ from the straight scan"
+    );
+    // Only the name of the directions file (derived from --out) differs.
+    let mut meta = r.meta.clone();
+    meta.directions_file = st.meta.directions_file.clone();
+    assert_eq!(meta, st.meta);
+
+    // Three shards (one chosen by Slurm's variables, one by a Kubernetes index) merge into
+    // the straight scan. They reuse its directions file.
+    let directions = dir.path().join("straight.directions.npz");
+    let dir_flag = ["--directions", s(&directions)];
+    let shards: Vec<PathBuf> = (0..3)
+        .map(|i| dir.path().join(format!("s{i}.npz")))
+        .collect();
+    ok(scan(
+        &shards[0],
+        &[&dir_flag[..], &["--shard", "0/3"]].concat(),
+        &[],
+    ));
+    ok(scan(
+        &shards[1],
+        &dir_flag,
+        &[
+            ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ],
+    ));
+    ok(scan(
+        &shards[2],
+        &[&dir_flag[..], &["--shard-count", "3"]].concat(),
+        &[("JOB_COMPLETION_INDEX", "2")],
+    ));
+    assert_eq!(ScanFile::load(&shards[1]).expect("shard").done_count(), 5);
+    let merged = dir.path().join("merged.npz");
+    ok(descent(&[
+        "landscape",
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        s(&shards[2]),
+        "--out",
+        s(&merged),
+    ]));
+    let (m, st) = (
+        ScanFile::load(&merged).expect("merged"),
+        ScanFile::load(&straight).expect("straight"),
+    );
+    assert_eq!(m.done, st.done);
+    assert!(
+        same_bits(&m, &st),
+        "merged values differ from the straight scan"
+    );
+    // The shards used the straight scan's directions file: the merged file is byte-identical.
+    assert!(
+        std::fs::read(&merged).expect("read") == std::fs::read(&straight).expect("read"),
+        "merged file differs from the straight scan's"
+    );
+    // A shard of another grid is refused.
+    let other = dir.path().join("other.npz");
+    ok(descent_env(
+        &[
+            &[
+                "landscape",
+                "scan",
+                s(&a),
+                "--x",
+                "-1:1:4",
+                "--shard",
+                "0/2",
+                "--out",
+                s(&other),
+            ][..],
+            &EVAL[..],
+        ]
+        .concat(),
+        &[],
+    ));
+    let bad = descent(&[
+        "landscape",
+        "merge",
+        s(&shards[0]),
+        s(&other),
+        "--out",
+        s(&merged),
+    ]);
+    assert_eq!(bad.status.code(), Some(3), "{}", text(&bad.stderr));
+    assert!(text(&bad.stderr).contains("grid"), "{}", text(&bad.stderr));
+
+    // Interpolation: 0 and 1 are the two models.
+    let line = dir.path().join("line.npz");
+    ok(descent(
+        &[
+            &[
+                "landscape",
+                "interpolate",
+                s(&a),
+                s(&b),
+                "--x",
+                "-0.5:1.5:5",
+                "--out",
+                s(&line),
+            ][..],
+            &EVAL[..],
+        ]
+        .concat(),
+    ));
+    let line = ScanFile::load(&line).expect("line");
+    let (la, lb) = (eval_loss(&a), eval_loss(&b));
+    assert!((line.values["loss_test"][1] - la).abs() < 1e-5);
+    assert!((line.values["loss_test"][3] - lb).abs() < 1e-4 * (1.0 + lb));
+    assert!((la - lb).abs() > 1e-4, "the two runs differ");
+
+    // Plane: (0,0) = A, (1,0) = B, (0,1) = C.
+    let plane = dir.path().join("plane.npz");
+    ok(descent(
+        &[
+            &[
+                "landscape",
+                "plane",
+                s(&a),
+                s(&b),
+                s(&c),
+                "--x",
+                "0:1:2",
+                "--y",
+                "0:1:2",
+            ][..],
+            &["--out", s(&plane)][..],
+            &EVAL[..],
+        ]
+        .concat(),
+    ));
+    let plane = ScanFile::load(&plane).expect("plane");
+    let loss = &plane.values["loss_test"];
+    let lc = eval_loss(&c);
+    assert!((loss[0] - la).abs() < 1e-5);
+    assert!((loss[1] - lb).abs() < 1e-4 * (1.0 + lb));
+    assert!((loss[2] - lc).abs() < 1e-4 * (1.0 + lc));
+}
+
+#[test]
+fn bad_inputs_give_clear_errors_and_exit_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = train(dir.path(), "a", "0.1");
+    // A bad axis is a usage error.
+    let out = descent(&[
+        "landscape",
+        "scan",
+        s(&a),
+        "--x",
+        "1:-1:5",
+        "--out",
+        "x.npz",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("grid axis"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Directions of another architecture: bad input, naming the parameter.
+    let wide = dir.path().join("wide");
+    ok(descent(&[
+        "train",
+        "--model",
+        "mlp",
+        "--hidden",
+        "8",
+        "--dataset",
+        "spirals",
+        "--epochs",
+        "1",
+        "--seed",
+        "1",
+        "--out",
+        s(&wide),
+    ]));
+    let first = dir.path().join("first.npz");
+    ok(descent(
+        &[
+            &[
+                "landscape",
+                "scan",
+                s(&a),
+                "--x",
+                "0:1:2",
+                "--out",
+                s(&first),
+            ][..],
+            &EVAL[..],
+        ]
+        .concat(),
+    ));
+    let directions = dir.path().join("first.directions.npz");
+    let out = descent(&[
+        "landscape",
+        "scan",
+        s(&wide),
+        "--x",
+        "0:1:2",
+        "--directions",
+        s(&directions),
+        "--out",
+        s(&dir.path().join("w.npz")),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("Mlp.hidden.0"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A corrupt scan file in the way of a resume: bad input, naming the file.
+    let bytes = std::fs::read(&first).expect("read");
+    std::fs::write(&first, &bytes[..bytes.len() / 2]).expect("truncate");
+    let out = descent(
+        &[
+            &[
+                "landscape",
+                "scan",
+                s(&a),
+                "--x",
+                "0:1:2",
+                "--out",
+                s(&first),
+            ][..],
+            &EVAL[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("first.npz"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Other options over an existing scan: refused instead of mixing two scans.
+    let second = dir.path().join("second.npz");
+    ok(descent(
+        &[
+            &[
+                "landscape",
+                "scan",
+                s(&a),
+                "--x",
+                "0:1:2",
+                "--out",
+                s(&second),
+            ][..],
+            &EVAL[..],
+        ]
+        .concat(),
+    ));
+    let out = descent(
+        &[
+            &[
+                "landscape",
+                "scan",
+                s(&a),
+                "--x",
+                "0:1:2",
+                "--norm",
+                "layer",
+            ][..],
+            &["--out", s(&second)][..],
+            &EVAL[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    // A missing checkpoint.
+    let out = descent(&[
+        "landscape",
+        "interpolate",
+        s(&a),
+        "nowhere",
+        "--out",
+        "l.npz",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("nowhere"),
+        "{}",
+        text(&out.stderr)
+    );
+}
