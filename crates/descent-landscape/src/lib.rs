@@ -57,6 +57,7 @@ pub mod grid;
 pub mod job;
 pub mod kind;
 pub mod npz;
+pub mod plot;
 pub mod scan;
 pub mod scan_file;
 pub mod shard;
