@@ -38,12 +38,15 @@ pub struct Path {
     /// The configuration that produced it.
     pub config: WalkConfig,
     /// The points visited, starting with the start.
+    #[serde(deserialize_with = "nullable::points")]
     pub points: Vec<[f64; 2]>,
     /// The loss at each point.
+    #[serde(deserialize_with = "nullable::values")]
     pub losses: Vec<f64>,
     /// The learning rate of each step.
     pub lrs: Vec<f64>,
     /// The gradient (plus noise) of each step.
+    #[serde(deserialize_with = "nullable::points")]
     pub gradients: Vec<[f64; 2]>,
     /// Set when the walk stopped early; `None` when it took all its steps.
     pub diverged: Option<Divergence>,
@@ -69,6 +72,30 @@ impl Path {
     pub fn distance_to(&self, target: [f64; 2]) -> f64 {
         let [x, y] = self.final_point();
         ((x - target[0]).powi(2) + (y - target[1]).powi(2)).sqrt()
+    }
+}
+
+/// JSON has no NaN or infinity: `serde_json` writes them as `null`, which these read back as
+/// NaN (a diverged path's last loss is often infinite; it reads back as NaN).
+mod nullable {
+    use serde::{Deserialize, Deserializer};
+
+    fn nan(v: Option<f64>) -> f64 {
+        v.unwrap_or(f64::NAN)
+    }
+
+    pub fn values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<Option<f64>>::deserialize(d)?
+            .into_iter()
+            .map(nan)
+            .collect())
+    }
+
+    pub fn points<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<[f64; 2]>, D::Error> {
+        Ok(Vec::<[Option<f64>; 2]>::deserialize(d)?
+            .into_iter()
+            .map(|[x, y]| [nan(x), nan(y)])
+            .collect())
     }
 }
 
@@ -169,4 +196,78 @@ pub fn write_paths(paths: &[Path], file: &FsPath) -> Result<(), ToyError> {
     };
     descent_train::atomic::write_file(file, &bytes)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::Device;
+    use descent_optim::{OptimizerConfig, SgdConfig};
+
+    use super::*;
+    use crate::ToyFunction;
+
+    fn walk(function: ToyFunction, label: &str) -> Path {
+        walk_at(function, label, 0.1)
+    }
+
+    fn walk_at(function: ToyFunction, label: &str, lr: f64) -> Path {
+        WalkConfig::new(function, OptimizerConfig::Sgd(SgdConfig::new()), lr, 3)
+            .with_label(label)
+            .run(&Device::flex())
+            .expect("walk")
+    }
+
+    #[test]
+    fn csv_has_one_row_per_point_and_empty_cells_where_nothing_applies() {
+        let paths = [
+            walk(ToyFunction::Saddle, "plain"),
+            walk(ToyFunction::TwoWells, "a, \"quoted\" one"),
+        ];
+        let csv = paths_csv(&paths);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "label,step,x,y,loss,lr,grad_x,grad_y");
+        assert_eq!(lines.len(), 1 + 4 + 4);
+        // Saddle from (1, 0): gradient (2, 0), lr 0.1 -> x = 0.8.
+        assert_eq!(lines[1], "plain,0,1,0,1,0.1,2,0");
+        assert!(
+            lines[2].starts_with("plain,1,0.800000011920929,0,"),
+            "{}",
+            lines[2]
+        );
+        assert!(lines[4].ends_with(",,,"), "{}", lines[4]);
+        // 1-D: empty y and grad_y; the label is quoted.
+        let row = lines[5];
+        assert!(row.starts_with("\"a, \"\"quoted\"\" one\",0,20,,"), "{row}");
+        assert_eq!(row.split(',').count(), 9, "{row}"); // one comma inside the quotes
+    }
+
+    #[test]
+    fn files_are_written_by_extension_and_json_reads_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let paths = vec![walk_at(ToyFunction::Rosenbrock, "gd", 1e-4)];
+        let json = dir.path().join("p.JSON");
+        write_paths(&paths, &json).expect("json");
+        let back: PathsFile =
+            serde_json::from_slice(&std::fs::read(&json).expect("read")).expect("parse");
+        assert_eq!(back.function, "rosenbrock");
+        assert_eq!(back.paths, paths);
+        let csv = dir.path().join("p.csv");
+        write_paths(&paths, &csv).expect("csv");
+        assert_eq!(
+            std::fs::read_to_string(&csv).expect("read"),
+            paths_csv(&paths)
+        );
+        // lr 0.1 on Rosenbrock overflows at step 3: the infinite loss reads back as NaN.
+        let diverged = vec![walk(ToyFunction::Rosenbrock, "too fast")];
+        assert!(diverged[0].final_loss().is_infinite());
+        write_paths(&diverged, &json).expect("json");
+        let back: PathsFile =
+            serde_json::from_slice(&std::fs::read(&json).expect("read")).expect("parse");
+        assert!(back.paths[0].final_loss().is_nan());
+        assert_eq!(back.paths[0].losses[..3], diverged[0].losses[..3]);
+        let err = write_paths(&paths, &dir.path().join("p.txt")).expect_err("txt");
+        assert!(matches!(err, ToyError::UnsupportedOutput { .. }), "{err}");
+        let err = write_paths(&paths, &dir.path().join("missing/p.csv")).expect_err("no folder");
+        assert!(err.to_string().contains("missing"), "{err}");
+    }
 }
