@@ -50,7 +50,7 @@ pub enum ToyError {
     Write(#[from] descent_train::TrainError),
     /// Drawing a figure failed.
     #[error(transparent)]
-    Plot(#[from] descent_landscape::LandscapeError),
+    Plot(#[from] descent_landscape::plot::PlotError),
 }
 
 impl ToyError {
