@@ -29,6 +29,18 @@ pub fn viridis(t: f64) -> [u8; 3] {
     })
 }
 
+/// Colours for line-plot series (matplotlib's `tab10`), cycled.
+pub(crate) const SERIES: [&str; 10] = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf",
+];
+
+/// Colours for paths over a viridis surface: warm and light colours that stand out against
+/// it (each path also gets a dark outline), cycled.
+pub(crate) const PATHS: [&str; 8] = [
+    "#e41a1c", "#ff7f00", "#ffffff", "#f781bf", "#00e5ff", "#a65628", "#ffff99", "#984ea3",
+];
+
 /// `#rrggbb` for an SVG attribute.
 pub(crate) fn hex([r, g, b]: [u8; 3]) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")

@@ -66,8 +66,12 @@ pub mod surface;
 pub mod ticks;
 pub mod vtk;
 
+mod colour_scale;
+mod frame;
+mod legend;
 mod line_render;
 mod output;
+mod surface3d;
 mod surface_render;
 mod svg;
 
@@ -80,3 +84,6 @@ pub use style::SurfaceStyle;
 pub use surface::{Marker, PathOverlay, SurfacePlot, draw_surface};
 pub use ticks::{Ticks, format_tick, linear_ticks, log_ticks};
 pub use vtk::{Field, write_vtp, write_vts};
+
+#[cfg(test)]
+mod tests;

@@ -127,6 +127,23 @@ impl Svg {
         );
     }
 
+    /// Text with a white halo (readable over any colour), anchored at `(x, y)`.
+    pub(crate) fn text_halo(&mut self, x: f64, y: f64, size: f64, anchor: Anchor, s: &str) {
+        let anchor = match anchor {
+            Anchor::Start => "start",
+            Anchor::Middle => "middle",
+            Anchor::End => "end",
+        };
+        let _ = writeln!(
+            self.body,
+            "<text x=\"{}\" y=\"{}\" font-size=\"{}\" text-anchor=\"{anchor}\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\">{}</text>",
+            n(x),
+            n(y),
+            n(size),
+            escape(s)
+        );
+    }
+
     /// Starts a group clipped to a rectangle; close it with [`Svg::end_group`].
     pub(crate) fn begin_clip(&mut self, x: f64, y: f64, w: f64, h: f64) {
         self.clip_id += 1;
