@@ -29,6 +29,8 @@ pub enum Command {
     Devices,
     /// Probe the loss landscape of checkpoints: scans, interpolations, planes, plots, merges.
     Landscape(Box<crate::commands::landscape::LandscapeArgs>),
+    /// Walk analytic surfaces (Rosenbrock, saddle, ...) with any optimizer; write the paths.
+    Toy(Box<crate::commands::toy::ToyArgs>),
     /// Print (CSV or JSON) or plot the learning rate of every epoch or step of a schedule.
     Schedule(Box<crate::commands::schedule::ScheduleCmdArgs>),
 }

@@ -4,6 +4,7 @@ pub mod devices;
 pub mod eval;
 pub mod landscape;
 pub mod schedule;
+pub mod toy;
 pub mod train;
 
 use crate::args::{Cli, Command};
@@ -15,6 +16,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => eval::run(&cli.device, args),
         Command::Devices => devices::run(),
         Command::Landscape(args) => landscape::run(&cli.device, *args),
+        Command::Toy(args) => toy::run(&cli.device, *args),
         Command::Schedule(args) => schedule::run(*args),
     }
 }

@@ -1,0 +1,597 @@
+//! `descent toy`: optimizer paths on analytic surfaces (flags -> [`WalkConfig`]s -> paths).
+//!
+//! ```text
+//! descent toy --function rosenbrock --optimizer momentum --lr 0.001 --steps 500 --out p.csv
+//! descent toy --function two-wells --optimizer sgd --lr 0.5 --steps 200 --schedule cosine \
+//!             --compare "sgd:schedule=sgdr,t0=30" --out wells.json
+//! descent toy --function saddle --start=1,0 --lr 0.05 --steps 60 --compare "sgd:noise=0.1,seed=7"
+//! ```
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use burn::tensor::Device;
+use clap::Args;
+use descent_landscape::plot::{PlotError, SurfaceStyle};
+use descent_optim::schedule::{ScheduleConfig, ScheduleKind};
+use descent_optim::{OptimizerConfig, OptimizerKind, OptimizerParams};
+use descent_toy::{
+    GradientNoise, Path, PlotOptions, ToyError, ToyFunction, WalkConfig, draw_paths, write_paths,
+};
+use descent_train::TrainError;
+use serde_json::{Map, Value, json};
+
+/// `descent toy`: walk an analytic surface with any optimizer and schedule, write the path.
+///
+/// Prints one line per path (final point, loss, divergence). Several optimizers can be run
+/// side by side with repeated `--compare KIND[:key=value,...]`; each comparison starts from
+/// the flags given and overrides the keys listed (lr, momentum, dampening, weight-decay,
+/// beta1, beta2, eps, noise, seed, label, schedule, t0, t-mult, min-lr, gamma, step-size,
+/// restart-decay, power), e.g. `--compare "nesterov:lr=0.002,momentum=0.95"`.
+#[derive(Debug, Clone, Args)]
+pub struct ToyArgs {
+    // ----- surface -----
+    /// The surface: bowl[:KAPPA] (default condition number 10), saddle, monkey-saddle,
+    /// rosenbrock, himmelblau, rastrigin, ackley, beale, six-hump-camel, two-wells (1-D).
+    #[arg(long, default_value = "rosenbrock", help_heading = "Surface")]
+    pub function: String,
+    /// Start point, `x,y` (or `x` for 1-D); write `--start=-1.5,2` for a negative first
+    /// coordinate [default: the function's own].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        help_heading = "Surface"
+    )]
+    pub start: Vec<f64>,
+    /// Number of steps.
+    #[arg(long, default_value_t = 500, help_heading = "Surface")]
+    pub steps: usize,
+
+    // ----- optimization (flag names as in `descent train`) -----
+    /// Optimizer: sgd, momentum, nesterov, rmsprop, adam or adamw.
+    #[arg(long, default_value = "sgd", help_heading = "Optimization")]
+    pub optimizer: String,
+    /// Learning rate (the peak rate for schedules that vary it).
+    #[arg(
+        long,
+        default_value_t = 0.001,
+        allow_negative_numbers = true,
+        help_heading = "Optimization"
+    )]
+    pub lr: f64,
+    /// Momentum coefficient (momentum, nesterov: default 0.9; rmsprop: default 0).
+    #[arg(long, help_heading = "Optimization")]
+    pub momentum: Option<f64>,
+    /// Momentum dampening (PyTorch's default: 0).
+    #[arg(long, default_value_t = 0.0, help_heading = "Optimization")]
+    pub dampening: f64,
+    /// Weight decay (adamw default 0.01, others 0).
+    #[arg(long, help_heading = "Optimization")]
+    pub weight_decay: Option<f64>,
+    /// Apply weight decay decoupled from the gradient (SGDW/AdamW) instead.
+    #[arg(long, help_heading = "Optimization")]
+    pub decoupled_weight_decay: bool,
+    /// Clip the gradient's norm to this value.
+    #[arg(long, help_heading = "Optimization")]
+    pub clip_norm: Option<f64>,
+    /// Clip each gradient element to [-v, v].
+    #[arg(long, help_heading = "Optimization")]
+    pub clip_value: Option<f64>,
+    /// Adam/AdamW beta1.
+    #[arg(long, default_value_t = 0.9, help_heading = "Optimization")]
+    pub beta1: f64,
+    /// Adam/AdamW beta2.
+    #[arg(long, default_value_t = 0.999, help_heading = "Optimization")]
+    pub beta2: f64,
+    /// Adam/AdamW/RMSProp epsilon.
+    #[arg(long, default_value_t = 1e-8, help_heading = "Optimization")]
+    pub eps: f64,
+    /// Standard deviation of Gaussian noise added to every gradient (imitates mini-batch SGD).
+    #[arg(long, allow_negative_numbers = true, help_heading = "Optimization")]
+    pub noise: Option<f64>,
+    /// Seed of the gradient noise.
+    #[arg(long, default_value_t = 0, help_heading = "Optimization")]
+    pub seed: u64,
+
+    // ----- schedule (durations count steps) -----
+    /// Learning-rate schedule: constant, step, multistep, exponential, poly, cosine, sgdr,
+    /// cyclic, onecycle, warmup. Durations below count steps.
+    #[arg(long, default_value = "constant", help_heading = "Schedule")]
+    pub schedule: String,
+    /// step: steps between decays; cyclic: steps per rising half cycle.
+    #[arg(long, help_heading = "Schedule")]
+    pub step_size: Option<usize>,
+    /// multistep: steps at which the rate decays, comma-separated.
+    #[arg(long, value_delimiter = ',', help_heading = "Schedule")]
+    pub milestones: Vec<usize>,
+    /// Decay factor (step, multistep, exponential; cyclic exp_range).
+    #[arg(long, help_heading = "Schedule")]
+    pub gamma: Option<f64>,
+    /// Lowest rate (cosine, sgdr; cyclic: the base rate).
+    #[arg(long, help_heading = "Schedule")]
+    pub min_lr: Option<f64>,
+    /// sgdr: steps of the first cycle (T_0).
+    #[arg(long, help_heading = "Schedule")]
+    pub t0: Option<usize>,
+    /// sgdr: factor by which each cycle is longer than the last (T_mult).
+    #[arg(long, help_heading = "Schedule")]
+    pub t_mult: Option<usize>,
+    /// sgdr: factor applied to the peak rate at each restart.
+    #[arg(long, help_heading = "Schedule")]
+    pub restart_decay: Option<f64>,
+    /// cyclic: triangular, triangular2 or exp_range.
+    #[arg(long, help_heading = "Schedule")]
+    pub cyclic_mode: Option<String>,
+    /// poly: the power.
+    #[arg(long, help_heading = "Schedule")]
+    pub power: Option<f64>,
+
+    // ----- output -----
+    /// Another walk to run beside the main one: `KIND[:key=value,...]` (see above); repeat.
+    #[arg(long, value_name = "SPEC", help_heading = "Output")]
+    pub compare: Vec<String>,
+    /// Write the paths here: `.csv` (one row per point) or `.json` (with full configs).
+    #[arg(long, short, help_heading = "Output")]
+    pub out: Option<PathBuf>,
+    /// Draw the paths over the function's contours (1-D: over its curve): `.svg` or `.png`.
+    #[arg(long, help_heading = "Output")]
+    pub plot: Option<PathBuf>,
+    /// How the surface is drawn: contour, filled, heatmap or surface.
+    #[arg(long, default_value = "contour", help_heading = "Output")]
+    pub style: String,
+    /// Grid points per axis of the drawn surface.
+    #[arg(long, default_value_t = 121, help_heading = "Output")]
+    pub resolution: usize,
+    /// Colour scale: auto (log for rosenbrock, himmelblau, beale), log or linear.
+    #[arg(long, default_value = "auto", help_heading = "Output")]
+    pub scale: String,
+}
+
+/// Runs `descent toy`.
+pub fn run(device_name: &str, args: ToyArgs) -> anyhow::Result<()> {
+    let walks = walks(&args)?;
+    let plot_options = plot_options(&args)?;
+    let (_, device) = super::open_device(device_name)?;
+    let paths = run_walks(&walks, &device)?;
+    for path in &paths {
+        println!("{}", summary(path));
+    }
+    if let Some(out) = &args.out {
+        write_paths(&paths, out).map_err(cli_error)?;
+        println!("paths written to {}", out.display());
+    }
+    if let Some(file) = &args.plot {
+        let function = walks[0].function;
+        draw_paths(function, &paths, file, &plot_options).map_err(cli_error)?;
+        println!("plot written to {}", file.display());
+    }
+    Ok(())
+}
+
+/// The drawing options from `--style`, `--resolution` and `--scale`.
+pub fn plot_options(args: &ToyArgs) -> anyhow::Result<PlotOptions> {
+    let invalid = |field: &'static str, value: &str, reason: &str| {
+        anyhow::Error::from(TrainError::InvalidOption {
+            field,
+            value: value.to_string(),
+            reason: reason.to_string(),
+        })
+    };
+    let style: SurfaceStyle = args.style.parse().map_err(|_| {
+        invalid(
+            "style",
+            &args.style,
+            "expected contour, filled, heatmap or surface",
+        )
+    })?;
+    let log_values = match args.scale.to_ascii_lowercase().as_str() {
+        "auto" => None,
+        "log" => Some(true),
+        "linear" => Some(false),
+        _ => {
+            return Err(invalid(
+                "scale",
+                &args.scale,
+                "expected auto, log or linear",
+            ));
+        }
+    };
+    if args.resolution < 2 {
+        return Err(invalid(
+            "resolution",
+            &args.resolution.to_string(),
+            "must be at least 2",
+        ));
+    }
+    Ok(PlotOptions {
+        resolution: args.resolution,
+        style,
+        log_values,
+        ..PlotOptions::default()
+    })
+}
+
+/// Runs every walk.
+fn run_walks(walks: &[WalkConfig], device: &Device) -> anyhow::Result<Vec<Path>> {
+    walks
+        .iter()
+        .map(|walk| walk.run(device).map_err(cli_error))
+        .collect()
+}
+
+/// One line: label, final point and loss, and how the walk ended.
+fn summary(path: &Path) -> String {
+    let [x, y] = path.final_point();
+    let point = if path.config.function.dims() == 2 {
+        format!("({x:.6}, {y:.6})")
+    } else {
+        format!("x = {x:.6}")
+    };
+    let mut line = format!(
+        "{}: {} after {} steps, loss {:.6e}",
+        path.label,
+        point,
+        path.steps_taken(),
+        path.final_loss()
+    );
+    if let Some(d) = &path.diverged {
+        let reason = match d.reason {
+            descent_toy::DivergenceReason::NonFinite => "loss or point not finite",
+            descent_toy::DivergenceReason::Escaped => "left the escape radius",
+        };
+        line.push_str(&format!("; diverged at step {} ({reason})", d.step));
+    }
+    line
+}
+
+/// The main walk and one per `--compare`.
+pub fn walks(args: &ToyArgs) -> anyhow::Result<Vec<WalkConfig>> {
+    let function: ToyFunction = args.function.parse().map_err(cli_error)?;
+    let base = Spec::from_args(args);
+    let mut specs = vec![base.clone()];
+    for text in &args.compare {
+        specs.push(base.parse_compare(text)?);
+    }
+    specs.iter().map(|spec| spec.walk(function, args)).collect()
+}
+
+/// The settings of one walk that `--compare` may override.
+#[derive(Debug, Clone)]
+struct Spec {
+    optimizer: String,
+    lr: f64,
+    momentum: Option<f64>,
+    dampening: f64,
+    weight_decay: Option<f64>,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    noise: Option<f64>,
+    seed: u64,
+    label: Option<String>,
+    schedule: String,
+    /// Schedule fields given as flags or keys, as `(field, value, kinds that use it)`.
+    schedule_fields: Vec<(&'static str, Value, &'static [&'static str])>,
+}
+
+impl Spec {
+    fn from_args(args: &ToyArgs) -> Self {
+        let mut fields: Vec<(&'static str, Value, &'static [&'static str])> = Vec::new();
+        if let Some(v) = args.step_size {
+            fields.push(("step_size", json!(v), &["step", "cyclic"]));
+        }
+        if !args.milestones.is_empty() {
+            fields.push(("milestones", json!(args.milestones), &["multistep"]));
+        }
+        if let Some(v) = args.gamma {
+            fields.push((
+                "gamma",
+                json!(v),
+                &["step", "multistep", "exponential", "cyclic"],
+            ));
+        }
+        if let Some(v) = args.min_lr {
+            fields.push(("min_lr", json!(v), &["cosine", "sgdr", "cyclic"]));
+        }
+        if let Some(v) = args.t0 {
+            fields.push(("t_0", json!(v), &["sgdr"]));
+        }
+        if let Some(v) = args.t_mult {
+            fields.push(("t_mult", json!(v), &["sgdr"]));
+        }
+        if let Some(v) = args.restart_decay {
+            fields.push(("restart_decay", json!(v), &["sgdr"]));
+        }
+        if let Some(v) = &args.cyclic_mode {
+            fields.push(("mode", json!(v), &["cyclic"]));
+        }
+        if let Some(v) = args.power {
+            fields.push(("power", json!(v), &["poly"]));
+        }
+        Self {
+            optimizer: args.optimizer.clone(),
+            lr: args.lr,
+            momentum: args.momentum,
+            dampening: args.dampening,
+            weight_decay: args.weight_decay,
+            beta1: args.beta1,
+            beta2: args.beta2,
+            eps: args.eps,
+            noise: args.noise,
+            seed: args.seed,
+            label: None,
+            schedule: args.schedule.clone(),
+            schedule_fields: fields,
+        }
+    }
+
+    /// `KIND[:key=value,...]` on top of `self`.
+    fn parse_compare(&self, text: &str) -> anyhow::Result<Self> {
+        let bad = |reason: String| {
+            anyhow::Error::from(TrainError::InvalidOption {
+                field: "compare",
+                value: text.to_string(),
+                reason,
+            })
+        };
+        let (kind, rest) = match text.split_once(':') {
+            Some((kind, rest)) => (kind, rest),
+            None => (text, ""),
+        };
+        let mut spec = Spec {
+            optimizer: kind.trim().to_string(),
+            label: None,
+            ..self.clone()
+        };
+        for pair in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = pair
+                .split_once('=')
+                .ok_or_else(|| bad(format!("`{pair}` is not key=value")))?;
+            let (key, value) = (key.trim().replace('_', "-"), value.trim());
+            let num = || -> anyhow::Result<f64> {
+                value
+                    .parse::<f64>()
+                    .map_err(|_| bad(format!("{key} = `{value}` is not a number")))
+            };
+            let count = || -> anyhow::Result<usize> {
+                value
+                    .parse::<usize>()
+                    .map_err(|_| bad(format!("{key} = `{value}` is not a whole number")))
+            };
+            let schedule_field =
+                |spec: &mut Spec, field: &'static str, v: Value, kinds: &'static [&'static str]| {
+                    spec.schedule_fields.retain(|(f, _, _)| *f != field);
+                    spec.schedule_fields.push((field, v, kinds));
+                };
+            match key.as_str() {
+                "lr" => spec.lr = num()?,
+                "momentum" => spec.momentum = Some(num()?),
+                "dampening" => spec.dampening = num()?,
+                "weight-decay" => spec.weight_decay = Some(num()?),
+                "beta1" => spec.beta1 = num()?,
+                "beta2" => spec.beta2 = num()?,
+                "eps" => spec.eps = num()?,
+                "noise" => spec.noise = Some(num()?),
+                "seed" => {
+                    spec.seed = value
+                        .parse()
+                        .map_err(|_| bad(format!("seed = `{value}` is not a whole number")))?
+                }
+                "label" => spec.label = Some(value.to_string()),
+                "schedule" => {
+                    spec.schedule = value.to_string();
+                    spec.schedule_fields.clear();
+                }
+                "t0" => schedule_field(&mut spec, "t_0", json!(count()?), &["sgdr"]),
+                "t-mult" => schedule_field(&mut spec, "t_mult", json!(count()?), &["sgdr"]),
+                "restart-decay" => {
+                    schedule_field(&mut spec, "restart_decay", json!(num()?), &["sgdr"])
+                }
+                "min-lr" => schedule_field(
+                    &mut spec,
+                    "min_lr",
+                    json!(num()?),
+                    &["cosine", "sgdr", "cyclic"],
+                ),
+                "gamma" => schedule_field(
+                    &mut spec,
+                    "gamma",
+                    json!(num()?),
+                    &["step", "multistep", "exponential", "cyclic"],
+                ),
+                "step-size" => {
+                    schedule_field(&mut spec, "step_size", json!(count()?), &["step", "cyclic"])
+                }
+                "power" => schedule_field(&mut spec, "power", json!(num()?), &["poly"]),
+                other => {
+                    return Err(bad(format!(
+                        "unknown key `{other}` (lr, momentum, dampening, weight-decay, beta1, \
+                         beta2, eps, noise, seed, label, schedule, t0, t-mult, restart-decay, \
+                         min-lr, gamma, step-size, power)"
+                    )));
+                }
+            }
+        }
+        Ok(spec)
+    }
+
+    fn walk(&self, function: ToyFunction, args: &ToyArgs) -> anyhow::Result<WalkConfig> {
+        let kind: OptimizerKind = self.optimizer.parse()?;
+        let params = OptimizerParams {
+            momentum: self.momentum,
+            dampening: self.dampening,
+            weight_decay: self.weight_decay,
+            decoupled_weight_decay: args.decoupled_weight_decay,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            clip_value: args.clip_value.map(|v| v as f32),
+            clip_norm: args.clip_norm.map(|v| v as f32),
+            ..OptimizerParams::default()
+        };
+        let optimizer = OptimizerConfig::from_kind(kind, &params)?;
+        let mut walk = WalkConfig::new(function, optimizer, self.lr, args.steps)
+            .with_schedule(self.schedule_config()?)
+            .with_noise(self.noise.map(|std| GradientNoise::new(std, self.seed)));
+        if !args.start.is_empty() {
+            walk = walk.with_start(args.start.clone());
+        }
+        if let Some(label) = &self.label {
+            walk = walk.with_label(label.clone());
+        }
+        walk.validate().map_err(cli_error)?;
+        Ok(walk)
+    }
+
+    /// The schedule: the kind's defaults with the given fields; a field the kind does not use
+    /// is an error rather than silently ignored.
+    fn schedule_config(&self) -> anyhow::Result<ScheduleConfig> {
+        let kind: ScheduleKind = self.schedule.parse()?;
+        let name = kind.to_string();
+        let mut base = serde_json::to_value(kind.default_config())?;
+        let mut fields = Map::new();
+        for (field, value, kinds) in &self.schedule_fields {
+            if !kinds.contains(&name.as_str()) {
+                bail!(TrainError::InvalidOption {
+                    field: "schedule",
+                    value: name.clone(),
+                    reason: format!(
+                        "does not use `{field}` (it applies to: {})",
+                        kinds.join(", ")
+                    ),
+                });
+            }
+            let field = match (*field, name.as_str()) {
+                ("min_lr", "cosine" | "sgdr") => "eta_min",
+                ("step_size", "cyclic") => "step_size_up",
+                (f, _) => f,
+            };
+            fields.insert(field.to_string(), value.clone());
+        }
+        if let Value::Object(map) = &mut base {
+            map.extend(fields);
+        }
+        serde_json::from_value(base).with_context(|| format!("the settings of schedule {name}"))
+    }
+}
+
+/// Maps a library error onto the error types `exit.rs` already classifies: invalid options
+/// exit with 2, write failures with 6.
+fn cli_error(err: ToyError) -> anyhow::Error {
+    match err {
+        ToyError::InvalidOption {
+            field,
+            value,
+            reason,
+        } => TrainError::InvalidOption {
+            field,
+            value,
+            reason,
+        }
+        .into(),
+        ToyError::UnsupportedOutput { path, reason } => TrainError::InvalidOption {
+            field: "out",
+            value: path.display().to_string(),
+            reason,
+        }
+        .into(),
+        ToyError::Optim(e) => e.into(),
+        ToyError::Write(e) => e.into(),
+        ToyError::Json { path, source } => {
+            TrainError::io("writing", path, std::io::Error::other(source)).into()
+        }
+        ToyError::Plot(PlotError::Io {
+            action,
+            path,
+            source,
+        }) => TrainError::io(action, path, source).into(),
+        ToyError::Plot(PlotError::UnsupportedFormat { path, reason }) => {
+            TrainError::InvalidOption {
+                field: "plot",
+                value: path.display().to_string(),
+                reason,
+            }
+            .into()
+        }
+        other => anyhow::Error::from(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::{Cli, Command};
+    use clap::Parser;
+
+    fn toy_args(extra: &[&str]) -> ToyArgs {
+        let mut line = vec!["descent", "toy"];
+        line.extend_from_slice(extra);
+        match Cli::try_parse_from(line).expect("parses").command {
+            Command::Toy(args) => *args,
+            other => panic!("not toy: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_and_comparisons_make_walks() {
+        let args = toy_args(&[
+            "--function",
+            "two-wells",
+            "--start=19.5",
+            "--lr",
+            "0.5",
+            "--steps",
+            "200",
+            "--schedule",
+            "cosine",
+            "--compare",
+            "sgd:schedule=sgdr,t0=30,label=restarts",
+            "--compare",
+            "nesterov:lr=0.1,momentum=0.5,noise=0.2,seed=3",
+        ]);
+        let walks = walks(&args).expect("valid");
+        assert_eq!(walks.len(), 3);
+        assert_eq!(walks[0].function, ToyFunction::TwoWells);
+        assert_eq!(walks[0].start, Some(vec![19.5]));
+        assert_eq!(walks[0].schedule.kind(), ScheduleKind::Cosine);
+        assert!(matches!(
+            walks[1].schedule,
+            ScheduleConfig::WarmRestarts { t_0: 30, .. }
+        ));
+        assert_eq!(walks[1].label(), "restarts");
+        assert_eq!(walks[2].optimizer.kind(), OptimizerKind::Nesterov);
+        assert_eq!(walks[2].lr, 0.1);
+        assert_eq!(walks[2].noise, Some(GradientNoise::new(0.2, 3)));
+        assert_eq!(walks[2].schedule.kind(), ScheduleKind::Cosine);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_flag_name() {
+        for (flags, needle) in [
+            (&["--function", "moon"][..], "moon"),
+            (&["--function", "bowl:0.1"][..], "condition"),
+            (&["--lr", "-1"][..], "lr"),
+            (&["--steps", "0"][..], "steps"),
+            (&["--start=1"][..], "start"),
+            (&["--noise", "-0.5"][..], "noise"),
+            (&["--optimizer", "lbfgs"][..], "lbfgs"),
+            (&["--schedule", "step", "--t0", "3"][..], "t_0"),
+            (&["--compare", "sgd:lr"][..], "key=value"),
+            (&["--compare", "sgd:speed=3"][..], "speed"),
+            (&["--compare", "sgd:lr=fast"][..], "fast"),
+            (&["--compare", "adagrad"][..], "adagrad"),
+            (&["--style", "wireframe"][..], "wireframe"),
+            (&["--scale", "cubic"][..], "cubic"),
+            (&["--resolution", "1"][..], "resolution"),
+        ] {
+            let args = toy_args(flags);
+            let err = walks(&args)
+                .and_then(|_| plot_options(&args))
+                .expect_err("refused");
+            let text = format!("{err:#}");
+            assert!(text.contains(needle), "{flags:?}: {text}");
+            assert_eq!(crate::exit::code(&err), 2, "{flags:?}: {text}");
+        }
+    }
+}
