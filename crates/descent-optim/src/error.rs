@@ -1,6 +1,7 @@
 //! The crate's one error type.
 
-/// What can go wrong when building an optimizer, a schedule or a stopping rule.
+/// What can go wrong when building an optimizer, a schedule or a stopping rule, or when
+/// averaging weights.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum OptimError {
     /// A configuration field holds a value outside its domain.
@@ -11,6 +12,15 @@ pub enum OptimError {
         /// The offending value, printed.
         value: String,
         /// Why it is rejected (lowercase, no trailing period).
+        reason: String,
+    },
+    /// Weight averaging, batch-norm recompute or an ensemble got input it cannot use (a model of
+    /// another architecture, no batches, an empty ensemble...).
+    #[error("{what}: {reason}")]
+    Averaging {
+        /// What was being done (e.g. `swa update`, `batch-norm recompute`, `ensemble`).
+        what: &'static str,
+        /// Why it failed (lowercase, no trailing period).
         reason: String,
     },
 }

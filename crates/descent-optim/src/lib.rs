@@ -1,4 +1,8 @@
-//! Gradient-descent optimizers and learning-rate schedules for any Burn module.
+//! Gradient-descent optimizers, learning-rate schedules and weight averaging for any Burn
+//! module.
+//!
+//! Weight averaging (SWA, EMA, SWALR, batch-norm recompute, snapshot ensembles) lives in
+//! [`averaging`].
 //!
 //! # Optimizers
 //!
@@ -48,10 +52,15 @@
 //! # Ok::<(), descent_optim::OptimError>(())
 //! ```
 
+pub mod averaging;
 pub mod error;
 pub mod optimizer;
 pub mod schedule;
 
+pub use averaging::{
+    AveragedModel, AveragingRule, BufferPolicy, EmaConfig, EnsembleMetrics, SnapshotEnsemble,
+    SnapshotPolicy, SwaConfig, SwaLr, SwaLrConfig, recompute_batch_norm,
+};
 pub use error::OptimError;
 pub use optimizer::{
     Adam, AdamConfig, AdamState, AdamWConfig, GradClipping, MomentumConfig, OptimizerConfig,

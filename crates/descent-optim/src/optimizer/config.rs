@@ -282,6 +282,7 @@ mod tests {
     fn field(result: Result<OptimizerConfig, OptimError>) -> &'static str {
         match result {
             Err(OptimError::InvalidConfig { field, .. }) => field,
+            Err(other) => panic!("unexpected error: {other}"),
             Ok(_) => "ok",
         }
     }
@@ -421,6 +422,7 @@ mod tests {
             .iter()
             .map(|config| match config.init() {
                 Err(OptimError::InvalidConfig { field, .. }) => field,
+                Err(other) => panic!("unexpected error: {other}"),
                 Ok(_) => "ok",
             })
             .collect();

@@ -58,6 +58,7 @@ mod tests {
     fn field(config: MomentumConfig) -> &'static str {
         match config.validate() {
             Err(OptimError::InvalidConfig { field, .. }) => field,
+            Err(other) => panic!("unexpected error: {other}"),
             Ok(()) => "ok",
         }
     }

@@ -8,7 +8,7 @@ use super::{StopDecision, StopReason, StopRule, ThresholdMode};
 use crate::OptimError;
 
 /// Configuration of [`Convergence`].
-#[derive(Config, Debug)]
+#[derive(Config, Debug, PartialEq)]
 pub struct ConvergenceConfig {
     /// The tolerance on `|loss_t - loss_(t-1)|` (finite, > 0).
     pub tol: f64,

@@ -8,7 +8,7 @@ use super::{MetricMode, StopDecision, StopReason, StopRule, ThresholdMode};
 use crate::OptimError;
 
 /// Configuration of [`EarlyStopping`].
-#[derive(Config, Debug)]
+#[derive(Config, Debug, PartialEq)]
 pub struct EarlyStoppingConfig {
     /// Whether the metric should decrease (`min`) or increase (`max`).
     #[config(default = "MetricMode::Min")]

@@ -16,7 +16,7 @@ const REDUCTIONS_KEY: &str = "reductions";
 const INNER_KEY: &str = "inner";
 
 /// Configuration of [`ReduceLrOnPlateau`]; the defaults are PyTorch's.
-#[derive(Config, Debug)]
+#[derive(Config, Debug, PartialEq)]
 pub struct ReduceLrOnPlateauConfig {
     /// Whether the metric should decrease (`min`, a loss) or increase (`max`, an accuracy).
     #[config(default = "MetricMode::Min")]

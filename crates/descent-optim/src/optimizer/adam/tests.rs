@@ -210,6 +210,7 @@ fn state_resumes_from_a_file_with_its_step_count() {
 fn invalid_configs_name_the_field() {
     let field = |result: Result<ModuleOptimizer, OptimError>| match result {
         Err(OptimError::InvalidConfig { field, .. }) => field,
+        Err(other) => panic!("unexpected error: {other}"),
         Ok(_) => "ok",
     };
     assert_eq!(field(AdamConfig::new().with_beta_1(1.0).init()), "beta_1");

@@ -180,6 +180,7 @@ fn state_resumes_identically() {
 fn invalid_configs_name_the_field() {
     let field = |config: RmsPropConfig| match config.init() {
         Err(OptimError::InvalidConfig { field, .. }) => field,
+        Err(other) => panic!("unexpected error: {other}"),
         Ok(_) => "ok",
     };
     assert_eq!(field(RmsPropConfig::new().with_alpha(1.0)), "alpha");

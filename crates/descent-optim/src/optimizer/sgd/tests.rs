@@ -326,6 +326,7 @@ fn state_resumes_identically() {
 fn invalid_configs_name_the_field() {
     let field = |config: SgdConfig| match config.init() {
         Err(OptimError::InvalidConfig { field, .. }) => field,
+        Err(other) => panic!("unexpected error: {other}"),
         Ok(_) => "ok",
     };
     let nesterov_damped = MomentumConfig::new(0.9)
