@@ -1,7 +1,7 @@
 //! One training step (forward + backward + optimizer step) with our SGD + momentum versus
 //! Burn's built-in `SgdConfig` with `MomentumConfig { momentum: 0.9, dampening: 0.0, .. }`, on
-//! the flex CPU device: an MLP 3072-512-512-10 (batch 128) and a small conv net
-//! (conv 3->16->32 with batch norm, 32x32 input, batch 64).
+//! the flex CPU device: an MLP 3072-512-512-10 (batch 128) and a narrow VGG-11 (width 1/4, batch
+//! norm, 32x32x3 input, batch 128), the workloads of the speed benchmark.
 //!
 //! The two runs alternate step by step (A B, then B A, ..) on twin models, so a noisy machine
 //! slows both alike; the table gives medians after warm-up and the ratio ours / Burn, for the
@@ -15,13 +15,12 @@
 use std::time::{Duration, Instant};
 
 use burn::module::Module;
-use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d, Relu};
+use burn::nn::{Linear, LinearConfig, Relu};
 use burn::optim::momentum::MomentumConfig as BurnMomentumConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer, SgdConfig as BurnSgdConfig};
 use burn::tensor::{Device, Distribution, Int, Tensor};
+use descent_models::{ImageClassifier, Vgg, VggConfig, VggDepth};
 use descent_optim::{MomentumConfig, SgdConfig};
 
 const WARMUP: usize = 5;
@@ -46,36 +45,6 @@ impl Mlp {
     }
 }
 
-#[derive(Module, Debug)]
-struct ConvNet {
-    c1: Conv2d,
-    b1: BatchNorm,
-    c2: Conv2d,
-    b2: BatchNorm,
-    pool: AdaptiveAvgPool2d,
-    head: Linear,
-    act: Relu,
-}
-
-impl ConvNet {
-    fn new(device: &Device) -> Self {
-        let conv = |i, o| {
-            Conv2dConfig::new([i, o], [3, 3])
-                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-                .init(device)
-        };
-        Self {
-            c1: conv(3, 16),
-            b1: BatchNormConfig::new(16).init(device),
-            c2: conv(16, 32),
-            b2: BatchNormConfig::new(32).init(device),
-            pool: AdaptiveAvgPool2dConfig::new([1, 1]).init(),
-            head: LinearConfig::new(32, 10).init(device),
-            act: Relu::new(),
-        }
-    }
-}
-
 /// A model the bench can train: logits from a batch.
 trait Net: Module + Clone {
     type Input: Clone;
@@ -91,14 +60,10 @@ impl Net for Mlp {
     }
 }
 
-impl Net for ConvNet {
+impl Net for Vgg {
     type Input = Tensor<4>;
     fn logits(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = self.act.forward(self.b1.forward(self.c1.forward(x)));
-        let x = self.act.forward(self.b2.forward(self.c2.forward(x)));
-        let x = self.pool.forward(x);
-        let [n, c, _, _] = x.dims();
-        self.head.forward(x.reshape([n, c]))
+        ImageClassifier::logits(self, x)
     }
 }
 
@@ -228,25 +193,23 @@ fn main() {
         mlp_steps,
     );
 
-    let conv_steps = steps_override.unwrap_or(30);
-    let x = Tensor::<4>::random([64, 3, 32, 32], Distribution::Normal(0.0, 1.0), &device);
+    let conv_steps = steps_override.unwrap_or(20);
+    let x = Tensor::<4>::random([128, 3, 32, 32], Distribution::Normal(0.0, 1.0), &device);
     let y = Tensor::<1, Int>::from_data(
-        (0..64)
+        (0..128)
             .map(|i| (i % 10) as i64)
             .collect::<Vec<_>>()
             .as_slice(),
         &device,
     );
-    let conv = compare(
-        "conv 3-16-32 + BN, b64",
-        ConvNet::new(&device),
-        x,
-        y,
-        conv_steps,
-    );
+    let vgg = VggConfig::new(VggDepth::Vgg11)
+        .with_width(0.25)
+        .init(&device)
+        .expect("valid VGG config");
+    let conv = compare("VGG-11 x1/4 + BN, b128", vgg, x, y, conv_steps);
 
     println!(
-        "SGD + momentum 0.9, flex CPU, medians after {WARMUP} warm-up steps ({mlp_steps} MLP / {conv_steps} conv steps each, interleaved)"
+        "SGD + momentum 0.9, flex CPU, medians after {WARMUP} warm-up steps ({mlp_steps} MLP / {conv_steps} VGG steps each, interleaved)"
     );
     println!(
         "| workload                   | step ours (ms) | step burn (ms) | ratio | optim ours (ms) | optim burn (ms) | ratio |"
