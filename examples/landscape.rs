@@ -2,17 +2,20 @@
 //! around it (Li et al. 2018), and draw the contour plot.
 //!
 //! ```sh
-//! cargo run --release --example landscape [-- OUT_DIR]   # default: runs/example-landscape
+//! cargo run --example landscape [-- OUT_DIR]   # default: runs/example-landscape
 //! ```
 //!
 //! Writes `OUT_DIR/run/` (the trained model, as `descent train` would), `OUT_DIR/scan.npz`
 //! (the scan file: numpy reads it with `numpy.load`), `OUT_DIR/scan.directions.npz` (the two
-//! directions, to redo or extend the scan) and the contour plot `OUT_DIR/scan-contour.svg`.
+//! directions, to redo or extend the scan) and the contour plot `OUT_DIR/scan-contour.svg`
+//! (and `.png`). `descent landscape plot OUT_DIR/scan.npz --style filled,surface` draws more.
 //! Running it again resumes the scan where it stopped.
 
 use std::path::PathBuf;
 
 use descent::data::DatasetKind;
+use descent::landscape::plot::SurfaceStyle;
+use descent::landscape::scan_plot::{ScanFigureFormat, ScanPlotRequest, draw_scan};
 use descent::landscape::{
     BiasBn, DirectionChoice, DirectionConfig, EvalOptions, Grid, Normalization, ScanJob, ScanKind,
     ScanOptions, SilentScan, run_job,
@@ -105,23 +108,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cosine between the directions: {cos:.4}");
     }
 
-    // 3. The contour plot, drawn from the file.
-    plot::contour(file, &out.join("scan-contour.svg"))?;
-    Ok(())
-}
-
-mod plot {
-    use std::path::Path;
-
-    use descent::landscape::ScanFile;
-
-    /// Draws the contour plot of the scan's test loss.
-    pub fn contour(_file: &ScanFile, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-        Err(format!(
-            "not drawn: the plotting module (descent_landscape::plot) is not available yet; \
-             {} was not written",
-            path.display()
-        )
-        .into())
+    // 3. The contour plot (SVG and PNG), drawn from the file alone.
+    let request = ScanPlotRequest {
+        formats: vec![ScanFigureFormat::Svg, ScanFigureFormat::Png],
+        styles: vec![SurfaceStyle::Contour],
+        ..Default::default()
+    };
+    for path in draw_scan(file, &out.join("scan"), &request)? {
+        println!("wrote {}", path.display());
     }
+    Ok(())
 }

@@ -426,3 +426,167 @@ fn bad_inputs_give_clear_errors_and_exit_codes() {
         text(&out.stderr)
     );
 }
+
+/// Whether `bytes` start with the PNG signature.
+fn is_png(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+}
+
+/// The files of `dir` whose name starts with `prefix`.
+fn files_starting(dir: &Path, prefix: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn plot_draws_curves_surfaces_and_vtp_from_scan_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = train(dir.path(), "net", "0.1");
+    let scan = |out: &Path, axes: &[&str], extra: &[&str]| {
+        ok(descent(
+            &[
+                &["landscape", "scan", s(&a), "--out", s(out)][..],
+                axes,
+                &EVAL[..],
+                extra,
+            ]
+            .concat(),
+        ))
+    };
+    let line = dir.path().join("line.npz");
+    scan(&line, &["--x", "-1:1:5"], &[]);
+    let plane = dir.path().join("plane.npz");
+    scan(
+        &plane,
+        &["--x", "-1:1:3", "--y", "-1:1:3"],
+        &["--norm", "layer"],
+    );
+
+    // 1-D: loss and accuracy curves, log loss axis, SVG and PNG; the paths are printed.
+    let out = ok(descent(&[
+        "landscape",
+        "plot",
+        s(&line),
+        "--format",
+        "svg,png",
+        "--log",
+    ]));
+    let printed: Vec<PathBuf> = text(&out.stdout).lines().map(PathBuf::from).collect();
+    assert_eq!(
+        printed,
+        [dir.path().join("line.svg"), dir.path().join("line.png")]
+    );
+    let svg = std::fs::read_to_string(dir.path().join("line.svg")).expect("svg");
+    for expected in [
+        "test loss",
+        "test accuracy",
+        "alpha (direction 1, filter-normalized)",
+        "around net (mlp 2-16-3 relu), filter-normalized random direction",
+        "100 samples of",
+    ] {
+        assert!(svg.contains(expected), "{expected:?} not in the SVG");
+    }
+    assert!(is_png(
+        &std::fs::read(dir.path().join("line.png")).expect("png")
+    ));
+
+    // 2-D: every style in SVG and PNG, and the ParaView export, under another stem.
+    let stem = dir.path().join("figs").join("p");
+    std::fs::create_dir(dir.path().join("figs")).expect("mkdir");
+    let out = ok(descent(&[
+        "landscape",
+        "plot",
+        s(&plane),
+        "--style",
+        "contour,filled,heatmap,surface",
+        "--format",
+        "svg,png,vtp",
+        "--out",
+        s(&stem),
+    ]));
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        9,
+        "{}",
+        text(&out.stdout)
+    );
+    let figs = dir.path().join("figs");
+    for style in ["contour", "filled", "heatmap", "surface"] {
+        let svg = std::fs::read_to_string(figs.join(format!("p-{style}.svg"))).expect("svg");
+        for expected in [
+            "alpha (direction 1, layer-normalized)",
+            "beta (direction 2, cosine to direction 1:",
+            "test loss around net",
+            "layer-normalized random directions",
+        ] {
+            assert!(svg.contains(expected), "{expected:?} not in p-{style}.svg");
+        }
+        let png = std::fs::read(figs.join(format!("p-{style}.png"))).expect("png");
+        assert!(is_png(&png), "p-{style}.png");
+    }
+    let vtp = std::fs::read_to_string(figs.join("p.vtp")).expect("vtp");
+    assert!(vtp.starts_with("<?xml") && vtp.contains("PolyData"));
+    assert!(vtp.contains("Name=\"loss_test\"") && vtp.contains("Name=\"acc_test\""));
+
+    // Usage errors name the value and write nothing.
+    for (flag, value) in [
+        ("--style", "wireframe"),
+        ("--format", "jpg"),
+        ("--metric", "loss_val"),
+    ] {
+        let out = descent(&[
+            "landscape",
+            "plot",
+            s(&plane),
+            flag,
+            value,
+            "--out",
+            s(&dir.path().join("bad")),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(value), "{}", text(&out.stderr));
+    }
+    let out = descent(&["landscape", "plot", s(&line), "--format", "vtp"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("1-D"), "{}", text(&out.stderr));
+    assert!(files_starting(dir.path(), "bad").is_empty());
+    assert!(!dir.path().join("line.vtp").exists());
+
+    // An unfinished scan: drawn with gaps once a point is done, refused before.
+    let partial = dir.path().join("partial.npz");
+    scan(
+        &partial,
+        &["--x", "-1:1:3", "--y", "-1:1:3"],
+        &["--max-points", "0"],
+    );
+    let out = descent(&["landscape", "plot", s(&partial)]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("partial.npz"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(files_starting(dir.path(), "partial-").is_empty());
+    scan(
+        &partial,
+        &["--x", "-1:1:3", "--y", "-1:1:3"],
+        &["--max-points", "5"],
+    );
+    assert_eq!(ScanFile::load(&partial).expect("partial").done_count(), 5);
+    ok(descent(&[
+        "landscape",
+        "plot",
+        s(&partial),
+        "--style",
+        "heatmap",
+    ]));
+    assert_eq!(
+        files_starting(dir.path(), "partial-"),
+        ["partial-heatmap.svg"]
+    );
+}

@@ -57,6 +57,9 @@ pub enum LandscapeError {
     /// Loading the evaluation data failed.
     #[error(transparent)]
     Data(#[from] descent_data::DataError),
+    /// Drawing or writing a figure failed.
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
 }
 
 impl LandscapeError {

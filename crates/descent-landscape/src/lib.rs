@@ -16,6 +16,8 @@
 //!   [`ScanFile`] (`.npz` + `meta.json`, readable from numpy) saved atomically as points
 //!   finish, resumable, and shardable ([`Shard`], merged with [`scan_file::merge`]).
 //! - [`job::run_job`]: a whole scan of checkpoints written by `descent train`.
+//! - [`scan_plot::draw_scan`]: the figures of a scan file (curves, contours, heatmaps, 3-D
+//!   surfaces, ParaView export), drawn from the file alone.
 //!
 //! ```
 //! use burn::module::Module;
@@ -60,6 +62,7 @@ pub mod npz;
 pub mod plot;
 pub mod scan;
 pub mod scan_file;
+pub mod scan_plot;
 pub mod shard;
 pub mod vector;
 

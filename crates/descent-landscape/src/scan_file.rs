@@ -11,6 +11,17 @@
 //!
 //! and a raw `meta.json` entry ([`ScanMeta`]): what was scanned, how, from which model and
 //! data, with which directions (and their SHA-256), and which shard.
+//!
+//! From Python (checked with numpy 2.4; `numpy.load` returns the non-`.npy` entry as bytes):
+//!
+//! ```python
+//! import json, numpy as np
+//! f = np.load("scan.npz")
+//! x, y, loss = f["x"], f["y"], f["loss_test"]      # shapes [nx], [ny], [ny, nx]
+//! meta = json.loads(bytes(f["meta.json"]))         # grid, directions, model, data, ...
+//! loss = np.where(f["done"], loss, np.nan)         # points not computed yet are NaN anyway
+//! # matplotlib: plt.contour(x, y, loss)
+//! ```
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -216,6 +216,8 @@ pub fn exit_code(err: &LandscapeError) -> Option<u8> {
         | LandscapeError::BadFile { .. }
         | LandscapeError::Incompatible { .. }
         | LandscapeError::Data(_) => crate::exit::BAD_INPUT,
+        LandscapeError::Plot(descent_landscape::plot::PlotError::Io { .. }) => crate::exit::OUTPUT,
+        LandscapeError::Plot(_) => crate::exit::BAD_INPUT,
         LandscapeError::Io { .. } => crate::exit::BAD_INPUT,
         LandscapeError::Train(_) => return None,
     })
