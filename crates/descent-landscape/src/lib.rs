@@ -15,6 +15,9 @@
 //!   once: [`ClassifierEvaluator`]; or any closure: [`FnEvaluator`]), recorded in a
 //!   [`ScanFile`] (`.npz` + `meta.json`, readable from numpy) saved atomically as points
 //!   finish, resumable, and shardable ([`Shard`], merged with [`scan_file::merge`]).
+//! - [`curvature`]: Hessian eigenvalues (power iteration with deflation), trace (Hutchinson)
+//!   and epsilon-sharpness from finite-difference Hessian-vector products on Burn's autodiff.
+//! - [`pca`]: principal directions of a set of parameter vectors (trajectory PCA).
 //! - [`job::run_job`]: a whole scan of checkpoints written by `descent train`.
 //! - [`scan_plot::draw_scan`]: the figures of a scan file (curves, contours, heatmaps, 3-D
 //!   surfaces, ParaView export), drawn from the file alone.
@@ -51,6 +54,7 @@
 //! # }
 //! ```
 
+pub mod curvature;
 pub mod direction;
 pub mod directions_file;
 pub mod error;
@@ -59,6 +63,7 @@ pub mod grid;
 pub mod job;
 pub mod kind;
 pub mod npz;
+pub mod pca;
 pub mod plot;
 pub mod scan;
 pub mod scan_file;

@@ -1,0 +1,77 @@
+//! Curvature of a checkpoint written by `descent train`: load it and its data, measure, save a
+//! [`CurvatureFile`]. This is what `descent landscape curvature` calls.
+
+use std::path::PathBuf;
+
+use burn::tensor::Device;
+use descent_models::Model;
+
+use crate::LandscapeError;
+use crate::curvature::file::{CURVATURE_FORMAT, CurvatureFile};
+use crate::curvature::{CurvatureOptions, analyze, classifier_objective};
+use crate::evaluator::PointEvaluator;
+use crate::job::{EvalOptions, load_checkpoints, prepare_evaluator};
+
+/// One curvature measurement of a checkpoint.
+#[derive(Debug, Clone)]
+pub struct CurvatureJob {
+    /// A run folder, checkpoint folder or `.bpk` file (with `model.json` beside).
+    pub checkpoint: PathBuf,
+    /// The data the loss is measured on: exactly one split.
+    pub eval: EvalOptions,
+    /// What to compute.
+    pub options: CurvatureOptions,
+    /// The file to write.
+    pub out: PathBuf,
+}
+
+/// Runs a [`CurvatureJob`] and saves its file.
+///
+/// # Errors
+///
+/// Bad options (including more or fewer than one split), unreadable checkpoints or data, the
+/// objective's errors, write errors.
+pub fn run_curvature_job(
+    job: &CurvatureJob,
+    device: &Device,
+    device_name: &str,
+) -> Result<CurvatureFile, LandscapeError> {
+    if job.eval.splits.len() != 1 {
+        return Err(LandscapeError::invalid(
+            "split",
+            job.eval
+                .splits
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            "curvature is measured on one split: train or test",
+        ));
+    }
+    let device = device.clone().without_autodiff();
+    let mut models = load_checkpoints(std::slice::from_ref(&job.checkpoint), &device)?;
+    let (card, model) = models.remove(0);
+    let (mut evaluator, spec) = prepare_evaluator(&card, &job.eval, &device)?;
+    let measured = PointEvaluator::<Model>::evaluate(&mut evaluator, &model)?;
+    let set = &evaluator.sets()[0];
+    let mut objective = classifier_objective(model, set, &device)?;
+    let theta = objective.params();
+    let report = analyze(&mut objective, &theta, &job.options)?;
+    let file = CurvatureFile {
+        format: CURVATURE_FORMAT.into(),
+        version: 1,
+        checkpoint: job.checkpoint.display().to_string(),
+        model: serde_json::to_string(&card)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(serde_json::Value::Null),
+        model_description: card.model.describe(),
+        eval: spec,
+        accuracy: measured.get(1).copied().unwrap_or(f64::NAN),
+        options: job.options,
+        report,
+        device: device_name.to_string(),
+    };
+    file.save(&job.out)?;
+    Ok(file)
+}
