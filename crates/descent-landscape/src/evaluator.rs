@@ -8,6 +8,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Int, Tensor};
 use descent_data::{ImageBatch, ImageBatcher, ImageDataset};
 use descent_models::ImageClassifier;
+use descent_optim::averaging::recompute_batch_norm;
 use descent_train::evaluate::correct_count;
 use serde::{Deserialize, Serialize};
 
@@ -52,9 +53,6 @@ impl<M, F: FnMut(&M) -> Result<Vec<f64>, LandscapeError>> PointEvaluator<M> for 
 }
 
 /// What happens to batch-norm running statistics at each point.
-///
-/// Only [`BnPolicy::Keep`] exists so far: recomputing the statistics at each point (a pass
-/// over training batches in training mode) is not implemented yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BnPolicy {
@@ -63,11 +61,20 @@ pub enum BnPolicy {
     /// reproduced exactly at its own coordinates.
     #[default]
     Keep,
+    /// Recompute them at each point from the batches of the first evaluation set (a pass in
+    /// training mode without gradients, [`descent_optim::averaging::recompute_batch_norm`]:
+    /// the plain average of the per-batch statistics, so with one batch holding the whole
+    /// set they are its exact mean and biased variance), then evaluate. Parameters are not
+    /// changed. Models without batch norm are evaluated as they are.
+    Recompute,
 }
 
 impl fmt::Display for BnPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("keep")
+        f.write_str(match self {
+            BnPolicy::Keep => "keep",
+            BnPolicy::Recompute => "recompute",
+        })
     }
 }
 
@@ -77,12 +84,12 @@ impl FromStr for BnPolicy {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "keep" => Ok(BnPolicy::Keep),
-            "recompute" => Err(LandscapeError::invalid(
+            "recompute" => Ok(BnPolicy::Recompute),
+            _ => Err(LandscapeError::invalid(
                 "bn policy",
                 s,
-                "recomputing batch-norm statistics per point is not implemented yet; use keep",
+                "expected keep or recompute",
             )),
-            _ => Err(LandscapeError::invalid("bn policy", s, "expected keep")),
         }
     }
 }
@@ -148,32 +155,62 @@ impl PreparedSet {
 /// Mean cross-entropy and accuracy of an [`ImageClassifier`] over prepared sets: metrics
 /// `loss_<set>` and `acc_<set>`, weighted by sample count, summed in a fixed order (so the
 /// same point gives bit-identical numbers every time on one device).
+///
+/// With [`BnPolicy::Recompute`] ([`ClassifierEvaluator::with_bn`]) the batch-norm running
+/// statistics are recomputed from the first set's batches before each evaluation.
 #[derive(Debug, Clone)]
 pub struct ClassifierEvaluator {
     sets: Vec<PreparedSet>,
+    bn: BnPolicy,
 }
 
 impl ClassifierEvaluator {
-    /// Evaluates on these sets.
+    /// Evaluates on these sets, keeping the model's batch-norm statistics.
     pub fn new(sets: Vec<PreparedSet>) -> Self {
-        ClassifierEvaluator { sets }
+        ClassifierEvaluator {
+            sets,
+            bn: BnPolicy::Keep,
+        }
+    }
+
+    /// The same evaluator with batch-norm statistics handled by `bn`.
+    pub fn with_bn(mut self, bn: BnPolicy) -> Self {
+        self.bn = bn;
+        self
     }
 
     /// The sets.
     pub fn sets(&self) -> &[PreparedSet] {
         &self.sets
     }
-}
 
-impl<M: ImageClassifier> PointEvaluator<M> for ClassifierEvaluator {
-    fn metric_names(&self) -> Vec<String> {
-        self.sets
-            .iter()
-            .flat_map(|s| [format!("loss_{}", s.name), format!("acc_{}", s.name)])
-            .collect()
+    /// The batch-norm policy.
+    pub fn bn(&self) -> BnPolicy {
+        self.bn
     }
 
-    fn evaluate(&mut self, model: &M) -> Result<Vec<f64>, LandscapeError> {
+    /// `model` (any mode) with its batch-norm running statistics recomputed from the first
+    /// set's batches, in eval mode; see [`BnPolicy::Recompute`].
+    ///
+    /// # Errors
+    ///
+    /// [`LandscapeError::InvalidOption`] when there is no batch, or a batch-norm layer
+    /// cannot be recomputed (momentum 0).
+    pub fn recompute_bn<M: ImageClassifier>(&self, model: M) -> Result<M, LandscapeError> {
+        let batches: Vec<&ImageBatch> = self
+            .sets
+            .first()
+            .map(|s| s.batches.iter().collect())
+            .unwrap_or_default();
+        recompute_batch_norm(model, batches, |m: &M, batch: &ImageBatch| {
+            // Training mode runs on the autodiff device; the prepared batches are plain.
+            let device = batch.images.device().autodiff();
+            m.logits(batch.images.clone().to_device(&device));
+        })
+        .map_err(|e| LandscapeError::invalid("bn policy", BnPolicy::Recompute, e.to_string()))
+    }
+
+    fn measure<M: ImageClassifier>(&self, model: &M) -> Vec<f64> {
         let mut out = Vec::with_capacity(2 * self.sets.len());
         for set in &self.sets {
             let Some(first) = set.batches.first() else {
@@ -204,6 +241,25 @@ impl<M: ImageClassifier> PointEvaluator<M> for ClassifierEvaluator {
             out.push(loss_sum / set.samples as f64);
             out.push(correct as f64 / set.samples as f64);
         }
-        Ok(out)
+        out
     }
 }
+
+impl<M: ImageClassifier> PointEvaluator<M> for ClassifierEvaluator {
+    fn metric_names(&self) -> Vec<String> {
+        self.sets
+            .iter()
+            .flat_map(|s| [format!("loss_{}", s.name), format!("acc_{}", s.name)])
+            .collect()
+    }
+
+    fn evaluate(&mut self, model: &M) -> Result<Vec<f64>, LandscapeError> {
+        match self.bn {
+            BnPolicy::Keep => Ok(self.measure(model)),
+            BnPolicy::Recompute => Ok(self.measure(&self.recompute_bn(model.clone())?)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -197,7 +197,7 @@ pub fn prepare_evaluator(
         batch_size: eval.batch_size,
         bn: eval.bn,
     };
-    Ok((ClassifierEvaluator::new(sets), spec))
+    Ok((ClassifierEvaluator::new(sets).with_bn(eval.bn), spec))
 }
 
 /// Runs (or resumes) one scan of checkpoints; see [`ScanJob`].

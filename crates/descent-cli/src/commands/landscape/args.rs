@@ -50,8 +50,8 @@ pub struct EvalFlags {
     /// Dataset folder (default: the one in the model card).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// Batch-norm running statistics: keep (the centre model's). Recompute is not
-    /// implemented yet.
+    /// Batch-norm running statistics: keep (the centre model's) or recompute (at each point,
+    /// from the batches of the first split; use one batch for the exact mean and variance).
     #[arg(long, default_value = "keep")]
     pub bn: String,
 }
