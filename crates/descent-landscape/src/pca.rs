@@ -63,7 +63,10 @@ pub fn pca(
         return Err(LandscapeError::invalid(
             "trajectory",
             format!("{n} points"),
-            format!("{count} principal directions need at least {} points", count + 1),
+            format!(
+                "{count} principal directions need at least {} points",
+                count + 1
+            ),
         ));
     }
     let rows: Vec<ParamVector> = points
@@ -93,9 +96,7 @@ pub fn pca(
             return Err(LandscapeError::invalid(
                 "trajectory",
                 format!("{n} points"),
-                format!(
-                    "the points span fewer than {count} dimensions (the weights barely move)"
-                ),
+                format!("the points span fewer than {count} dimensions (the weights barely move)"),
             ));
         }
         let mut u: Vec<f64> = eigen.eigenvectors.column(k).iter().copied().collect();

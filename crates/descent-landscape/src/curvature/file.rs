@@ -71,7 +71,10 @@ impl CurvatureFile {
         let k = r.top.len();
         put(
             "top_eigenvalues",
-            NpyArray::new(vec![k], NpyData::F64(r.top.iter().map(|e| e.value).collect())),
+            NpyArray::new(
+                vec![k],
+                NpyData::F64(r.top.iter().map(|e| e.value).collect()),
+            ),
         );
         put(
             "top_iterations",
@@ -88,7 +91,10 @@ impl CurvatureFile {
             ),
         );
         put("trace", scalar(r.trace.mean));
-        put("trace_std_error", scalar(r.trace.std_error.unwrap_or(f64::NAN)));
+        put(
+            "trace_std_error",
+            scalar(r.trace.std_error.unwrap_or(f64::NAN)),
+        );
         put(
             "trace_draws",
             NpyArray::new(
@@ -142,8 +148,7 @@ impl CurvatureFile {
             Some(NpyArray {
                 data: NpyData::F64(v),
                 ..
-            }) if v.len() == 1
-                && v[0].to_bits() == file.report.lambda_max.value.to_bits() => {}
+            }) if v.len() == 1 && v[0].to_bits() == file.report.lambda_max.value.to_bits() => {}
             _ => {
                 return Err(bad(
                     "array lambda_max is missing or disagrees with meta.json".into(),

@@ -35,13 +35,9 @@ pub fn rademacher_like(like: &ParamVector, seed: u64) -> ParamVector {
         if e.info.kind == ParamKind::Buffer {
             return Tensor::zeros([n], &device);
         }
-        let stream = e
-            .info
-            .path
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-            });
+        let stream = e.info.path.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
         let mut rng = Rng::new(derive_seed(seed, stream));
         let values: Vec<f32> = (0..n)
             .map(|_| if rng.coin() { 1.0 } else { -1.0 })

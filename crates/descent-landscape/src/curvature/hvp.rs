@@ -101,14 +101,12 @@ impl<O: Objective> LinearOperator for Hessian<'_, O> {
             return Ok(v.zeros_like());
         }
         let u = v.scale(1.0 / norm);
-        let (_, plus) = self
-            .objective
-            .gradient(&self.theta.axpy(self.step, &u)?)?;
-        let (_, minus) = self
-            .objective
-            .gradient(&self.theta.axpy(-self.step, &u)?)?;
+        let (_, plus) = self.objective.gradient(&self.theta.axpy(self.step, &u)?)?;
+        let (_, minus) = self.objective.gradient(&self.theta.axpy(-self.step, &u)?)?;
         self.products += 1;
-        Ok(trainable(&plus.sub(&minus)?.scale(norm / (2.0 * self.step))))
+        Ok(trainable(
+            &plus.sub(&minus)?.scale(norm / (2.0 * self.step)),
+        ))
     }
 }
 

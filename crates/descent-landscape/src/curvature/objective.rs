@@ -177,7 +177,11 @@ where
             model.visit(&mut reader);
             sum = Some(match sum {
                 None => reader.out,
-                Some(acc) => acc.into_iter().zip(reader.out).map(|(a, b)| a + b).collect(),
+                Some(acc) => acc
+                    .into_iter()
+                    .zip(reader.out)
+                    .map(|(a, b)| a + b)
+                    .collect(),
             });
         }
         self.model = Some(model);

@@ -161,7 +161,13 @@ pub fn top_eigenvalues(
     }
     let mut found: Vec<Eigenpair> = Vec::with_capacity(k);
     for i in 0..k {
-        let pair = power_iteration(op, 0.0, &found, options, derive_seed(options.seed, i as u64))?;
+        let pair = power_iteration(
+            op,
+            0.0,
+            &found,
+            options,
+            derive_seed(options.seed, i as u64),
+        )?;
         found.push(pair);
     }
     Ok(found)

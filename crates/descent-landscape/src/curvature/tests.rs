@@ -140,8 +140,14 @@ fn positive_dominant_spectrum_gives_the_most_negative_by_the_shift() {
     let mut objective = quadratic(&a, &[0.0; 4], &device);
     let theta = objective.params();
     let report = analyze(&mut objective, &theta, &options(5)).expect("analysis");
-    assert!((report.lambda_max.value - exact[3]).abs() < 1e-3, "{report:?}");
-    assert!((report.lambda_min.value - exact[0]).abs() < 1e-3, "{report:?}");
+    assert!(
+        (report.lambda_max.value - exact[3]).abs() < 1e-3,
+        "{report:?}"
+    );
+    assert!(
+        (report.lambda_min.value - exact[0]).abs() < 1e-3,
+        "{report:?}"
+    );
 }
 
 /// `n` samples of `d_in` features, and targets for `d_out` outputs, from formulas.
@@ -257,10 +263,22 @@ fn box_widths_are_filter_normalized() {
     let theta = crate::ParamVector::from_module(&model);
     let widths = sharpness::box_half_widths(&theta, 0.1, BiasBn::Ignore);
     for (w, t) in widths.entries().iter().zip(theta.entries()) {
-        let wn = w.value.clone().powi_scalar(2).sum().into_scalar::<f64>().sqrt();
+        let wn = w
+            .value
+            .clone()
+            .powi_scalar(2)
+            .sum()
+            .into_scalar::<f64>()
+            .sqrt();
         if w.info.kind == crate::ParamKind::Weight {
             // Every filter of the corner has norm 0.1 |theta_f|, so the whole tensor too.
-            let tn = t.value.clone().powi_scalar(2).sum().into_scalar::<f64>().sqrt();
+            let tn = t
+                .value
+                .clone()
+                .powi_scalar(2)
+                .sum()
+                .into_scalar::<f64>()
+                .sqrt();
             assert!((wn - 0.1 * tn).abs() < 1e-4 * tn, "{}", w.info.path);
         } else {
             assert_eq!(wn, 0.0, "{}", w.info.path);
@@ -302,13 +320,20 @@ fn classifier_objective_is_the_eval_mode_loss_and_its_gradient() {
     let mut objective = classifier_objective(model, &set, &device).expect("objective");
     let theta = objective.params();
     let (loss, grad) = objective.gradient(&theta).expect("gradient");
-    assert!((loss - want).abs() < 1e-5 * (1.0 + want), "{loss} vs {want}");
+    assert!(
+        (loss - want).abs() < 1e-5 * (1.0 + want),
+        "{loss} vs {want}"
+    );
     let before = crate::ParamVector::from_module(&tiny_vgg(&device));
     let direction = crate::direction::gaussian_like(&theta, 9);
     let direction = hvp::trainable(&direction).scale(1.0 / direction.norm());
     let h = 1e-2;
-    let up = objective.loss(&theta.axpy(h, &direction).expect("axpy")).expect("loss");
-    let down = objective.loss(&theta.axpy(-h, &direction).expect("axpy")).expect("loss");
+    let up = objective
+        .loss(&theta.axpy(h, &direction).expect("axpy"))
+        .expect("loss");
+    let down = objective
+        .loss(&theta.axpy(-h, &direction).expect("axpy"))
+        .expect("loss");
     let numeric = (up - down) / (2.0 * h);
     let analytic = grad.dot(&direction).expect("dot");
     assert!(

@@ -55,8 +55,16 @@ fn known_principal_directions_are_found_exactly() {
         |i, k| 10.0 * ((i * 7 + k) as f64).sin(),
     );
     let result = pca(&pts, &pts[4], BiasBn::Ignore, 2).expect("pca");
-    assert!((result.explained[0] - 0.8).abs() < 1e-6, "{:?}", result.explained);
-    assert!((result.explained[1] - 0.2).abs() < 1e-6, "{:?}", result.explained);
+    assert!(
+        (result.explained[0] - 0.8).abs() < 1e-6,
+        "{:?}",
+        result.explained
+    );
+    assert!(
+        (result.explained[1] - 0.2).abs() < 1e-6,
+        "{:?}",
+        result.explained
+    );
     for (i, c) in result.coords.iter().enumerate() {
         assert!((c[0].abs() - a[i]).abs() < 1e-5, "point {i}: {c:?}");
         assert!((c[1].abs() - b[i].abs()).abs() < 1e-5, "point {i}: {c:?}");
@@ -123,7 +131,10 @@ fn shares_and_coordinates_match_numpy() {
     ];
     for (c, w) in result.coords.iter().zip(want) {
         for k in 0..2 {
-            assert!((c[k] - w[k]).abs() < 1e-4 * (1.0 + w[k].abs()), "{c:?} vs {w:?}");
+            assert!(
+                (c[k] - w[k]).abs() < 1e-4 * (1.0 + w[k].abs()),
+                "{c:?} vs {w:?}"
+            );
         }
     }
 }
