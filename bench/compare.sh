@@ -146,5 +146,9 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 echo "raw results: $OUT" >&2
+echo "descent suite table (same runs):"
+"$SUITE" --render "$OURS_OUT" --grid "$GRID" --max-seconds "$MAX_SECONDS"
+echo
+echo "descent / PyTorch:"
 "$PY" "$ROOT/bench/ratios.py" "$TORCH_OUT" "$OURS_OUT"
 uptime

@@ -16,6 +16,7 @@
 //! ```text
 //! cargo bench --bench suite --profile dev -- [--rows 1,2,3,4,5,6] [--backends flex,ndarray]
 //!     [--steps N] [--warmup N] [--max-seconds S] [--grid N] [--seed N] [--json]
+//! cargo bench --bench suite --profile dev -- --render results.jsonl   # table of saved --json output
 //! ```
 
 #[path = "suite/measure.rs"]
@@ -46,10 +47,12 @@ struct Args {
     json: bool,
     /// Internal: run one row in this process and print its records.
     child: bool,
+    /// Print the table of the JSON lines in this file (from `--json`) instead of running.
+    render: Option<String>,
 }
 
 const USAGE: &str = "usage: suite [--rows 1,2,3,4,5,6] [--backends flex,ndarray,wgpu] \
-[--steps N] [--warmup N] [--max-seconds S] [--grid N] [--seed N] [--json]";
+[--steps N] [--warmup N] [--max-seconds S] [--grid N] [--seed N] [--json] [--render FILE]";
 
 /// The CPU backends compiled into this build (wgpu only when asked for: its first run
 /// compiles shaders for minutes, and it is not a speed target on this machine).
@@ -74,6 +77,7 @@ fn parse_args() -> Result<Args, String> {
         },
         json: false,
         child: false,
+        render: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -83,6 +87,7 @@ fn parse_args() -> Result<Args, String> {
             "--bench" => {}
             "--json" => args.json = true,
             "--child" => args.child = true,
+            "--render" => args.render = Some(value("--render")?),
             "--rows" => {
                 args.rows = value("--rows")?
                     .split(',')
@@ -176,9 +181,8 @@ fn spawn(args: &Args, row: u32, backend: &str) -> Vec<Value> {
     }
     cmd.args(["--max-seconds", &s.max_seconds.to_string()]);
     cmd.args(["--grid", &s.grid.to_string(), "--seed", &s.seed.to_string()]);
-    let failed = |msg: String| {
-        vec![serde_json::json!({ "row": row, "backend": backend, "error": msg })]
-    };
+    let failed =
+        |msg: String| vec![serde_json::json!({ "row": row, "backend": backend, "error": msg })];
     let mut child = match cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn() {
         Ok(c) => c,
         Err(e) => return failed(e.to_string()),
@@ -223,6 +227,21 @@ fn main() {
             eprintln!("{msg}");
             std::process::exit(1);
         }
+        return;
+    }
+    if let Some(path) = &args.render {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{path}: {e}");
+                std::process::exit(1);
+            }
+        };
+        let records: Vec<Value> = text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        print!("{}", table::render(&records, &args.settings, profile()));
         return;
     }
     let mut all = Vec::new();

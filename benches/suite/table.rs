@@ -51,7 +51,11 @@ fn notes(rec: &Value) -> String {
             "whole loop {:.0} steps/s",
             num(rec, &["steps_per_s_total"]).unwrap_or(f64::NAN)
         ),
-        Some(6) => format!("ours {}; Burn {}", ms(rec, "ours_step_s"), ms(rec, "burn_step_s")),
+        Some(6) => format!(
+            "ours {}; Burn {}",
+            ms(rec, "ours_step_s"),
+            ms(rec, "burn_step_s")
+        ),
         _ => String::new(),
     }
 }
@@ -87,8 +91,8 @@ pub fn render(records: &[Value], settings: &Settings, profile: &str) -> String {
         } else {
             "-".into()
         };
-        let foreign = num(rec, &["foreign_cpu_frac"])
-            .map_or("-".into(), |f| format!("{:.1}%", 100.0 * f));
+        let foreign =
+            num(rec, &["foreign_cpu_frac"]).map_or("-".into(), |f| format!("{:.1}%", 100.0 * f));
         let rss = num(rec, &["peak_rss_kib"]).map_or("-".into(), |k| format!("{:.0}", k / 1024.0));
         let _ = writeln!(
             out,

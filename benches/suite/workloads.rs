@@ -149,7 +149,9 @@ fn burn_sgd() -> ModuleOptimizer {
 
 /// Seeded class labels in `0..classes` (a 64-bit LCG; the stream need not match PyTorch's).
 fn labels(n: usize, classes: usize, seed: u64, device: &Device) -> Tensor<1, Int> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     let values: Vec<i64> = (0..n)
         .map(|_| {
             state = state
@@ -174,12 +176,20 @@ fn image_pool(batch: usize, device: &Device, seed: u64) -> Vec<(Tensor<4>, Targe
 }
 
 /// A pool of Gaussian feature batches `[batch, features]` with class labels.
-fn feature_pool(batch: usize, features: usize, device: &Device, seed: u64) -> Vec<(Tensor<2>, Target)> {
+fn feature_pool(
+    batch: usize,
+    features: usize,
+    device: &Device,
+    seed: u64,
+) -> Vec<(Tensor<2>, Target)> {
     device.seed(seed);
     (0..POOL)
         .map(|i| {
             let x = Tensor::random([batch, features], Distribution::Normal(0.0, 1.0), device);
-            (x, Target::Classes(labels(batch, 10, seed + i as u64, device)))
+            (
+                x,
+                Target::Classes(labels(batch, 10, seed + i as u64, device)),
+            )
         })
         .collect()
 }
@@ -229,7 +239,13 @@ fn train_record(
     (timing, _, foreign): (Timing, Vec<f64>, Option<f64>),
 ) -> Value {
     with(
-        record(row, workload, backend, "images_per_s", batch as f64 / timing.median),
+        record(
+            row,
+            workload,
+            backend,
+            "images_per_s",
+            batch as f64 / timing.median,
+        ),
         json!({ "batch": batch, "warmup": budget.warmup, "step_s": timing.to_json(),
                 "foreign_cpu_frac": foreign }),
     )
@@ -264,7 +280,14 @@ pub fn vgg_full_train(device: &Device, backend: &str, s: &Settings) -> Vec<Value
     let pool = image_pool(128, &device, s.seed + 1);
     let budget = s.budget(3, 20);
     let result = time_training(model, our_sgd(), &pool, budget, &device);
-    vec![train_record(2, "vgg11_full_train", backend, 128, budget, result)]
+    vec![train_record(
+        2,
+        "vgg11_full_train",
+        backend,
+        128,
+        budget,
+        result,
+    )]
 }
 
 /// Row 3: VGG-11 at width 1/4: training (batch 128) and eval-mode inference (128 and 512).
@@ -276,7 +299,14 @@ pub fn vgg_narrow(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
     let pool = image_pool(128, &ad, s.seed + 1);
     let budget = s.budget(10, 50);
     let result = time_training(model, our_sgd(), &pool, budget, &ad);
-    out.push(train_record(3, "vgg11_narrow_train", backend, 128, budget, result));
+    out.push(train_record(
+        3,
+        "vgg11_narrow_train",
+        backend,
+        128,
+        budget,
+        result,
+    ));
 
     for batch in [128, 512] {
         device.seed(s.seed);
@@ -292,8 +322,13 @@ pub fn vgg_narrow(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
         let foreign = monitor.foreign_frac();
         let timing = Timing::from_samples(&samples).expect("timed steps");
         out.push(with(
-            record(3, &format!("vgg11_narrow_infer_b{batch}"), backend, "images_per_s",
-                batch as f64 / timing.median),
+            record(
+                3,
+                &format!("vgg11_narrow_infer_b{batch}"),
+                backend,
+                "images_per_s",
+                batch as f64 / timing.median,
+            ),
             json!({ "batch": batch, "warmup": budget.warmup, "step_s": timing.to_json(),
                     "foreign_cpu_frac": foreign }),
         ));
@@ -457,10 +492,21 @@ fn sgd_pair<M: Net>(
 }
 
 /// A row-6 record: Burn's step time over ours (> 1: ours is faster).
-fn sgd_record(workload: &str, backend: &str, budget: Budget, r: (Timing, Timing, Option<f64>)) -> Value {
+fn sgd_record(
+    workload: &str,
+    backend: &str,
+    budget: Budget,
+    r: (Timing, Timing, Option<f64>),
+) -> Value {
     let (ours, burn, foreign) = r;
     with(
-        record(6, workload, backend, "burn_over_ours", burn.median / ours.median),
+        record(
+            6,
+            workload,
+            backend,
+            "burn_over_ours",
+            burn.median / ours.median,
+        ),
         json!({ "ours_step_s": ours.to_json(), "burn_step_s": burn.to_json(),
                 "warmup": budget.warmup, "foreign_cpu_frac": foreign }),
     )
@@ -475,7 +521,12 @@ pub fn sgd_vs_burn(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
         .expect("valid MLP config");
     let pool = feature_pool(128, 3072, &device, s.seed + 1);
     let budget = s.budget(5, 40);
-    let a = sgd_record("sgd_vs_burn_mlp", backend, budget, sgd_pair(mlp, &pool, budget, &device));
+    let a = sgd_record(
+        "sgd_vs_burn_mlp",
+        backend,
+        budget,
+        sgd_pair(mlp, &pool, budget, &device),
+    );
 
     device.seed(s.seed);
     let model = vgg(0.25, &device);
