@@ -188,6 +188,89 @@ pub struct TrainArgs {
     /// Print plain log lines even on a terminal, one every this many steps (0: epochs only).
     #[arg(long, help_heading = "Run")]
     pub log_every: Option<usize>,
+
+    // ----- end-of-epoch rules -----
+    /// The metric that --plateau and --early-stopping watch: test-loss, test-accuracy,
+    /// train-loss or train-accuracy (losses should fall, accuracies rise).
+    #[arg(
+        long,
+        default_value = "test-loss",
+        help_heading = "Plateau and stopping"
+    )]
+    pub monitor: String,
+    /// Reduce the learning rate when the monitored metric stops improving (PyTorch's
+    /// ReduceLROnPlateau, scaling whatever --schedule gives).
+    #[arg(long, help_heading = "Plateau and stopping")]
+    pub plateau: bool,
+    /// Factor applied to the rate at each reduction, in (0, 1) [default: 0.1].
+    #[arg(
+        long,
+        requires = "plateau",
+        allow_negative_numbers = true,
+        help_heading = "Plateau and stopping"
+    )]
+    pub plateau_factor: Option<f64>,
+    /// Epochs without improvement tolerated before a reduction [default: 10].
+    #[arg(long, requires = "plateau", help_heading = "Plateau and stopping")]
+    pub plateau_patience: Option<usize>,
+    /// Smallest relative improvement that counts [default: 1e-4].
+    #[arg(
+        long,
+        requires = "plateau",
+        allow_negative_numbers = true,
+        help_heading = "Plateau and stopping"
+    )]
+    pub plateau_threshold: Option<f64>,
+    /// Epochs after a reduction during which bad epochs are not counted [default: 0].
+    #[arg(long, requires = "plateau", help_heading = "Plateau and stopping")]
+    pub plateau_cooldown: Option<usize>,
+    /// Reductions never take the rate below this [default: 0].
+    #[arg(
+        long,
+        requires = "plateau",
+        allow_negative_numbers = true,
+        help_heading = "Plateau and stopping"
+    )]
+    pub plateau_min_lr: Option<f64>,
+    /// Stop when the monitored metric has not improved for this many epochs.
+    #[arg(long, value_name = "PATIENCE", help_heading = "Plateau and stopping")]
+    pub early_stopping: Option<usize>,
+    /// Smallest absolute change of the monitored metric that counts as an improvement
+    /// [default: 0].
+    #[arg(
+        long,
+        requires = "early_stopping",
+        allow_negative_numbers = true,
+        help_heading = "Plateau and stopping"
+    )]
+    pub min_delta: Option<f64>,
+    /// End with the weights of the best epoch (by the monitored metric), not the last.
+    #[arg(
+        long,
+        requires = "early_stopping",
+        help_heading = "Plateau and stopping"
+    )]
+    pub restore_best: bool,
+    /// Stop when the training loss changes by less than this between epochs.
+    #[arg(
+        long,
+        value_name = "TOL",
+        allow_negative_numbers = true,
+        help_heading = "Plateau and stopping"
+    )]
+    pub converge_tol: Option<f64>,
+    /// Epochs in a row the change must stay below --converge-tol [default: 1].
+    #[arg(long, requires = "converge_tol", help_heading = "Plateau and stopping")]
+    pub converge_patience: Option<usize>,
+    /// Stop once the learning rate of the next epoch is at or below this (with --plateau: when
+    /// reductions have brought it down).
+    #[arg(
+        long,
+        value_name = "LR",
+        allow_negative_numbers = true,
+        help_heading = "Plateau and stopping"
+    )]
+    pub stop_below_lr: Option<f64>,
 }
 
 /// `descent eval`.
@@ -235,6 +318,18 @@ mod tests {
             &["descent", "--device", "wgpu", "devices"],
             &["descent", "train", "--resume", "--out", "runs/a"],
             &["descent", "eval", "runs/a", "--split", "train"],
+            &[
+                "descent",
+                "train",
+                "--plateau",
+                "--plateau-factor",
+                "0.5",
+                "--early-stopping",
+                "3",
+                "--restore-best",
+                "--monitor",
+                "test-accuracy",
+            ],
         ];
         for line in ok {
             Cli::try_parse_from(*line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
@@ -246,6 +341,9 @@ mod tests {
             &["descent", "train", "--batch-size", "x"],
             &["descent", "eval"],
             &["descent", "fly"],
+            &["descent", "train", "--plateau-factor", "0.5"],
+            &["descent", "train", "--restore-best"],
+            &["descent", "train", "--converge-patience", "2"],
         ];
         for line in bad {
             assert!(

@@ -162,3 +162,70 @@ fn bad_input_gives_a_clear_error_and_exit_code() {
         );
     }
 }
+
+/// `--plateau` on a metric that cannot improve by the threshold halves the rate after each
+/// `patience + 1` epochs, and `--stop-below-lr` ends the run once the rate reaches the floor:
+/// the logged rates show the reductions and the run stops before its epoch budget.
+#[test]
+fn plateau_reduces_the_rate_and_the_floor_stops_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("run");
+    let out_s = out.to_str().expect("utf-8 path");
+    let run = descent(&[
+        "train",
+        "--model",
+        "mlp",
+        "--hidden",
+        "8",
+        "--dataset",
+        "blobs",
+        "--train-samples",
+        "64",
+        "--epochs",
+        "20",
+        "--batch-size",
+        "64",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.1",
+        "--monitor",
+        "train-loss",
+        "--plateau",
+        "--plateau-factor",
+        "0.5",
+        "--plateau-patience",
+        "0",
+        // No full-batch step lowers the loss a hundredfold: every epoch after the first is bad.
+        "--plateau-threshold",
+        "0.99",
+        "--stop-below-lr",
+        "0.02",
+        "--out",
+        out_s,
+    ]);
+    assert!(run.status.success(), "stderr: {}", text(&run.stderr));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("plateau: learning rate"), "{stderr}");
+    assert!(stderr.contains("stopped after epoch"), "{stderr}");
+    let jsonl = std::fs::read_to_string(out.join("metrics.jsonl")).expect("jsonl");
+    let rates: Vec<f64> = jsonl
+        .lines()
+        .map(|line| {
+            let record: serde_json::Value = serde_json::from_str(line).expect("json");
+            record["lr"].as_f64().expect("lr")
+        })
+        .collect();
+    // Epoch 1 is the first observation (an improvement on "nothing yet"); every epoch after it
+    // halves the rate: 0.1, 0.1, 0.05, 0.025, then 0.0125 <= 0.02 stops the run after epoch 4.
+    let expected = [0.1, 0.1, 0.05, 0.025];
+    assert_eq!(rates.len(), expected.len(), "{rates:?}");
+    for (got, want) in rates.iter().zip(expected) {
+        assert!((got - want).abs() < 1e-12, "{rates:?}");
+    }
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("checkpoint/state.json")).expect("state"),
+    )
+    .expect("json");
+    assert_eq!(state["rules"]["stopped"]["epoch"], 4);
+}

@@ -19,15 +19,32 @@ fn sgdr_csv_per_epoch_restarts_at_the_cycle_ends() {
     // SGDR (Loshchilov & Hutter) with T_0 = 2, T_mult = 2, eta_min = 0, lr 0.1, stepped at
     // epoch starts: cycles [0, 2) and [2, 6); lr = 0.05 (1 + cos(pi t / T)).
     let out = descent(&[
-        "schedule", "--schedule", "sgdr", "--t0", "2", "--t-mult", "2", "--lr", "0.1",
-        "--epochs", "6", "--steps-per-epoch", "5",
+        "schedule",
+        "--schedule",
+        "sgdr",
+        "--t0",
+        "2",
+        "--t-mult",
+        "2",
+        "--lr",
+        "0.1",
+        "--epochs",
+        "6",
+        "--steps-per-epoch",
+        "5",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let csv = text(&out.stdout);
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("epoch,lr"));
     let rates: Vec<f64> = lines
-        .map(|l| l.split(',').nth(1).expect("lr column").parse().expect("number"))
+        .map(|l| {
+            l.split(',')
+                .nth(1)
+                .expect("lr column")
+                .parse()
+                .expect("number")
+        })
         .collect();
     let pi = std::f64::consts::PI;
     let want = [
@@ -50,9 +67,25 @@ fn json_per_step_to_a_file_with_a_png_plot() {
     let json_path = dir.path().join("s.json");
     let png_path = dir.path().join("s.png");
     let out = descent(&[
-        "schedule", "--schedule", "onecycle", "--lr", "0.2", "--epochs", "3",
-        "--train-samples", "100", "--batch-size", "32", "--per", "step", "--format", "json",
-        "--out", json_path.to_str().expect("utf-8"), "--plot", png_path.to_str().expect("utf-8"),
+        "schedule",
+        "--schedule",
+        "onecycle",
+        "--lr",
+        "0.2",
+        "--epochs",
+        "3",
+        "--train-samples",
+        "100",
+        "--batch-size",
+        "32",
+        "--per",
+        "step",
+        "--format",
+        "json",
+        "--out",
+        json_path.to_str().expect("utf-8"),
+        "--plot",
+        png_path.to_str().expect("utf-8"),
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty(), "the table went to the file");
@@ -63,8 +96,14 @@ fn json_per_step_to_a_file_with_a_png_plot() {
     assert_eq!(rates.len(), 12);
     assert_eq!(rates[5]["step"], 5);
     assert_eq!(rates[5]["epoch"], 1);
-    let peak = rates.iter().map(|r| r["lr"].as_f64().expect("lr")).fold(0.0, f64::max);
-    assert!((peak - 0.2).abs() < 0.02, "one-cycle peaks near --lr: {peak}");
+    let peak = rates
+        .iter()
+        .map(|r| r["lr"].as_f64().expect("lr"))
+        .fold(0.0, f64::max);
+    assert!(
+        (peak - 0.2).abs() < 0.02,
+        "one-cycle peaks near --lr: {peak}"
+    );
     let png = std::fs::read(&png_path).expect("png");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
 }
@@ -74,8 +113,15 @@ fn svg_plot_names_the_schedule() {
     let dir = tempfile::tempdir().expect("tempdir");
     let svg = dir.path().join("s.svg");
     let out = descent(&[
-        "schedule", "--schedule", "multistep", "--milestones", "2,4", "--epochs", "6",
-        "--plot", svg.to_str().expect("utf-8"),
+        "schedule",
+        "--schedule",
+        "multistep",
+        "--milestones",
+        "2,4",
+        "--epochs",
+        "6",
+        "--plot",
+        svg.to_str().expect("utf-8"),
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).lines().count(), 7, "header + 6 epochs");
@@ -90,7 +136,15 @@ fn bad_flags_fail_with_usage_codes_and_write_nothing() {
     let csv = dir.path().join("s.csv");
     let csv_s = csv.to_str().expect("utf-8");
     // A flag the schedule does not use.
-    let out = descent(&["schedule", "--schedule", "cosine", "--t0", "3", "--out", csv_s]);
+    let out = descent(&[
+        "schedule",
+        "--schedule",
+        "cosine",
+        "--t0",
+        "3",
+        "--out",
+        csv_s,
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("--t0"), "{}", text(&out.stderr));
     // An unknown schedule name, zero epochs, an unknown plot extension, a bad --per.
@@ -102,7 +156,12 @@ fn bad_flags_fail_with_usage_codes_and_write_nothing() {
         vec!["schedule", "--train-samples", "10"],
     ] {
         let out = descent(&args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
         assert!(!text(&out.stderr).is_empty());
     }
     assert!(!csv.exists(), "no output after a usage error");

@@ -25,6 +25,7 @@ use crate::atomic;
 use crate::error::TrainError;
 use crate::evaluate::MetricsSum;
 use crate::history::EpochRecord;
+use crate::rules::RulesState;
 
 /// Version of the `state.json` layout; bumped when it changes incompatibly.
 pub const STATE_FORMAT: u32 = 1;
@@ -55,6 +56,10 @@ pub struct TrainerState {
     pub epoch_samples: usize,
     /// One record per completed epoch.
     pub history: Vec<EpochRecord>,
+    /// The end-of-epoch rules' state (early stopping, convergence) and whether one stopped the
+    /// run.
+    #[serde(default)]
+    pub rules: RulesState,
 }
 
 impl TrainerState {

@@ -6,6 +6,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::history::EpochRecord;
+use crate::rules::Stopped;
 
 /// One finished optimizer step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -36,6 +37,12 @@ pub trait Observer {
     fn epoch_finished(&mut self, _record: &EpochRecord) {}
     /// A checkpoint was written to `path`.
     fn checkpoint_written(&mut self, _path: &std::path::Path) {}
+    /// The plateau rule reduced the learning rate after `epoch`.
+    fn lr_reduced(&mut self, _epoch: usize, _from: f64, _to: f64) {}
+    /// An end-of-epoch rule stopped the run.
+    fn stopped(&mut self, _stopped: &Stopped) {}
+    /// The weights of the best epoch `epoch` were restored at the end of the run.
+    fn best_restored(&mut self, _epoch: usize) {}
 }
 
 /// An observer that ignores everything.
@@ -131,5 +138,17 @@ impl Observer for ConsoleObserver {
             record.seconds,
             self.started.elapsed().as_secs_f64()
         );
+    }
+
+    fn lr_reduced(&mut self, epoch: usize, from: f64, to: f64) {
+        eprintln!("epoch {epoch:>3}  plateau: learning rate {from:.3e} -> {to:.3e}");
+    }
+
+    fn stopped(&mut self, stopped: &Stopped) {
+        eprintln!("stopped after epoch {}: {}", stopped.epoch, stopped.reason);
+    }
+
+    fn best_restored(&mut self, epoch: usize) {
+        eprintln!("restored the weights of the best epoch, {epoch}");
     }
 }

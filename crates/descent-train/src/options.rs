@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::TrainError;
+use crate::rules::EpochRules;
 
 /// The loop's settings. Batch size `N` decides the flavour of gradient descent: `N` equal to
 /// (or larger than) the training set is full-batch gradient descent, `N = 1` is per-example
@@ -21,6 +22,10 @@ pub struct TrainOptions {
     pub shuffle: bool,
     /// Also write a checkpoint every this many steps (besides the one at each epoch's end).
     pub checkpoint_every_steps: Option<u64>,
+    /// End-of-epoch rules: reduce the rate on a plateau, stop early, stop on convergence or at
+    /// a rate floor. All off by default.
+    #[serde(default)]
+    pub rules: EpochRules,
 }
 
 impl Default for TrainOptions {
@@ -32,6 +37,7 @@ impl Default for TrainOptions {
             seed: 42,
             shuffle: true,
             checkpoint_every_steps: None,
+            rules: EpochRules::default(),
         }
     }
 }
@@ -60,7 +66,7 @@ impl TrainOptions {
                 reason: "must be at least 1 (or absent)".into(),
             });
         }
-        Ok(())
+        self.rules.validate()
     }
 
     /// Optimizer steps in one epoch over `train_len` samples (the last batch may be short).

@@ -16,6 +16,7 @@ use crate::evaluate::{Metrics, correct_count, evaluate};
 use crate::history::{self, EpochRecord};
 use crate::observer::{Observer, StepInfo};
 use crate::options::TrainOptions;
+use crate::rules::{ActiveRules, RateSchedule, Stopped};
 use crate::seed::{SeedPurpose, derive};
 
 /// Where a run writes its logs and checkpoints.
@@ -30,6 +31,12 @@ impl RunFolder {
     pub fn checkpoint(&self) -> PathBuf {
         self.dir.join("checkpoint")
     }
+
+    /// The folder holding the best epoch's weights (`model.bpk`, `model.json`), kept when early
+    /// stopping is to restore them.
+    pub fn best(&self) -> PathBuf {
+        self.dir.join("best")
+    }
 }
 
 /// How a call to [`Trainer::fit`] ended.
@@ -39,6 +46,12 @@ pub struct TrainReport {
     pub history: Vec<EpochRecord>,
     /// Metrics on the test set after the last epoch, if a test set was given.
     pub final_test: Option<Metrics>,
+    /// Set when an end-of-epoch rule (early stopping, convergence, rate floor) ended the run
+    /// before its last epoch.
+    pub stopped: Option<Stopped>,
+    /// The epoch whose weights the trainer holds at the end when early stopping restored the
+    /// best epoch (`final_test` is then that epoch's test metrics).
+    pub restored_epoch: Option<usize>,
 }
 
 /// A model, its optimizer and learning-rate schedule, and where the run stands.
@@ -50,7 +63,9 @@ pub struct TrainReport {
 pub struct Trainer<M: ImageClassifier> {
     model: Option<M>,
     optimizer: ModuleOptimizer,
-    scheduler: Box<dyn LrScheduler>,
+    schedule: RateSchedule,
+    rules: ActiveRules,
+    best_model: Option<M>,
     options: TrainOptions,
     device: Device,
     loss_fn: CrossEntropyLoss,
@@ -66,6 +81,10 @@ pub type GradientHook<M> = Box<dyn FnMut(&M, GradientsParams) -> GradientsParams
 
 impl<M: ImageClassifier> Trainer<M> {
     /// A trainer for `model` (already on `device`; the trainer enables autodiff on it).
+    ///
+    /// `scheduler` is stepped once per optimizer step. If the options ask for a plateau rule
+    /// ([`TrainOptions::rules`]), the trainer wraps `scheduler` in it: the rule scales its rates
+    /// and is fed the monitored metric after every epoch.
     pub fn new(
         model: M,
         optimizer: ModuleOptimizer,
@@ -74,12 +93,16 @@ impl<M: ImageClassifier> Trainer<M> {
         device: &Device,
     ) -> Result<Self, TrainError> {
         options.validate()?;
+        let schedule = RateSchedule::new(scheduler, &options.rules)?;
+        let rules = ActiveRules::new(&options.rules)?;
         let device = device.clone().autodiff();
         let model = model.to_device(&device).train();
         Ok(Self {
             model: Some(model),
             optimizer,
-            scheduler,
+            schedule,
+            rules,
+            best_model: None,
             options,
             loss_fn: CrossEntropyLossConfig::new().init(&device),
             device,
@@ -90,6 +113,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 epoch_correct: 0,
                 epoch_samples: 0,
                 history: Vec::new(),
+                rules: Default::default(),
             },
             folder: None,
             model_config: None,
@@ -172,7 +196,9 @@ impl<M: ImageClassifier> Trainer<M> {
                 reason: format!("not a schedule state: {e}"),
             }
         })?;
-        self.scheduler.load_record(record);
+        self.schedule.load_record(record);
+        self.rules.load(&state.rules);
+        self.best_model = None;
         self.state = state;
         Ok(())
     }
@@ -194,7 +220,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 .into_bytes()
                 .map_err(|e| bad("optimizer", &e))?,
             scheduler: self
-                .scheduler
+                .schedule
                 .to_record()
                 .into_bytes()
                 .map_err(|e| bad("schedule", &e))?,
@@ -224,13 +250,20 @@ impl<M: ImageClassifier> Trainer<M> {
                 reason: "holds no samples".into(),
             });
         }
+        if test.is_none() && self.options.rules.needs_test_set() {
+            return Err(TrainError::InvalidOption {
+                field: "monitor",
+                value: "test".into(),
+                reason: "a rule watches a test metric but no test set was given".into(),
+            });
+        }
         if let Some(folder) = &self.folder {
             std::fs::create_dir_all(&folder.dir)
                 .map_err(|e| TrainError::io("creating", &folder.dir, e))?;
         }
         let steps = self.options.steps_per_epoch(train.len());
         let epochs = self.options.epochs;
-        while self.state.progress.epoch < epochs {
+        while self.state.progress.epoch < epochs && self.state.rules.stopped.is_none() {
             let epoch = self.state.progress.epoch + 1;
             let order = if self.options.shuffle {
                 shuffled_indices(
@@ -285,6 +318,15 @@ impl<M: ImageClassifier> Trainer<M> {
                 test: test_metrics,
                 seconds,
             };
+            let verdict = self.rules.after_epoch(&record, &mut self.schedule);
+            if verdict.improved && self.options.rules.restore_best() {
+                self.keep_best()?;
+            }
+            let stopped = verdict.stop.map(|reason| Stopped {
+                epoch,
+                reason: reason.to_string(),
+            });
+            self.state.rules = self.rules.save(stopped.clone());
             self.state.history.push(record.clone());
             self.state.progress.epoch = epoch;
             self.state.progress.step_in_epoch = 0;
@@ -298,11 +340,76 @@ impl<M: ImageClassifier> Trainer<M> {
                 observer.checkpoint_written(&path);
             }
             observer.epoch_finished(&record);
+            if let Some((from, to)) = verdict.reduced {
+                observer.lr_reduced(epoch, from, to);
+            }
+            if let Some(stopped) = &stopped {
+                observer.stopped(stopped);
+            }
+        }
+        let mut final_test = self.state.history.last().and_then(|r| r.test);
+        let mut restored_epoch = None;
+        if self.options.rules.restore_best()
+            && let Some(best) = self.rules.best_epoch()
+            && best != self.state.progress.epoch
+        {
+            self.restore_best()?;
+            final_test = self.state.history.get(best - 1).and_then(|r| r.test);
+            restored_epoch = Some(best);
+            observer.best_restored(best);
         }
         Ok(TrainReport {
             history: self.state.history.clone(),
-            final_test: self.state.history.last().and_then(|r| r.test),
+            final_test,
+            stopped: self.state.rules.stopped.clone(),
+            restored_epoch,
         })
+    }
+
+    /// Keeps the current weights as the best so far: in memory, and in the run folder's
+    /// `best/` (written before the checkpoint that records this epoch as best, so a resumed
+    /// run always finds them).
+    fn keep_best(&mut self) -> Result<(), TrainError> {
+        let best = self.model().valid();
+        if let Some(folder) = &self.folder {
+            let dir = folder.best();
+            std::fs::create_dir_all(&dir).map_err(|e| TrainError::io("creating", &dir, e))?;
+            let bytes = checkpoint::module_bytes(&best)?;
+            crate::atomic::write_file(&dir.join(checkpoint::files::MODEL), &bytes)?;
+            if let Some(config) = &self.model_config {
+                let text =
+                    serde_json::to_vec_pretty(config).map_err(|e| TrainError::BadCheckpoint {
+                        path: dir.clone(),
+                        reason: e.to_string(),
+                    })?;
+                crate::atomic::write_file(&dir.join(checkpoint::files::MODEL_CONFIG), &text)?;
+            }
+        }
+        self.best_model = Some(best);
+        Ok(())
+    }
+
+    /// Replaces the weights by the best epoch's: kept in memory, or (after a resume) read back
+    /// from the run folder's `best/`.
+    fn restore_best(&mut self) -> Result<(), TrainError> {
+        let best = match self.best_model.take() {
+            Some(best) => best,
+            None => {
+                let folder = self
+                    .folder
+                    .as_ref()
+                    .ok_or_else(|| TrainError::BadCheckpoint {
+                        path: PathBuf::from("best"),
+                        reason: "the best epoch's weights were neither kept in memory nor in a \
+                             run folder"
+                            .into(),
+                    })?;
+                let path = folder.best().join(checkpoint::files::MODEL);
+                checkpoint::load_module(self.model().valid(), &path)?
+            }
+        };
+        self.model = Some(best.to_device(&self.device).train());
+        Ok(())
     }
 
     /// One optimizer step on the samples `chunk`; returns the learning rate used.
@@ -348,7 +455,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 value: loss_value,
             });
         }
-        let lr = self.scheduler.step();
+        let lr = self.schedule.step();
         let mut grads = GradientsParams::from_grads(loss.backward(), &model);
         if let Some(hook) = self.gradient_hook.as_mut() {
             grads = hook(&model, grads);
@@ -457,6 +564,134 @@ mod tests {
             assert_eq!(report.history[0].global_step, steps, "batch {batch_size}");
             assert_eq!(report.history[0].train.samples, 128);
         }
+    }
+
+    /// Early stopping on a rule that only the first epoch can satisfy: the run stops at epoch
+    /// 3 (patience 2), ends with epoch 1's weights, and a run interrupted after epoch 2 and
+    /// resumed stops and restores identically (the best weights come back from `best/`).
+    #[test]
+    fn early_stopping_restores_the_best_epoch_and_resumes_exactly() {
+        use crate::rules::{EarlyStoppingOptions, EpochRules, Monitor};
+        use descent_optim::EarlyStoppingConfig;
+
+        let device = Device::flex();
+        let batcher = ImageBatcher::new(None, None, 0);
+        let model = trainer(0.1, &device).into_model().valid();
+        let options = |epochs| TrainOptions {
+            epochs,
+            batch_size: 16,
+            rules: EpochRules {
+                early_stopping: Some(EarlyStoppingOptions {
+                    monitor: Monitor::TrainAccuracy,
+                    // Accuracy never rises by a whole 1.0 after the first epoch.
+                    rule: EarlyStoppingConfig::new()
+                        .with_mode(descent_optim::MetricMode::Max)
+                        .with_patience(2)
+                        .with_min_delta(1.0)
+                        .with_restore_best(true),
+                }),
+                ..EpochRules::default()
+            },
+            ..TrainOptions::default()
+        };
+        let build = |epochs, folder: &RunFolder| {
+            Trainer::new(
+                model.clone(),
+                SgdConfig::new().init(),
+                Box::new(ConstantLr::new(0.1)),
+                options(epochs),
+                &device,
+            )
+            .expect("valid")
+            .with_folder(folder.clone())
+        };
+        let weights = |t: &Trainer<descent_models::Mlp>| {
+            checkpoint::module_bytes(&t.model().valid()).expect("serializes")
+        };
+
+        let straight_dir = tempfile::tempdir().expect("tempdir");
+        let straight_folder = RunFolder {
+            dir: straight_dir.path().to_path_buf(),
+        };
+        let mut straight = build(10, &straight_folder);
+        let report = straight
+            .fit(&spirals(), None, &batcher, &mut Silent)
+            .expect("trains");
+        assert_eq!(report.history.len(), 3);
+        assert_eq!(report.stopped.as_ref().map(|s| s.epoch), Some(3));
+        assert_eq!(report.restored_epoch, Some(1));
+        let best = std::fs::read(straight_folder.best().join("model.bpk")).expect("best");
+        let last = std::fs::read(straight_folder.checkpoint().join("model.bpk")).expect("last");
+        assert_eq!(weights(&straight).to_vec(), best);
+        assert_ne!(best, last, "epochs 2 and 3 changed the weights");
+
+        let one_dir = tempfile::tempdir().expect("tempdir");
+        let mut one_epoch = build(
+            1,
+            &RunFolder {
+                dir: one_dir.path().to_path_buf(),
+            },
+        );
+        one_epoch
+            .fit(&spirals(), None, &batcher, &mut Silent)
+            .expect("trains");
+        assert_eq!(weights(&one_epoch), weights(&straight), "epoch 1's weights");
+
+        let resumed_dir = tempfile::tempdir().expect("tempdir");
+        let resumed_folder = RunFolder {
+            dir: resumed_dir.path().to_path_buf(),
+        };
+        let mut first = build(2, &resumed_folder);
+        let report = first
+            .fit(&spirals(), None, &batcher, &mut Silent)
+            .expect("trains");
+        assert!(report.stopped.is_none());
+        let mut resumed = build(10, &resumed_folder);
+        resumed
+            .load_checkpoint(&resumed_folder.checkpoint())
+            .expect("loads");
+        let report = resumed
+            .fit(&spirals(), None, &batcher, &mut Silent)
+            .expect("trains");
+        assert_eq!(report.stopped.as_ref().map(|s| s.epoch), Some(3));
+        assert_eq!(report.restored_epoch, Some(1));
+        assert_eq!(weights(&resumed), weights(&straight));
+
+        // A stopped run stays stopped when resumed again.
+        let mut again = build(10, &resumed_folder);
+        again
+            .load_checkpoint(&resumed_folder.checkpoint())
+            .expect("loads");
+        let report = again
+            .fit(&spirals(), None, &batcher, &mut Silent)
+            .expect("trains");
+        assert_eq!(report.history.len(), 3);
+        assert_eq!(weights(&again), weights(&straight));
+    }
+
+    #[test]
+    fn a_rule_on_test_metrics_needs_a_test_set() {
+        use crate::rules::{EpochRules, Monitor, PlateauOptions};
+        use descent_optim::ReduceLrOnPlateauConfig;
+
+        let device = Device::flex();
+        let mut t = trainer(0.1, &device);
+        t.options.rules = EpochRules {
+            plateau: Some(PlateauOptions {
+                monitor: Monitor::TestLoss,
+                rule: ReduceLrOnPlateauConfig::new(),
+            }),
+            ..EpochRules::default()
+        };
+        let err = t
+            .fit(
+                &spirals(),
+                None,
+                &ImageBatcher::new(None, None, 0),
+                &mut Silent,
+            )
+            .expect_err("no test set");
+        assert!(err.to_string().contains("test set"), "{err}");
     }
 
     #[test]

@@ -7,9 +7,11 @@ use anyhow::{Context, bail};
 use descent_data::{Augmentation, DatasetKind};
 use descent_models::{Activation, MlpConfig, ModelConfig, VggConfig, VggDepth};
 use descent_optim::schedule::{ScheduleConfig, ScheduleKind};
+use descent_optim::{ConvergenceConfig, EarlyStoppingConfig, ReduceLrOnPlateauConfig};
 use descent_optim::{OptimizerConfig, OptimizerKind, OptimizerParams};
 use descent_train::{
-    ConsoleObserver, DataConfig, NormalizationChoice, RunConfig, TrainOptions, train_run,
+    ConsoleObserver, DataConfig, EarlyStoppingOptions, EpochRules, Monitor, NormalizationChoice,
+    PlateauOptions, RunConfig, TrainOptions, train_run,
 };
 use serde_json::{Map, Value, json};
 
@@ -172,6 +174,7 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         seed: args.seed,
         shuffle: true,
         checkpoint_every_steps: args.checkpoint_every_steps,
+        rules: epoch_rules(args)?,
     };
     training.validate()?;
     if !(args.lr.is_finite() && args.lr > 0.0) {
@@ -189,6 +192,46 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         learning_rate: args.lr,
         training,
     })
+}
+
+/// Builds the end-of-epoch rules from `--plateau*`, `--early-stopping`, `--converge-*` and
+/// `--stop-below-lr`; the rules' modes follow the monitored metric.
+fn epoch_rules(args: &TrainArgs) -> anyhow::Result<EpochRules> {
+    let monitor: Monitor = args.monitor.parse()?;
+    let plateau = args.plateau.then(|| {
+        let defaults = ReduceLrOnPlateauConfig::new();
+        PlateauOptions {
+            monitor,
+            rule: ReduceLrOnPlateauConfig {
+                mode: monitor.mode(),
+                factor: args.plateau_factor.unwrap_or(defaults.factor),
+                patience: args.plateau_patience.unwrap_or(defaults.patience),
+                threshold: args.plateau_threshold.unwrap_or(defaults.threshold),
+                cooldown: args.plateau_cooldown.unwrap_or(defaults.cooldown),
+                min_lr: args.plateau_min_lr.unwrap_or(defaults.min_lr),
+                ..defaults
+            },
+        }
+    });
+    let early_stopping = args.early_stopping.map(|patience| EarlyStoppingOptions {
+        monitor,
+        rule: EarlyStoppingConfig::new()
+            .with_mode(monitor.mode())
+            .with_patience(patience)
+            .with_min_delta(args.min_delta.unwrap_or(0.0))
+            .with_restore_best(args.restore_best),
+    });
+    let convergence = args
+        .converge_tol
+        .map(|tol| ConvergenceConfig::new(tol).with_patience(args.converge_patience.unwrap_or(1)));
+    let rules = EpochRules {
+        plateau,
+        early_stopping,
+        convergence,
+        min_lr: args.stop_below_lr,
+    };
+    rules.validate()?;
+    Ok(rules)
 }
 
 /// Builds the schedule from `--schedule` and its flags; a flag the chosen schedule does not
@@ -333,6 +376,47 @@ mod tests {
             (&["--model", "vgg12"][..], "vgg12"),
             (&["--dataset", "imagenet"][..], "imagenet"),
             (&["--optimizer", "lbfgs"][..], "lbfgs"),
+        ] {
+            let err = run_config(&train_args(flags)).expect_err("refused");
+            let text = format!("{err:#}");
+            assert!(text.contains(needle), "{flags:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn stopping_flags_make_rules_whose_mode_follows_the_monitor() {
+        let config = run_config(&train_args(&[
+            "--monitor",
+            "test-accuracy",
+            "--plateau",
+            "--plateau-patience",
+            "2",
+            "--early-stopping",
+            "4",
+            "--restore-best",
+            "--converge-tol",
+            "1e-4",
+            "--stop-below-lr",
+            "1e-5",
+        ]))
+        .expect("valid");
+        let rules = &config.training.rules;
+        let plateau = rules.plateau.as_ref().expect("plateau");
+        assert_eq!(plateau.monitor, Monitor::TestAccuracy);
+        assert_eq!(plateau.rule.mode, descent_optim::MetricMode::Max);
+        assert_eq!(plateau.rule.patience, 2);
+        assert_eq!(plateau.rule.factor, 0.1);
+        let early = rules.early_stopping.as_ref().expect("early stopping");
+        assert_eq!(early.rule.mode, descent_optim::MetricMode::Max);
+        assert_eq!(early.rule.patience, 4);
+        assert!(early.rule.restore_best);
+        assert_eq!(rules.convergence.as_ref().map(|c| c.tol), Some(1e-4));
+        assert_eq!(rules.min_lr, Some(1e-5));
+        for (flags, needle) in [
+            (&["--plateau", "--plateau-factor", "1.5"][..], "factor"),
+            (&["--early-stopping", "0"][..], "patience"),
+            (&["--converge-tol", "-1"][..], "tol"),
+            (&["--monitor", "val-loss"][..], "monitor"),
         ] {
             let err = run_config(&train_args(flags)).expect_err("refused");
             let text = format!("{err:#}");
