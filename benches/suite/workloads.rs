@@ -376,7 +376,7 @@ pub fn landscape(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
 
     let axis = Axis::new(-1.0, 1.0, s.grid).expect("valid axis");
     let grid = Grid {
-        x: axis.clone(),
+        x: axis,
         y: Some(axis),
     };
     let points = s.grid * s.grid;
