@@ -123,7 +123,7 @@ where
         })?;
         let on_device = theta.to_device(&self.autodiff);
         match on_device.load_into(model.clone(), false) {
-            Ok(m) => Ok(m.set_require_grad(true)),
+            Ok(m) => Ok(m.map(&mut RequireGrad(self.autodiff.clone()))),
             Err(err) => {
                 self.model = Some(model);
                 Err(err)
@@ -211,6 +211,15 @@ fn finite(loss: f64) -> Result<f64, LandscapeError> {
     }
 }
 
+/// Marks every float tensor as a leaf that requires gradients (on the autodiff device).
+struct RequireGrad(Device);
+
+impl burn::module::ModuleMapper for RequireGrad {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        param.map(|t| t.detach().to_device(&self.0).require_grad())
+    }
+}
+
 /// Collects each float tensor's gradient, flattened, in visiting order (zeros where there is
 /// none: running statistics, frozen parameters).
 struct GradReader<'a> {
@@ -229,7 +238,7 @@ impl ModuleVisitor for GradReader<'_> {
             .map_or((param.lazy_shape().to_vec().iter().product(), true), |i| {
                 (i.numel(), i.kind == ParamKind::Buffer)
             });
-        let grad = (!buffer && param.is_require_grad())
+        let grad = (!buffer)
             .then(|| param.val().grad(self.grads))
             .flatten()
             .map(|g| g.reshape([numel]).to_device(self.plain))
