@@ -85,13 +85,7 @@ where
         }
         let plain = device.clone().without_autodiff();
         let autodiff = autodiff_device(device);
-        // Validation mode disables the training flags (batch norm, dropout); the move keeps
-        // them disabled, and `set_require_grad` turns gradients back on without touching them.
-        let model = model
-            .valid()
-            .to_device(&plain)
-            .fork(&autodiff)
-            .set_require_grad(true);
+        let model = leaves(model, &plain);
         let layout = ParamVector::from_module_infos(&model);
         Ok(ModuleObjective {
             model: Some(model),
@@ -123,7 +117,7 @@ where
         })?;
         let on_device = theta.to_device(&self.autodiff);
         match on_device.load_into(model.clone(), false) {
-            Ok(m) => Ok(m.map(&mut RequireGrad(self.autodiff.clone()))),
+            Ok(m) => Ok(leaves(m, &self.plain)),
             Err(err) => {
                 self.model = Some(model);
                 Err(err)
@@ -211,13 +205,18 @@ fn finite(loss: f64) -> Result<f64, LandscapeError> {
     }
 }
 
-/// Marks every float tensor as a leaf that requires gradients (on the autodiff device).
-struct RequireGrad(Device);
-
-impl burn::module::ModuleMapper for RequireGrad {
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        param.map(|t| t.detach().to_device(&self.0).require_grad())
-    }
+/// The module in **eval mode with gradients**: fresh leaf tensors on the autodiff version of
+/// their device that require gradients, while every training flag (batch norm's use of batch
+/// statistics, dropout) stays off. Burn 0.22: `valid` strips autodiff, `freeze` disables the
+/// training flags persistently, `set_require_grad(true)` re-enables gradients only, and `train`
+/// applies that state on the autodiff backend.
+fn leaves<M: Module>(model: M, plain: &Device) -> M {
+    model
+        .valid()
+        .to_device(plain)
+        .freeze()
+        .set_require_grad(true)
+        .train()
 }
 
 /// Collects each float tensor's gradient, flattened, in visiting order (zeros where there is

@@ -74,7 +74,9 @@ fn options(seed: u64) -> CurvatureOptions {
         top_k: 2,
         power: PowerOptions {
             max_iterations: 500,
-            tol: 1e-7,
+            // Finite-difference products in f32 carry ~1e-4 absolute noise, so the Rayleigh
+            // quotient cannot settle below ~1e-5 relative; 1e-4 still pins it to 1e-3.
+            tol: 1e-4,
             seed,
         },
         hutchinson_samples: 200,
