@@ -113,12 +113,8 @@ fn shares_and_coordinates_match_numpy() {
     );
     let result = pca(&pts, &pts[5], BiasBn::Ignore, 2).expect("pca");
     let want_ratio = [0.48274288, 0.14974285];
-    for k in 0..2 {
-        assert!(
-            (result.explained[k] - want_ratio[k]).abs() < 1e-5,
-            "{:?}",
-            result.explained
-        );
+    for (got, want) in result.explained.iter().zip(want_ratio) {
+        assert!((got - want).abs() < 1e-5, "{:?}", result.explained);
     }
     assert!(result.explained.iter().sum::<f64>() <= 1.0);
     let want = [
