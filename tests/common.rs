@@ -38,6 +38,7 @@ pub fn small_run(epochs: usize) -> RunConfig {
             seed: 5,
             shuffle: true,
             checkpoint_every_steps: None,
+            rules: Default::default(),
         },
     }
 }

@@ -33,6 +33,7 @@ fn mlp_reaches_85_percent_on_fashion_mnist_in_3_epochs() {
             seed: 1,
             shuffle: true,
             checkpoint_every_steps: None,
+            rules: Default::default(),
         },
     };
     let dir = tempfile::tempdir().expect("tempdir");

@@ -34,6 +34,7 @@ fn narrow_vgg11_learns_the_synthetic_set_to_90_percent() {
             seed: 3,
             shuffle: true,
             checkpoint_every_steps: None,
+            rules: Default::default(),
         },
     };
     let dir = tempfile::tempdir().expect("tempdir");

@@ -198,7 +198,7 @@ mod tests {
         let svg = dir.path().join("r.svg");
         draw_paths(
             ToyFunction::Rosenbrock,
-            &[rosenbrock.clone()],
+            std::slice::from_ref(&rosenbrock),
             &svg,
             &options,
         )
@@ -211,7 +211,13 @@ mod tests {
         );
         let wells = run(ToyFunction::TwoWells, 0.5);
         let svg = dir.path().join("w.svg");
-        draw_paths(ToyFunction::TwoWells, &[wells.clone()], &svg, &options).expect("1-D");
+        draw_paths(
+            ToyFunction::TwoWells,
+            std::slice::from_ref(&wells),
+            &svg,
+            &options,
+        )
+        .expect("1-D");
         assert!(svg.is_file());
         let err =
             draw_paths(ToyFunction::TwoWells, &[rosenbrock], &svg, &options).expect_err("mixed");

@@ -165,7 +165,8 @@ impl WalkConfig {
         if let Some(noise) = &self.noise {
             noise.validate()?;
         }
-        if !(self.escape_radius > 0.0) {
+        // NaN is refused too: it compares false.
+        if self.escape_radius.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return Err(ToyError::invalid(
                 "escape_radius",
                 self.escape_radius,

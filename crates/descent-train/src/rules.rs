@@ -348,10 +348,10 @@ impl ActiveRules {
         let mut verdict = EpochVerdict::default();
         let mut next_lr = record.lr;
         if let RateSchedule::Plateau(monitor, rule) = schedule {
-            if let Some(value) = monitor.read(record) {
-                if let PlateauDecision::Reduced { from, to } = rule.observe(value) {
-                    verdict.reduced = Some((from, to));
-                }
+            if let Some(value) = monitor.read(record)
+                && let PlateauDecision::Reduced { from, to } = rule.observe(value)
+            {
+                verdict.reduced = Some((from, to));
             }
             next_lr = rule.lr();
         }

@@ -485,6 +485,7 @@ mod tests {
     use super::*;
     use crate::observer::Silent;
     use burn::lr_scheduler::constant::ConstantLr;
+    use burn::module::Module;
     use burn::optim::SgdConfig;
     use descent_models::MlpConfig;
 
