@@ -6,9 +6,11 @@
 //! descent landscape plane A B C --x -0.5:1.5:21 --y -0.5:1.5:21
 //! descent landscape plot scan.npz
 //! descent landscape merge shard-*.npz --out scan.npz
+//! descent landscape curvature RUN --split train --samples 512 --top-k 2 --out curv.npz
 //! ```
 
 mod args;
+mod curvature;
 mod plot;
 mod progress;
 mod run;
@@ -17,4 +19,5 @@ pub use args::{
     EvalFlags, InterpolateArgs, LandscapeArgs, LandscapeCommand, MergeArgs, OutputFlags, PlaneArgs,
     PlotArgs, ScanArgs,
 };
+pub use curvature::CurvatureArgs;
 pub use run::{exit_code, run};

@@ -25,6 +25,9 @@ pub enum LandscapeCommand {
     Plot(PlotArgs),
     /// Join the shard files of one scan into one file.
     Merge(MergeArgs),
+    /// Hessian eigenvalues (power iteration), trace (Hutchinson) and epsilon-sharpness of a
+    /// checkpoint.
+    Curvature(super::curvature::CurvatureArgs),
 }
 
 /// Which data each point is evaluated on.

@@ -74,10 +74,11 @@ fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
         ),
         LandscapeCommand::Plot(a) => plot(&a),
         LandscapeCommand::Merge(a) => merge_files(&a),
+        LandscapeCommand::Curvature(a) => super::curvature::run(device_name, &a),
     }
 }
 
-fn eval_options(flags: &EvalFlags) -> anyhow::Result<EvalOptions> {
+pub(super) fn eval_options(flags: &EvalFlags) -> anyhow::Result<EvalOptions> {
     let splits = flags
         .split
         .iter()

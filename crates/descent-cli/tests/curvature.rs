@@ -1,0 +1,174 @@
+//! `descent landscape curvature` end to end: a tiny MLP trained by `descent train` on
+//! spirals, measured through the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use descent_landscape::curvature::CurvatureFile;
+
+fn descent(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_descent"))
+        .args(args)
+        .env_remove("BURN_DEVICE")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ok(out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// An MLP 2-16-3 trained on spirals for two epochs.
+fn train(dir: &Path) -> PathBuf {
+    let out = dir.join("run");
+    ok(descent(&[
+        "train",
+        "--model",
+        "mlp",
+        "--hidden",
+        "16",
+        "--dataset",
+        "spirals",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "32",
+        "--lr",
+        "0.1",
+        "--seed",
+        "1",
+        "--out",
+        s(&out),
+    ]));
+    out
+}
+
+#[test]
+fn curvature_of_a_trained_mlp_is_printed_and_saved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = train(dir.path());
+    let file = dir.path().join("curvature.npz");
+    let out = ok(descent(&[
+        "landscape",
+        "curvature",
+        s(&run),
+        "--split",
+        "test",
+        "--samples",
+        "100",
+        "--top-k",
+        "2",
+        "--iterations",
+        "40",
+        "--hutchinson-samples",
+        "6",
+        "--sharpness-eps",
+        "0.01",
+        "--sharpness-steps",
+        "3",
+        "--sharpness-starts",
+        "2",
+        "--seed",
+        "4",
+        "--out",
+        s(&file),
+    ]));
+    let stdout = text(&out.stdout);
+    for label in [
+        "lambda_max",
+        "lambda_min",
+        "trace",
+        "sharpness",
+        "eigenvalue 2",
+    ] {
+        assert!(stdout.contains(label), "{label} missing from\n{stdout}");
+    }
+    let c = CurvatureFile::load(&file).expect("a curvature file");
+    let r = &c.report;
+    // The loss is the one `descent eval` reports on the same 100 test samples.
+    let eval = ok(descent(&["eval", s(&run), "--samples", "100", "--json"]));
+    let v: serde_json::Value = serde_json::from_slice(&eval.stdout).expect("json");
+    let want = v["loss"].as_f64().expect("loss");
+    assert!(
+        (r.loss - want).abs() < 1e-4 * (1.0 + want),
+        "{} vs {want}",
+        r.loss
+    );
+    assert_eq!(r.parameters, 2 * 16 + 16 + 16 * 3 + 3);
+    assert_eq!(r.top.len(), 2);
+    assert!(r.top.iter().all(|e| e.value.is_finite()));
+    // The first eigenvalue found is the one of largest magnitude: one end of the spectrum.
+    let dominant = r.top[0].value;
+    let ends = [r.lambda_max.value, r.lambda_min.value];
+    assert!(
+        ends.iter()
+            .any(|e| (e - dominant).abs() <= 1e-2 * dominant.abs()),
+        "{dominant} vs {ends:?}"
+    );
+    assert!(r.lambda_max.value >= r.lambda_min.value);
+    assert!(r.top[1].value.abs() <= dominant.abs() * 1.01);
+    assert_eq!(r.trace.draws.len(), 6);
+    let sharp = r.sharpness.as_ref().expect("measured");
+    assert!(sharp.value >= 0.0 && sharp.max_loss >= sharp.loss);
+    assert!(r.hessian_vector_products > 0);
+    assert_eq!(c.options.power.seed, 4);
+}
+
+#[test]
+fn bad_curvature_options_are_usage_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = descent(&[
+        "landscape",
+        "curvature",
+        s(&dir.path().join("missing")),
+        "--out",
+        s(&dir.path().join("c.npz")),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("missing"),
+        "{}",
+        text(&out.stderr)
+    );
+    let run = train(dir.path());
+    for (flag, value, needle) in [
+        ("--split", "train,test", "one split"),
+        ("--iterations", "0", "iterations"),
+        ("--hutchinson-samples", "0", "hutchinson_samples"),
+        ("--tol", "0", "tol"),
+    ] {
+        let out = descent(&[
+            "landscape",
+            "curvature",
+            s(&run),
+            "--samples",
+            "30",
+            flag,
+            value,
+            "--out",
+            s(&dir.path().join("c.npz")),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{flag}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert!(!dir.path().join("c.npz").exists());
+}
