@@ -139,18 +139,32 @@ fn bn_recompute_errors_and_models_without_bn() {
     assert_tensors_close(&values(&same), &values(&mlp), 0.0);
 }
 
-/// A few SGD steps of a tiny VGG with BN (or the MLP), averaging after each epoch from the
-/// second on; returns the average. `interrupt_after` saves the average (bytes) and the live
-/// model after that epoch and continues from fresh copies, as a resumed run would.
-fn train_vgg(interrupt_after: Option<usize>, buffers: BufferPolicy) -> Vec<Tensor<1>> {
-    let device = Device::flex().autodiff();
-    device.seed(7);
-    let config = VggConfig::new(VggDepth::Vgg11)
+fn tiny_vgg() -> VggConfig {
+    VggConfig::new(VggDepth::Vgg11)
         .with_width(0.0625)
         .with_image_size(8)
         .with_in_channels(1)
-        .with_num_classes(3);
-    let mut model = config.init(&device).expect("valid");
+        .with_num_classes(3)
+}
+
+/// A few SGD steps of a tiny VGG with BN, starting from the weights `init` (record bytes),
+/// averaging after each epoch from the second on; returns the average. `interrupt_after`
+/// saves the average (bytes) and the live model after that epoch and continues from fresh
+/// copies, as a resumed run would. The starting weights come in as bytes because Burn's CPU
+/// backends draw initial weights from one process-wide generator that tests running in other
+/// threads also draw from.
+fn train_vgg(
+    init: &burn::tensor::Bytes,
+    interrupt_after: Option<usize>,
+    buffers: BufferPolicy,
+) -> Vec<Tensor<1>> {
+    let device = Device::flex().autodiff();
+    let config = tiny_vgg();
+    let load = |m: Vgg, bytes: burn::tensor::Bytes| {
+        m.try_load_record(ModuleRecord::from_bytes(bytes).expect("reads"))
+            .expect("fits")
+    };
+    let mut model = load(config.init(&device).expect("valid"), init.clone());
     let images: Vec<Tensor<4>> = (0..2)
         .map(|k| {
             Tensor::<1, Int>::arange(0..128, &device)
@@ -181,10 +195,6 @@ fn train_vgg(interrupt_after: Option<usize>, buffers: BufferPolicy) -> Vec<Tenso
             let n = swa.n_averaged();
             // A fresh process: new ids until the records are loaded.
             let fresh = config.init(&device).expect("valid");
-            let load = |m: Vgg, bytes| {
-                m.try_load_record(ModuleRecord::from_bytes(bytes).expect("reads"))
-                    .expect("fits")
-            };
             model = load(fresh.clone(), live_bytes);
             let averaged = load(model.valid(), avg_bytes);
             swa = AveragedModel::from_parts(averaged, AveragingRule::Equal, buffers, n)
@@ -198,10 +208,18 @@ fn train_vgg(interrupt_after: Option<usize>, buffers: BufferPolicy) -> Vec<Tenso
 
 #[test]
 fn averaging_a_model_with_bn_resumes_bit_identically() {
+    let device = Device::flex().autodiff();
+    device.seed(7);
+    let init = tiny_vgg()
+        .init(&device)
+        .expect("valid")
+        .into_record()
+        .into_bytes()
+        .expect("saves");
     for buffers in [BufferPolicy::Copy, BufferPolicy::Average] {
-        let straight = train_vgg(None, buffers);
+        let straight = train_vgg(&init, None, buffers);
         for at in [1, 2] {
-            let resumed = train_vgg(Some(at), buffers);
+            let resumed = train_vgg(&init, Some(at), buffers);
             for (a, b) in straight.iter().zip(&resumed) {
                 let (a, b) = (floats(a), floats(b));
                 assert!(
