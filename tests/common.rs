@@ -39,6 +39,7 @@ pub fn small_run(epochs: usize) -> RunConfig {
             shuffle: true,
             checkpoint_every_steps: None,
             rules: Default::default(),
+            trajectory: None,
         },
     }
 }

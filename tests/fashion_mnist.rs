@@ -34,6 +34,7 @@ fn mlp_reaches_85_percent_on_fashion_mnist_in_3_epochs() {
             shuffle: true,
             checkpoint_every_steps: None,
             rules: Default::default(),
+            trajectory: None,
         },
     };
     let dir = tempfile::tempdir().expect("tempdir");

@@ -35,6 +35,7 @@ fn narrow_vgg11_learns_the_synthetic_set_to_90_percent() {
             shuffle: true,
             checkpoint_every_steps: None,
             rules: Default::default(),
+            trajectory: None,
         },
     };
     let dir = tempfile::tempdir().expect("tempdir");

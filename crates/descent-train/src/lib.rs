@@ -45,6 +45,7 @@ pub mod rules;
 pub mod run;
 pub mod seed;
 pub mod trainer;
+pub mod trajectory;
 
 pub use checkpoint::Progress;
 pub use device::DeviceChoice;
@@ -56,3 +57,4 @@ pub use options::TrainOptions;
 pub use rules::{EarlyStoppingOptions, EpochRules, Monitor, PlateauOptions, Stopped};
 pub use run::{DataConfig, ModelCard, NormalizationChoice, RunConfig, RunOutcome, train_run};
 pub use trainer::{RunFolder, TrainReport, Trainer};
+pub use trajectory::{TrajectoryConfig, TrajectoryIndex, TrajectoryRecorder, TrajectoryUnit};

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::TrainError;
 use crate::rules::EpochRules;
+use crate::trajectory::TrajectoryConfig;
 
 /// The loop's settings. Batch size `N` decides the flavour of gradient descent: `N` equal to
 /// (or larger than) the training set is full-batch gradient descent, `N = 1` is per-example
@@ -26,6 +27,10 @@ pub struct TrainOptions {
     /// a rate floor. All off by default.
     #[serde(default)]
     pub rules: EpochRules,
+    /// Keep the weights every `K` steps or epochs in the run folder's `trajectory/` (for the
+    /// PCA plots of `descent landscape trajectory`). Off by default; needs a run folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trajectory: Option<TrajectoryConfig>,
 }
 
 impl Default for TrainOptions {
@@ -38,6 +43,7 @@ impl Default for TrainOptions {
             shuffle: true,
             checkpoint_every_steps: None,
             rules: EpochRules::default(),
+            trajectory: None,
         }
     }
 }
@@ -56,6 +62,9 @@ impl TrainOptions {
                 Ok(())
             }
         };
+        if let Some(trajectory) = &self.trajectory {
+            trajectory.validate()?;
+        }
         positive("epochs", self.epochs)?;
         positive("batch_size", self.batch_size)?;
         positive("eval_batch_size", self.eval_batch_size)?;

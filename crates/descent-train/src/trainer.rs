@@ -18,6 +18,7 @@ use crate::observer::{Observer, StepInfo};
 use crate::options::TrainOptions;
 use crate::rules::{ActiveRules, RateSchedule, Stopped};
 use crate::seed::{SeedPurpose, derive};
+use crate::trajectory::TrajectoryRecorder;
 
 /// Where a run writes its logs and checkpoints.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +74,7 @@ pub struct Trainer<M: ImageClassifier> {
     folder: Option<RunFolder>,
     model_config: Option<serde_json::Value>,
     gradient_hook: Option<GradientHook<M>>,
+    trajectory: Option<TrajectoryRecorder>,
 }
 
 /// A transformation of the gradients between backward pass and optimizer step (for example
@@ -118,6 +120,7 @@ impl<M: ImageClassifier> Trainer<M> {
             folder: None,
             model_config: None,
             gradient_hook: None,
+            trajectory: None,
         })
     }
 
@@ -261,6 +264,21 @@ impl<M: ImageClassifier> Trainer<M> {
             std::fs::create_dir_all(&folder.dir)
                 .map_err(|e| TrainError::io("creating", &folder.dir, e))?;
         }
+        if let Some(config) = self.options.trajectory {
+            let Some(folder) = &self.folder else {
+                return Err(TrainError::InvalidOption {
+                    field: "trajectory_every",
+                    value: config.every.to_string(),
+                    reason: "trajectory snapshots need a run folder".into(),
+                });
+            };
+            let step = self.state.progress.global_step;
+            let mut recorder = TrajectoryRecorder::open(&folder.dir, config, step)?;
+            if step == 0 {
+                recorder.record(self.model(), 0, 0)?;
+            }
+            self.trajectory = Some(recorder);
+        }
         let steps = self.options.steps_per_epoch(train.len());
         let epochs = self.options.epochs;
         while self.state.progress.epoch < epochs && self.state.rules.stopped.is_none() {
@@ -283,6 +301,16 @@ impl<M: ImageClassifier> Trainer<M> {
                 .skip(first)
             {
                 lr = self.step(train, batcher, chunk, epoch, index + 1, steps, observer)?;
+                let global_step = self.state.progress.global_step;
+                if let Some(recorder) = &mut self.trajectory
+                    && recorder.config().due_after_step(global_step)
+                {
+                    let model = self
+                        .model
+                        .as_ref()
+                        .expect("the model is present between steps");
+                    recorder.record(model, epoch, global_step)?;
+                }
                 if let Some(every) = self.options.checkpoint_every_steps
                     && self.state.progress.global_step.is_multiple_of(every)
                     && index + 1 < steps
@@ -326,6 +354,15 @@ impl<M: ImageClassifier> Trainer<M> {
                 epoch,
                 reason: reason.to_string(),
             });
+            if let Some(recorder) = &mut self.trajectory
+                && recorder.config().due_after_epoch(epoch)
+            {
+                let model = self
+                    .model
+                    .as_ref()
+                    .expect("the model is present between epochs");
+                recorder.record(model, epoch, self.state.progress.global_step)?;
+            }
             self.state.rules = self.rules.save(stopped.clone());
             self.state.history.push(record.clone());
             self.state.progress.epoch = epoch;
