@@ -216,6 +216,13 @@ pub fn run_job(
         ScanKind::Random => (1, job.grid.y.is_some()),
         ScanKind::Interpolation => (2, false),
         ScanKind::Plane => (3, true),
+        ScanKind::Trajectory => {
+            return Err(LandscapeError::invalid(
+                "kind",
+                job.kind,
+                "a trajectory scan is run by descent_landscape::trajectory::run_trajectory_job",
+            ));
+        }
     };
     if job.checkpoints.len() != needed {
         return Err(LandscapeError::invalid(

@@ -69,6 +69,7 @@ pub mod scan;
 pub mod scan_file;
 pub mod scan_plot;
 pub mod shard;
+pub mod trajectory;
 pub mod vector;
 
 #[cfg(test)]

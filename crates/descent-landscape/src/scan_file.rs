@@ -47,6 +47,9 @@ pub enum ScanKind {
     Interpolation,
     /// In the plane through three models ((0,0), (1,0), (0,1)).
     Plane,
+    /// In the plane of the first two principal components of a training trajectory, centred
+    /// on its final weights (see [`crate::trajectory`]).
+    Trajectory,
 }
 
 impl std::fmt::Display for ScanKind {
@@ -55,6 +58,7 @@ impl std::fmt::Display for ScanKind {
             ScanKind::Random => "random directions",
             ScanKind::Interpolation => "interpolation",
             ScanKind::Plane => "plane through three models",
+            ScanKind::Trajectory => "PCA plane of a training trajectory",
         })
     }
 }

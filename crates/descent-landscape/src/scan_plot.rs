@@ -199,6 +199,10 @@ pub fn scan_description(file: &ScanFile) -> String {
         }
         ScanKind::Interpolation => parts.push(format!("from {}{model}", names.join(" to "))),
         ScanKind::Plane => parts.push(format!("plane through {}{model}", names.join(", "))),
+        ScanKind::Trajectory => {
+            let run = names.first().map_or(String::new(), |n| format!(" of {n}"));
+            parts.push(format!("PCA plane of the training trajectory{run}{model}"));
+        }
     }
     let datasets = meta.eval.datasets.join(" + ");
     match (meta.eval.samples, datasets.is_empty()) {
@@ -239,6 +243,7 @@ fn axis_labels(file: &ScanFile) -> (String, String) {
             format!("alpha (along {} - {})", name(1, "B"), name(0, "A")),
             format!("beta (along {} - {})", name(2, "C"), name(0, "A")),
         ),
+        ScanKind::Trajectory => ("PC1".into(), "PC2".into()),
     }
 }
 
