@@ -271,6 +271,18 @@ pub struct TrainArgs {
         help_heading = "Plateau and stopping"
     )]
     pub stop_below_lr: Option<f64>,
+    /// Keep the weights every K steps or epochs in RUN/trajectory/ (for `descent landscape
+    /// trajectory`); the starting weights are kept too.
+    #[arg(long, value_name = "K", help_heading = "Trajectory")]
+    pub trajectory_every: Option<usize>,
+    /// What --trajectory-every counts: step or epoch.
+    #[arg(
+        long,
+        default_value = "epoch",
+        requires = "trajectory_every",
+        help_heading = "Trajectory"
+    )]
+    pub trajectory_per: String,
 }
 
 /// `descent eval`.

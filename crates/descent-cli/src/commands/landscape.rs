@@ -6,6 +6,7 @@
 //! descent landscape plane A B C --x -0.5:1.5:21 --y -0.5:1.5:21
 //! descent landscape plot scan.npz
 //! descent landscape merge shard-*.npz --out scan.npz
+//! descent landscape trajectory RUN --split test --out traj.npz
 //! descent landscape curvature RUN --split train --samples 512 --top-k 2 --out curv.npz
 //! ```
 
@@ -14,6 +15,7 @@ mod curvature;
 mod plot;
 mod progress;
 mod run;
+mod trajectory;
 
 pub use args::{
     EvalFlags, InterpolateArgs, LandscapeArgs, LandscapeCommand, MergeArgs, OutputFlags, PlaneArgs,
@@ -21,3 +23,4 @@ pub use args::{
 };
 pub use curvature::CurvatureArgs;
 pub use run::{exit_code, run};
+pub use trajectory::TrajectoryArgs;

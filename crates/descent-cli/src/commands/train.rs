@@ -175,6 +175,13 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         shuffle: true,
         checkpoint_every_steps: args.checkpoint_every_steps,
         rules: epoch_rules(args)?,
+        trajectory: match args.trajectory_every {
+            None => None,
+            Some(every) => Some(descent_train::TrajectoryConfig {
+                every,
+                per: args.trajectory_per.parse()?,
+            }),
+        },
     };
     training.validate()?;
     if !(args.lr.is_finite() && args.lr > 0.0) {

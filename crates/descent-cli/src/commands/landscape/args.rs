@@ -28,6 +28,8 @@ pub enum LandscapeCommand {
     /// Hessian eigenvalues (power iteration), trace (Hutchinson) and epsilon-sharpness of a
     /// checkpoint.
     Curvature(super::curvature::CurvatureArgs),
+    /// Scan the PCA plane of a run's kept weights (--trajectory-every) and draw the path on it.
+    Trajectory(super::trajectory::TrajectoryArgs),
 }
 
 /// Which data each point is evaluated on.
