@@ -43,6 +43,7 @@ pub mod file;
 pub mod hutchinson;
 pub mod hvp;
 pub mod job;
+pub mod map;
 pub mod objective;
 pub mod power;
 pub mod sharpness;

@@ -456,3 +456,52 @@ fn curvature_file_round_trips() {
     let err = CurvatureFile::load(&scan).expect_err("a scan file");
     assert!(matches!(err, LandscapeError::BadFile { .. }), "{err}");
 }
+
+/// A quadratic's Hessian is the same everywhere, so every point of the map holds the exact
+/// extreme eigenvalues of `a` and the ratio |min / max| (nalgebra's eigendecomposition).
+#[test]
+fn curvature_map_of_a_quadratic_is_its_exact_ratio_everywhere() {
+    let device = Device::flex();
+    let a = saddle_matrix();
+    let exact = sorted_eigenvalues(&a);
+    let mut objective = quadratic(&a, &[0.3, -0.2, 0.5, 0.1], &device);
+    let centre = objective.params();
+    let direction = |v: [f32; 4]| {
+        let mut p = objective.params();
+        p = p.scale(0.0);
+        p.axpy(
+            1.0,
+            &crate::vector::ParamVector::from_module(&point(&v, &device)),
+        )
+        .expect("same layout")
+    };
+    let (d, e) = (
+        direction([1.0, 0.0, 0.5, 0.0]),
+        direction([0.0, 1.0, 0.0, -0.5]),
+    );
+    let points = [(-1.0, -1.0), (0.0, 0.0), (1.0, 0.5)];
+    let power = PowerOptions {
+        max_iterations: 500,
+        tol: 1e-4,
+        seed: 1,
+    };
+    let map = map::extreme_eigenvalues_on_plane(
+        &mut objective,
+        &centre,
+        &d,
+        &e,
+        &points,
+        &power,
+        DEFAULT_FD_STEP,
+    )
+    .expect("map");
+    assert_eq!(map.len(), 3);
+    for p in &map {
+        assert!((p.lambda_max - exact[3]).abs() < 1e-3, "{p:?} vs {exact:?}");
+        assert!((p.lambda_min - exact[0]).abs() < 1e-3, "{p:?} vs {exact:?}");
+        assert!(
+            (p.ratio() - (exact[0] / exact[3]).abs()).abs() < 1e-3,
+            "{p:?}"
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! The curvature map of a 2-D scan: `|lambda_min / lambda_max|` of the Hessian at every point
+//! of the scan's plane (Li et al. 2018, section 6), with both eigenvalues.
+//!
+//! A ratio near 0 means the surface is convex there (no significant negative curvature); a
+//! large ratio marks saddle-like, non-convex regions. Each point costs two power iterations of
+//! finite-difference Hessian-vector products (two gradients each), so the map is expensive: use
+//! a coarse grid and a data subset.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+use descent_models::Model;
+
+use crate::LandscapeError;
+use crate::curvature::{
+    Hessian, Objective, PowerOptions, classifier_objective, extreme_eigenvalues, top_eigenvalues,
+};
+use crate::directions_file::DirectionSet;
+use crate::job::{EvalOptions, load_checkpoints, prepare_evaluator};
+use crate::scan_file::{ScanFile, ScanKind};
+use crate::vector::ParamVector;
+
+/// The metrics of a curvature-map file, in this order.
+pub const MAP_METRICS: [&str; 3] = ["curvature_ratio", "lambda_max", "lambda_min"];
+
+/// One point of the map.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MapPoint {
+    /// The largest eigenvalue of the Hessian.
+    pub lambda_max: f64,
+    /// The smallest (most negative) eigenvalue.
+    pub lambda_min: f64,
+}
+
+impl MapPoint {
+    /// `|lambda_min / lambda_max|` (NaN when `lambda_max` is 0).
+    pub fn ratio(&self) -> f64 {
+        if self.lambda_max == 0.0 {
+            f64::NAN
+        } else {
+            (self.lambda_min / self.lambda_max).abs()
+        }
+    }
+}
+
+/// The extreme eigenvalues of `objective`'s Hessian at `centre + a * d + b * e` for every
+/// `(a, b)` of `points`.
+///
+/// # Errors
+///
+/// Mismatched layouts; bad power options or finite-difference step; the objective's errors.
+pub fn extreme_eigenvalues_on_plane<O: Objective>(
+    objective: &mut O,
+    centre: &ParamVector,
+    d: &ParamVector,
+    e: &ParamVector,
+    points: &[(f64, f64)],
+    power: &PowerOptions,
+    fd_step: f64,
+) -> Result<Vec<MapPoint>, LandscapeError> {
+    power.validate()?;
+    let mut out = Vec::with_capacity(points.len());
+    for &(a, b) in points {
+        let theta = centre.axpy(a, d)?.axpy(b, e)?;
+        let mut hessian = Hessian::new(objective, theta, fd_step)?;
+        let top = top_eigenvalues(&mut hessian, 1, power)?;
+        let (max, min) = extreme_eigenvalues(&mut hessian, &top[0], power)?;
+        out.push(MapPoint {
+            lambda_max: max.value,
+            lambda_min: min.value,
+        });
+    }
+    Ok(out)
+}
+
+/// A curvature map of the scan file `scan` (2-D, random directions saved beside it).
+#[derive(Debug, Clone)]
+pub struct CurvatureMapJob {
+    /// The 2-D scan file whose plane is mapped.
+    pub scan: PathBuf,
+    /// The data the Hessian is measured on: exactly one split.
+    pub eval: EvalOptions,
+    /// Power iteration.
+    pub power: PowerOptions,
+    /// Finite-difference step of the Hessian-vector products.
+    pub fd_step: f64,
+    /// The map file to write (scan-file format, metrics [`MAP_METRICS`]).
+    pub out: PathBuf,
+}
+
+/// Runs a [`CurvatureMapJob`] and saves its file (written once, at the end).
+///
+/// # Errors
+///
+/// A scan that is not 2-D or has no directions file; unreadable files or data; bad options;
+/// write errors.
+pub fn run_curvature_map_job(
+    job: &CurvatureMapJob,
+    device: &Device,
+    device_name: &str,
+) -> Result<ScanFile, LandscapeError> {
+    if job.eval.splits.len() != 1 {
+        return Err(LandscapeError::invalid(
+            "split",
+            job.eval.splits.len(),
+            "the curvature map is measured on one split: train or test",
+        ));
+    }
+    let scan = ScanFile::load(&job.scan)?;
+    let meta = &scan.meta;
+    if meta.grid.y.is_none() || meta.kind != ScanKind::Random {
+        return Err(LandscapeError::bad_file(
+            &job.scan,
+            format!(
+                "the curvature map needs a 2-D scan along random directions, this is a {}-D {} scan",
+                if meta.grid.y.is_some() { 2 } else { 1 },
+                meta.kind
+            ),
+        ));
+    }
+    let directions_path = directions_path(&job.scan, meta.directions_file.as_deref())?;
+    let checkpoint = meta
+        .checkpoints
+        .first()
+        .ok_or_else(|| LandscapeError::bad_file(&job.scan, "names no checkpoint".to_string()))?;
+    let device = device.clone().without_autodiff();
+    let mut models = load_checkpoints(&[PathBuf::from(checkpoint)], &device)?;
+    let (card, model) = models.remove(0);
+    let (evaluator, spec) = prepare_evaluator(&card, &job.eval, &device)?;
+    let set = &evaluator.sets()[0];
+    let mut objective = classifier_objective::<Model>(model, set, &device)?;
+    let centre = objective.params();
+    let directions = DirectionSet::load(&directions_path, &centre.infos(), &device)?;
+    if directions.directions.len() < 2 {
+        return Err(LandscapeError::bad_file(
+            &directions_path,
+            "holds fewer than two directions".to_string(),
+        ));
+    }
+    let points = meta.grid.points();
+    let values = extreme_eigenvalues_on_plane(
+        &mut objective,
+        &centre,
+        &directions.directions[0],
+        &directions.directions[1],
+        &points,
+        &job.power,
+        job.fd_step,
+    )?;
+    let mut map_meta = meta.clone();
+    map_meta.metrics = MAP_METRICS.iter().map(|m| m.to_string()).collect();
+    map_meta.eval = spec;
+    map_meta.shard = None;
+    map_meta.device = device_name.to_string();
+    let mut file = ScanFile::new(map_meta);
+    for (k, p) in values.iter().enumerate() {
+        for (name, v) in MAP_METRICS
+            .iter()
+            .zip([p.ratio(), p.lambda_max, p.lambda_min])
+        {
+            if let Some(column) = file.values.get_mut(*name) {
+                column[k] = v;
+            }
+        }
+        file.done[k] = true;
+    }
+    file.save(&job.out)?;
+    Ok(file)
+}
+
+/// The directions file of a scan: the recorded path, or a file of that name beside the scan.
+fn directions_path(scan: &Path, recorded: Option<&str>) -> Result<PathBuf, LandscapeError> {
+    let recorded = recorded
+        .ok_or_else(|| LandscapeError::bad_file(scan, "records no directions file".to_string()))?;
+    let path = PathBuf::from(recorded);
+    if path.exists() {
+        return Ok(path);
+    }
+    let beside = path
+        .file_name()
+        .map(|name| scan.parent().unwrap_or(Path::new(".")).join(name));
+    match beside {
+        Some(p) if p.exists() => Ok(p),
+        _ => Err(LandscapeError::bad_file(
+            scan,
+            format!("its directions file {recorded} is missing"),
+        )),
+    }
+}
