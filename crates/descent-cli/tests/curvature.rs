@@ -172,3 +172,88 @@ fn bad_curvature_options_are_usage_errors() {
     }
     assert!(!dir.path().join("c.npz").exists());
 }
+
+#[test]
+fn curvature_map_of_a_scan_is_saved_and_plotted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = train(dir.path());
+    let scan = dir.path().join("scan.npz");
+    ok(descent(&[
+        "landscape",
+        "scan",
+        s(&run),
+        "--x",
+        "-0.5:0.5:3",
+        "--y",
+        "-0.5:0.5:3",
+        "--samples",
+        "100",
+        "--out",
+        s(&scan),
+    ]));
+    let map = dir.path().join("map.npz");
+    let out = ok(descent(&[
+        "landscape",
+        "curvature-map",
+        s(&scan),
+        "--samples",
+        "100",
+        "--iterations",
+        "30",
+        "--out",
+        s(&map),
+    ]));
+    assert!(
+        text(&out.stdout).contains("9 points"),
+        "{}",
+        text(&out.stdout)
+    );
+    let file = descent_landscape::ScanFile::load(&map).expect("a scan-format file");
+    assert_eq!(file.done_count(), 9);
+    let (ratio, max, min) = (
+        &file.values["curvature_ratio"],
+        &file.values["lambda_max"],
+        &file.values["lambda_min"],
+    );
+    for k in 0..9 {
+        assert!(max[k].is_finite() && min[k].is_finite(), "point {k}");
+        assert!(max[k] >= min[k], "point {k}: {} < {}", max[k], min[k]);
+        assert!(
+            (ratio[k] - (min[k] / max[k]).abs()).abs() < 1e-12,
+            "point {k}"
+        );
+    }
+    let out = ok(descent(&[
+        "landscape",
+        "plot",
+        s(&map),
+        "--metric",
+        "curvature_ratio",
+        "--style",
+        "heatmap",
+    ]));
+    assert!(text(&out.stdout).contains(".svg"), "{}", text(&out.stdout));
+    // A 1-D scan has no plane to map.
+    let line = dir.path().join("line.npz");
+    ok(descent(&[
+        "landscape",
+        "scan",
+        s(&run),
+        "--x",
+        "-1:1:3",
+        "--samples",
+        "50",
+        "--out",
+        s(&line),
+    ]));
+    let out = descent(&[
+        "landscape",
+        "curvature-map",
+        s(&line),
+        "--out",
+        s(&dir.path().join("bad.npz")),
+    ]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("2-D"), "{}", text(&out.stderr));
+    assert!(!dir.path().join("bad.npz").exists());
+}

@@ -7,11 +7,13 @@
 //! descent landscape plot scan.npz
 //! descent landscape merge shard-*.npz --out scan.npz
 //! descent landscape trajectory RUN --split test --out traj.npz
+//! descent landscape curvature-map scan.npz --split test --samples 256 --out map.npz
 //! descent landscape curvature RUN --split train --samples 512 --top-k 2 --out curv.npz
 //! ```
 
 mod args;
 mod curvature;
+mod curvature_map;
 mod plot;
 mod progress;
 mod run;
@@ -22,5 +24,6 @@ pub use args::{
     PlotArgs, ScanArgs,
 };
 pub use curvature::CurvatureArgs;
+pub use curvature_map::CurvatureMapArgs;
 pub use run::{exit_code, run};
 pub use trajectory::TrajectoryArgs;

@@ -28,6 +28,8 @@ pub enum LandscapeCommand {
     /// Hessian eigenvalues (power iteration), trace (Hutchinson) and epsilon-sharpness of a
     /// checkpoint.
     Curvature(super::curvature::CurvatureArgs),
+    /// |lambda_min / lambda_max| of the Hessian at every point of a 2-D scan (expensive).
+    CurvatureMap(super::curvature_map::CurvatureMapArgs),
     /// Scan the PCA plane of a run's kept weights (--trajectory-every) and draw the path on it.
     Trajectory(super::trajectory::TrajectoryArgs),
 }
