@@ -1,19 +1,9 @@
 //! The `descent` binary end to end: real processes, real files, exit codes.
 
 use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn descent(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_descent"))
-        .args(args)
-        .env_remove("BURN_DEVICE")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{descent, text};
 
 #[test]
 fn train_then_eval_a_small_mlp() {

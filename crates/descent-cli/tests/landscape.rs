@@ -2,46 +2,11 @@
 //! interrupted and resumed, sharded and merged, through the real binary.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{descent, descent_env, ok, s, text};
 
 use descent_landscape::ScanFile;
-
-fn descent(args: &[&str]) -> Output {
-    descent_env(args, &[])
-}
-
-fn descent_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_descent"));
-    cmd.args(args)
-        .env_remove("BURN_DEVICE")
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("SLURM_ARRAY_TASK_COUNT")
-        .env_remove("SLURM_ARRAY_TASK_MIN")
-        .env_remove("JOB_COMPLETION_INDEX");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 /// Trains an MLP 2-16-3 on spirals for one epoch; all runs share the data (same seed).
 fn train(dir: &Path, name: &str, lr: &str) -> PathBuf {

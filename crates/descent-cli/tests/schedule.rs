@@ -1,18 +1,8 @@
 //! `descent schedule` end to end: CSV and JSON tables, plot files, bad flags and exit codes.
 
-use std::process::{Command, Output};
+mod common;
 
-fn descent(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_descent"))
-        .args(args)
-        .env_remove("BURN_DEVICE")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{descent, text};
 
 #[test]
 fn sgdr_csv_per_epoch_restarts_at_the_cycle_ends() {

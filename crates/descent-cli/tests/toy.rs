@@ -1,18 +1,15 @@
 //! `descent toy` end to end: real processes, real files, exit codes.
 
-use std::process::{Command, Output};
+mod common;
 
+use common::text;
+use std::process::Output;
+
+/// Runs `descent toy` with `args`.
 fn descent(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_descent"))
-        .arg("toy")
-        .args(args)
-        .env_remove("BURN_DEVICE")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    let mut all = vec!["toy"];
+    all.extend_from_slice(args);
+    common::descent(&all)
 }
 
 #[test]

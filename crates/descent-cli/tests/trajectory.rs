@@ -1,37 +1,11 @@
 //! `descent train --trajectory-every` and `descent landscape trajectory` end to end: a tiny
 //! MLP on blobs keeps its weights every epoch; the PCA plane is scanned and drawn.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+
+use common::{descent, ok, s, text};
 
 use descent_landscape::trajectory::load_trajectory;
-
-fn descent(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_descent"))
-        .args(args)
-        .env_remove("BURN_DEVICE")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 #[test]
 fn trajectory_is_kept_scanned_and_drawn() {
