@@ -7,6 +7,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::LandscapeError;
 
+/// The most points one axis may have (2^20). A scan evaluates the model at every point, so
+/// real axes have tens or hundreds; the limit keeps a typo or a hostile file from asking for
+/// more memory than the machine has.
+pub const MAX_AXIS_POINTS: usize = 1 << 20;
+
+/// The most points a whole grid may have (2^24): each metric array of a scan file holds one
+/// `f64` per point, so this bounds them at 128 MiB.
+pub const MAX_GRID_POINTS: usize = 1 << 24;
+
 /// `num` evenly spaced coordinates from `min` to `max`, both included; written `min:max:num`
 /// (e.g. `-1:1:51`, `-0.5:1.5:41`).
 ///
@@ -28,8 +37,8 @@ impl Axis {
     ///
     /// # Errors
     ///
-    /// [`LandscapeError::InvalidOption`] for non-finite bounds, `num = 0`, `min > max`, or
-    /// `num = 1` with `min != max`.
+    /// [`LandscapeError::InvalidOption`] for non-finite bounds, `num = 0`, `min > max`,
+    /// `num = 1` with `min != max`, or `num` above [`MAX_AXIS_POINTS`].
     pub fn new(min: f64, max: f64, num: usize) -> Result<Axis, LandscapeError> {
         let axis = Axis { min, max, num };
         let bad = |reason: &str| LandscapeError::invalid("grid axis", axis, reason);
@@ -45,7 +54,22 @@ impl Axis {
         if num == 1 && min != max {
             return Err(bad("a single point needs min == max"));
         }
+        if num > MAX_AXIS_POINTS {
+            return Err(bad(&format!(
+                "{num} points is more than the limit of {MAX_AXIS_POINTS} per axis"
+            )));
+        }
         Ok(axis)
+    }
+
+    /// Checks an axis built without [`Axis::new`] (a struct literal, or one read from a
+    /// file) by the same rules.
+    ///
+    /// # Errors
+    ///
+    /// As [`Axis::new`].
+    pub fn validate(&self) -> Result<(), LandscapeError> {
+        Axis::new(self.min, self.max, self.num).map(|_| ())
     }
 
     /// The coordinates.
@@ -105,6 +129,40 @@ pub struct Grid {
 }
 
 impl Grid {
+    /// A checked grid: both axes valid and at most [`MAX_GRID_POINTS`] points in all.
+    ///
+    /// # Errors
+    ///
+    /// [`LandscapeError::InvalidOption`] naming the bad axis or the point count.
+    pub fn new(x: Axis, y: Option<Axis>) -> Result<Grid, LandscapeError> {
+        x.validate()?;
+        if let Some(y) = y {
+            y.validate()?;
+        }
+        let points = x.num.checked_mul(y.map_or(1, |y| y.num));
+        match points {
+            Some(points) if points <= MAX_GRID_POINTS => Ok(Grid { x, y }),
+            _ => Err(LandscapeError::invalid(
+                "grid",
+                match y {
+                    Some(y) => format!("{x} by {y}"),
+                    None => x.to_string(),
+                },
+                format!("more than the limit of {MAX_GRID_POINTS} points"),
+            )),
+        }
+    }
+
+    /// Checks a grid built as a struct literal or read from a file by the rules of
+    /// [`Grid::new`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Grid::new`].
+    pub fn validate(&self) -> Result<(), LandscapeError> {
+        Grid::new(self.x, self.y).map(|_| ())
+    }
+
     /// Number of points.
     pub fn len(&self) -> usize {
         self.x.num * self.y.map_or(1, |y| y.num)
@@ -213,5 +271,48 @@ mod tests {
         };
         assert_eq!(line.shape(), [5]);
         assert_eq!(line.point(4), (1.0, 0.0));
+    }
+
+    #[test]
+    fn axis_and_grid_sizes_are_bounded() {
+        assert!("0:1:1048576".parse::<Axis>().is_ok());
+        let err = "0:1:1048577"
+            .parse::<Axis>()
+            .expect_err("over the axis limit");
+        assert!(err.to_string().contains("limit of 1048576"), "{err}");
+        // A point count that does not fit in usize is an error, not a wrapped number.
+        let err = "0:1:18446744073709551615"
+            .parse::<Axis>()
+            .expect_err("usize::MAX points");
+        assert!(err.to_string().contains("limit"), "{err}");
+
+        let big: Axis = "0:1:1048576".parse().expect("valid");
+        let err = Grid::new(big, Some(big)).expect_err("2^40 points");
+        assert!(
+            err.to_string().contains("limit of 16777216 points"),
+            "{err}"
+        );
+        let ok = Grid::new(big, Some("0:1:16".parse().expect("valid"))).expect("2^24 points");
+        assert_eq!(ok.len(), MAX_GRID_POINTS);
+
+        // Axes that skipped `Axis::new` (a struct literal, or a file) are checked too.
+        let zero = Axis {
+            min: 0.0,
+            max: 1.0,
+            num: 0,
+        };
+        assert!(zero.validate().is_err());
+        let huge = Axis {
+            min: 0.0,
+            max: 1.0,
+            num: usize::MAX,
+        };
+        let err = Grid {
+            x: huge,
+            y: Some(huge),
+        }
+        .validate()
+        .expect_err("overflowing grid");
+        assert!(err.to_string().contains("grid axis"), "{err}");
     }
 }

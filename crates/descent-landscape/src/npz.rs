@@ -152,10 +152,17 @@ fn parse_npy(bytes: &[u8]) -> Result<NpyArray, NpzError> {
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<usize>().map_err(|_| format!("bad dimension {s}")))
         .collect::<Result<Vec<_>, _>>()?;
-    let n: usize = shape.iter().product();
+    // The header is outside input: its dimensions may multiply past `usize::MAX`.
+    let n = shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .ok_or_else(|| format!("shape {shape:?} has more elements than memory can hold"))?;
     let body = &bytes[start + header_len..];
     let need = |size: usize| -> Result<&[u8], NpzError> {
-        body.get(..n * size).ok_or_else(|| {
+        let len = n
+            .checked_mul(size)
+            .ok_or_else(|| format!("shape {shape:?} needs more bytes than memory can hold"))?;
+        body.get(..len).ok_or_else(|| {
             format!(
                 "truncated .npy data ({} bytes for {n} elements)",
                 body.len()
@@ -373,6 +380,40 @@ mod tests {
         bytes[80] ^= 0xff;
         let err = Npz::from_bytes(&bytes).expect_err("corrupt");
         assert!(err.contains("CRC") || err.contains("corrupt"), "{err}");
+    }
+
+    /// A `.npy` of `<f8` whose header is exactly `dict` (padding is not needed to parse).
+    fn npy_with_header(dict: &str) -> Vec<u8> {
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(dict.as_bytes());
+        bytes
+    }
+
+    #[test]
+    fn shape_whose_element_count_overflows_is_an_error() {
+        // 2^63 x 4 elements: the product does not fit in 64 bits.
+        let bytes = npy_with_header(
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (9223372036854775808, 4), }",
+        );
+        let err = parse_npy(&bytes).expect_err("overflowing shape");
+        assert!(err.contains("more elements than memory can hold"), "{err}");
+    }
+
+    #[test]
+    fn shape_whose_byte_count_overflows_is_an_error() {
+        // 2^62 elements fit in 64 bits, their 8-byte values do not.
+        let bytes = npy_with_header(
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904,), }",
+        );
+        let err = parse_npy(&bytes).expect_err("overflowing byte count");
+        assert!(err.contains("more bytes than memory can hold"), "{err}");
+        // The same shape of one-byte booleans fits in 64 bits and is merely truncated.
+        let bytes = npy_with_header(
+            "{'descr': '|b1', 'fortran_order': False, 'shape': (4611686018427387904,), }",
+        );
+        let err = parse_npy(&bytes).expect_err("truncated");
+        assert!(err.contains("truncated .npy data"), "{err}");
     }
 
     #[test]
