@@ -42,6 +42,9 @@ pub struct DirectionMeta {
     pub cosine: Option<f64>,
 }
 
+/// The most directions one file holds: a line needs one, a plane two.
+pub const MAX_DIRECTIONS: usize = 2;
+
 /// Format tag of a directions file.
 pub const DIRECTIONS_FORMAT: &str = "descent-landscape-directions";
 
@@ -125,8 +128,24 @@ impl DirectionSet {
         device: &Device,
     ) -> Result<DirectionSet, LandscapeError> {
         let bytes = std::fs::read(path).map_err(|e| LandscapeError::io("reading", path, e))?;
+        DirectionSet::from_bytes(&bytes, path, model, device)
+    }
+
+    /// [`DirectionSet::load`] from the file's bytes; `path` only names the file in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`LandscapeError::BadFile`] for corrupt bytes or a count of directions outside
+    /// `1..=`[`MAX_DIRECTIONS`];
+    /// [`LandscapeError::Mismatch`] if its parameters are not the model's.
+    pub fn from_bytes(
+        bytes: &[u8],
+        path: &Path,
+        model: &[ParamInfo],
+        device: &Device,
+    ) -> Result<DirectionSet, LandscapeError> {
         let bad = |reason: String| LandscapeError::bad_file(path, reason);
-        let npz = Npz::from_bytes(&bytes).map_err(bad)?;
+        let npz = Npz::from_bytes(bytes).map_err(bad)?;
         let meta_bytes = npz
             .raw
             .get("meta.json")
@@ -145,6 +164,13 @@ impl DirectionSet {
             "the model",
             &format!("directions file {}", path.display()),
         )?;
+        // `count` comes from the file: check it before looping or allocating by it.
+        if !(1..=MAX_DIRECTIONS).contains(&meta.count) {
+            return Err(bad(format!(
+                "meta.json: count is {}, a directions file holds 1 to {MAX_DIRECTIONS} directions",
+                meta.count
+            )));
+        }
         let mut directions = Vec::with_capacity(meta.count);
         for i in 0..meta.count {
             let values = meta
@@ -235,5 +261,32 @@ mod tests {
         let err = DirectionSet::load(&dir.path().join("missing.npz"), &theta.infos(), &device)
             .expect_err("missing");
         assert!(err.to_string().contains("missing.npz"), "{err}");
+    }
+
+    #[test]
+    fn count_from_the_file_is_checked_before_allocating() {
+        let device = Device::flex();
+        let theta = ParamVector::from_module(&tiny_mlp(&device, 1));
+        let (dirs, _) = DirectionConfig::default().directions(&theta, 1);
+        let set = DirectionSet::new(DirectionSource::Random(DirectionConfig::default()), dirs);
+        let mut npz = Npz::from_bytes(&set.to_bytes().expect("bytes")).expect("reads");
+        let path = Path::new("d.npz");
+        // A count of 2^64 - 1 used to reach `Vec::with_capacity` (a capacity-overflow panic);
+        // 0 gave a set with no direction that every caller indexes.
+        for count in [u64::MAX, 3, 0] {
+            let mut meta: serde_json::Value =
+                serde_json::from_slice(&npz.raw["meta.json"]).expect("json");
+            meta["count"] = count.into();
+            npz.raw
+                .insert("meta.json".into(), meta.to_string().into_bytes());
+            let err = DirectionSet::from_bytes(&npz.to_bytes(), path, &theta.infos(), &device)
+                .expect_err("bad count");
+            assert!(matches!(err, LandscapeError::BadFile { .. }), "{err}");
+            let msg = err.to_string();
+            assert!(
+                msg.contains("d.npz") && msg.contains(&format!("count is {count}")),
+                "{msg}"
+            );
+        }
     }
 }

@@ -260,8 +260,19 @@ impl ScanFile {
     /// complete scan file (naming what is wrong).
     pub fn load(path: &Path) -> Result<ScanFile, LandscapeError> {
         let bytes = std::fs::read(path).map_err(|e| LandscapeError::io("reading", path, e))?;
+        ScanFile::from_bytes(&bytes, path)
+    }
+
+    /// Reads a scan file from its bytes; `path` only names the file in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`LandscapeError::BadFile`] if the bytes are not a complete scan file (naming what is
+    /// wrong), including a grid or shard in `meta.json` that [`Grid::new`] or [`Shard::new`]
+    /// would refuse.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ScanFile, LandscapeError> {
         let bad = |reason: String| LandscapeError::bad_file(path, reason);
-        let mut npz = Npz::from_bytes(&bytes).map_err(bad)?;
+        let mut npz = Npz::from_bytes(bytes).map_err(bad)?;
         let meta_bytes = npz
             .raw
             .get("meta.json")
@@ -270,6 +281,13 @@ impl ScanFile {
             .map_err(|e| bad(format!("meta.json is not a scan description: {e}")))?;
         if meta.format != SCAN_FORMAT {
             return Err(bad(format!("format is {:?}, not a scan file", meta.format)));
+        }
+        // The grid and shard come from the file: check them before sizing anything by them.
+        meta.grid
+            .validate()
+            .map_err(|e| bad(format!("meta.json: {e}")))?;
+        if let Some(shard) = meta.shard {
+            Shard::new(shard.index, shard.count).map_err(|e| bad(format!("meta.json: {e}")))?;
         }
         let shape = meta.grid.shape();
         let n = meta.grid.len();
@@ -397,5 +415,86 @@ pub fn example_meta(grid: Grid, metrics: &[&str]) -> ScanMeta {
         metrics: metrics.iter().map(|m| m.to_string()).collect(),
         shard: None,
         device: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bytes of a 1-D scan file of three points whose `meta.json` is then edited by
+    /// `edit`, with the arrays left as they are.
+    fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+        let grid = Grid {
+            x: "-1:1:3".parse().expect("valid axis"),
+            y: None,
+        };
+        let file = ScanFile::new(example_meta(grid, &["loss_test"]));
+        let mut npz = Npz::from_bytes(&file.to_bytes().expect("serializes")).expect("reads");
+        let mut meta: serde_json::Value =
+            serde_json::from_slice(&npz.raw["meta.json"]).expect("json");
+        edit(&mut meta);
+        npz.raw
+            .insert("meta.json".into(), meta.to_string().into_bytes());
+        npz.to_bytes()
+    }
+
+    #[test]
+    fn unedited_file_reads_back() {
+        let file = ScanFile::from_bytes(&edited(|_| {}), Path::new("s.npz")).expect("valid");
+        assert_eq!(file.done, [false; 3]);
+        assert_eq!(file.rows("loss_test").expect("metric").len(), 1);
+    }
+
+    #[test]
+    fn grid_from_the_file_is_checked_before_use() {
+        // An axis of 0 points with empty arrays used to load, then `rows` divided the
+        // values into chunks of 0 and panicked.
+        let bytes = edited(|meta| {
+            meta["grid"]["x"]["num"] = 0.into();
+        });
+        let mut npz = Npz::from_bytes(&bytes).expect("reads");
+        for name in ["loss_test", "done"] {
+            let data = match name {
+                "done" => NpyData::Bool(Vec::new()),
+                _ => NpyData::F64(Vec::new()),
+            };
+            npz.arrays.insert(name.into(), NpyArray::new(vec![0], data));
+        }
+        let err = ScanFile::from_bytes(&npz.to_bytes(), Path::new("s.npz")).expect_err("0 points");
+        assert!(matches!(err, LandscapeError::BadFile { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("s.npz") && msg.contains("at least one point"),
+            "{msg}"
+        );
+
+        // Two axes whose point count overflows usize.
+        let bytes = edited(|meta| {
+            meta["grid"]["x"]["num"] = u64::MAX.into();
+            meta["grid"]["y"] = serde_json::json!({"min": 0.0, "max": 1.0, "num": u64::MAX});
+        });
+        let err = ScanFile::from_bytes(&bytes, Path::new("s.npz")).expect_err("huge grid");
+        assert!(err.to_string().contains("limit"), "{err}");
+        // Bounds that are not in order.
+        let bytes = edited(|meta| {
+            meta["grid"]["x"]["min"] = 2.0.into();
+        });
+        let err = ScanFile::from_bytes(&bytes, Path::new("s.npz")).expect_err("min > max");
+        assert!(err.to_string().contains("min must not exceed max"), "{err}");
+    }
+
+    #[test]
+    fn shard_from_the_file_is_checked() {
+        // A shard of 0 parts would divide by zero in `Shard::contains` on resume.
+        let bytes = edited(|meta| {
+            meta["shard"] = serde_json::json!({"index": 0, "count": 0});
+        });
+        let err = ScanFile::from_bytes(&bytes, Path::new("s.npz")).expect_err("0 shards");
+        assert!(err.to_string().contains("0 <= index < count"), "{err}");
+        let bytes = edited(|meta| {
+            meta["shard"] = serde_json::json!({"index": 3, "count": 2});
+        });
+        assert!(ScanFile::from_bytes(&bytes, Path::new("s.npz")).is_err());
     }
 }

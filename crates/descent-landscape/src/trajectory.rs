@@ -271,9 +271,21 @@ pub fn save_trajectory(
 ///
 /// As [`ScanFile::load`]; [`LandscapeError::BadFile`] if it has no `trajectory.json`.
 pub fn load_trajectory(path: &Path) -> Result<(ScanFile, TrajectoryInfo), LandscapeError> {
-    let file = ScanFile::load(path)?;
     let bytes = std::fs::read(path).map_err(|e| LandscapeError::io("reading", path, e))?;
-    let npz = Npz::from_bytes(&bytes).map_err(|e| LandscapeError::bad_file(path, e))?;
+    trajectory_from_bytes(&bytes, path)
+}
+
+/// [`load_trajectory`] from the file's bytes; `path` only names the file in errors.
+///
+/// # Errors
+///
+/// As [`ScanFile::from_bytes`]; [`LandscapeError::BadFile`] if it has no `trajectory.json`.
+pub fn trajectory_from_bytes(
+    bytes: &[u8],
+    path: &Path,
+) -> Result<(ScanFile, TrajectoryInfo), LandscapeError> {
+    let file = ScanFile::from_bytes(bytes, path)?;
+    let npz = Npz::from_bytes(bytes).map_err(|e| LandscapeError::bad_file(path, e))?;
     let info = npz
         .raw
         .get("trajectory.json")

@@ -130,8 +130,17 @@ impl CurvatureFile {
     /// a curvature file, or its arrays disagree with its description.
     pub fn load(path: &Path) -> Result<CurvatureFile, LandscapeError> {
         let bytes = std::fs::read(path).map_err(|e| LandscapeError::io("reading", path, e))?;
+        CurvatureFile::from_bytes(&bytes, path)
+    }
+
+    /// Reads a curvature file from its bytes; `path` only names the file in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`LandscapeError::BadFile`] as [`CurvatureFile::load`].
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<CurvatureFile, LandscapeError> {
         let bad = |reason: String| LandscapeError::bad_file(path, reason);
-        let npz = Npz::from_bytes(&bytes).map_err(|e| bad(e.to_string()))?;
+        let npz = Npz::from_bytes(bytes).map_err(|e| bad(e.to_string()))?;
         let meta = npz
             .raw
             .get("meta.json")
