@@ -14,11 +14,12 @@ use crate::error::TrainError;
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
     let tmp = temporary_sibling(path);
     let result = (|| {
-        let mut file = File::create(&tmp).map_err(|e| TrainError::io("creating", &tmp, e))?;
+        // Errors name the file the user asked for; the temporary name means nothing to them.
+        let mut file = File::create(&tmp).map_err(|e| TrainError::io("creating", path, e))?;
         file.write_all(bytes)
-            .map_err(|e| TrainError::io("writing", &tmp, e))?;
+            .map_err(|e| TrainError::io("writing", path, e))?;
         file.sync_all()
-            .map_err(|e| TrainError::io("syncing", &tmp, e))?;
+            .map_err(|e| TrainError::io("syncing", path, e))?;
         fs::rename(&tmp, path).map_err(|e| TrainError::io("renaming into", path, e))
     })();
     if result.is_err() {
@@ -37,8 +38,21 @@ pub fn write_dir(
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(|e| TrainError::io("removing", &tmp, e))?;
     }
-    fs::create_dir_all(&tmp).map_err(|e| TrainError::io("creating", &tmp, e))?;
-    let result = fill(&tmp).and_then(|()| {
+    fs::create_dir_all(&tmp).map_err(|e| TrainError::io("creating", path, e))?;
+    // Errors about files inside the temporary folder name them inside `path` instead.
+    let result = fill(&tmp).map_err(|err| match err {
+        TrainError::Io {
+            action,
+            path: inner,
+            source,
+        } => TrainError::Io {
+            action,
+            path: untemporary(&inner, &tmp, path),
+            source,
+        },
+        other => other,
+    });
+    let result = result.and_then(|()| {
         sync_dir(&tmp)?;
         if path.exists() {
             // Move the old folder aside first: rename cannot replace a non-empty folder.
@@ -72,6 +86,15 @@ fn sync_dir(path: &Path) -> Result<(), TrainError> {
     File::open(path)
         .and_then(|f| f.sync_all())
         .map_err(|e| TrainError::io("syncing", path, e))
+}
+
+/// `inner` (a file in the temporary folder `tmp`, or a temporary sibling of one) as the path
+/// it will have inside `dir` once written: what an error message should name.
+fn untemporary(inner: &Path, tmp: &Path, dir: &Path) -> PathBuf {
+    match inner.strip_prefix(tmp) {
+        Ok(rest) => dir.join(rest),
+        Err(_) => inner.to_path_buf(),
+    }
 }
 
 fn temporary_sibling(path: &Path) -> PathBuf {
@@ -119,6 +142,20 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn errors_inside_a_folder_name_the_final_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ckpt");
+        let err = write_dir(&path, |tmp| write_file(&tmp.join("sub").join("x"), b"x"))
+            .expect_err("no sub folder");
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("{}", path.join("sub").join("x").display())),
+            "{text}"
+        );
+        assert!(!text.contains(".tmp-"), "{text}");
     }
 
     #[test]

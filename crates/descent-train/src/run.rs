@@ -268,12 +268,6 @@ pub fn train_run(
     if let Some(n) = &data.normalization {
         config.data.normalization = NormalizationChoice::Fixed(n.clone());
     }
-    std::fs::create_dir_all(folder).map_err(|e| TrainError::io("creating", folder, e))?;
-    let text = serde_json::to_vec_pretty(&config).map_err(|e| TrainError::BadCheckpoint {
-        path: config_path.clone(),
-        reason: e.to_string(),
-    })?;
-    atomic::write_file(&config_path, &text)?;
 
     let card = ModelCard {
         model: config.model.clone(),
@@ -315,9 +309,19 @@ pub fn train_run(
             optimizer.clip_gradients(model, grads)
         }));
     }
-    if resume {
+    // A run stopped before its first checkpoint (the folder is written whole, by rename, or
+    // not at all) resumes from its start: config.json alone defines it.
+    if resume && checkpoint_dir.exists() {
         trainer.load_checkpoint(&checkpoint_dir)?;
     }
+    // Written only once the checkpoint has loaded: a refused resume leaves the folder as it
+    // was.
+    std::fs::create_dir_all(folder).map_err(|e| TrainError::io("creating", folder, e))?;
+    let text = serde_json::to_vec_pretty(&config).map_err(|e| TrainError::BadCheckpoint {
+        path: config_path.clone(),
+        reason: e.to_string(),
+    })?;
+    atomic::write_file(&config_path, &text)?;
     let report = trainer.fit(&data.train, Some(&data.test), &data.batcher, observer)?;
 
     let weights = checkpoint::module_bytes(trainer.model())?;
