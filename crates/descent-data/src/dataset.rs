@@ -369,8 +369,8 @@ impl ImageDataset {
     ///
     /// The standard deviation is the population one (divide by the count), as the published
     /// CIFAR-10 constants use. Sums are done in `f64` (bytes: exactly, from a histogram). An
-    /// empty set gives mean 0 and std 1. A constant channel gives std 0, which
-    /// [`Normalization::validate`] rejects.
+    /// empty set gives mean 0 and std 1. A constant channel (all pixels equal, e.g. a blank
+    /// set) gets std 1: it is centred but not scaled, instead of dividing by zero.
     pub fn channel_stats(&self) -> Normalization {
         let channels = self.shape.channels;
         let plane = self.shape.plane();
@@ -444,7 +444,10 @@ impl ImageDataset {
         }
         Normalization {
             mean: mean.iter().map(|&m| m as f32).collect(),
-            std: var.iter().map(|&v| v.sqrt() as f32).collect(),
+            std: var
+                .iter()
+                .map(|&v| if v > 0.0 { v.sqrt() as f32 } else { 1.0 })
+                .collect(),
         }
     }
 }
@@ -607,5 +610,16 @@ mod tests {
 
         let empty = bytes_set().take(0).channel_stats();
         assert_eq!(empty, Normalization::identity(1));
+    }
+
+    #[test]
+    fn a_constant_channel_is_centred_not_divided_by_zero() {
+        let blank =
+            ImageDataset::from_u8("blank", ImageShape::new(1, 2, 2), 2, vec![7; 8], vec![0, 1])
+                .expect("valid set");
+        let stats = blank.channel_stats();
+        assert_eq!(stats.std, vec![1.0]);
+        assert!((stats.mean[0] - 7.0 / 255.0).abs() < 1e-7);
+        assert!(stats.validate(1).is_ok());
     }
 }
