@@ -252,6 +252,9 @@ pub fn run_job(
         .map(|p| p.display().to_string())
         .collect();
 
+    // A newly drawn directions file is saved only once every check below has passed, so a
+    // refused scan leaves no file behind.
+    let mut unsaved_directions = None;
     let (set, directions_file) = match (&job.kind, &job.directions) {
         (ScanKind::Random, DirectionChoice::Load(path)) => {
             let set = DirectionSet::load(path, &centre.infos(), device)?;
@@ -285,7 +288,7 @@ pub fn run_job(
             } else {
                 let (dirs, _) = config.directions(&centre, count);
                 let set = DirectionSet::new(DirectionSource::Random(*config), dirs);
-                set.save(&path)?;
+                unsaved_directions = Some(path.clone());
                 set
             };
             (set, Some(path))
@@ -356,6 +359,9 @@ pub fn run_job(
         (ScanFile::new(meta), false)
     };
     let mut surface = Surface::new(centre_model, directions)?;
+    if let Some(path) = &unsaved_directions {
+        set.save(path)?;
+    }
     let outcome = run_scan(
         &mut surface,
         &mut evaluator,
