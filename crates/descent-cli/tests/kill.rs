@@ -1,0 +1,418 @@
+//! SIGKILL at random moments, then resume: a training run and a landscape scan each end with
+//! exactly the files of a run that was never interrupted.
+//!
+//! The kill delays are drawn from a seed taken from the clock and printed in every assertion
+//! message; `DESCENT_KILL_SEED=<seed>` replays a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::Tensor;
+use common::{ok, s, text};
+use descent_train::{DeviceChoice, ModelCard};
+
+/// How many times each job is killed before it may finish.
+const KILLS: usize = 4;
+
+/// A small xorshift generator: the delays need to be reproducible, not good.
+struct Delays {
+    state: u64,
+}
+
+impl Delays {
+    fn new(seed: u64) -> Delays {
+        Delays {
+            state: seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
+        }
+    }
+
+    /// A delay drawn uniformly from `[lo, hi)`.
+    fn next(&mut self, lo: Duration, hi: Duration) -> Duration {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        let unit = (self.state >> 11) as f64 / (1u64 << 53) as f64;
+        lo + (hi - lo).mul_f64(unit)
+    }
+}
+
+/// The seed of this test's kill delays: `DESCENT_KILL_SEED`, or the clock.
+fn kill_seed() -> u64 {
+    match std::env::var("DESCENT_KILL_SEED") {
+        Ok(text) => text.parse().expect("DESCENT_KILL_SEED is a number"),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1),
+    }
+}
+
+/// The binary with `args`, run in `cwd`, in a clean environment, output discarded.
+fn command(cwd: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_descent"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_remove("BURN_DEVICE")
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("SLURM_ARRAY_TASK_COUNT")
+        .env_remove("JOB_COMPLETION_INDEX");
+    cmd
+}
+
+/// Waits `delay`, then kills `child` with SIGKILL unless it already ended. Returns whether it
+/// was killed (false: it finished first, and must have succeeded).
+fn kill_after(mut child: Child, delay: Duration, context: &str) -> bool {
+    let deadline = Instant::now() + delay;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            assert!(
+                status.success(),
+                "ended with {status} before the kill: {context}"
+            );
+            return false;
+        }
+        if Instant::now() >= deadline {
+            child.kill().expect("SIGKILL");
+            child.wait().expect("reaped");
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Every regular file under `dir`, by relative path, skipping the temporaries of atomic
+/// writes that a kill leaves behind (`.NAME.tmp-PID`, never read).
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.to_string_lossy().contains(".tmp-") {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path.strip_prefix(dir).expect("inside").to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// `value` without the wall-clock `seconds` of each epoch record: the one field of a run
+/// folder that legitimately differs between two runs.
+fn without_times(mut value: serde_json::Value) -> serde_json::Value {
+    match &mut value {
+        serde_json::Value::Object(map) => {
+            map.remove("seconds");
+            for v in map.values_mut() {
+                *v = without_times(v.take());
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items.iter_mut() {
+                *v = without_times(v.take());
+            }
+        }
+        _ => {}
+    }
+    value
+}
+
+/// Asserts that the folders `a` and `b` hold the same files with the same contents; JSON and
+/// JSON-lines files are compared without their `seconds` fields, the CSV log without its
+/// seconds column.
+fn assert_same_folder(a: &Path, b: &Path, context: &str) {
+    let (fa, fb) = (files(a), files(b));
+    assert_eq!(fa, fb, "file lists differ: {context}");
+    for rel in fa {
+        let (x, y) = (
+            std::fs::read(a.join(&rel)).expect("read"),
+            std::fs::read(b.join(&rel)).expect("read"),
+        );
+        let name = rel.to_string_lossy();
+        let same = if name.ends_with(".json") {
+            let parse = |bytes: &[u8]| {
+                without_times(serde_json::from_slice::<serde_json::Value>(bytes).expect("json"))
+            };
+            parse(&x) == parse(&y)
+        } else if name.ends_with(".jsonl") {
+            let parse = |bytes: &[u8]| -> Vec<serde_json::Value> {
+                text(bytes)
+                    .lines()
+                    .map(|l| without_times(serde_json::from_str(l).expect("json line")))
+                    .collect()
+            };
+            parse(&x) == parse(&y)
+        } else if name.ends_with(".csv") {
+            csv_without_seconds(&text(&x)) == csv_without_seconds(&text(&y))
+        } else if name.ends_with(".bpk") && name.contains("model") {
+            weight_bits(&a.join(&rel)) == weight_bits(&b.join(&rel))
+        } else if name.ends_with("optimizer.bpk") {
+            // Keyed by the random parameter ids: compared through the extension run instead.
+            true
+        } else {
+            x == y
+        };
+        assert!(same, "{name} differs: {context}");
+    }
+}
+
+/// Every tensor of a saved model, as exact bit patterns in module order. The files themselves
+/// differ between processes: Burn stores each parameter's id, which is random.
+fn weight_bits(path: &Path) -> Vec<Vec<u32>> {
+    struct Collect(Vec<Vec<u32>>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let values = param
+                .val()
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("f32 data");
+            self.0.push(values.into_iter().map(f32::to_bits).collect());
+        }
+    }
+    let device = DeviceChoice::Cpu.open().expect("cpu");
+    let (_, model) = ModelCard::load_model(path, &device).expect("a model");
+    let mut collect = Collect(Vec::new());
+    model.visit(&mut collect);
+    assert!(!collect.0.is_empty());
+    collect.0
+}
+
+/// The CSV log with its `seconds` column removed.
+fn csv_without_seconds(csv: &str) -> Vec<Vec<String>> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let keep: Vec<bool> = header.iter().map(|h| *h != "seconds").collect();
+    std::iter::once(header.join(","))
+        .chain(lines.map(str::to_string))
+        .map(|line| {
+            line.split(',')
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(c, _)| c.to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// The training command of both runs: an MLP on spirals, many short steps, a checkpoint every
+/// 7 steps (not a divisor of the 125 steps per epoch, so kills land mid-epoch too).
+fn train_args(resume: bool) -> Vec<&'static str> {
+    let mut args = vec![
+        "train",
+        "--model",
+        "mlp",
+        "--hidden",
+        "32,32",
+        "--dataset",
+        "spirals",
+        "--epochs",
+        "12",
+        "--batch-size",
+        "8",
+        "--optimizer",
+        "momentum",
+        "--schedule",
+        "cosine",
+        "--lr",
+        "0.05",
+        "--seed",
+        "7",
+        "--checkpoint-every-steps",
+        "7",
+        "--log-every",
+        "0",
+        "--out",
+        "run",
+    ];
+    if resume {
+        args.push("--resume");
+    }
+    args
+}
+
+#[test]
+fn training_killed_and_resumed_ends_like_an_uninterrupted_run() {
+    let seed = kill_seed();
+    let mut delays = Delays::new(seed);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (straight, killed) = (tmp.path().join("straight"), tmp.path().join("killed"));
+    std::fs::create_dir_all(&straight).expect("mkdir");
+    std::fs::create_dir_all(&killed).expect("mkdir");
+
+    let start = Instant::now();
+    ok(command(&straight, &train_args(false))
+        .output()
+        .expect("runs"));
+    // Kills fall anywhere from start-up to well into a run as long as the straight one, so
+    // that most rounds are killed before they finish.
+    let span = start.elapsed();
+
+    let mut log = Vec::new();
+    for round in 0..KILLS {
+        // config.json is written (atomically) once the data is loaded; a run killed before
+        // that has left nothing and starts again.
+        let resume = killed.join("run/config.json").exists();
+        let delay = delays.next(Duration::from_millis(20), span.mul_f64(0.7));
+        let context = format!("seed {seed}, round {round}, kills so far {log:?}");
+        let child = command(&killed, &train_args(resume))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let was_killed = kill_after(child, delay, &context);
+        log.push(format!(
+            "{}{} after {:?}",
+            if resume { "resume" } else { "start" },
+            if was_killed { " killed" } else { " finished" },
+            delay
+        ));
+        if !was_killed {
+            break;
+        }
+    }
+    let resume = killed.join("run/config.json").exists();
+    let last = command(&killed, &train_args(resume))
+        .output()
+        .expect("runs");
+    let context = format!("DESCENT_KILL_SEED={seed}, rounds {log:?}");
+    assert!(
+        last.status.success(),
+        "final run failed: {}: {context}",
+        text(&last.stderr)
+    );
+    assert_same_folder(&straight.join("run"), &killed.join("run"), &context);
+    for file in [
+        "model.bpk",
+        "checkpoint/model.bpk",
+        "checkpoint/optimizer.bpk",
+    ] {
+        assert!(
+            straight.join("run").join(file).is_file(),
+            "{file}: {context}"
+        );
+    }
+    // The optimizer state (momentum buffers, keyed by random parameter ids) is checked by
+    // what it does: one more epoch from each checkpoint gives the same weights.
+    for folder in [&straight, &killed] {
+        let mut args = train_args(true);
+        let epochs = args
+            .iter()
+            .position(|a| *a == "--epochs")
+            .expect("--epochs")
+            + 1;
+        args[epochs] = "13";
+        ok(command(folder, &args).output().expect("runs"));
+    }
+    assert_same_folder(&straight.join("run"), &killed.join("run"), &context);
+    eprintln!("training kill rounds (seed {seed}): {log:?}");
+}
+
+/// A 2-D scan of 961 points on two splits, saved after every point.
+fn scan_args(checkpoint: &Path) -> Vec<String> {
+    [
+        "landscape",
+        "scan",
+        s(checkpoint),
+        "--x",
+        "-1:1:31",
+        "--y",
+        "-1:1:31",
+        "--split",
+        "train,test",
+        "--samples",
+        "1000",
+        "--batch-size",
+        "1000",
+        "--save-every",
+        "0",
+        "--out",
+        "scan.npz",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect()
+}
+
+#[test]
+fn scan_killed_and_resumed_ends_like_an_uninterrupted_scan() {
+    let seed = kill_seed();
+    let mut delays = Delays::new(seed.rotate_left(17));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let net = tmp.path().join("net");
+    ok(command(
+        tmp.path(),
+        &[
+            "train",
+            "--model",
+            "mlp",
+            "--hidden",
+            "16",
+            "--dataset",
+            "spirals",
+            "--epochs",
+            "1",
+            "--seed",
+            "3",
+            "--out",
+            s(&net),
+        ],
+    )
+    .output()
+    .expect("runs"));
+    let args = scan_args(&net);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (straight, killed) = (tmp.path().join("straight"), tmp.path().join("killed"));
+    std::fs::create_dir_all(&straight).expect("mkdir");
+    std::fs::create_dir_all(&killed).expect("mkdir");
+
+    let start = Instant::now();
+    ok(command(&straight, &args).output().expect("runs"));
+    let span = start.elapsed();
+
+    let mut log = Vec::new();
+    for round in 0..KILLS {
+        let delay = delays.next(Duration::from_millis(20), span.mul_f64(0.7));
+        let context = format!("seed {seed}, round {round}, kills so far {log:?}");
+        let child = command(&killed, &args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let was_killed = kill_after(child, delay, &context);
+        log.push(format!(
+            "{} after {delay:?}",
+            if was_killed { "killed" } else { "finished" }
+        ));
+        if !was_killed {
+            break;
+        }
+    }
+    let last = command(&killed, &args).output().expect("runs");
+    let context = format!("DESCENT_KILL_SEED={seed}, rounds {log:?}");
+    assert!(
+        last.status.success(),
+        "final scan failed: {}: {context}",
+        text(&last.stderr)
+    );
+    // The scan file names its directions file relative to the working folder, so the two
+    // files must be byte-identical, and so must the directions.
+    for file in ["scan.npz", "scan.directions.npz"] {
+        assert!(
+            std::fs::read(straight.join(file)).expect("read")
+                == std::fs::read(killed.join(file)).expect("read"),
+            "{file} differs: {context}"
+        );
+    }
+    assert_eq!(files(&straight), files(&killed), "{context}");
+    eprintln!("scan kill rounds (seed {seed}): {log:?}");
+}
