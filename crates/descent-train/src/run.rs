@@ -132,6 +132,20 @@ pub struct RunConfig {
     pub training: TrainOptions,
 }
 
+impl RunConfig {
+    /// Parses the bytes of a run's `config.json`; `path` only names the file in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`TrainError::BadCheckpoint`] if the bytes are not a run configuration.
+    pub fn from_json(bytes: &[u8], path: &Path) -> Result<RunConfig, TrainError> {
+        serde_json::from_slice(bytes).map_err(|e| TrainError::BadCheckpoint {
+            path: path.to_path_buf(),
+            reason: format!("not a run configuration: {e}"),
+        })
+    }
+}
+
 /// What a trained model needs to be used again: its architecture, its input and the
 /// normalization it was trained with. Saved as `model.json` beside every model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,6 +168,18 @@ pub struct ModelCard {
 }
 
 impl ModelCard {
+    /// Parses the bytes of a `model.json`; `path` only names the file in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`TrainError::BadCheckpoint`] if the bytes are not a model card.
+    pub fn from_json(bytes: &[u8], path: &Path) -> Result<ModelCard, TrainError> {
+        serde_json::from_slice(bytes).map_err(|e| TrainError::BadCheckpoint {
+            path: path.to_path_buf(),
+            reason: format!("not a model card: {e}"),
+        })
+    }
+
     /// Builds the model the card describes (fresh weights) on `device`.
     pub fn init(&self, device: &Device) -> Result<Model, TrainError> {
         Ok(self.model.init(device)?)
@@ -165,11 +191,7 @@ impl ModelCard {
         let (card_path, weights) = locate_model(path)?;
         let bytes =
             std::fs::read(&card_path).map_err(|e| TrainError::io("reading", &card_path, e))?;
-        let card: ModelCard =
-            serde_json::from_slice(&bytes).map_err(|e| TrainError::BadCheckpoint {
-                path: card_path.clone(),
-                reason: format!("not a model card: {e}"),
-            })?;
+        let card = ModelCard::from_json(&bytes, &card_path)?;
         let model = card.init(device)?;
         let model = checkpoint::load_module(model, &weights)?;
         Ok((card, model))
@@ -242,10 +264,7 @@ pub fn train_run(
     let mut config = if resume {
         let bytes =
             std::fs::read(&config_path).map_err(|e| TrainError::io("reading", &config_path, e))?;
-        serde_json::from_slice::<RunConfig>(&bytes).map_err(|e| TrainError::BadCheckpoint {
-            path: config_path.clone(),
-            reason: format!("not a run configuration: {e}"),
-        })?
+        RunConfig::from_json(&bytes, &config_path)?
     } else {
         if config_path.exists() || checkpoint_dir.exists() {
             return Err(TrainError::InvalidOption {
