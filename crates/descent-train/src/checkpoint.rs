@@ -169,6 +169,11 @@ pub fn load_module<M: Module>(module: M, path: &Path) -> Result<M, TrainError> {
 
 /// Serializes a module's parameters to burnpack bytes.
 pub fn module_bytes<M: Module>(module: &M) -> Result<Bytes, TrainError> {
+    // A Burn `RunningState` (batch-norm statistics) keeps its latest update pending until it
+    // is synced, and the record reads the synced value: without this, a checkpoint taken
+    // between epochs' evaluations would hold statistics one step old, and a run resumed from
+    // it would drift from the uninterrupted one. `valid()` syncs the shared state in place.
+    let _ = module.valid();
     module
         .clone()
         .into_record()
