@@ -35,6 +35,7 @@ fn mlp_reaches_85_percent_on_fashion_mnist_in_3_epochs() {
             checkpoint_every_steps: None,
             rules: Default::default(),
             trajectory: None,
+            averaging: Default::default(),
         },
     };
     let dir = tempfile::tempdir().expect("tempdir");

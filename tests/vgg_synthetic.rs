@@ -36,6 +36,7 @@ fn narrow_vgg11_learns_the_synthetic_set_to_90_percent() {
             checkpoint_every_steps: None,
             rules: Default::default(),
             trajectory: None,
+            averaging: Default::default(),
         },
     };
     let dir = tempfile::tempdir().expect("tempdir");

@@ -9,6 +9,7 @@
 //! | `scheduler.bpk` | the learning-rate schedule's counters                         |
 //! | `state.json`    | epoch, step, partial epoch sums and the metrics history       |
 //! | `model.json`    | (optional) the model's configuration, so the folder stands alone |
+//! | `swa.bpk`, `ema.bpk` | (when averaging) the running weight averages ([`crate::averaging`]) |
 //!
 //! Data order, augmentation and dropout are drawn from seeds derived from the run seed and
 //! the epoch/step (see [`crate::seed`]), so no random-generator state needs saving.
@@ -22,6 +23,7 @@ use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::atomic;
+use crate::averaging::AveragingState;
 use crate::error::TrainError;
 use crate::evaluate::MetricsSum;
 use crate::history::EpochRecord;
@@ -60,6 +62,10 @@ pub struct TrainerState {
     /// run.
     #[serde(default)]
     pub rules: RulesState,
+    /// How far the running weight averages (SWA, EMA) have got; their weights are the
+    /// checkpoint's `swa.bpk` and `ema.bpk`.
+    #[serde(default, skip_serializing_if = "AveragingState::is_empty")]
+    pub averaging: AveragingState,
 }
 
 impl TrainerState {
@@ -85,6 +91,8 @@ pub struct CheckpointParts {
     pub state: TrainerState,
     /// `model.json`, if the caller knows the model's configuration.
     pub model_config: Option<serde_json::Value>,
+    /// Further model files by name (the running averages `swa.bpk`, `ema.bpk`).
+    pub extra_models: Vec<(&'static str, Bytes)>,
 }
 
 /// File names inside a checkpoint folder.
@@ -108,6 +116,9 @@ pub fn save(dir: &Path, parts: &CheckpointParts) -> Result<(), TrainError> {
         atomic::write_file(&tmp.join(files::MODEL), &parts.model)?;
         atomic::write_file(&tmp.join(files::OPTIMIZER), &parts.optimizer)?;
         atomic::write_file(&tmp.join(files::SCHEDULER), &parts.scheduler)?;
+        for (name, bytes) in &parts.extra_models {
+            atomic::write_file(&tmp.join(name), bytes)?;
+        }
         if let Some(config) = &parts.model_config {
             let text = serde_json::to_vec_pretty(config).map_err(|e| bad(tmp, e))?;
             atomic::write_file(&tmp.join(files::MODEL_CONFIG), &text)?;
@@ -132,14 +143,23 @@ pub fn read(dir: &Path, name: &str) -> Result<Vec<u8>, TrainError> {
 /// Reads `state.json` of a checkpoint folder.
 pub fn read_state(dir: &Path) -> Result<TrainerState, TrainError> {
     let bytes = read(dir, files::STATE)?;
+    parse_state(&bytes, &dir.join(files::STATE))
+}
+
+/// Parses the bytes of a `state.json`; `path` only names the file in errors.
+///
+/// # Errors
+///
+/// [`TrainError::BadCheckpoint`] if the bytes are not a trainer state of [`STATE_FORMAT`].
+pub fn parse_state(bytes: &[u8], path: &Path) -> Result<TrainerState, TrainError> {
     let state: TrainerState =
-        serde_json::from_slice(&bytes).map_err(|e| TrainError::BadCheckpoint {
-            path: dir.join(files::STATE),
+        serde_json::from_slice(bytes).map_err(|e| TrainError::BadCheckpoint {
+            path: path.to_path_buf(),
             reason: format!("not a trainer state: {e}"),
         })?;
     if state.format != STATE_FORMAT {
         return Err(TrainError::BadCheckpoint {
-            path: dir.join(files::STATE),
+            path: path.to_path_buf(),
             reason: format!(
                 "state format {} is not the supported format {STATE_FORMAT}",
                 state.format
@@ -153,6 +173,20 @@ pub fn read_state(dir: &Path) -> Result<TrainerState, TrainError> {
 /// architecture with a clear error.
 pub fn load_module<M: Module>(module: M, path: &Path) -> Result<M, TrainError> {
     let bytes = fs::read(path).map_err(|e| TrainError::io("reading", path, e))?;
+    load_module_bytes(module, bytes, path)
+}
+
+/// [`load_module`] from the burnpack file's bytes; `path` only names the file in errors.
+///
+/// # Errors
+///
+/// [`TrainError::BadCheckpoint`] if the bytes are not a burnpack record or do not fit
+/// `module`.
+pub fn load_module_bytes<M: Module>(
+    module: M,
+    bytes: Vec<u8>,
+    path: &Path,
+) -> Result<M, TrainError> {
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
         TrainError::BadCheckpoint {
             path: path.to_path_buf(),

@@ -4,7 +4,10 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Int, Tensor};
 use descent_data::{ImageBatcher, ImageDataset};
 use descent_models::ImageClassifier;
+use descent_optim::averaging::{EnsembleMetrics, SnapshotEnsemble};
 use serde::{Deserialize, Serialize};
+
+use crate::error::TrainError;
 
 /// Mean loss and accuracy over a set of samples.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -97,4 +100,36 @@ pub fn evaluate<M: ImageClassifier>(
         sum.samples = dataset.len();
     }
     sum.finish()
+}
+
+/// Evaluates the ensemble of `members` (the mean of their softmax outputs, as a snapshot
+/// ensemble predicts) on every sample of `dataset`; the loss is the negative log of the
+/// averaged probability of the label. `None` for an empty dataset.
+///
+/// # Errors
+///
+/// [`TrainError::Optim`] when `members` is empty or they disagree on the number of classes.
+pub fn evaluate_ensemble<M: ImageClassifier>(
+    members: &[M],
+    dataset: &ImageDataset,
+    batcher: &ImageBatcher,
+    batch_size: usize,
+    device: &Device,
+) -> Result<Option<Metrics>, TrainError> {
+    let device = device.clone().without_autodiff();
+    let members: Vec<M> = members.iter().map(|m| m.valid()).collect();
+    let ensemble = SnapshotEnsemble::new(members)?;
+    let indices: Vec<usize> = (0..dataset.len()).collect();
+    let mut sum = EnsembleMetrics::default();
+    for chunk in indices.chunks(batch_size.max(1)) {
+        let batch = batcher.batch_indices_eval(dataset, chunk, &device);
+        let images = batch.images;
+        let metrics = ensemble.evaluate(|member| member.logits(images.clone()), batch.targets)?;
+        sum.merge(metrics);
+    }
+    Ok((sum.samples > 0).then(|| Metrics {
+        loss: sum.loss(),
+        accuracy: sum.accuracy(),
+        samples: sum.samples,
+    }))
 }

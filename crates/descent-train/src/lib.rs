@@ -34,6 +34,7 @@
 //! ```
 
 pub mod atomic;
+pub mod averaging;
 pub mod checkpoint;
 pub mod device;
 pub mod error;
@@ -47,10 +48,13 @@ pub mod seed;
 pub mod trainer;
 pub mod trajectory;
 
+pub use averaging::{
+    AverageReport, AveragingOptions, EmaOptions, EnsembleReport, Snapshots, SwaOptions, SwaRate,
+};
 pub use checkpoint::Progress;
 pub use device::DeviceChoice;
 pub use error::TrainError;
-pub use evaluate::{Metrics, evaluate};
+pub use evaluate::{Metrics, evaluate, evaluate_ensemble};
 pub use history::EpochRecord;
 pub use observer::{ConsoleObserver, Observer, Silent, StepInfo};
 pub use options::TrainOptions;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::averaging::AveragingOptions;
 use crate::error::TrainError;
 use crate::rules::EpochRules;
 use crate::trajectory::TrajectoryConfig;
@@ -31,6 +32,13 @@ pub struct TrainOptions {
     /// PCA plots of `descent landscape trajectory`). Off by default; needs a run folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trajectory: Option<TrajectoryConfig>,
+    /// Weight averaging (SWA, EMA) and snapshots for an ensemble. Off by default.
+    #[serde(default, skip_serializing_if = "is_off")]
+    pub averaging: AveragingOptions,
+}
+
+fn is_off(averaging: &AveragingOptions) -> bool {
+    *averaging == AveragingOptions::default()
 }
 
 impl Default for TrainOptions {
@@ -44,6 +52,7 @@ impl Default for TrainOptions {
             checkpoint_every_steps: None,
             rules: EpochRules::default(),
             trajectory: None,
+            averaging: AveragingOptions::default(),
         }
     }
 }
@@ -75,6 +84,7 @@ impl TrainOptions {
                 reason: "must be at least 1 (or absent)".into(),
             });
         }
+        self.averaging.validate(self.epochs)?;
         self.rules.validate()
     }
 

@@ -21,6 +21,7 @@ use descent_optim::{OptimizerConfig, ScheduleConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic;
+use crate::averaging::SwaOptions;
 use crate::checkpoint;
 use crate::error::TrainError;
 use crate::observer::Observer;
@@ -311,6 +312,15 @@ pub fn train_run(
         steps_per_epoch,
         config.training.epochs,
     )?;
+    // SWALR takes over from the run's schedule when averaging starts, if a rate is given.
+    let scheduler = match &config.training.averaging.swa {
+        Some(SwaOptions {
+            start_epoch,
+            lr: Some(rate),
+            ..
+        }) => rate.after(scheduler, *start_epoch, steps_per_epoch)?,
+        _ => scheduler,
+    };
     let mut trainer = Trainer::new(
         model,
         optimizer,

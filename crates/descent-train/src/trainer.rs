@@ -10,9 +10,10 @@ use burn::tensor::{Bytes, Device, Tensor};
 use descent_data::{ImageBatcher, ImageDataset, shuffled_indices};
 use descent_models::ImageClassifier;
 
+use crate::averaging::{self, AverageReport, Averages, EnsembleReport};
 use crate::checkpoint::{self, CheckpointParts, Progress, STATE_FORMAT, TrainerState};
 use crate::error::TrainError;
-use crate::evaluate::{Metrics, correct_count, evaluate};
+use crate::evaluate::{Metrics, correct_count, evaluate, evaluate_ensemble};
 use crate::history::{self, EpochRecord};
 use crate::observer::{Observer, StepInfo};
 use crate::options::TrainOptions;
@@ -38,6 +39,16 @@ impl RunFolder {
     pub fn best(&self) -> PathBuf {
         self.dir.join("best")
     }
+
+    /// The folder of an average's final model (`swa` or `ema`).
+    pub fn average(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// The folder of the snapshot taken at the end of `epoch` (1-based).
+    pub fn snapshot(&self, epoch: usize) -> PathBuf {
+        averaging::snapshot_dir(&self.dir, epoch)
+    }
 }
 
 /// How a call to [`Trainer::fit`] ended.
@@ -53,6 +64,10 @@ pub struct TrainReport {
     /// The epoch whose weights the trainer holds at the end when early stopping restored the
     /// best epoch (`final_test` is then that epoch's test metrics).
     pub restored_epoch: Option<usize>,
+    /// The weight averages (SWA, EMA) that took at least one update, as saved at the end.
+    pub averages: Vec<AverageReport>,
+    /// The snapshots kept and their ensemble's test metrics, when snapshots were asked for.
+    pub ensemble: Option<EnsembleReport>,
 }
 
 /// A model, its optimizer and learning-rate schedule, and where the run stands.
@@ -75,6 +90,9 @@ pub struct Trainer<M: ImageClassifier> {
     model_config: Option<serde_json::Value>,
     gradient_hook: Option<GradientHook<M>>,
     trajectory: Option<TrajectoryRecorder>,
+    averages: Averages<M>,
+    /// Snapshots taken by this process (earlier ones are read back from the run folder).
+    snapshots: Vec<(usize, M)>,
 }
 
 /// A transformation of the gradients between backward pass and optimizer step (for example
@@ -99,6 +117,7 @@ impl<M: ImageClassifier> Trainer<M> {
         let rules = ActiveRules::new(&options.rules)?;
         let device = device.clone().autodiff();
         let model = model.to_device(&device).train();
+        let averages = Averages::new(&options.averaging, &model)?;
         Ok(Self {
             model: Some(model),
             optimizer,
@@ -116,11 +135,14 @@ impl<M: ImageClassifier> Trainer<M> {
                 epoch_samples: 0,
                 history: Vec::new(),
                 rules: Default::default(),
+                averaging: Default::default(),
             },
             folder: None,
             model_config: None,
             gradient_hook: None,
             trajectory: None,
+            averages,
+            snapshots: Vec::new(),
         })
     }
 
@@ -201,7 +223,12 @@ impl<M: ImageClassifier> Trainer<M> {
         })?;
         self.schedule.load_record(record);
         self.rules.load(&state.rules);
+        if let Some(live) = &self.model {
+            self.averages
+                .load(&self.options.averaging, live, dir, state.averaging)?;
+        }
         self.best_model = None;
+        self.snapshots.clear();
         self.state = state;
         Ok(())
     }
@@ -227,8 +254,12 @@ impl<M: ImageClassifier> Trainer<M> {
                 .to_record()
                 .into_bytes()
                 .map_err(|e| bad("schedule", &e))?,
-            state: self.state.clone(),
+            state: TrainerState {
+                averaging: self.averages.state(),
+                ..self.state.clone()
+            },
             model_config: self.model_config.clone(),
+            extra_models: self.averages.checkpoint_files()?,
         };
         checkpoint::save(&path, &parts)?;
         Ok(Some(path))
@@ -302,6 +333,10 @@ impl<M: ImageClassifier> Trainer<M> {
             {
                 lr = self.step(train, batcher, chunk, epoch, index + 1, steps, observer)?;
                 let global_step = self.state.progress.global_step;
+                if let Some(live) = &self.model {
+                    self.averages
+                        .after_step(&self.options.averaging, live, epoch, global_step)?;
+                }
                 if let Some(recorder) = &mut self.trajectory
                     && recorder.config().due_after_step(global_step)
                 {
@@ -363,6 +398,7 @@ impl<M: ImageClassifier> Trainer<M> {
                     .expect("the model is present between epochs");
                 recorder.record(model, epoch, self.state.progress.global_step)?;
             }
+            self.end_of_epoch_averaging(epoch)?;
             self.state.rules = self.rules.save(stopped.clone());
             self.state.history.push(record.clone());
             self.state.progress.epoch = epoch;
@@ -395,12 +431,137 @@ impl<M: ImageClassifier> Trainer<M> {
             restored_epoch = Some(best);
             observer.best_restored(best);
         }
+        let averages = self.finish_averages(train, test, batcher, observer)?;
+        let ensemble = self.finish_snapshots(test, batcher)?;
         Ok(TrainReport {
             history: self.state.history.clone(),
             final_test,
             stopped: self.state.rules.stopped.clone(),
             restored_epoch,
+            averages,
+            ensemble,
         })
+    }
+
+    /// Folds the epoch's final weights into SWA (when due) and keeps a snapshot (when due),
+    /// before the epoch's checkpoint is written.
+    fn end_of_epoch_averaging(&mut self, epoch: usize) -> Result<(), TrainError> {
+        let Some(live) = &self.model else {
+            return Ok(());
+        };
+        self.averages
+            .after_epoch(&self.options.averaging, live, epoch)?;
+        if let Some(snapshots) = &self.options.averaging.snapshots
+            && snapshots.is_due(epoch)
+        {
+            let snapshot = live.valid();
+            if let Some(folder) = &self.folder {
+                let bytes = checkpoint::module_bytes(&snapshot)?;
+                averaging::write_model_dir(
+                    &folder.snapshot(epoch),
+                    &bytes,
+                    self.model_config.as_ref(),
+                    None,
+                )?;
+            }
+            self.snapshots.push((epoch, snapshot));
+        }
+        Ok(())
+    }
+
+    /// Recomputes the averages' batch-norm statistics, evaluates them on `test` and writes
+    /// each into the run folder (`swa/`, `ema/`).
+    fn finish_averages(
+        &mut self,
+        train: &ImageDataset,
+        test: Option<&ImageDataset>,
+        batcher: &ImageBatcher,
+        observer: &mut dyn Observer,
+    ) -> Result<Vec<AverageReport>, TrainError> {
+        let mut reports = Vec::new();
+        let options = &self.options.averaging;
+        for (name, average) in [
+            (averaging::files::SWA_DIR, &self.averages.swa),
+            (averaging::files::EMA_DIR, &self.averages.ema),
+        ] {
+            let Some(average) = average else { continue };
+            if average.n_averaged() == 0 {
+                continue;
+            }
+            let (model, recomputed) = averaging::finish(
+                average,
+                options,
+                train,
+                batcher,
+                self.options.batch_size,
+                &self.device,
+            )?;
+            let test = test.and_then(|set| {
+                evaluate(
+                    &model,
+                    set,
+                    batcher,
+                    self.options.eval_batch_size,
+                    &self.device,
+                )
+            });
+            let report = AverageReport {
+                name: name.to_string(),
+                updates: average.n_averaged(),
+                batch_norm_recomputed: recomputed,
+                test,
+            };
+            if let Some(folder) = &self.folder {
+                let dir = folder.average(name);
+                let bytes = checkpoint::module_bytes(&model)?;
+                averaging::write_model_dir(
+                    &dir,
+                    &bytes,
+                    self.model_config.as_ref(),
+                    Some(&report),
+                )?;
+                observer.checkpoint_written(&dir);
+            }
+            reports.push(report);
+        }
+        Ok(reports)
+    }
+
+    /// Evaluates the snapshot ensemble on `test` (reading back snapshots an earlier process
+    /// of this run wrote).
+    fn finish_snapshots(
+        &mut self,
+        test: Option<&ImageDataset>,
+        batcher: &ImageBatcher,
+    ) -> Result<Option<EnsembleReport>, TrainError> {
+        let Some(snapshots) = &self.options.averaging.snapshots else {
+            return Ok(None);
+        };
+        let mut members = Vec::new();
+        let mut epochs = Vec::new();
+        for epoch in snapshots.due_epochs(self.state.progress.epoch) {
+            let member = match self.snapshots.iter().find(|(e, _)| *e == epoch) {
+                Some((_, model)) => model.clone(),
+                None => {
+                    let Some(folder) = &self.folder else { continue };
+                    let path = folder.snapshot(epoch).join(checkpoint::files::MODEL);
+                    checkpoint::load_module(self.model().valid(), &path)?
+                }
+            };
+            members.push(member);
+            epochs.push(epoch);
+        }
+        let test = match (test, members.is_empty()) {
+            (Some(set), false) => evaluate_ensemble(
+                &members,
+                set,
+                batcher,
+                self.options.eval_batch_size,
+                &self.device,
+            )?,
+            _ => None,
+        };
+        Ok(Some(EnsembleReport { epochs, test }))
     }
 
     /// Keeps the current weights as the best so far: in memory, and in the run folder's
