@@ -283,6 +283,73 @@ pub struct TrainArgs {
         help_heading = "Trajectory"
     )]
     pub trajectory_per: String,
+
+    // ----- averaging -----
+    /// Stochastic weight averaging: average the weights at the end of every epoch after the
+    /// first E epochs (saved in RUN/swa/).
+    #[arg(long, value_name = "E", help_heading = "Averaging")]
+    pub swa_start: Option<usize>,
+    /// SWALR: from epoch E on, anneal the rate to R and hold it there (default: keep the
+    /// schedule's rate).
+    #[arg(
+        long,
+        value_name = "R",
+        requires = "swa_start",
+        allow_negative_numbers = true,
+        help_heading = "Averaging"
+    )]
+    pub swa_lr: Option<f64>,
+    /// Epochs of SWALR's anneal to --swa-lr [default: 10; 0 jumps at once].
+    #[arg(
+        long,
+        value_name = "K",
+        requires = "swa_lr",
+        help_heading = "Averaging"
+    )]
+    pub swa_anneal_epochs: Option<usize>,
+    /// Shape of SWALR's anneal: cos or linear [default: cos].
+    #[arg(long, requires = "swa_lr", help_heading = "Averaging")]
+    pub swa_anneal: Option<String>,
+    /// Average every K optimizer steps after --swa-start instead of once per epoch.
+    #[arg(
+        long,
+        value_name = "K",
+        requires = "swa_start",
+        help_heading = "Averaging"
+    )]
+    pub swa_every_steps: Option<u64>,
+    /// Keep an exponential moving average of the weights with this decay, in [0, 1) (saved
+    /// in RUN/ema/).
+    #[arg(
+        long,
+        value_name = "DECAY",
+        allow_negative_numbers = true,
+        help_heading = "Averaging"
+    )]
+    pub ema: Option<f64>,
+    /// Update the moving average every K optimizer steps [default: 1].
+    #[arg(long, value_name = "K", requires = "ema", help_heading = "Averaging")]
+    pub ema_every_steps: Option<u64>,
+    /// Snapshot ensemble: keep the weights at the end of each warm-restart cycle (needs
+    /// --schedule sgdr) in RUN/snapshots/.
+    #[arg(long, conflicts_with = "snapshot_epochs", help_heading = "Averaging")]
+    pub snapshots: bool,
+    /// Keep the weights at the end of these epochs (1-based) in RUN/snapshots/.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        help_heading = "Averaging"
+    )]
+    pub snapshot_epochs: Vec<usize>,
+    /// What the averages do with batch-norm running statistics while averaging: copy or
+    /// average [default: copy].
+    #[arg(long, value_name = "POLICY", help_heading = "Averaging")]
+    pub average_buffers: Option<String>,
+    /// Do not recompute the averages' batch-norm statistics with a pass over the training
+    /// data at the end.
+    #[arg(long, help_heading = "Averaging")]
+    pub no_bn_recompute: bool,
 }
 
 /// `descent eval`.
@@ -308,6 +375,16 @@ pub struct EvalArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Evaluate the run's weight average instead: swa or ema (its folder RUN/swa or RUN/ema).
+    #[arg(long, value_name = "NAME", conflicts_with = "ensemble")]
+    pub averaged: Option<String>,
+    /// Evaluate a snapshot ensemble (the mean of the members' softmax outputs): the snapshots
+    /// of the run folder CHECKPOINT, or CHECKPOINT and every model given after it.
+    #[arg(long)]
+    pub ensemble: bool,
+    /// Further ensemble members (run folders, checkpoint folders or model files).
+    #[arg(requires = "ensemble")]
+    pub members: Vec<PathBuf>,
 }
 
 #[cfg(test)]

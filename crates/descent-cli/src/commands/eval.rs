@@ -1,7 +1,11 @@
-//! `descent eval`: loss and accuracy of a saved model on a dataset.
+//! `descent eval`: loss and accuracy of a saved model, a run's weight average or a snapshot
+//! ensemble on a dataset.
+
+use std::path::PathBuf;
 
 use descent_data::{DatasetKind, ImageBatcher, LoadOptions, Split};
-use descent_train::{ModelCard, TrainError, evaluate};
+use descent_train::averaging::{files, snapshot_dirs};
+use descent_train::{ModelCard, TrainError, evaluate, evaluate_ensemble};
 
 use crate::args::EvalArgs;
 
@@ -15,8 +19,19 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
         });
     }
     let split: Split = args.split.parse()?;
+    let paths = model_paths(&args)?;
     let (_, device) = super::open_device(device_name)?;
-    let (card, model) = ModelCard::load_model(&args.checkpoint, &device)?;
+    let mut cards = Vec::new();
+    let mut models = Vec::new();
+    for path in &paths {
+        let (card, model) = ModelCard::load_model(path, &device)?;
+        if let Some(first) = cards.first() {
+            same_input(first, &card, path)?;
+        }
+        cards.push(card);
+        models.push(model);
+    }
+    let card = &cards[0];
     let dataset: DatasetKind = match &args.dataset {
         Some(name) => name.parse()?,
         None => card.dataset,
@@ -44,18 +59,29 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
         set = set.take(n);
     }
     let batcher = ImageBatcher::new(card.normalization.clone(), None, 0);
-    let metrics = evaluate(&model, &set, &batcher, args.batch_size, &device).ok_or_else(|| {
-        TrainError::InvalidOption {
-            field: "dataset",
-            value: set.name().to_string(),
-            reason: "holds no samples".into(),
-        }
+    let metrics = if args.ensemble {
+        evaluate_ensemble(&models, &set, &batcher, args.batch_size, &device)?
+    } else {
+        evaluate(&models[0], &set, &batcher, args.batch_size, &device)
+    };
+    let metrics = metrics.ok_or_else(|| TrainError::InvalidOption {
+        field: "dataset",
+        value: set.name().to_string(),
+        reason: "holds no samples".into(),
     })?;
     if args.json {
         println!("{}", serde_json::to_string(&metrics)?);
     } else {
+        let what = if args.ensemble {
+            format!("ensemble of {} models, ", models.len())
+        } else if let Some(name) = &args.averaged {
+            format!("{} average, ", name.to_uppercase())
+        } else {
+            String::new()
+        };
         println!(
-            "{}: loss {:.4}, accuracy {:.2}% over {} samples",
+            "{}{}: loss {:.4}, accuracy {:.2}% over {} samples",
+            what,
             set.name(),
             metrics.loss,
             100.0 * metrics.accuracy,
@@ -63,4 +89,61 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The models to evaluate: the checkpoint itself, its `swa/` or `ema/` folder
+/// (`--averaged`), or the ensemble's members (`--ensemble`: the run's snapshots, or the
+/// checkpoint and the further paths given).
+fn model_paths(args: &EvalArgs) -> anyhow::Result<Vec<PathBuf>> {
+    if let Some(name) = &args.averaged {
+        let folder = match name.to_ascii_lowercase().as_str() {
+            "swa" => files::SWA_DIR,
+            "ema" => files::EMA_DIR,
+            _ => anyhow::bail!(TrainError::InvalidOption {
+                field: "averaged",
+                value: name.clone(),
+                reason: "expected swa or ema".into(),
+            }),
+        };
+        let path = args.checkpoint.join(folder);
+        if !path.is_dir() {
+            anyhow::bail!(TrainError::BadCheckpoint {
+                path: args.checkpoint.clone(),
+                reason: format!(
+                    "holds no {folder}/ folder (train with {})",
+                    if folder == files::SWA_DIR {
+                        "--swa-start"
+                    } else {
+                        "--ema"
+                    }
+                ),
+            });
+        }
+        return Ok(vec![path]);
+    }
+    if args.ensemble && args.members.is_empty() {
+        return Ok(snapshot_dirs(&args.checkpoint)?);
+    }
+    let mut paths = vec![args.checkpoint.clone()];
+    paths.extend(args.members.iter().cloned());
+    Ok(paths)
+}
+
+/// Refuses an ensemble member that takes other input than the first (shape, classes or
+/// normalization): the members share one batch of images.
+fn same_input(first: &ModelCard, card: &ModelCard, path: &std::path::Path) -> anyhow::Result<()> {
+    let reason = if card.input != first.input || card.num_classes != first.num_classes {
+        format!(
+            "takes {} with {} classes, the first member {} with {} classes",
+            card.input, card.num_classes, first.input, first.num_classes
+        )
+    } else if card.normalization != first.normalization {
+        "was trained with other input normalization than the first member".to_string()
+    } else {
+        return Ok(());
+    };
+    anyhow::bail!(TrainError::BadCheckpoint {
+        path: path.to_path_buf(),
+        reason: format!("{reason}; ensemble members share one batch of images"),
+    })
 }

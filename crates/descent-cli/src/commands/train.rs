@@ -6,12 +6,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail};
 use descent_data::{Augmentation, DatasetKind};
 use descent_models::{Activation, MlpConfig, ModelConfig, VggConfig, VggDepth};
-use descent_optim::schedule::{ScheduleConfig, ScheduleKind};
+use descent_optim::averaging::BufferPolicy;
+use descent_optim::schedule::{AnnealStrategy, ScheduleConfig, ScheduleKind, ScheduleUnit};
 use descent_optim::{ConvergenceConfig, EarlyStoppingConfig, ReduceLrOnPlateauConfig};
 use descent_optim::{OptimizerConfig, OptimizerKind, OptimizerParams};
 use descent_train::{
-    ConsoleObserver, DataConfig, EarlyStoppingOptions, EpochRules, Monitor, NormalizationChoice,
-    PlateauOptions, RunConfig, TrainOptions, train_run,
+    AveragingOptions, ConsoleObserver, DataConfig, EarlyStoppingOptions, EmaOptions, EpochRules,
+    Monitor, NormalizationChoice, PlateauOptions, RunConfig, Snapshots, SwaOptions, SwaRate,
+    TrainOptions, train_run,
 };
 use serde_json::{Map, Value, json};
 
@@ -55,6 +57,37 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
             outcome.folder.display()
         ),
         None => println!("done; run folder {}", outcome.folder.display()),
+    }
+    for average in &outcome.report.averages {
+        let folder = outcome.folder.join(&average.name);
+        match average.test {
+            Some(test) => println!(
+                "{} average of {} updates: test accuracy {:.2}% (loss {:.4}); {}",
+                average.name.to_uppercase(),
+                average.updates,
+                100.0 * test.accuracy,
+                test.loss,
+                folder.display()
+            ),
+            None => println!(
+                "{} average of {} updates: {}",
+                average.name.to_uppercase(),
+                average.updates,
+                folder.display()
+            ),
+        }
+    }
+    if let Some(ensemble) = &outcome.report.ensemble {
+        let epochs: Vec<String> = ensemble.epochs.iter().map(ToString::to_string).collect();
+        match ensemble.test {
+            Some(test) => println!(
+                "snapshot ensemble of epochs {}: test accuracy {:.2}% (loss {:.4})",
+                epochs.join(", "),
+                100.0 * test.accuracy,
+                test.loss
+            ),
+            None => println!("snapshots kept at epochs {}", epochs.join(", ")),
+        }
     }
     Ok(())
 }
@@ -182,6 +215,7 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
                 per: args.trajectory_per.parse()?,
             }),
         },
+        averaging: averaging_options(args, &schedule)?,
     };
     training.validate()?;
     if !(args.lr.is_finite() && args.lr > 0.0) {
@@ -241,6 +275,72 @@ fn epoch_rules(args: &TrainArgs) -> anyhow::Result<EpochRules> {
     Ok(rules)
 }
 
+/// Builds the averaging options from `--swa-*`, `--ema*`, `--snapshots`/`--snapshot-epochs`,
+/// `--average-buffers` and `--no-bn-recompute`. `--snapshots` takes the cycle lengths of the
+/// SGDR `schedule`, so it needs `--schedule sgdr` counted in epochs and without warm-up.
+fn averaging_options(
+    args: &TrainArgs,
+    schedule: &ScheduleConfig,
+) -> anyhow::Result<AveragingOptions> {
+    let swa = match args.swa_start {
+        None => None,
+        Some(start_epoch) => Some(SwaOptions {
+            start_epoch,
+            every_steps: args.swa_every_steps,
+            lr: match args.swa_lr {
+                None => None,
+                Some(swa_lr) => Some(SwaRate {
+                    swa_lr,
+                    anneal_epochs: args.swa_anneal_epochs.unwrap_or(10),
+                    anneal: match &args.swa_anneal {
+                        Some(name) => name.parse().context("--swa-anneal")?,
+                        None => AnnealStrategy::Cos,
+                    },
+                }),
+            },
+        }),
+    };
+    let ema = args.ema.map(|decay| EmaOptions {
+        decay,
+        every_steps: args.ema_every_steps.unwrap_or(1),
+    });
+    let snapshots = if args.snapshots {
+        match schedule {
+            ScheduleConfig::WarmRestarts {
+                t_0, t_mult, unit, ..
+            } if *unit != ScheduleUnit::Batch => Some(Snapshots::CycleEnds {
+                t_0: *t_0,
+                t_mult: *t_mult,
+            }),
+            _ => bail!(descent_train::TrainError::InvalidOption {
+                field: "snapshots",
+                value: format!("with --schedule {}", args.schedule),
+                reason: "keeps the weights at the end of each warm-restart cycle, so it needs \
+                         --schedule sgdr counted in epochs and without --warmup-epochs; give \
+                         the epochs with --snapshot-epochs instead"
+                    .into(),
+            }),
+        }
+    } else if !args.snapshot_epochs.is_empty() {
+        Some(Snapshots::Epochs {
+            epochs: args.snapshot_epochs.clone(),
+        })
+    } else {
+        None
+    };
+    let buffers = match &args.average_buffers {
+        Some(name) => name.parse().context("--average-buffers")?,
+        None => BufferPolicy::Copy,
+    };
+    Ok(AveragingOptions {
+        swa,
+        ema,
+        snapshots,
+        buffers,
+        recompute_batch_norm: !args.no_bn_recompute,
+    })
+}
+
 /// Builds the schedule from `--schedule` and its flags; a flag the chosen schedule does not
 /// use is an error rather than silently ignored.
 fn schedule_config(args: &TrainArgs) -> anyhow::Result<ScheduleConfig> {
@@ -291,10 +391,14 @@ fn schedule_config(args: &TrainArgs) -> anyhow::Result<ScheduleConfig> {
     }
     for (field, value, kinds) in given {
         if !kinds.contains(&name.as_str()) {
-            bail!(
-                "--schedule {name} does not use the flag for `{field}` (it applies to: {})",
-                kinds.join(", ")
-            );
+            bail!(descent_train::TrainError::InvalidOption {
+                field,
+                value: value.to_string(),
+                reason: format!(
+                    "--schedule {name} does not use this flag (it applies to: {})",
+                    kinds.join(", ")
+                ),
+            });
         }
         fields.insert(field.to_string(), value);
     }
