@@ -201,6 +201,46 @@ pub fn load_module_bytes<M: Module>(
         })
 }
 
+/// The first tensor of `module` (parameters and batch-norm statistics, in module order) that
+/// holds a NaN or an infinity: its description (`tensor 3 of 8, [64, 32]`) and one such
+/// value. `None` when every value is finite.
+pub fn first_non_finite<M: Module>(module: &M) -> Option<(String, f32)> {
+    use burn::module::{ModuleVisitor, Param};
+    use burn::tensor::Tensor;
+    struct Find {
+        index: usize,
+        found: Option<(usize, Vec<usize>, f32)>,
+    }
+    impl ModuleVisitor for Find {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.index += 1;
+            if self.found.is_some() {
+                return;
+            }
+            let tensor = param.val();
+            let all_finite = tensor.clone().is_finite().all().into_scalar::<bool>();
+            if !all_finite {
+                let value = tensor
+                    .clone()
+                    .into_data()
+                    .iter::<f32>()
+                    .find(|v| !v.is_finite())
+                    .unwrap_or(f32::NAN);
+                self.found = Some((self.index, tensor.dims().to_vec(), value));
+            }
+        }
+    }
+    let _ = module.valid();
+    let mut find = Find {
+        index: 0,
+        found: None,
+    };
+    module.visit(&mut find);
+    let total = find.index;
+    find.found
+        .map(|(index, dims, value)| (format!("tensor {index} of {total}, shape {dims:?}"), value))
+}
+
 /// Serializes a module's parameters to burnpack bytes.
 pub fn module_bytes<M: Module>(module: &M) -> Result<Bytes, TrainError> {
     // A Burn `RunningState` (batch-norm statistics) keeps its latest update pending until it

@@ -56,6 +56,42 @@ pub enum TrainError {
         /// The non-finite value (`NaN`, `inf`, `-inf`).
         value: f32,
     },
+    /// The weights stopped being finite numbers after an optimizer step whose loss was still
+    /// finite; they were not saved.
+    #[error(
+        "the weights became non-finite ({tensor} holds {value}) in epoch {epoch}, by global \
+         step {global_step}; training stopped and the last good checkpoint was kept; try a \
+         smaller learning rate"
+    )]
+    NonFiniteWeights {
+        /// 1-based epoch of the last step taken.
+        epoch: usize,
+        /// Steps taken since the start of the run.
+        global_step: u64,
+        /// Which tensor, by its position in the module (`tensor 3 of 8`).
+        tensor: String,
+        /// A non-finite value it holds (`NaN`, `inf`, `-inf`).
+        value: f32,
+    },
+    /// The run was asked to stop (Ctrl-C) and did, after saving a checkpoint of its last step
+    /// when it has a run folder.
+    #[error(
+        "interrupted in epoch {epoch} after step {step} (global step {global_step}); {}",
+        match checkpoint {
+            Some(path) => format!("the checkpoint {} holds that step, resume from it", path.display()),
+            None => "no run folder, so nothing was saved".to_string(),
+        }
+    )]
+    Interrupted {
+        /// 1-based epoch of the last step taken.
+        epoch: usize,
+        /// 1-based step within that epoch (the epoch's step count once it is evaluated).
+        step: usize,
+        /// Steps taken since the start of the run.
+        global_step: u64,
+        /// The checkpoint folder written, if the run has a folder.
+        checkpoint: Option<PathBuf>,
+    },
     /// Reading or writing a file failed.
     #[error("{action} {path}: {source}")]
     Io {

@@ -1,6 +1,8 @@
 //! Watching a run: progress bars on a terminal, plain log lines elsewhere.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -43,6 +45,12 @@ pub trait Observer {
     fn stopped(&mut self, _stopped: &Stopped) {}
     /// The weights of the best epoch `epoch` were restored at the end of the run.
     fn best_restored(&mut self, _epoch: usize) {}
+    /// Asked after every step: `true` makes the trainer save a checkpoint of that step and
+    /// return [`TrainError::Interrupted`](crate::TrainError::Interrupted), so the run can be
+    /// resumed exactly (for example on Ctrl-C, see [`ConsoleObserver::with_interrupt`]).
+    fn interrupt_requested(&mut self) -> bool {
+        false
+    }
 }
 
 /// An observer that ignores everything.
@@ -58,6 +66,7 @@ pub struct ConsoleObserver {
     terminal: bool,
     log_every: usize,
     started: Instant,
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl ConsoleObserver {
@@ -73,7 +82,15 @@ impl ConsoleObserver {
             terminal,
             log_every: 0,
             started: Instant::now(),
+            interrupt: None,
         }
+    }
+
+    /// Asks the trainer to stop (after saving a checkpoint) once `flag` becomes `true`, for
+    /// example from a Ctrl-C handler such as `signal_hook::flag::register`.
+    pub fn with_interrupt(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.interrupt = Some(flag);
+        self
     }
 
     /// In line mode, also log every `steps` steps (0: only epoch lines).
@@ -150,5 +167,16 @@ impl Observer for ConsoleObserver {
 
     fn best_restored(&mut self, epoch: usize) {
         eprintln!("restored the weights of the best epoch, {epoch}");
+    }
+
+    fn interrupt_requested(&mut self) -> bool {
+        let asked = self
+            .interrupt
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::SeqCst));
+        if asked && let Some(bar) = self.bar.take() {
+            bar.abandon();
+        }
+        asked
     }
 }

@@ -169,13 +169,13 @@ impl<M: ImageClassifier> Trainer<M> {
     pub fn model(&self) -> &M {
         self.model
             .as_ref()
-            .expect("the model is only taken out during a step")
+            .expect("the model is only taken out during a step") // unwrap-ok: only `step` takes it, and restores it
     }
 
     /// Consumes the trainer, returning the model.
     pub fn into_model(self) -> M {
         self.model
-            .expect("the model is only taken out during a step")
+            .expect("the model is only taken out during a step") // unwrap-ok: only `step` takes it, and restores it
     }
 
     /// Where the run stands.
@@ -238,6 +238,21 @@ impl<M: ImageClassifier> Trainer<M> {
         let Some(folder) = &self.folder else {
             return Ok(None);
         };
+        // A checkpoint is where a diverged run goes back to: never save weights that already
+        // overflowed (the loss of the step that made them was still finite).
+        if let Some((tensor, value)) = checkpoint::first_non_finite(self.model()) {
+            let progress = self.state.progress;
+            return Err(TrainError::NonFiniteWeights {
+                epoch: if progress.step_in_epoch == 0 {
+                    progress.epoch
+                } else {
+                    progress.epoch + 1
+                },
+                global_step: progress.global_step,
+                tensor,
+                value,
+            });
+        }
         let path = folder.checkpoint();
         let bad = |what: &str, e: &dyn std::fmt::Display| TrainError::BadCheckpoint {
             path: path.clone(),
@@ -343,7 +358,7 @@ impl<M: ImageClassifier> Trainer<M> {
                     let model = self
                         .model
                         .as_ref()
-                        .expect("the model is present between steps");
+                        .expect("the model is present between steps"); // unwrap-ok: only `step` takes it, and restores it
                     recorder.record(model, epoch, global_step)?;
                 }
                 if let Some(every) = self.options.checkpoint_every_steps
@@ -352,6 +367,16 @@ impl<M: ImageClassifier> Trainer<M> {
                     && let Some(path) = self.save_checkpoint()?
                 {
                     observer.checkpoint_written(&path);
+                }
+                // On the epoch's last step the epoch is finished first (evaluated and saved).
+                if index + 1 < steps && observer.interrupt_requested() {
+                    let checkpoint = self.save_checkpoint()?;
+                    return Err(TrainError::Interrupted {
+                        epoch,
+                        step: index + 1,
+                        global_step,
+                        checkpoint,
+                    });
                 }
             }
             let seconds = started.elapsed().as_secs_f64();
@@ -395,7 +420,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 let model = self
                     .model
                     .as_ref()
-                    .expect("the model is present between epochs");
+                    .expect("the model is present between epochs"); // unwrap-ok: only `step` takes it, and restores it
                 recorder.record(model, epoch, self.state.progress.global_step)?;
             }
             self.end_of_epoch_averaging(epoch)?;
@@ -418,6 +443,15 @@ impl<M: ImageClassifier> Trainer<M> {
             }
             if let Some(stopped) = &stopped {
                 observer.stopped(stopped);
+            }
+            if epoch < epochs && stopped.is_none() && observer.interrupt_requested() {
+                // The epoch's checkpoint was just written.
+                return Err(TrainError::Interrupted {
+                    epoch,
+                    step: steps,
+                    global_step: self.state.progress.global_step,
+                    checkpoint: self.folder.as_ref().map(RunFolder::checkpoint),
+                });
             }
         }
         let mut final_test = self.state.history.last().and_then(|r| r.test);
@@ -634,7 +668,7 @@ impl<M: ImageClassifier> Trainer<M> {
             derive(seed, SeedPurpose::Augment, global_step),
             &self.device,
         );
-        let model = self.model.take().expect("model present between steps");
+        let model = self.model.take().expect("model present between steps"); // unwrap-ok: only `step` takes it, and restores it
         let logits = model.logits(batch.images);
         let loss = self.loss_fn.forward(logits.clone(), batch.targets.clone());
         let correct = correct_count(logits.detach(), batch.targets);
@@ -748,6 +782,92 @@ mod tests {
         );
         let state = checkpoint::read_state(&folder.checkpoint()).expect("state");
         assert_eq!(state.progress.epoch, 1);
+    }
+
+    #[test]
+    fn weights_that_overflow_are_never_checkpointed() {
+        let device = Device::flex();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = RunFolder {
+            dir: dir.path().to_path_buf(),
+        };
+        let batcher = ImageBatcher::new(None, None, 0);
+        let mut good = trainer(0.1, &device).with_folder(folder.clone());
+        good.fit(&spirals(), None, &batcher, &mut Silent)
+            .expect("trains");
+        let saved = std::fs::read(folder.checkpoint().join("model.bpk")).expect("checkpoint");
+
+        // A rate beyond f32's range: the first step's loss is finite (it is computed before
+        // the update) but the update leaves the weights infinite or NaN, and the checkpoint
+        // due right after that step must refuse them.
+        let mut bad = trainer(1e300, &device).with_folder(folder.clone());
+        bad.load_checkpoint(&folder.checkpoint()).expect("loads");
+        bad.options.epochs = 2;
+        bad.options.checkpoint_every_steps = Some(1);
+        let err = bad
+            .fit(&spirals(), None, &batcher, &mut Silent)
+            .expect_err("the weights overflow");
+        match &err {
+            TrainError::NonFiniteWeights {
+                epoch,
+                global_step,
+                value,
+                ..
+            } => {
+                assert_eq!(*epoch, 2);
+                assert_eq!(*global_step, state_steps(&folder) + 1);
+                assert!(!value.is_finite());
+            }
+            other => panic!("expected NonFiniteWeights, got {other}"),
+        }
+        assert!(err.to_string().contains("smaller learning rate"), "{err}");
+        assert_eq!(
+            std::fs::read(folder.checkpoint().join("model.bpk")).expect("checkpoint"),
+            saved,
+            "the last good checkpoint is untouched"
+        );
+    }
+
+    fn state_steps(folder: &RunFolder) -> u64 {
+        checkpoint::read_state(&folder.checkpoint())
+            .expect("state")
+            .progress
+            .global_step
+    }
+
+    #[test]
+    fn finite_weights_pass_the_check_and_each_kind_of_overflow_is_found() {
+        let device = Device::flex();
+        let model = trainer(0.1, &device).model().clone();
+        assert_eq!(checkpoint::first_non_finite(&model), None);
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let broken = model.clone().map(&mut SetFirst(bad));
+            let (tensor, value) = checkpoint::first_non_finite(&broken).expect("found");
+            assert!(tensor.starts_with("tensor 1 of "), "{tensor}");
+            assert_eq!(value.to_bits(), bad.to_bits());
+        }
+    }
+
+    /// Puts `self.0` into the first value of the first tensor of a module.
+    struct SetFirst(f32);
+
+    impl burn::module::ModuleMapper for SetFirst {
+        fn map_float<const D: usize>(
+            &mut self,
+            param: burn::module::Param<Tensor<D>>,
+        ) -> burn::module::Param<Tensor<D>> {
+            if self.0.is_finite() {
+                return param;
+            }
+            let value = std::mem::replace(&mut self.0, 0.0);
+            param.map(|tensor| {
+                let device = tensor.device();
+                let dims = tensor.dims().to_vec();
+                let mut data = tensor.into_data().try_to_vec::<f32>().expect("f32");
+                data[0] = value;
+                Tensor::from_data(burn::tensor::TensorData::new(data, dims), &device)
+            })
+        }
     }
 
     #[test]
