@@ -9,6 +9,7 @@
 //! | 4    | device unknown, not compiled in, or unavailable           |
 //! | 5    | training diverged (loss became NaN or infinite)           |
 //! | 6    | an output could not be written                            |
+//! | 130  | interrupted (Ctrl-C or SIGTERM) after saving a checkpoint |
 
 use descent_train::TrainError;
 
@@ -20,6 +21,8 @@ pub const DEVICE: u8 = 4;
 pub const DIVERGED: u8 = 5;
 /// An output could not be written.
 pub const OUTPUT: u8 = 6;
+/// Interrupted by Ctrl-C (SIGINT) or SIGTERM: 128 + 2, as a shell reports a Ctrl-C.
+pub const INTERRUPTED: u8 = 130;
 
 /// The exit code for an error.
 pub fn code(err: &anyhow::Error) -> u8 {
@@ -27,7 +30,8 @@ pub fn code(err: &anyhow::Error) -> u8 {
         Some(TrainError::UnknownDevice { .. })
         | Some(TrainError::DeviceNotCompiled { .. })
         | Some(TrainError::DeviceUnavailable { .. }) => DEVICE,
-        Some(TrainError::Diverged { .. }) => DIVERGED,
+        Some(TrainError::Diverged { .. }) | Some(TrainError::NonFiniteWeights { .. }) => DIVERGED,
+        Some(TrainError::Interrupted { .. }) => INTERRUPTED,
         Some(TrainError::Io { action, .. }) if action.starts_with("read") => BAD_INPUT,
         Some(TrainError::Io { .. }) => OUTPUT,
         Some(TrainError::InvalidOption { .. }) => 2,

@@ -317,6 +317,114 @@ fn training_killed_and_resumed_ends_like_an_uninterrupted_run() {
     eprintln!("training kill rounds (seed {seed}): {log:?}");
 }
 
+/// Sends SIGINT (what Ctrl-C sends) to `child` after `delay` unless it ended first, and
+/// returns its exit code and stderr.
+fn interrupt_after(child: Child, delay: Duration) -> (Option<i32>, String) {
+    let deadline = Instant::now() + delay;
+    let mut child = child;
+    while Instant::now() < deadline {
+        if child.try_wait().expect("try_wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if child.try_wait().expect("try_wait").is_none() {
+        let sent = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -INT failed");
+    }
+    let out = child.wait_with_output().expect("reaped");
+    (out.status.code(), text(&out.stderr))
+}
+
+#[test]
+fn ctrl_c_saves_the_step_it_stopped_at_and_resume_ends_like_an_uninterrupted_run() {
+    let seed = kill_seed();
+    let mut delays = Delays::new(seed);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (straight, stopped) = (tmp.path().join("straight"), tmp.path().join("stopped"));
+    std::fs::create_dir_all(&straight).expect("mkdir");
+    std::fs::create_dir_all(&stopped).expect("mkdir");
+    // No periodic mid-epoch checkpoints: after Ctrl-C, only the interrupt's own checkpoint can
+    // hold a mid-epoch step.
+    let args = |resume: bool| -> Vec<&'static str> {
+        let mut args: Vec<&str> = train_args(resume);
+        let every = args
+            .iter()
+            .position(|a| *a == "--checkpoint-every-steps")
+            .expect("flag");
+        args.drain(every..every + 2);
+        // Longer than the SIGKILL test's run, so most signals land inside training.
+        let epochs = args.iter().position(|a| *a == "--epochs").expect("flag") + 1;
+        args[epochs] = "40";
+        args
+    };
+    let start = Instant::now();
+    ok(command(&straight, &args(false)).output().expect("runs"));
+    let span = start.elapsed();
+
+    let mut log = Vec::new();
+    let mut interrupted = 0;
+    for round in 0..KILLS {
+        let resume = stopped.join("run/config.json").exists();
+        let delay = delays.next(Duration::from_millis(150), span.mul_f64(0.7));
+        let child = command(&stopped, &args(resume))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let (code, stderr) = interrupt_after(child, delay);
+        let context = format!("DESCENT_KILL_SEED={seed}, round {round}, {log:?}: {stderr}");
+        log.push(format!(
+            "{code:?} after {delay:?}{}",
+            if stderr.contains("interrupted in epoch") {
+                " in training"
+            } else {
+                ""
+            }
+        ));
+        match code {
+            Some(0) => break,
+            Some(130) => {
+                interrupted += 1;
+                // A signal before the first step or during loading ends the process without
+                // a checkpoint; one during training names it and the way back.
+                if stderr.contains("interrupted in epoch") {
+                    assert!(
+                        stderr.contains("descent train --resume --out run"),
+                        "{context}"
+                    );
+                    let state: serde_json::Value = serde_json::from_slice(
+                        &std::fs::read(stopped.join("run/checkpoint/state.json"))
+                            .expect("the interrupt saved a checkpoint"),
+                    )
+                    .expect("json");
+                    let step = stderr
+                        .split("(global step ")
+                        .nth(1)
+                        .and_then(|rest| rest.split(')').next())
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .expect("the message names the global step");
+                    assert_eq!(state["progress"]["global_step"], step, "{context}");
+                }
+            }
+            other => panic!("exit {other:?}: {context}"),
+        }
+    }
+    let resume = stopped.join("run/config.json").exists();
+    let last = command(&stopped, &args(resume)).output().expect("runs");
+    let context = format!("DESCENT_KILL_SEED={seed}, rounds {log:?}");
+    assert!(
+        last.status.success(),
+        "final run failed: {}: {context}",
+        text(&last.stderr)
+    );
+    assert_same_folder(&straight.join("run"), &stopped.join("run"), &context);
+    eprintln!("ctrl-c rounds (seed {seed}, {interrupted} interrupted): {log:?}");
+}
+
 /// A 2-D scan of 961 points on two splits, saved after every point.
 fn scan_args(checkpoint: &Path) -> Vec<String> {
     [

@@ -1,6 +1,8 @@
 //! `descent train`: command-line flags -> [`RunConfig`] -> [`train_run`].
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
@@ -38,7 +40,8 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
     let mut observer = match args.log_every {
         Some(n) => ConsoleObserver::with_terminal(false).log_every(n),
         None => ConsoleObserver::new(),
-    };
+    }
+    .with_interrupt(interrupt_flag()?);
     let epochs_override = args.resume.then_some(args.epochs);
     let outcome = train_run(
         &config,
@@ -47,7 +50,15 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
         args.resume,
         epochs_override,
         &mut observer,
-    )?;
+    )
+    .inspect_err(|e| {
+        if matches!(e, descent_train::TrainError::Interrupted { .. }) {
+            eprintln!(
+                "continue with: descent train --resume --out {}",
+                folder.display()
+            );
+        }
+    })?;
     match outcome.report.final_test {
         Some(test) => println!(
             "test accuracy {:.2}% (loss {:.4}) on {} samples; run folder {}",
@@ -90,6 +101,26 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A flag raised by the first Ctrl-C (SIGINT) or SIGTERM: the trainer then saves a checkpoint
+/// and stops, and `--resume` continues exactly. A second signal ends the process at once
+/// (exit 130), the checkpoints on disk being whole either way.
+fn interrupt_flag() -> anyhow::Result<Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // Registered first, so it sees the flag as the previous signal left it.
+        signal_hook::flag::register_conditional_shutdown(
+            signal,
+            i32::from(crate::exit::INTERRUPTED),
+            Arc::clone(&flag),
+        )
+        .context("installing the Ctrl-C handler")?;
+        signal_hook::flag::register(signal, Arc::clone(&flag))
+            .context("installing the Ctrl-C handler")?;
+    }
+    Ok(flag)
 }
 
 fn config_model_name(model: &ModelConfig) -> String {
