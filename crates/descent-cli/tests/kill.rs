@@ -106,6 +106,23 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// The temporaries (`.NAME.tmp-PID`) anywhere under `dir`.
+fn temporaries(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.to_string_lossy().contains(".tmp-") {
+                found.push(path);
+            } else if path.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    found
+}
+
 /// `value` without the wall-clock `seconds` of each epoch record: the one field of a run
 /// folder that legitimately differs between two runs.
 fn without_times(mut value: serde_json::Value) -> serde_json::Value {
@@ -291,6 +308,11 @@ fn training_killed_and_resumed_ends_like_an_uninterrupted_run() {
         text(&last.stderr)
     );
     assert_same_folder(&straight.join("run"), &killed.join("run"), &context);
+    assert_eq!(
+        temporaries(&killed.join("run")),
+        Vec::<PathBuf>::new(),
+        "resume removes what killed writes left: {context}"
+    );
     for file in [
         "model.bpk",
         "checkpoint/model.bpk",

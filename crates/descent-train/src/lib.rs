@@ -56,7 +56,7 @@ pub use device::DeviceChoice;
 pub use error::TrainError;
 pub use evaluate::{Metrics, evaluate, evaluate_ensemble};
 pub use history::EpochRecord;
-pub use observer::{ConsoleObserver, Observer, Silent, StepInfo};
+pub use observer::{ConsoleObserver, Observer, RunStart, Silent, StepInfo};
 pub use options::TrainOptions;
 pub use rules::{EarlyStoppingOptions, EpochRules, Monitor, PlateauOptions, Stopped};
 pub use run::{DataConfig, ModelCard, NormalizationChoice, RunConfig, RunOutcome, train_run};

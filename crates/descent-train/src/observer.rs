@@ -7,8 +7,25 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::checkpoint::Progress;
 use crate::history::EpochRecord;
 use crate::rules::Stopped;
+use crate::run::RunConfig;
+
+/// What [`train_run`](crate::train_run) is about to do, once the data is loaded and any
+/// checkpoint restored (so a refused run never announces itself).
+#[derive(Debug, Clone, Copy)]
+pub struct RunStart<'a> {
+    /// The configuration as it runs: read from `config.json` on resume, with the model's
+    /// input and class count filled in from the data.
+    pub config: &'a RunConfig,
+    /// The run folder.
+    pub folder: &'a std::path::Path,
+    /// Training and test samples.
+    pub samples: (usize, usize),
+    /// Where a resumed run continues from (`None` for a new run).
+    pub resumed: Option<Progress>,
+}
 
 /// One finished optimizer step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,6 +48,8 @@ pub struct StepInfo {
 
 /// Receives the events of a run. Every method has a do-nothing default.
 pub trait Observer {
+    /// A run is set up and its first step is next.
+    fn run_started(&mut self, _start: &RunStart<'_>) {}
     /// An epoch starts (`first_step` > 0 when resuming in the middle of it).
     fn epoch_started(&mut self, _epoch: usize, _epochs: usize, _first_step: usize, _steps: usize) {}
     /// A step finished.
@@ -67,6 +86,7 @@ pub struct ConsoleObserver {
     log_every: usize,
     started: Instant,
     interrupt: Option<Arc<AtomicBool>>,
+    device: Option<String>,
 }
 
 impl ConsoleObserver {
@@ -83,7 +103,14 @@ impl ConsoleObserver {
             log_every: 0,
             started: Instant::now(),
             interrupt: None,
+            device: None,
         }
+    }
+
+    /// Names the device in the line that announces a run.
+    pub fn with_device(mut self, device: impl Into<String>) -> Self {
+        self.device = Some(device.into());
+        self
     }
 
     /// Asks the trainer to stop (after saving a checkpoint) once `flag` becomes `true`, for
@@ -107,6 +134,38 @@ impl Default for ConsoleObserver {
 }
 
 impl Observer for ConsoleObserver {
+    fn run_started(&mut self, start: &RunStart<'_>) {
+        let config = start.config;
+        let device = match &self.device {
+            Some(device) => format!(" on {device}"),
+            None => String::new(),
+        };
+        let resumed = match start.resumed {
+            Some(p) if p.step_in_epoch > 0 => format!(
+                "; resuming in epoch {} after step {}",
+                p.epoch + 1,
+                p.step_in_epoch
+            ),
+            Some(p) => format!("; resuming after epoch {}", p.epoch),
+            None => String::new(),
+        };
+        eprintln!(
+            "{} ({} parameters), {} ({} train / {} test){device}: {} epochs of batch {}, {} lr \
+             {} ({} schedule), out {}{resumed}",
+            config.model.describe(),
+            config.model.num_params(),
+            config.data.dataset,
+            start.samples.0,
+            start.samples.1,
+            config.training.epochs,
+            config.training.batch_size,
+            config.optimizer.kind(),
+            config.learning_rate,
+            config.schedule.kind(),
+            start.folder.display(),
+        );
+    }
+
     fn epoch_started(&mut self, epoch: usize, epochs: usize, first_step: usize, steps: usize) {
         if self.terminal {
             let bar = ProgressBar::new(steps as u64);

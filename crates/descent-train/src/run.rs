@@ -24,7 +24,7 @@ use crate::atomic;
 use crate::averaging::SwaOptions;
 use crate::checkpoint;
 use crate::error::TrainError;
-use crate::observer::Observer;
+use crate::observer::{Observer, RunStart};
 use crate::options::TrainOptions;
 use crate::seed::{SeedPurpose, derive};
 use crate::trainer::{RunFolder, TrainReport, Trainer};
@@ -262,7 +262,22 @@ pub fn train_run(
         dir: folder.to_path_buf(),
     }
     .checkpoint();
+    if resume {
+        // A process killed between the two renames of a checkpoint write left the last
+        // complete checkpoint moved aside.
+        atomic::recover_dir(&checkpoint_dir)?;
+    }
     let mut config = if resume {
+        if !config_path.exists() {
+            return Err(TrainError::InvalidOption {
+                field: "out",
+                value: folder.display().to_string(),
+                reason: format!(
+                    "holds no run to resume (no {}); drop --resume to start one there",
+                    files::CONFIG
+                ),
+            });
+        }
         let bytes =
             std::fs::read(&config_path).map_err(|e| TrainError::io("reading", &config_path, e))?;
         RunConfig::from_json(&bytes, &config_path)?
@@ -351,6 +366,14 @@ pub fn train_run(
         reason: e.to_string(),
     })?;
     atomic::write_file(&config_path, &text)?;
+    // Temporaries of writes a killed process did not finish; nothing reads them.
+    atomic::remove_stale_temporaries(folder);
+    observer.run_started(&RunStart {
+        config: &config,
+        folder,
+        samples: (data.train.len(), data.test.len()),
+        resumed: (resume && checkpoint_dir.exists()).then(|| trainer.progress()),
+    });
     let report = trainer.fit(&data.train, Some(&data.test), &data.batcher, observer)?;
 
     let weights = checkpoint::module_bytes(trainer.model())?;

@@ -26,22 +26,12 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
     let config = run_config(&args)?;
     let (choice, device) = super::open_device(device_name)?;
     let folder = args.out.clone().unwrap_or_else(default_out);
-    eprintln!(
-        "descent train: {} on {} ({}), {} epochs of batch {}, {} lr {}, out {}",
-        config_model_name(&config.model),
-        config.data.dataset,
-        choice.describe().unwrap_or_else(|_| choice.to_string()),
-        config.training.epochs,
-        config.training.batch_size,
-        config.optimizer.kind(),
-        config.learning_rate,
-        folder.display()
-    );
     let mut observer = match args.log_every {
         Some(n) => ConsoleObserver::with_terminal(false).log_every(n),
         None => ConsoleObserver::new(),
     }
-    .with_interrupt(interrupt_flag()?);
+    .with_interrupt(interrupt_flag()?)
+    .with_device(choice.describe().unwrap_or_else(|_| choice.to_string()));
     let epochs_override = args.resume.then_some(args.epochs);
     let outcome = train_run(
         &config,
@@ -121,18 +111,6 @@ fn interrupt_flag() -> anyhow::Result<Arc<AtomicBool>> {
             .context("installing the Ctrl-C handler")?;
     }
     Ok(flag)
-}
-
-fn config_model_name(model: &ModelConfig) -> String {
-    match model {
-        ModelConfig::Mlp(m) => format!("mlp {:?}", m.hidden_sizes),
-        ModelConfig::Vgg(v) => format!(
-            "{}{} x{}",
-            v.depth,
-            if v.batch_norm { "-bn" } else { "" },
-            v.width
-        ),
-    }
 }
 
 /// `runs/train-YYYYMMDD-HHMMSS` (UTC), so a second run never lands on the first one.
