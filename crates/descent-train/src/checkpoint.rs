@@ -197,8 +197,27 @@ pub fn load_module_bytes<M: Module>(
         .try_load_record(record)
         .map_err(|e| TrainError::BadCheckpoint {
             path: path.to_path_buf(),
-            reason: format!("does not fit this model (another architecture?): {e}"),
+            reason: format!(
+                "does not fit this model (another architecture?): {}",
+                first_mismatches(&e.to_string())
+            ),
         })
+}
+
+/// Burn lists every tensor that does not fit (`Apply errors: ["a: ...", "b: ..."]`), dozens
+/// for a VGG: keep the first two and count the rest, with Burn's `Shape { dims: [..] }`
+/// shortened to `[..]`.
+fn first_mismatches(text: &str) -> String {
+    let text = text.replace("Shape { dims: ", "").replace("] }", "]");
+    let (Some(open), Some(close)) = (text.find("[\""), text.rfind("\"]")) else {
+        return text;
+    };
+    let items: Vec<&str> = text[open + 2..close].split("\", \"").collect();
+    let shown = items[..items.len().min(2)].join("; ");
+    match items.len() {
+        0..=2 => shown,
+        n => format!("{shown}; and {} more tensors", n - 2),
+    }
 }
 
 /// The first tensor of `module` (parameters and batch-norm statistics, in module order) that
@@ -262,5 +281,25 @@ fn bad(path: &Path, e: impl std::fmt::Display) -> TrainError {
     TrainError::BadCheckpoint {
         path: path.to_path_buf(),
         reason: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_list_of_mismatches_is_cut_to_the_first_two() {
+        let burn = "Record validation error: Apply errors: [\"Mlp.hidden.0.weight: shape \
+                    mismatch, expected Shape { dims: [2, 8] } but record has Shape { dims: [2, \
+                    16] }\", \"Mlp.hidden.0.bias: shape mismatch, expected Shape { dims: [8] } \
+                    but record has Shape { dims: [16] }\", \"Mlp.output.weight: x\"]";
+        assert_eq!(
+            first_mismatches(burn),
+            "Mlp.hidden.0.weight: shape mismatch, expected [2, 8] but record has [2, 16]; \
+             Mlp.hidden.0.bias: shape mismatch, expected [8] but record has [16]; and 1 more \
+             tensors"
+        );
+        assert_eq!(first_mismatches("no list here"), "no list here");
     }
 }
