@@ -35,8 +35,8 @@ struct Row {
     absent: Vec<PathBuf>,
     /// Files and folders that must be byte-identical afterwards (older results).
     kept: Vec<PathBuf>,
-    /// Whether stderr may hold progress lines before the error (`descent train` prints its
-    /// plan first); otherwise the error is the only line.
+    /// Whether stderr may hold progress lines before the error (the error comes in the
+    /// middle of training or of a scan); otherwise the error is the only line.
     progress: bool,
     /// Run under `ulimit -f` with this many 512-byte blocks (a full disk).
     file_limit_blocks: Option<u32>,
@@ -387,9 +387,7 @@ fn every_bad_input_gives_one_clear_line_a_stable_code_and_no_damage() {
     };
     let data_row = |name, dataset: &str, data: &Path, code, needles: &[&str]| {
         let args = train(&["--dataset", dataset, "--data-dir", s(data)]);
-        let mut row = Row::new(name, &[], code, needles)
-            .absent(&[&out])
-            .progress();
+        let mut row = Row::new(name, &[], code, needles).absent(&[&out]);
         row.args = args;
         row
     };
@@ -487,8 +485,7 @@ fn every_bad_input_gives_one_clear_line_a_stable_code_and_no_damage() {
                 "another architecture",
             ],
         )
-        .kept(&[&swapped_ckpt])
-        .progress(),
+        .kept(&[&swapped_ckpt]),
         Row::new(
             "checkpoint of another architecture (interpolate)",
             &[
@@ -637,7 +634,7 @@ fn every_bad_input_gives_one_clear_line_a_stable_code_and_no_damage() {
             row.args = train(&["--dataset", "spirals"]);
             let last = row.args.len() - 1;
             row.args[last] = s(&run).to_string();
-            row.progress().kept(&[&file])
+            row.kept(&[&file])
         },
         scan_row(
             "unwritable output folder (scan)",
