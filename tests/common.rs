@@ -72,6 +72,11 @@ pub fn one_run_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 /// tensor in module order, as exact bit patterns (parameter ids are random per process and
 /// are not compared).
 pub fn model_bits(path: &Path) -> Vec<Vec<u32>> {
+    model_bits_on(path, DeviceChoice::Cpu)
+}
+
+/// [`model_bits`], loading the model on the device `choice`.
+pub fn model_bits_on(path: &Path, choice: DeviceChoice) -> Vec<Vec<u32>> {
     struct Collect(Vec<Vec<u32>>);
     impl ModuleVisitor for Collect {
         fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
@@ -83,7 +88,7 @@ pub fn model_bits(path: &Path) -> Vec<Vec<u32>> {
             self.0.push(values.into_iter().map(f32::to_bits).collect());
         }
     }
-    let device = DeviceChoice::Cpu.open().expect("cpu");
+    let device = choice.open().expect("device");
     let (_, model) = ModelCard::load_model(path, &device).expect("a saved model");
     let mut collect = Collect(Vec::new());
     model.visit(&mut collect);

@@ -10,44 +10,15 @@ mod common;
 
 use std::path::Path;
 
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::tensor::Tensor;
+use common::history_without_times;
 use descent::data::{Augmentation, DatasetKind};
 use descent::models::{ModelConfig, VggConfig, VggDepth};
-use descent::train::{DeviceChoice, ModelCard, RunConfig, Silent, train_run};
+use descent::train::{DeviceChoice, RunConfig, Silent, train_run};
 
 /// Every parameter and buffer of the run's final model, as exact bit patterns, in module
 /// order (parameter ids are random and are not compared).
 fn weight_bits(dir: &Path, choice: DeviceChoice) -> Vec<Vec<u32>> {
-    struct Collect(Vec<Vec<u32>>);
-    impl ModuleVisitor for Collect {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let values = param
-                .val()
-                .into_data()
-                .try_to_vec::<f32>()
-                .expect("f32 data");
-            self.0.push(values.into_iter().map(f32::to_bits).collect());
-        }
-    }
-    let device = choice.open().expect("device");
-    let (_, model) = ModelCard::load_model(&dir.join("model.bpk"), &device).expect("final model");
-    let mut collect = Collect(Vec::new());
-    model.visit(&mut collect);
-    assert!(!collect.0.is_empty());
-    collect.0
-}
-
-/// The run's `metrics.jsonl` without the wall-clock `seconds`.
-fn history_without_times(dir: &Path) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(dir.join("metrics.jsonl")).expect("metrics written");
-    text.lines()
-        .map(|line| {
-            let mut v: serde_json::Value = serde_json::from_str(line).expect("json line");
-            v.as_object_mut().expect("object").remove("seconds");
-            v
-        })
-        .collect()
+    common::model_bits_on(&dir.join("model.bpk"), choice)
 }
 
 /// A narrow VGG-11 with batch norm on 128 synthetic images, with random crops and flips.

@@ -743,8 +743,8 @@ mod tests {
         .expect("valid options")
     }
 
-    #[test]
-    fn divergence_stops_the_run_and_keeps_the_last_good_checkpoint() {
+    /// A run folder holding the checkpoint of one sane epoch, and that checkpoint's weights.
+    fn one_good_epoch() -> (tempfile::TempDir, RunFolder, Vec<u8>) {
         let device = Device::flex();
         let dir = tempfile::tempdir().expect("tempdir");
         let folder = RunFolder {
@@ -755,6 +755,13 @@ mod tests {
         good.fit(&spirals(), None, &batcher, &mut Silent)
             .expect("trains");
         let saved = std::fs::read(folder.checkpoint().join("model.bpk")).expect("checkpoint");
+        (dir, folder, saved)
+    }
+
+    #[test]
+    fn divergence_stops_the_run_and_keeps_the_last_good_checkpoint() {
+        let (_dir, folder, saved) = one_good_epoch();
+        let (device, batcher) = (Device::flex(), ImageBatcher::new(None, None, 0));
 
         // Continue the same run for a second epoch with an absurd learning rate.
         let mut bad = trainer(1e30, &device).with_folder(folder.clone());
@@ -786,16 +793,8 @@ mod tests {
 
     #[test]
     fn weights_that_overflow_are_never_checkpointed() {
-        let device = Device::flex();
-        let dir = tempfile::tempdir().expect("tempdir");
-        let folder = RunFolder {
-            dir: dir.path().to_path_buf(),
-        };
-        let batcher = ImageBatcher::new(None, None, 0);
-        let mut good = trainer(0.1, &device).with_folder(folder.clone());
-        good.fit(&spirals(), None, &batcher, &mut Silent)
-            .expect("trains");
-        let saved = std::fs::read(folder.checkpoint().join("model.bpk")).expect("checkpoint");
+        let (_dir, folder, saved) = one_good_epoch();
+        let (device, batcher) = (Device::flex(), ImageBatcher::new(None, None, 0));
 
         // A rate beyond f32's range: the first step's loss is finite (it is computed before
         // the update) but the update leaves the weights infinite or NaN, and the checkpoint
