@@ -38,7 +38,8 @@ impl Axis {
     /// # Errors
     ///
     /// [`LandscapeError::InvalidOption`] for non-finite bounds, `num = 0`, `min > max`,
-    /// `num = 1` with `min != max`, or `num` above [`MAX_AXIS_POINTS`].
+    /// `num = 1` with `min != max`, a width `max - min` too large for an `f64`, or `num`
+    /// above [`MAX_AXIS_POINTS`].
     pub fn new(min: f64, max: f64, num: usize) -> Result<Axis, LandscapeError> {
         let axis = Axis { min, max, num };
         let bad = |reason: &str| LandscapeError::invalid("grid axis", axis, reason);
@@ -50,6 +51,11 @@ impl Axis {
         }
         if min > max {
             return Err(bad("min must not exceed max"));
+        }
+        // Coordinates are `min + (max - min) * i / (num - 1)`: a width that overflows to
+        // infinity would make them infinite or NaN (e.g. `-1e308:1e308:3`).
+        if !(max - min).is_finite() {
+            return Err(bad("max - min must be a finite number"));
         }
         if num == 1 && min != max {
             return Err(bad("a single point needs min == max"));
@@ -83,7 +89,8 @@ impl Axis {
                 if i == self.num - 1 {
                     self.max
                 } else {
-                    self.min + (self.max - self.min) * (i as f64) / last
+                    // Rounding may land one ulp past `max`; coordinates stay inside the axis.
+                    (self.min + (self.max - self.min) * (i as f64) / last).min(self.max)
                 }
             })
             .collect()
@@ -244,6 +251,9 @@ mod tests {
             ("1:0:3", "min must not exceed"),
             ("0:1:1", "single point"),
             ("nan:1:3", "finite"),
+            // Found by the grid_spec fuzz target: the width overflowed and every coordinate
+            // was NaN or infinite.
+            ("-1e308:1e308:3", "max - min must be a finite number"),
         ] {
             let err = text.parse::<Axis>().expect_err(text).to_string();
             assert!(err.contains(want), "{text}: {err}");
