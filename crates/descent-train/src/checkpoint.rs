@@ -18,6 +18,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
+use burn::optim::OptimizerRecord;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
@@ -169,6 +170,53 @@ pub fn parse_state(bytes: &[u8], path: &Path) -> Result<TrainerState, TrainError
     Ok(state)
 }
 
+/// The highest parameter rank Burn's `ModuleOptimizer::load_record` restores; a record
+/// claiming more makes it panic.
+const MAX_OPTIMIZER_RANK: usize = 8;
+
+/// Parses the bytes of an `optimizer.bpk`; `path` only names the file in errors.
+///
+/// Besides what `OptimizerRecord::from_bytes` checks, this refuses the records that would make
+/// `ModuleOptimizer::load_record` panic instead of returning an error: a state tensor that
+/// names no parameter (found by the `checkpoint` fuzz target: one byte of a real file
+/// changed) and a parameter rank (`<id>.__rank`, or a tensor's dimensions) above
+/// [`MAX_OPTIMIZER_RANK`].
+///
+/// # Errors
+///
+/// [`TrainError::BadCheckpoint`] saying what is wrong.
+pub fn parse_optimizer(bytes: Vec<u8>, path: &Path) -> Result<OptimizerRecord, TrainError> {
+    let bad = |reason: String| TrainError::BadCheckpoint {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let not_state = |e: &dyn std::fmt::Display| bad(format!("not an optimizer state: {e}"));
+    let reader = burn_pack::Reader::from_bytes(Bytes::from_bytes_vec(bytes.clone()))
+        .map_err(|e| not_state(&e))?;
+    for (key, value) in reader.scalars() {
+        if key.ends_with(".__rank")
+            && !usize::try_from(*value).is_ok_and(|rank| rank <= MAX_OPTIMIZER_RANK)
+        {
+            return Err(bad(format!(
+                "parameter rank {value:?} of `{key}` is not a whole number up to {MAX_OPTIMIZER_RANK}"
+            )));
+        }
+    }
+    for tensor in reader.into_tensors().map_err(|e| not_state(&e))? {
+        let (name, _, shape, param_id, _) = tensor.into_parts().map_err(|e| not_state(&e))?;
+        if param_id.is_none() {
+            return Err(bad(format!("state tensor `{name}` names no parameter")));
+        }
+        if shape.num_dims() > MAX_OPTIMIZER_RANK {
+            return Err(bad(format!(
+                "state tensor `{name}` has {} dimensions, more than {MAX_OPTIMIZER_RANK}",
+                shape.num_dims()
+            )));
+        }
+    }
+    OptimizerRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| not_state(&e))
+}
+
 /// Loads a module's parameters from a burnpack file, refusing a record of another
 /// architecture with a clear error.
 pub fn load_module<M: Module>(module: M, path: &Path) -> Result<M, TrainError> {
@@ -301,5 +349,48 @@ mod tests {
              tensors"
         );
         assert_eq!(first_mismatches("no list here"), "no list here");
+    }
+
+    /// An `optimizer.bpk` as Burn writes one for a momentum optimizer: one state tensor
+    /// `"7.momentum"` of parameter 7 (a `[2, 3]` weight), and the parameter's rank.
+    fn optimizer_bytes(rank: usize) -> Vec<u8> {
+        let data: Vec<u8> = [0.5f32; 6].iter().flat_map(|x| x.to_le_bytes()).collect();
+        let tensor = burn_pack::Tensor::new(
+            "7.momentum".into(),
+            burn_pack::DType::F32,
+            [2, 3],
+            Some(7),
+            Bytes::from_bytes_vec(data),
+        );
+        let bytes = burn_pack::Writer::new(vec![tensor])
+            .with_scalar("7.__rank", burn_pack::Scalar::from(rank))
+            .into_bytes()
+            .expect("writes");
+        bytes.to_vec()
+    }
+
+    #[test]
+    fn optimizer_records_that_would_panic_burn_are_errors() {
+        let path = Path::new("run/checkpoint/optimizer.bpk");
+        let record = parse_optimizer(optimizer_bytes(2), path).expect("a valid record");
+        assert_eq!(record.len(), 1);
+
+        // The checkpoint fuzz target's finding: one byte of the key `param_id` changed
+        // (`qaram_id`), so the tensor names no parameter and `load_record` panicked.
+        let mut bytes = optimizer_bytes(2);
+        let at = bytes
+            .windows(8)
+            .position(|w| w == b"param_id")
+            .expect("the key is in the file");
+        bytes[at] = b'q';
+        let err = parse_optimizer(bytes, path).expect_err("no parameter id");
+        let text = err.to_string();
+        assert!(text.contains("`7.momentum` names no parameter"), "{text}");
+        assert!(text.contains("optimizer.bpk"), "{text}");
+
+        let err = parse_optimizer(optimizer_bytes(9), path).expect_err("rank 9");
+        assert!(err.to_string().contains("`7.__rank`"), "{err}");
+        let err = parse_optimizer(b"not a burnpack file".to_vec(), path).expect_err("garbage");
+        assert!(err.to_string().contains("not an optimizer state"), "{err}");
     }
 }
