@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use burn::lr_scheduler::{LrScheduler, LrSchedulerRecord};
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
-use burn::optim::{GradientsParams, ModuleOptimizer, OptimizerRecord};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Bytes, Device, Tensor};
 use descent_data::{ImageBatcher, ImageDataset, shuffled_indices};
 use descent_models::ImageClassifier;
@@ -205,12 +205,8 @@ impl<M: ImageClassifier> Trainer<M> {
 
         let optim_path = dir.join(checkpoint::files::OPTIMIZER);
         let bytes = checkpoint::read(dir, checkpoint::files::OPTIMIZER)?;
-        let record = OptimizerRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
-            TrainError::BadCheckpoint {
-                path: optim_path.clone(),
-                reason: format!("not an optimizer state: {e}"),
-            }
-        })?;
+        // Checked beyond `from_bytes`: some damaged records make Burn's `load_record` panic.
+        let record = checkpoint::parse_optimizer(bytes, &optim_path)?;
         self.optimizer = self.optimizer.clone().load_record(record);
 
         let sched_path = dir.join(checkpoint::files::SCHEDULER);
@@ -789,6 +785,59 @@ mod tests {
         );
         let state = checkpoint::read_state(&folder.checkpoint()).expect("state");
         assert_eq!(state.progress.epoch, 1);
+    }
+
+    #[test]
+    fn a_damaged_optimizer_state_is_refused_on_resume_not_a_panic() {
+        // Momentum, so that the optimizer state holds tensors.
+        let momentum = || {
+            let optimizer = descent_optim::OptimizerConfig::from_kind(
+                descent_optim::OptimizerKind::Momentum,
+                &descent_optim::OptimizerParams::default(),
+            )
+            .expect("valid")
+            .init()
+            .expect("valid");
+            let device = Device::flex();
+            device.seed(1);
+            let model = MlpConfig::new(2, vec![16], 3).init(&device).expect("valid");
+            Trainer::new(
+                model,
+                optimizer,
+                Box::new(ConstantLr::new(0.1)),
+                TrainOptions {
+                    epochs: 1,
+                    batch_size: 16,
+                    ..TrainOptions::default()
+                },
+                &device,
+            )
+            .expect("valid options")
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = RunFolder {
+            dir: dir.path().to_path_buf(),
+        };
+        let batcher = ImageBatcher::new(None, None, 0);
+        momentum()
+            .with_folder(folder.clone())
+            .fit(&spirals(), None, &batcher, &mut Silent)
+            .expect("trains");
+        let path = folder.checkpoint().join(checkpoint::files::OPTIMIZER);
+        let mut bytes = std::fs::read(&path).expect("optimizer.bpk");
+        // The checkpoint fuzz target's finding: one changed byte of a key, and Burn's
+        // `load_record` panicked on a state tensor without a parameter id.
+        let at = bytes
+            .windows(8)
+            .position(|w| w == b"param_id")
+            .expect("the key is in the file");
+        bytes[at] = b'q';
+        std::fs::write(&path, bytes).expect("write");
+        let mut resumed = momentum().with_folder(folder.clone());
+        let err = resumed
+            .load_checkpoint(&folder.checkpoint())
+            .expect_err("refused");
+        assert!(err.to_string().contains("names no parameter"), "{err}");
     }
 
     #[test]
