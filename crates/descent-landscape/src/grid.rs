@@ -117,8 +117,12 @@ impl FromStr for Axis {
         let num: usize = num
             .trim()
             .parse()
-            .map_err(|_| bad("num is not a whole number"))?;
-        Axis::new(min, max, num)
+            .map_err(|_| bad("num, the number of points, must be a whole number of at least 1"))?;
+        // The user's own text in the error, not the parsed numbers (`1e400` would show `inf`).
+        Axis::new(min, max, num).map_err(|e| match e {
+            LandscapeError::InvalidOption { reason, .. } => bad(&reason),
+            other => other,
+        })
     }
 }
 
