@@ -6,9 +6,7 @@
 //!   `checkpoint::load_module`);
 //! - 2: `optimizer.bpk` (`checkpoint::parse_optimizer`, then, as the trainer does,
 //!   `ModuleOptimizer::load_record` into SGD with momentum or Adam (flag bit 2) and one
-//!   step on the tiny MLP, where a state of the wrong shape would show). The trainer
-//!   still calls `OptimizerRecord::from_bytes`, which lets through records that make
-//!   `load_record` panic (see README.md);
+//!   step on the tiny MLP, where a state of the wrong shape would show);
 //! - 3: `scheduler.bpk` (`LrSchedulerRecord::from_bytes`, then `load_record` into one of
 //!   the schedules (flag bits 2-4) and a few steps, as the trainer does).
 #![no_main]
