@@ -24,8 +24,19 @@ pub const OUTPUT: u8 = 6;
 /// Interrupted by Ctrl-C (SIGINT) or SIGTERM: 128 + 2, as a shell reports a Ctrl-C.
 pub const INTERRUPTED: u8 = 130;
 
+/// A job other than training stopped on Ctrl-C after saving what it had (exit 130).
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted; {saved}")]
+pub struct Interrupted {
+    /// What was saved and how to continue.
+    pub saved: String,
+}
+
 /// The exit code for an error.
 pub fn code(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<Interrupted>().is_some() {
+        return INTERRUPTED;
+    }
     match err.downcast_ref::<TrainError>() {
         Some(TrainError::UnknownDevice { .. })
         | Some(TrainError::DeviceNotCompiled { .. })

@@ -1,5 +1,5 @@
-//! SIGKILL at random moments, then resume: a training run and a landscape scan each end with
-//! exactly the files of a run that was never interrupted.
+//! SIGKILL and Ctrl-C (SIGINT) at random moments, then resume: a training run and a landscape
+//! scan each end with exactly the files of a run that was never interrupted.
 //!
 //! The kill delays are drawn from a seed taken from the clock and printed in every assertion
 //! message; `DESCENT_KILL_SEED=<seed>` replays a failure.
@@ -409,6 +409,9 @@ fn ctrl_c_saves_the_step_it_stopped_at_and_resume_ends_like_an_uninterrupted_run
         ));
         match code {
             Some(0) => break,
+            // A signal before the handler is installed (start-up) ends the process the
+            // default way, like a kill.
+            None => interrupted += 1,
             Some(130) => {
                 interrupted += 1;
                 // A signal before the first step or during loading ends the process without
@@ -545,4 +548,36 @@ fn scan_killed_and_resumed_ends_like_an_uninterrupted_scan() {
     }
     assert_eq!(files(&straight), files(&killed), "{context}");
     eprintln!("scan kill rounds (seed {seed}): {log:?}");
+
+    // Ctrl-C on a fresh scan: it stops at the next point, saves, says how to go on, and the
+    // same command finishes it like the uninterrupted scan.
+    let stopped = tmp.path().join("stopped");
+    std::fs::create_dir_all(&stopped).expect("mkdir");
+    let delay = delays.next(span.mul_f64(0.3), span.mul_f64(0.7));
+    let child = command(&stopped, &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let (code, stderr) = interrupt_after(child, delay);
+    let context = format!("DESCENT_KILL_SEED={seed}, ctrl-c after {delay:?}: {stderr}");
+    match code {
+        Some(0) => eprintln!("the scan finished before the Ctrl-C: {context}"),
+        // A signal before the handler is installed (start-up) ends the process the default
+        // way; nothing was written yet.
+        None => eprintln!("the Ctrl-C came during start-up: {context}"),
+        Some(130) => assert!(
+            stderr.contains("scan.npz holds the") && stderr.contains("run the same command"),
+            "{context}"
+        ),
+        other => panic!("exit {other:?}: {context}"),
+    }
+    ok(command(&stopped, &args).output().expect("runs"));
+    for file in ["scan.npz", "scan.directions.npz"] {
+        assert!(
+            std::fs::read(straight.join(file)).expect("read")
+                == std::fs::read(stopped.join(file)).expect("read"),
+            "{file} differs: {context}"
+        );
+    }
 }

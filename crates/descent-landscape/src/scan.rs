@@ -101,6 +101,11 @@ pub trait ScanObserver {
     fn point(&mut self, _k: usize, _a: f64, _b: f64, _values: &[f64]) {}
     /// Called at the end.
     fn finished(&mut self) {}
+    /// Asked after every point: `true` stops the scan there, saving the file (for example on
+    /// Ctrl-C); the same scan resumes from it later.
+    fn stop_requested(&mut self) -> bool {
+        false
+    }
 }
 
 /// Reports nothing.
@@ -193,6 +198,9 @@ pub fn run_scan<M: Module>(
             file.save(path)?;
             last_save = Instant::now();
             unsaved = false;
+        }
+        if observer.stop_requested() {
+            break;
         }
     }
     if let Some(path) = path

@@ -7,6 +7,11 @@ pub mod schedule;
 pub mod toy;
 pub mod train;
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::Context;
+
 use crate::args::{Cli, Command};
 
 /// Runs the parsed command line.
@@ -28,4 +33,24 @@ pub fn open_device(
     let choice: descent_train::DeviceChoice = name.parse()?;
     let device = choice.open()?;
     Ok((choice, device))
+}
+
+/// A flag raised by the first Ctrl-C (SIGINT) or SIGTERM, for a long job to stop at its next
+/// safe point after saving (a training step, a scan point). A second signal ends the process
+/// at once (exit 130); the files on disk are whole either way, as every write is atomic.
+pub fn interrupt_flag() -> anyhow::Result<Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let flag = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // Registered first, so it sees the flag as the previous signal left it.
+        signal_hook::flag::register_conditional_shutdown(
+            signal,
+            i32::from(crate::exit::INTERRUPTED),
+            Arc::clone(&flag),
+        )
+        .context("installing the Ctrl-C handler")?;
+        signal_hook::flag::register(signal, Arc::clone(&flag))
+            .context("installing the Ctrl-C handler")?;
+    }
+    Ok(flag)
 }

@@ -1,8 +1,6 @@
 //! `descent train`: command-line flags -> [`RunConfig`] -> [`train_run`].
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
@@ -30,7 +28,7 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
         Some(n) => ConsoleObserver::with_terminal(false).log_every(n),
         None => ConsoleObserver::new(),
     }
-    .with_interrupt(interrupt_flag()?)
+    .with_interrupt(super::interrupt_flag()?)
     .with_device(choice.describe().unwrap_or_else(|_| choice.to_string()));
     let epochs_override = args.resume.then_some(args.epochs);
     let outcome = train_run(
@@ -91,26 +89,6 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// A flag raised by the first Ctrl-C (SIGINT) or SIGTERM: the trainer then saves a checkpoint
-/// and stops, and `--resume` continues exactly. A second signal ends the process at once
-/// (exit 130), the checkpoints on disk being whole either way.
-fn interrupt_flag() -> anyhow::Result<Arc<AtomicBool>> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let flag = Arc::new(AtomicBool::new(false));
-    for signal in [SIGINT, SIGTERM] {
-        // Registered first, so it sees the flag as the previous signal left it.
-        signal_hook::flag::register_conditional_shutdown(
-            signal,
-            i32::from(crate::exit::INTERRUPTED),
-            Arc::clone(&flag),
-        )
-        .context("installing the Ctrl-C handler")?;
-        signal_hook::flag::register(signal, Arc::clone(&flag))
-            .context("installing the Ctrl-C handler")?;
-    }
-    Ok(flag)
 }
 
 /// `runs/train-YYYYMMDD-HHMMSS` (UTC), so a second run never lands on the first one.

@@ -2,6 +2,8 @@
 //! not a terminal).
 
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use descent_landscape::ScanObserver;
@@ -13,6 +15,7 @@ pub struct ScanProgress {
     share: usize,
     done: usize,
     started: Instant,
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl ScanProgress {
@@ -23,7 +26,14 @@ impl ScanProgress {
             share: 0,
             done: 0,
             started: Instant::now(),
+            interrupt: None,
         }
+    }
+
+    /// Stops the scan at the next point (after saving) once `flag` is raised.
+    pub fn with_interrupt(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.interrupt = Some(flag);
+        self
     }
 }
 
@@ -72,5 +82,11 @@ impl ScanObserver for ScanProgress {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+    }
+
+    fn stop_requested(&mut self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::SeqCst))
     }
 }

@@ -146,7 +146,9 @@ fn scan(
         },
     };
     let (choice, device) = crate::commands::open_device(device_name)?;
-    let outcome = run_job(&job, &device, &choice.to_string(), &mut ScanProgress::new())?;
+    let interrupt = crate::commands::interrupt_flag()?;
+    let mut progress = ScanProgress::new().with_interrupt(interrupt.clone());
+    let outcome = run_job(&job, &device, &choice.to_string(), &mut progress)?;
     let file = &outcome.file;
     if let Some(path) = &outcome.directions_file {
         eprintln!("directions: {}", path.display());
@@ -158,7 +160,7 @@ fn scan(
         Some(s) => format!(" (shard {s})"),
         None => String::new(),
     };
-    if outcome.outcome.remaining > 0 {
+    if outcome.outcome.remaining > 0 && !interrupt.load(std::sync::atomic::Ordering::SeqCst) {
         eprintln!(
             "stopped with {} points of this share missing; run the same command to resume",
             outcome.outcome.remaining
@@ -171,6 +173,17 @@ fn scan(
         file.done.len(),
         outcome.outcome.computed
     );
+    if outcome.outcome.remaining > 0 && interrupt.load(std::sync::atomic::Ordering::SeqCst) {
+        anyhow::bail!(crate::exit::Interrupted {
+            saved: format!(
+                "{} holds the {} points done, {} of this share are missing; run the same \
+                 command to resume",
+                job.out.display(),
+                file.done_count(),
+                outcome.outcome.remaining
+            ),
+        });
+    }
     Ok(())
 }
 
