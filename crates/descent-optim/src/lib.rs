@@ -77,3 +77,6 @@ pub use schedule::{
     Schedule, ScheduleConfig, ScheduleKind, ScheduleUnit, SequentialLr, StepLr, StepLrConfig,
     StopDecision, StopReason, StopRule, ThresholdMode, WarmRestarts, WarmRestartsConfig, trace,
 };
+
+#[cfg(test)]
+mod learner_tests;

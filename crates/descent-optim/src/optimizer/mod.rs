@@ -39,8 +39,6 @@ mod validate;
 mod weight_decay;
 
 #[cfg(test)]
-mod learner_tests;
-#[cfg(test)]
 mod test_utils;
 
 pub use adam::{Adam, AdamConfig, AdamState, AdamWConfig};

@@ -1,8 +1,13 @@
-//! Our optimizers inside `burn-train`'s `Learner` (0.22): a small MLP regression trained for
-//! two epochs with each optimizer family; the loss must go down. Global-norm clipping is done
-//! where a `Learner` user would do it: in `TrainStep::step`, on the gradients it returns.
+//! descent-optim inside `burn-train`'s `Learner` (0.22), on a small MLP regression:
+//!
+//! - each optimizer family trains it for two epochs and the loss must go down; global-norm
+//!   clipping is done where a `Learner` user would do it, in `TrainStep::step`, on the
+//!   gradients it returns;
+//! - SWA with SWALR: the `Learner` runs the SWALR schedule, and the train step folds the
+//!   weights into an [`AveragedModel`] kept beside the module (`#[module(skip)]`); the average
+//!   must equal the mean of the weights it saw, recorded independently.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataloader::{DataLoader, DataLoaderBuilder};
@@ -22,9 +27,11 @@ use burn_train::{
     TrainStep, TrainingStrategy,
 };
 
-use super::{
+use crate::averaging::{AveragedModel, AveragingRule, BufferPolicy, SwaLrConfig};
+use crate::optimizer::{
     AdamWConfig, GradClipping, OptimizerConfig, OptimizerKind, OptimizerParams, clip_grad_norm,
 };
+use crate::schedule::Schedule;
 
 /// Global-norm threshold applied in the train step.
 const CLIP_NORM: f32 = 5.0;
@@ -236,4 +243,157 @@ fn learner_trains_with_each_optimizer_family() {
             config.kind()
         );
     }
+}
+
+/// Every weight of an [`Mlp`] as one vector, in module order.
+fn flat(model: &Mlp) -> Vec<f32> {
+    struct Collect(Vec<f32>);
+    impl burn::module::ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+            let values = param.val().into_data().try_to_vec::<f32>().expect("f32");
+            self.0.extend(values);
+        }
+    }
+    let mut collect = Collect(Vec::new());
+    model.visit(&mut collect);
+    collect.0
+}
+
+/// What the SWA train step shares with the test: the running average, and every weight vector
+/// folded into it (the independent record).
+#[derive(Clone, Debug, Default)]
+struct SwaHandle {
+    average: Arc<Mutex<Option<AveragedModel<Mlp>>>>,
+    seen: Arc<Mutex<Vec<Vec<f32>>>>,
+    steps: Arc<Mutex<usize>>,
+    start_step: usize,
+}
+
+/// The [`Mlp`] with its SWA handle beside it: the handle is not part of the module tree.
+#[derive(Module, Debug)]
+struct SwaMlp {
+    net: Mlp,
+    #[module(skip)]
+    swa: SwaHandle,
+}
+
+impl TrainStep for SwaMlp {
+    type Input = Batch;
+    type Output = RegressionOutput;
+
+    fn step(&self, batch: Batch) -> TrainOutput<RegressionOutput> {
+        // The weights this step starts from are the ones the previous step produced: fold them
+        // in from `start_step` on.
+        let step = {
+            let mut steps = self.swa.steps.lock().expect("lock");
+            *steps += 1;
+            *steps
+        };
+        if step > self.swa.start_step {
+            let live = self.net.valid();
+            let mut average = self.swa.average.lock().expect("lock");
+            match average.as_mut() {
+                Some(avg) => avg.update(&live).expect("same model"),
+                None => {
+                    let mut avg =
+                        AveragedModel::new(&live, AveragingRule::Equal, BufferPolicy::Copy)
+                            .expect("valid");
+                    avg.update(&live).expect("same model");
+                    *average = Some(avg);
+                }
+            }
+            self.swa.seen.lock().expect("lock").push(flat(&live));
+        }
+        let (loss, output) = self.net.loss(&batch);
+        TrainOutput::new(
+            self,
+            loss.backward(),
+            RegressionOutput::new(loss, output, batch.y),
+        )
+    }
+}
+
+impl InferenceStep for SwaMlp {
+    type Input = Batch;
+    type Output = RegressionOutput;
+
+    fn step(&self, batch: Batch) -> RegressionOutput {
+        let (loss, output) = self.net.loss(&batch);
+        RegressionOutput::new(loss, output, batch.y)
+    }
+}
+
+#[test]
+fn swa_with_swalr_runs_inside_the_learner() {
+    let device = Device::flex().autodiff();
+    device.seed(11);
+    // 256 points in batches of 32: 8 steps an epoch. Average from the start of epoch 3.
+    let (epochs, steps_per_epoch, start_epoch) = (4, 8, 2);
+    let handle = SwaHandle {
+        start_step: start_epoch * steps_per_epoch,
+        ..SwaHandle::default()
+    };
+    let model = SwaMlp {
+        net: Mlp::new(&device),
+        swa: handle.clone(),
+    };
+    let before = full_loss(&model.net, &device);
+    let schedule = SwaLrConfig::new(0.01)
+        .with_anneal_epochs(1)
+        .after(
+            Schedule::new(ConstantLr::new(0.05)),
+            start_epoch,
+            steps_per_epoch,
+        )
+        .expect("valid SWALR");
+    let optimizer = OptimizerConfig::from_kind(
+        OptimizerKind::Momentum,
+        &OptimizerParams {
+            momentum: Some(0.9),
+            ..OptimizerParams::default()
+        },
+    )
+    .expect("valid")
+    .init()
+    .expect("valid");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let result = SupervisedTraining::new(dir.path(), loader(&device, 3), loader(&device, 4))
+        .num_epochs(epochs)
+        .with_training_strategy(TrainingStrategy::Default(ExecutionStrategy::single(
+            device.clone(),
+        )))
+        .with_metric_logger(InMemoryMetricLogger::new())
+        .with_application_logger(None)
+        .renderer(Box::new(Quiet))
+        .launch(Learner::new(model, optimizer, schedule));
+    assert!(
+        result.error.is_none(),
+        "training failed: {:?}",
+        result.error
+    );
+
+    let seen = handle.seen.lock().expect("lock").clone();
+    assert_eq!(seen.len(), (epochs - start_epoch) * steps_per_epoch);
+    let average = handle
+        .average
+        .lock()
+        .expect("lock")
+        .take()
+        .expect("averaged");
+    assert_eq!(average.n_averaged(), seen.len() as u64);
+    // The equal-weight mean, computed here in f64 from the recorded weights.
+    let got = flat(&average.model());
+    for (i, value) in got.iter().enumerate() {
+        let mean = seen.iter().map(|w| f64::from(w[i])).sum::<f64>() / seen.len() as f64;
+        assert!(
+            (f64::from(*value) - mean).abs() <= 1e-5 * (1.0 + mean.abs()),
+            "weight {i}: average {value}, mean of the seen weights {mean}"
+        );
+    }
+    let averaged = average.model();
+    let after = full_loss(&averaged, &averaged.hidden.weight.val().device());
+    assert!(
+        after < 0.5 * before,
+        "SWA loss {before} -> {after} did not halve"
+    );
 }
