@@ -15,6 +15,10 @@
 //! - [`SnapshotEnsemble`] predicts with the mean softmax of several models; [`SnapshotPolicy`]
 //!   says which epochs end a warm-restart cycle.
 //!
+//! In `burn-train`'s `Learner`, give it the SWALR [`Schedule`](crate::schedule::Schedule) as
+//! its scheduler and keep the `AveragedModel` in a shared handle on a `#[module(skip)]` field
+//! of the model, updated from `TrainStep::step` (the crate's Learner test does exactly this).
+//! In a hand-written loop, update it after the optimizer step, as below.
 //! # Example
 //!
 //! ```
