@@ -3,7 +3,7 @@
 //! # Conventions
 //!
 //! - **One `step()` per batch.** Every schedule here implements Burn's [`LrScheduler`]. Our
-//!   trainer calls [`step`](LrScheduler::step) once per batch, *before* the batch's update, and
+//!   trainer calls [`step`](burn::lr_scheduler::LrScheduler::step) once per batch, *before* the batch's update, and
 //!   uses the returned rate for that batch: the first call returns the first batch's rate. This
 //!   is PyTorch's `optimizer.param_groups[0]["lr"]` before the `k`-th `scheduler.step()` (the
 //!   rate the `k`-th batch trains with), so our `k`-th value equals PyTorch's `k`-th value, from
