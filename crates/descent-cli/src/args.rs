@@ -175,7 +175,7 @@ pub struct TrainArgs {
     /// Seed of every random choice (weights, order, augmentation, dropout).
     #[arg(long, default_value_t = 42, help_heading = "Run")]
     pub seed: u64,
-    /// Output folder (default: runs/train-<date>-<time>).
+    /// Output folder (default: runs/train-DATE-TIME).
     #[arg(long, short, help_heading = "Run")]
     pub out: Option<PathBuf>,
     /// Continue the run in --out from its last checkpoint (its config.json wins over flags,

@@ -1,7 +1,7 @@
 //! Loss-landscape probes for any Burn module (Li et al. 2018, arXiv:1712.09913).
 //!
 //! - [`ParamVector`]: a point or direction in parameter space, keyed by parameter path,
-//!   with `axpy`, `dot`, `norm`, `scale`; read from and written into any [`Module`]
+//!   with `axpy`, `dot`, `norm`, `scale`; read from and written into any [`Module`](burn::module::Module)
 //!   (`burn::module::Module`) without rebuilding it.
 //! - [`DirectionConfig`]: seeded Gaussian directions, normalized by filter, layer or model
 //!   ([`Normalization`]); biases and norm-layer parameters zeroed or included ([`BiasBn`]),

@@ -1,6 +1,6 @@
 //! The PCA plane of a training trajectory (Li et al. 2018, sec. 7): the weights a run kept
 //! (`descent train --trajectory-every K`, see `descent_train::trajectory`), their first two
-//! principal directions around the final weights ([`pca`](crate::pca::pca)), the path
+//! principal directions around the final weights ([`pca`](crate::pca::pca())), the path
 //! projected on them, the loss scanned over that plane, and the contour plot with the path.
 //!
 //! The file is a scan file ([`ScanFile`], kind [`ScanKind::Trajectory`]) with three more

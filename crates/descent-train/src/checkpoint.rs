@@ -172,7 +172,7 @@ pub fn parse_state(bytes: &[u8], path: &Path) -> Result<TrainerState, TrainError
 
 /// The highest parameter rank Burn's `ModuleOptimizer::load_record` restores; a record
 /// claiming more makes it panic.
-const MAX_OPTIMIZER_RANK: usize = 8;
+pub const MAX_OPTIMIZER_RANK: usize = 8;
 
 /// Parses the bytes of an `optimizer.bpk`; `path` only names the file in errors.
 ///

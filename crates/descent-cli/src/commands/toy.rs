@@ -31,7 +31,7 @@ use serde_json::{Map, Value, json};
 #[derive(Debug, Clone, Args)]
 pub struct ToyArgs {
     // ----- surface -----
-    /// The surface: bowl[:KAPPA] (default condition number 10), saddle, monkey-saddle,
+    /// The surface: `bowl[:KAPPA]` (default condition number 10), saddle, monkey-saddle,
     /// rosenbrock, himmelblau, rastrigin, ackley, beale, six-hump-camel, two-wells (1-D).
     #[arg(long, default_value = "rosenbrock", help_heading = "Surface")]
     pub function: String,

@@ -7,7 +7,7 @@
 //! the filter `f` holding coordinate `i` (`n_f` its size), so that the box's corners are
 //! exactly the filter-normalized directions of length `eps` (each filter of a corner has norm
 //! `eps * |theta_f|`), and a network whose layers are rescaled has the same sharpness. The
-//! half-widths are [`normalize`](crate::direction::normalize) of the all-ones vector under
+//! half-widths are [`normalize`](crate::direction::normalize()) of the all-ones vector under
 //! [`Normalization::Filter`], times `eps`; biases and norm-layer parameters get zero width
 //! ([`BiasBn::Ignore`], the default, as for scan directions) or `eps |theta_i|`
 //! ([`BiasBn::Include`]); running statistics never move.
