@@ -172,6 +172,11 @@ fn spawn(args: &Args, row: u32, backend: &str) -> Vec<Value> {
     let exe = std::env::current_exe().expect("path of this binary");
     let mut cmd = Command::new(exe);
     cmd.args(["--child", "--rows", &row.to_string(), "--backends", backend]);
+    // What the `descent` binary runs with (descent_train::allocator), unless the environment
+    // decides (MALLOC_TUNED=1 of compare.sh, or DESCENT_MALLOC=system for glibc's defaults).
+    if !descent::train::allocator::environment_decides() {
+        cmd.envs(descent::train::allocator::MALLOC_TUNING.iter().copied());
+    }
     let s = &args.settings;
     if let Some(n) = s.steps {
         cmd.args(["--steps", &n.to_string()]);

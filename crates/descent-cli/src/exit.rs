@@ -10,6 +10,7 @@
 //! | 5    | training diverged (loss became NaN or infinite)           |
 //! | 6    | an output could not be written                            |
 //! | 130  | interrupted (Ctrl-C or SIGTERM) after saving a checkpoint |
+//! | 141  | stdout was closed by its reader (`descent ... \| head`)    |
 
 use descent_train::TrainError;
 
@@ -23,6 +24,18 @@ pub const DIVERGED: u8 = 5;
 pub const OUTPUT: u8 = 6;
 /// Interrupted by Ctrl-C (SIGINT) or SIGTERM: 128 + 2, as a shell reports a Ctrl-C.
 pub const INTERRUPTED: u8 = 130;
+
+/// stdout was closed by its reader: what a shell reports for a process killed by SIGPIPE.
+pub const CLOSED_STDOUT: u8 = 141;
+
+/// Whether `err` comes from writing to a pipe whose reader went away.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
 
 /// A job other than training stopped on Ctrl-C after saving what it had (exit 130).
 #[derive(Debug, thiserror::Error)]

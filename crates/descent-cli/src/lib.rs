@@ -17,12 +17,37 @@ use clap::Parser;
 
 /// Runs the program with the process's arguments and returns its exit code.
 pub fn main() -> std::process::ExitCode {
+    // Keeps Burn's per-step buffers in the heap (see `descent_train::allocator`): runs this
+    // binary again with the malloc settings, unless the environment already has them.
+    descent_train::allocator::apply_by_reexec();
+    quiet_on_closed_stdout();
     let cli = args::Cli::parse();
     match commands::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // The reader of stdout went away (`| head`): nothing to report.
+        Err(err) if exit::is_broken_pipe(&err) => std::process::ExitCode::from(exit::CLOSED_STDOUT),
         Err(err) => {
             eprintln!("error: {}", exit::describe(&err));
             std::process::ExitCode::from(exit::code(&err))
         }
     }
+}
+
+/// `descent devices | head -1`: when the reader of stdout goes away, `println!` panics with
+/// "failed printing to stdout: Broken pipe". End quietly instead, with the code a shell gives a
+/// process killed by SIGPIPE (128 + 13); every other panic is reported as usual.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(i32::from(exit::CLOSED_STDOUT));
+        }
+        default(info);
+    }));
 }

@@ -219,3 +219,100 @@ fn plateau_reduces_the_rate_and_the_floor_stops_the_run() {
     .expect("json");
     assert_eq!(state["rules"]["stopped"]["epoch"], 4);
 }
+
+#[test]
+fn a_closed_stdout_ends_the_program_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    // `descent schedule ... | head -1`: ~40,000 lines, far more than a pipe holds.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_descent"))
+        .args([
+            "schedule",
+            "--schedule",
+            "cosine",
+            "--lr",
+            "0.1",
+            "--epochs",
+            "100",
+            "--per",
+            "step",
+            "--train-samples",
+            "50000",
+            "--batch-size",
+            "128",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let stdout = child.stdout.take().expect("piped");
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("reads a line");
+    // The reader is dropped here: the pipe's read end closes.
+    let out = child.wait_with_output().expect("ends");
+    let stderr = text(&out.stderr);
+    assert!(!first.is_empty());
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
+
+#[test]
+fn the_binary_runs_with_the_malloc_settings_unless_told_otherwise() {
+    use std::process::{Command, Stdio};
+    // A run that blocks on its full stdout pipe, so it is alive to be looked at.
+    let environ_of = |extra: &[(&str, &str)], wait: std::time::Duration| -> String {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_descent"))
+            .args([
+                "schedule",
+                "--schedule",
+                "cosine",
+                "--lr",
+                "0.1",
+                "--epochs",
+                "100",
+                "--per",
+                "step",
+                "--train-samples",
+                "50000",
+                "--batch-size",
+                "128",
+            ])
+            .env_remove("MALLOC_MMAP_THRESHOLD_")
+            .env_remove("MALLOC_TRIM_THRESHOLD_")
+            .env_remove("MALLOC_TOP_PAD_")
+            .env_remove("GLIBC_TUNABLES")
+            .env_remove("DESCENT_MALLOC")
+            .envs(extra.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawns");
+        let path = format!("/proc/{}/environ", child.id());
+        // Until the re-exec has happened the environment is the original one; the settings
+        // appear within the first moments (the pipe keeps it alive meanwhile).
+        let deadline = std::time::Instant::now() + wait;
+        let mut environ = String::new();
+        while std::time::Instant::now() < deadline {
+            environ = String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default())
+                .replace('\0', "\n");
+            if environ.contains("MALLOC_TOP_PAD_") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        environ
+    };
+    let tuned = environ_of(&[], std::time::Duration::from_secs(10));
+    assert!(tuned.contains("MALLOC_TOP_PAD_=268435456"), "{tuned}");
+    assert!(tuned.contains("MALLOC_MMAP_THRESHOLD_=33554432"), "{tuned}");
+    // Given a second to re-exec, it does not.
+    let system = environ_of(
+        &[("DESCENT_MALLOC", "system")],
+        std::time::Duration::from_secs(1),
+    );
+    assert!(!system.contains("MALLOC_TOP_PAD_"), "{system}");
+}

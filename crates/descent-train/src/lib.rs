@@ -33,6 +33,7 @@
 //! # }
 //! ```
 
+pub mod allocator;
 pub mod atomic;
 pub mod averaging;
 pub mod checkpoint;
