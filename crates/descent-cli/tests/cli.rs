@@ -220,27 +220,33 @@ fn plateau_reduces_the_rate_and_the_floor_stops_the_run() {
     assert_eq!(state["rules"]["stopped"]["epoch"], 4);
 }
 
+/// `descent schedule` printing ~40,000 lines, far more than a pipe holds.
+fn long_schedule() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_descent"));
+    command.args([
+        "schedule",
+        "--schedule",
+        "cosine",
+        "--lr",
+        "0.1",
+        "--epochs",
+        "100",
+        "--per",
+        "step",
+        "--train-samples",
+        "50000",
+        "--batch-size",
+        "128",
+    ]);
+    command
+}
+
 #[test]
 fn a_closed_stdout_ends_the_program_quietly() {
     use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     // `descent schedule ... | head -1`: ~40,000 lines, far more than a pipe holds.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_descent"))
-        .args([
-            "schedule",
-            "--schedule",
-            "cosine",
-            "--lr",
-            "0.1",
-            "--epochs",
-            "100",
-            "--per",
-            "step",
-            "--train-samples",
-            "50000",
-            "--batch-size",
-            "128",
-        ])
+    let mut child = long_schedule()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -260,25 +266,10 @@ fn a_closed_stdout_ends_the_program_quietly() {
 
 #[test]
 fn the_binary_runs_with_the_malloc_settings_unless_told_otherwise() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     // A run that blocks on its full stdout pipe, so it is alive to be looked at.
     let environ_of = |extra: &[(&str, &str)], wait: std::time::Duration| -> String {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_descent"))
-            .args([
-                "schedule",
-                "--schedule",
-                "cosine",
-                "--lr",
-                "0.1",
-                "--epochs",
-                "100",
-                "--per",
-                "step",
-                "--train-samples",
-                "50000",
-                "--batch-size",
-                "128",
-            ])
+        let mut child = long_schedule()
             .env_remove("MALLOC_MMAP_THRESHOLD_")
             .env_remove("MALLOC_TRIM_THRESHOLD_")
             .env_remove("MALLOC_TOP_PAD_")
