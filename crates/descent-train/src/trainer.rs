@@ -91,7 +91,7 @@ pub struct Trainer<M: ImageClassifier> {
     gradient_hook: Option<GradientHook<M>>,
     trajectory: Option<TrajectoryRecorder>,
     averages: Averages<M>,
-    /// Snapshots taken by this process (earlier ones are read back from the run folder).
+    /// Snapshots of a run without a folder (with one, they are read back from it).
     snapshots: Vec<(usize, M)>,
 }
 
@@ -485,16 +485,17 @@ impl<M: ImageClassifier> Trainer<M> {
             && snapshots.is_due(epoch)
         {
             let snapshot = live.valid();
-            if let Some(folder) = &self.folder {
-                let bytes = checkpoint::module_bytes(&snapshot)?;
-                averaging::write_model_dir(
+            // With a run folder the snapshot lives there (read back for the ensemble at the
+            // end), so the run does not hold one model per snapshot in memory meanwhile.
+            match &self.folder {
+                Some(folder) => averaging::write_model_dir(
                     &folder.snapshot(epoch),
-                    &bytes,
+                    &checkpoint::module_bytes(&snapshot)?,
                     self.model_config.as_ref(),
                     None,
-                )?;
+                )?,
+                None => self.snapshots.push((epoch, snapshot)),
             }
-            self.snapshots.push((epoch, snapshot));
         }
         Ok(())
     }
