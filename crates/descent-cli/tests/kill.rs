@@ -84,18 +84,17 @@ fn kill_after(mut child: Child, delay: Duration, context: &str) -> bool {
     }
 }
 
-/// Every regular file under `dir`, by relative path, skipping the temporaries of atomic
-/// writes that a kill leaves behind (`.NAME.tmp-PID`, never read).
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
+/// What is under `dir`: every regular file by relative path (sorted), and apart from them the
+/// temporaries of atomic writes that a kill leaves behind (`.NAME.tmp-PID`, never read).
+fn contents(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let (mut found, mut temporaries) = (Vec::new(), Vec::new());
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).expect("read dir") {
             let path = entry.expect("entry").path();
             if path.to_string_lossy().contains(".tmp-") {
-                continue;
-            }
-            if path.is_dir() {
+                temporaries.push(path);
+            } else if path.is_dir() {
                 stack.push(path);
             } else {
                 found.push(path.strip_prefix(dir).expect("inside").to_path_buf());
@@ -103,24 +102,17 @@ fn files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     found.sort();
-    found
+    (found, temporaries)
 }
 
-/// The temporaries (`.NAME.tmp-PID`) anywhere under `dir`.
+/// Every regular file under `dir` but the temporaries, see [`contents`].
+fn files(dir: &Path) -> Vec<PathBuf> {
+    contents(dir).0
+}
+
+/// The temporaries anywhere under `dir`, see [`contents`].
 fn temporaries(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read dir") {
-            let path = entry.expect("entry").path();
-            if path.to_string_lossy().contains(".tmp-") {
-                found.push(path);
-            } else if path.is_dir() {
-                stack.push(path);
-            }
-        }
-    }
-    found
+    contents(dir).1
 }
 
 /// `value` without the wall-clock `seconds` of each epoch record: the one field of a run
