@@ -161,12 +161,14 @@ impl Mlp {
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
         let mut x = input;
         for layer in &self.hidden {
-            x = self.activation.forward(layer.forward(x));
+            x = self
+                .activation
+                .forward(crate::linear::linear_layer(layer, x));
             if let Some(dropout) = &self.dropout {
                 x = dropout.forward(x);
             }
         }
-        self.output.forward(x)
+        crate::linear::linear_layer(&self.output, x)
     }
 
     /// Number of input features the first layer expects.

@@ -248,13 +248,13 @@ impl VggBlock {
     /// - input: `[N, C_in, H, W]`
     /// - output: `[N, C_out, H, W]`, or `[N, C_out, H / 2, W / 2]` (floor) with a pool
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        let mut x = self.conv.forward(input);
+        let mut x = crate::conv::conv2d_layer(&self.conv, input);
         if let Some(norm) = &self.norm {
-            x = norm.forward(x);
+            x = crate::norm::batch_norm_layer(norm, x);
         }
         x = relu(x);
         match &self.pool {
-            Some(pool) => pool.forward(x),
+            Some(pool) => crate::pool::max_pool_layer(pool, x),
             None => x,
         }
     }
@@ -277,9 +277,9 @@ impl VggHidden {
     /// - input: `[N, d_in]`
     /// - output: `[N, d_out]`
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
-        let mut x = self.linear.forward(input);
+        let mut x = crate::linear::linear_layer(&self.linear, input);
         if let Some(norm) = &self.norm {
-            x = norm.forward(x);
+            x = crate::norm::batch_norm_layer(norm, x);
         }
         relu(x)
     }
@@ -331,7 +331,7 @@ impl Vgg {
         if let Some(fc) = &self.fc {
             x = fc.forward(x);
         }
-        self.classifier.forward(x)
+        crate::linear::linear_layer(&self.classifier, x)
     }
 
     /// Number of classes (outputs).
