@@ -160,7 +160,7 @@ fn run_child(args: &Args) -> Result<(), String> {
 /// The cargo profile this binary was built with, as far as it can tell.
 fn profile() -> &'static str {
     if cfg!(debug_assertions) {
-        "dev (deps opt-level 3, ours opt-level 0)"
+        "dev (deps and descent-models opt-level 3, other crates of ours opt-level 0)"
     } else {
         "release/bench"
     }

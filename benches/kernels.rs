@@ -1,0 +1,363 @@
+//! Where a CPU training step goes, kernel by kernel, on Burn's `Flex` backend: our
+//! convolution and batch-norm kernels (`descent_models::conv`, `descent_models::norm`) against
+//! Burn 0.22's, in the same process. Median wall times in ms, batch 128, the layer shapes of a
+//! width-1/4 VGG-11. Run it with the malloc settings `descent` uses (see `bench/README.md`):
+//!
+//! ```text
+//! cargo bench --bench kernels --profile dev -- layers   # conv forward, forward + both grads
+//! cargo bench --bench kernels --profile dev -- norm     # relu, max-pool, batch norm f+b
+//! cargo bench --bench kernels --profile dev -- step     # whole VGG-11 x1/4 step: fwd, bwd
+//! cargo bench --bench kernels --profile dev -- gemm     # the gemm shapes: gemm vs matrixmultiply
+//! cargo bench --bench kernels --profile dev -- square   # square products (peak of each gemm)
+//! ```
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use burn::backend::Flex;
+use burn::backend::flex::FlexTensor;
+use burn::backend::ops::FloatTensorOps;
+use burn::tensor::{Shape, TensorData};
+use std::time::Instant;
+
+fn rand_tensor(shape: [usize; 4], seed: u64) -> FlexTensor {
+    let n: usize = shape.iter().product();
+    let mut s = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let v: Vec<f32> = (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+        })
+        .collect();
+    FlexTensor::from_data(TensorData::new(v, shape))
+}
+
+fn time<F: FnMut() -> FlexTensor>(mut f: F, reps: usize) -> f64 {
+    let _ = f();
+    let mut t = Vec::new();
+    for _ in 0..reps {
+        let s = Instant::now();
+        let o = f();
+        std::hint::black_box(o);
+        t.push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    t[t.len() / 2]
+}
+
+fn time_t<F: FnMut()>(mut f: F, reps: usize) -> f64 {
+    f();
+    let mut t = Vec::new();
+    for _ in 0..reps {
+        let s = Instant::now();
+        f();
+        t.push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    t[t.len() / 2]
+}
+
+fn conv_layers() {
+    use burn::tensor::{Device, Distribution, Tensor};
+    use descent_models::conv::{CpuConvKernels, conv2d, set_cpu_conv_kernels};
+    let layers = [
+        (3, 16, 32),
+        (16, 32, 16),
+        (32, 64, 8),
+        (64, 64, 8),
+        (64, 128, 4),
+        (128, 128, 4),
+        (128, 128, 2),
+        (128, 128, 2),
+    ];
+    println!("layer        burn fwd  f+b    ours fwd  f+b (ms)");
+    let mut tot = [0.0; 4];
+    for &(ci, co, s) in &layers {
+        let mut row = [0.0; 4];
+        for (k, kernels) in [CpuConvKernels::Burn, CpuConvKernels::Descent]
+            .into_iter()
+            .enumerate()
+        {
+            set_cpu_conv_kernels(kernels);
+            let plain = Device::flex();
+            let x = Tensor::<4>::random([128, ci, s, s], Distribution::Default, &plain);
+            let w = Tensor::<4>::random([co, ci, 3, 3], Distribution::Default, &plain);
+            let b = Tensor::<1>::random([co], Distribution::Default, &plain);
+            let opt = burn::tensor::ops::ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+            row[2 * k] = time_t(
+                || {
+                    std::hint::black_box(
+                        conv2d(x.clone(), w.clone(), Some(b.clone()), opt.clone()).into_data(),
+                    );
+                },
+                5,
+            );
+            let ad = Device::flex().autodiff();
+            let xa = Tensor::<4>::from_data(x.to_data(), &ad).require_grad();
+            let wa = Tensor::<4>::from_data(w.to_data(), &ad).require_grad();
+            let ba = Tensor::<1>::from_data(b.to_data(), &ad).require_grad();
+            row[2 * k + 1] = time_t(
+                || {
+                    let g = conv2d(xa.clone(), wa.clone(), Some(ba.clone()), opt.clone())
+                        .sum()
+                        .backward();
+                    std::hint::black_box((xa.grad(&g), wa.grad(&g)));
+                },
+                5,
+            );
+        }
+        println!(
+            "{ci:>4}->{co:<4}@{s:<2}  {:7.2} {:7.2}   {:7.2} {:7.2}",
+            row[0], row[1], row[2], row[3]
+        );
+        for i in 0..4 {
+            tot[i] += row[i];
+        }
+    }
+    println!(
+        "total         {:7.2} {:7.2}   {:7.2} {:7.2}",
+        tot[0], tot[1], tot[2], tot[3]
+    );
+}
+
+fn norm_and_pool() {
+    use burn::nn::BatchNormConfig;
+    use burn::nn::pool::MaxPool2dConfig;
+    use burn::tensor::activation::relu;
+    use burn::tensor::{Device, Distribution, Tensor};
+    let device = Device::flex().autodiff();
+    let shapes = [
+        (16, 32),
+        (32, 16),
+        (64, 8),
+        (64, 8),
+        (128, 4),
+        (128, 4),
+        (128, 2),
+        (128, 2),
+    ];
+    let pool_after = [true, true, false, true, false, true, false, true];
+    println!("layer       relu f+b  pool f+b  bn f+b (ms)");
+    let (mut tr, mut tp, mut tb) = (0.0, 0.0, 0.0);
+    for (i, &(c, s)) in shapes.iter().enumerate() {
+        let x = Tensor::<4>::random([128, c, s, s], Distribution::Default, &device).require_grad();
+        let r = time_t(
+            || {
+                let g = relu(x.clone()).sum().backward();
+                std::hint::black_box(x.grad(&g));
+            },
+            5,
+        );
+        let pool = MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init();
+        let p = if pool_after[i] {
+            time_t(
+                || {
+                    let g = pool.forward(x.clone()).sum().backward();
+                    std::hint::black_box(x.grad(&g));
+                },
+                5,
+            )
+        } else {
+            0.0
+        };
+        let bn = BatchNormConfig::new(c).init(&device);
+        let b = time_t(
+            || {
+                let g = bn.forward(x.clone()).sum().backward();
+                std::hint::black_box(x.grad(&g));
+            },
+            5,
+        );
+        let b2 = time_t(
+            || {
+                let g = descent_models::norm::batch_norm_layer(&bn, x.clone())
+                    .sum()
+                    .backward();
+                std::hint::black_box(x.grad(&g));
+            },
+            5,
+        );
+        let p2 = if pool_after[i] {
+            time_t(
+                || {
+                    let g = descent_models::pool::max_pool_layer(&pool, x.clone())
+                        .sum()
+                        .backward();
+                    std::hint::black_box(x.grad(&g));
+                },
+                5,
+            )
+        } else {
+            0.0
+        };
+        println!("   ours: bn f+b {b2:.2}, pool f+b {p2:.2} (sum included)");
+        let sum = time_t(
+            || {
+                let g = x.clone().sum().backward();
+                std::hint::black_box(x.grad(&g));
+            },
+            5,
+        );
+        println!(
+            "{c:>4}@{s:<3}   {:8.2}  {:8.2}  {:8.2}   (sum alone {sum:.2})",
+            r - sum,
+            (p - sum).max(0.0),
+            b - sum
+        );
+        tr += r - sum;
+        tp += (p - sum).max(0.0);
+        tb += b - sum;
+    }
+    println!("total       {tr:8.2}  {tp:8.2}  {tb:8.2}");
+}
+
+fn step_breakdown() {
+    use burn::tensor::{Device, Distribution, Int, Tensor};
+    use descent_models::{ImageClassifier, ModelConfig, VggConfig, VggDepth};
+    let device = Device::flex().autodiff();
+    device.seed(1);
+    let config: ModelConfig = VggConfig::new(VggDepth::Vgg11).with_width(0.25).into();
+    let model = config.init(&device).unwrap();
+    let x = Tensor::<4>::random([128, 3, 32, 32], Distribution::Default, &device);
+    let y = Tensor::<1, Int>::from_data(
+        TensorData::new((0..128).map(|i| (i % 10) as i64).collect::<Vec<_>>(), [128]),
+        &device,
+    );
+    for kernels in ["burn", "descent"] {
+        descent_models::conv::set_cpu_conv_kernels(if kernels == "burn" {
+            descent_models::conv::CpuConvKernels::Burn
+        } else {
+            descent_models::conv::CpuConvKernels::Descent
+        });
+        let fwd = time_t(
+            || {
+                let loss = burn::nn::loss::CrossEntropyLossConfig::new()
+                    .init(&device)
+                    .forward(model.logits(x.clone()), y.clone());
+                std::hint::black_box(loss.into_scalar::<f32>());
+            },
+            7,
+        );
+        let both = time_t(
+            || {
+                let loss = burn::nn::loss::CrossEntropyLossConfig::new()
+                    .init(&device)
+                    .forward(model.logits(x.clone()), y.clone());
+                let g = loss.backward();
+                std::hint::black_box(g);
+            },
+            7,
+        );
+        println!(
+            "{kernels:8} forward {fwd:7.1} ms  backward {:7.1} ms  total {both:7.1} ms",
+            both - fwd
+        );
+    }
+}
+
+/// Median ms of one `[m, k] · [k, n]` product on the `gemm` crate (`Flex::float_matmul`) and
+/// on `matrixmultiply` (ndarray), over `reps` repetitions of the same random operands.
+fn time_product(m: usize, k: usize, n: usize, reps: usize) -> (f64, f64) {
+    let a = rand_tensor([1, 1, m, k], 1);
+    let b = rand_tensor([1, 1, k, n], 2);
+    let a2 = Flex::float_reshape(a.clone(), Shape::new([m, k]));
+    let b2 = Flex::float_reshape(b.clone(), Shape::new([k, n]));
+    let t_gemm = time(|| Flex::float_matmul(a2.clone(), b2.clone()), reps);
+    let av = ndarray::Array2::from_shape_vec((m, k), a.into_data().try_to_vec::<f32>().unwrap())
+        .unwrap();
+    let bv = ndarray::Array2::from_shape_vec((k, n), b.into_data().try_to_vec::<f32>().unwrap())
+        .unwrap();
+    let t_mm = time_t(
+        || {
+            std::hint::black_box(av.dot(&bv));
+        },
+        reps,
+    );
+    (t_gemm, t_mm)
+}
+
+fn gemm_shapes() {
+    let layers = [
+        (3, 16, 32),
+        (16, 32, 16),
+        (32, 64, 8),
+        (64, 64, 8),
+        (64, 128, 4),
+        (128, 128, 4),
+        (128, 128, 2),
+        (128, 128, 2),
+    ];
+    println!("layer         product          gemm-crate ms   matrixmultiply ms");
+    let mut tot = [0.0; 2];
+    for &(ci, co, s) in &layers {
+        let p = ci * 9;
+        let nl = 128 * s * s;
+        for (name, m, k, n) in [
+            ("fwd  KxP.PxnL", co, p, nl),
+            ("wgrad PxnL.nLxK", p, nl, co),
+            ("xgrad PxK.KxnL", p, co, nl),
+        ] {
+            let (t1, t2) = time_product(m, k, n, 5);
+            println!("{ci:>4}->{co:<4}@{s:<2} {name:16} {t1:8.2} {t2:12.2}");
+            tot[0] += t1;
+            tot[1] += t2;
+        }
+    }
+    println!("total {:8.2} {:12.2}", tot[0], tot[1]);
+}
+
+/// The products of an MLP 3072-512-512-10 training step at batch 128 (forward, input
+/// gradient, weight gradient of each linear layer), on both gemms.
+fn gemm_mlp() {
+    println!("layer        product      gemm-crate ms   matrixmultiply ms");
+    let mut tot = [0.0; 2];
+    for (din, dout) in [(3072usize, 512usize), (512, 512), (512, 10)] {
+        for (name, m, k, n) in [
+            ("fwd", 128, din, dout),
+            ("dx", 128, dout, din),
+            ("dW", din, 128, dout),
+        ] {
+            let (t1, t2) = time_product(m, k, n, 9);
+            println!("{din:>5}->{dout:<4} {name:4} {m}x{k}x{n}  {t1:8.3} {t2:10.3}");
+            tot[0] += t1;
+            tot[1] += t2;
+        }
+    }
+    println!("total {:8.3} {:10.3}", tot[0], tot[1]);
+}
+
+fn square() {
+    for n in [512usize, 1024] {
+        let a =
+            ndarray::Array2::<f32>::from_shape_fn((n, n), |(i, j)| ((i * 7 + j * 3) % 11) as f32);
+        let t = time_t(
+            || {
+                std::hint::black_box(a.dot(&a));
+            },
+            5,
+        );
+        println!(
+            "matrixmultiply {n}: {:.1} GF/s",
+            2.0 * (n * n * n) as f64 / 1e6 / t
+        );
+    }
+}
+
+fn main() {
+    let mode = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    match mode.as_deref() {
+        Some("layers") => conv_layers(),
+        Some("norm") => norm_and_pool(),
+        Some("step") => step_breakdown(),
+        Some("gemm") => gemm_shapes(),
+        Some("square") => square(),
+        Some("gemm-mlp") => gemm_mlp(),
+        _ => {
+            conv_layers();
+            norm_and_pool();
+            step_breakdown();
+        }
+    }
+}
