@@ -1,0 +1,106 @@
+//! Packing: copying a block of an operand into the panel layout a microkernel streams.
+//!
+//! A block of A (rows `i0..i0+mb`, steps `p0..p0+kc`) becomes panels of `MR` rows (`mr` here), each
+//! `kc` steps of `MR` contiguous values; a block of B (steps `p0..p0+kc`, columns
+//! `j0..j0+nb`) becomes panels of `NR` columns, each `kc` steps of `NR` contiguous values.
+//! Rows and columns past the edge of the matrix are zero. Strides are read as they are, so a
+//! transposed operand costs no extra copy; contiguous rows or columns take a fast path.
+
+use crate::MatRef;
+use rayon::prelude::*;
+
+/// The rows `i0..i0 + mb` and steps `p0..p0 + kc` of `a`, as `ceil(mb / mr)` panels of `mr`
+/// rows in `dst`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn pack_a(
+    a: &MatRef<'_>,
+    mr: usize,
+    i0: usize,
+    mb: usize,
+    p0: usize,
+    kc: usize,
+    dst: &mut [f32],
+    parallel: bool,
+) {
+    let fill = |(q, panel): (usize, &mut [f32])| {
+        let first = i0 + q * mr;
+        let rows = mr.min(i0 + mb - first);
+        let (rs, cs) = (a.row_stride, a.col_stride);
+        if rows < mr {
+            panel.fill(0.0);
+        }
+        if cs == 1 {
+            for r in 0..rows {
+                let src = &a.data[(first + r) * rs + p0..][..kc];
+                for (p, v) in src.iter().enumerate() {
+                    panel[p * mr + r] = *v;
+                }
+            }
+        } else if rs == 1 {
+            for p in 0..kc {
+                let src = &a.data[(p0 + p) * cs + first..][..rows];
+                panel[p * mr..p * mr + rows].copy_from_slice(src);
+            }
+        } else {
+            for p in 0..kc {
+                for r in 0..rows {
+                    panel[p * mr + r] = a.data[(first + r) * rs + (p0 + p) * cs];
+                }
+            }
+        }
+    };
+    let dst = &mut dst[..mb.div_ceil(mr) * mr * kc];
+    if parallel {
+        dst.par_chunks_mut(mr * kc).enumerate().for_each(fill);
+    } else {
+        dst.chunks_mut(mr * kc).enumerate().for_each(fill);
+    }
+}
+
+/// The steps `p0..p0 + kc` and columns `j0..j0 + nb` of `b`, as `ceil(nb / nr)` panels in
+/// `dst`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn pack_b(
+    b: &MatRef<'_>,
+    nr: usize,
+    p0: usize,
+    kc: usize,
+    j0: usize,
+    nb: usize,
+    dst: &mut [f32],
+    parallel: bool,
+) {
+    let fill = |(q, panel): (usize, &mut [f32])| {
+        let first = j0 + q * nr;
+        let cols = nr.min(j0 + nb - first);
+        let (rs, cs) = (b.row_stride, b.col_stride);
+        if cols < nr {
+            panel.fill(0.0);
+        }
+        if cs == 1 {
+            for p in 0..kc {
+                let src = &b.data[(p0 + p) * rs + first..][..cols];
+                panel[p * nr..p * nr + cols].copy_from_slice(src);
+            }
+        } else if rs == 1 {
+            for j in 0..cols {
+                let src = &b.data[(first + j) * cs + p0..][..kc];
+                for (p, v) in src.iter().enumerate() {
+                    panel[p * nr + j] = *v;
+                }
+            }
+        } else {
+            for p in 0..kc {
+                for j in 0..cols {
+                    panel[p * nr + j] = b.data[(p0 + p) * rs + (first + j) * cs];
+                }
+            }
+        }
+    };
+    let dst = &mut dst[..nb.div_ceil(nr) * nr * kc];
+    if parallel {
+        dst.par_chunks_mut(nr * kc).enumerate().for_each(fill);
+    } else {
+        dst.chunks_mut(nr * kc).enumerate().for_each(fill);
+    }
+}
