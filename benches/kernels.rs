@@ -7,45 +7,18 @@
 //! cargo bench --bench kernels --profile dev -- layers   # conv forward, forward + both grads
 //! cargo bench --bench kernels --profile dev -- norm     # relu, max-pool, batch norm f+b
 //! cargo bench --bench kernels --profile dev -- step     # whole VGG-11 x1/4 step: fwd, bwd
-//! cargo bench --bench kernels --profile dev -- gemm     # the gemm shapes: gemm vs matrixmultiply
-//! cargo bench --bench kernels --profile dev -- square   # square products (peak of each gemm)
+//! cargo bench --bench kernels --profile dev -- step descent   # one side only (for perf)
+//! ```
+//!
+//! The matrix products alone are measured in `crates/descent-kernels/benches/sgemm.rs`:
+//!
+//! ```text
+//! cargo bench -p descent-kernels --bench sgemm --profile dev
 //! ```
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-use burn::backend::Flex;
-use burn::backend::flex::FlexTensor;
-use burn::backend::ops::FloatTensorOps;
-use burn::tensor::{Shape, TensorData};
+use burn::tensor::TensorData;
 use std::time::Instant;
-
-fn rand_tensor(shape: [usize; 4], seed: u64) -> FlexTensor {
-    let n: usize = shape.iter().product();
-    let mut s = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let v: Vec<f32> = (0..n)
-        .map(|_| {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 40) as f32 / (1u64 << 24) as f32) - 0.5
-        })
-        .collect();
-    FlexTensor::from_data(TensorData::new(v, shape))
-}
-
-fn time<F: FnMut() -> FlexTensor>(mut f: F, reps: usize) -> f64 {
-    let _ = f();
-    let mut t = Vec::new();
-    for _ in 0..reps {
-        let s = Instant::now();
-        let o = f();
-        std::hint::black_box(o);
-        t.push(s.elapsed().as_secs_f64() * 1e3);
-    }
-    t.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    t[t.len() / 2]
-}
 
 fn time_t<F: FnMut()>(mut f: F, reps: usize) -> f64 {
     f();
@@ -225,7 +198,15 @@ fn step_breakdown() {
         TensorData::new((0..128).map(|i| (i % 10) as i64).collect::<Vec<_>>(), [128]),
         &device,
     );
+    // `step descent` or `step burn` runs one side only (for a profiler).
+    let only: Vec<String> = std::env::args()
+        .skip(2)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     for kernels in ["burn", "descent"] {
+        if !only.is_empty() && !only.iter().any(|o| o == kernels) {
+            continue;
+        }
         descent_models::conv::set_cpu_conv_kernels(if kernels == "burn" {
             descent_models::conv::CpuConvKernels::Burn
         } else {
@@ -257,103 +238,12 @@ fn step_breakdown() {
     }
 }
 
-/// Median ms of one `[m, k] · [k, n]` product on the `gemm` crate (`Flex::float_matmul`) and
-/// on `matrixmultiply` (ndarray), over `reps` repetitions of the same random operands.
-fn time_product(m: usize, k: usize, n: usize, reps: usize) -> (f64, f64) {
-    let a = rand_tensor([1, 1, m, k], 1);
-    let b = rand_tensor([1, 1, k, n], 2);
-    let a2 = Flex::float_reshape(a.clone(), Shape::new([m, k]));
-    let b2 = Flex::float_reshape(b.clone(), Shape::new([k, n]));
-    let t_gemm = time(|| Flex::float_matmul(a2.clone(), b2.clone()), reps);
-    let av = ndarray::Array2::from_shape_vec((m, k), a.into_data().try_to_vec::<f32>().unwrap())
-        .unwrap();
-    let bv = ndarray::Array2::from_shape_vec((k, n), b.into_data().try_to_vec::<f32>().unwrap())
-        .unwrap();
-    let t_mm = time_t(
-        || {
-            std::hint::black_box(av.dot(&bv));
-        },
-        reps,
-    );
-    (t_gemm, t_mm)
-}
-
-fn gemm_shapes() {
-    let layers = [
-        (3, 16, 32),
-        (16, 32, 16),
-        (32, 64, 8),
-        (64, 64, 8),
-        (64, 128, 4),
-        (128, 128, 4),
-        (128, 128, 2),
-        (128, 128, 2),
-    ];
-    println!("layer         product          gemm-crate ms   matrixmultiply ms");
-    let mut tot = [0.0; 2];
-    for &(ci, co, s) in &layers {
-        let p = ci * 9;
-        let nl = 128 * s * s;
-        for (name, m, k, n) in [
-            ("fwd  KxP.PxnL", co, p, nl),
-            ("wgrad PxnL.nLxK", p, nl, co),
-            ("xgrad PxK.KxnL", p, co, nl),
-        ] {
-            let (t1, t2) = time_product(m, k, n, 5);
-            println!("{ci:>4}->{co:<4}@{s:<2} {name:16} {t1:8.2} {t2:12.2}");
-            tot[0] += t1;
-            tot[1] += t2;
-        }
-    }
-    println!("total {:8.2} {:12.2}", tot[0], tot[1]);
-}
-
-/// The products of an MLP 3072-512-512-10 training step at batch 128 (forward, input
-/// gradient, weight gradient of each linear layer), on both gemms.
-fn gemm_mlp() {
-    println!("layer        product      gemm-crate ms   matrixmultiply ms");
-    let mut tot = [0.0; 2];
-    for (din, dout) in [(3072usize, 512usize), (512, 512), (512, 10)] {
-        for (name, m, k, n) in [
-            ("fwd", 128, din, dout),
-            ("dx", 128, dout, din),
-            ("dW", din, 128, dout),
-        ] {
-            let (t1, t2) = time_product(m, k, n, 9);
-            println!("{din:>5}->{dout:<4} {name:4} {m}x{k}x{n}  {t1:8.3} {t2:10.3}");
-            tot[0] += t1;
-            tot[1] += t2;
-        }
-    }
-    println!("total {:8.3} {:10.3}", tot[0], tot[1]);
-}
-
-fn square() {
-    for n in [512usize, 1024] {
-        let a =
-            ndarray::Array2::<f32>::from_shape_fn((n, n), |(i, j)| ((i * 7 + j * 3) % 11) as f32);
-        let t = time_t(
-            || {
-                std::hint::black_box(a.dot(&a));
-            },
-            5,
-        );
-        println!(
-            "matrixmultiply {n}: {:.1} GF/s",
-            2.0 * (n * n * n) as f64 / 1e6 / t
-        );
-    }
-}
-
 fn main() {
     let mode = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     match mode.as_deref() {
         Some("layers") => conv_layers(),
         Some("norm") => norm_and_pool(),
         Some("step") => step_breakdown(),
-        Some("gemm") => gemm_shapes(),
-        Some("square") => square(),
-        Some("gemm-mlp") => gemm_mlp(),
         _ => {
             conv_layers();
             norm_and_pool();

@@ -1,31 +1,45 @@
-//! im2col + one-gemm 2-D convolution kernels for Burn's `Flex` CPU backend (float32,
+//! im2col + gemm 2-D convolution kernels for Burn's `Flex` CPU backend (float32,
 //! `groups == 1`): the forward pass, the input gradient and the weight gradient.
 //!
 //! Why: Burn 0.22 computes a convolution's weight gradient as another convolution, of the input
 //! by the output gradient with batch and channels swapped, and its input gradient as a
-//! transposed convolution. On `Flex` both run well below what its own gemm reaches (measured in
-//! `benches/kernels.rs`). Here every pass is one matrix product over a batch chunk, shaped
-//! so that both gemm operands are contiguous:
+//! transposed convolution. On `Flex` both run well below what a matrix product reaches
+//! (measured in `benches/kernels.rs`). Here each pass is a series of matrix products, one per
+//! *tile*: a group of images, or a band of output rows of one large image. For a tile of `n`
+//! images with `L` output positions each:
 //!
-//! - forward: `Y[K, nL] = W[K, P] · cols[P, nL]`, then `Y` is laid out back as `[n, K, L]`;
-//! - weight gradient: `dWᵀ[P, K] = cols[P, nL] · dY[nL, K]`, summed over the chunks;
-//! - input gradient: `dcols[P, nL] = Wᵀ[P, K] · dY[K, nL]`, then scattered back (col2im).
+//! - forward: `Y[K, n·L] = W[K, P] · cols[P, n·L]`;
+//! - input gradient: `dcols[P, n·L] = Wᵀ[P, K] · dY[K, n·L]`, then scattered back (col2im);
+//! - weight gradient: `dW[K, P] += dY[K, n·L] · colsᵀ[n·L, P]`.
 //!
-//! `P = C·kh·kw` is a patch's length, `L = Ho·Wo` the output positions of one image and `n` the
-//! images of a chunk. Chunks keep the patch matrix under [`COLUMN_BUDGET_BYTES`].
-//! Each matrix product runs on the gemm that is fastest for its shape (`crate::gemm`). The
-//! im2col/col2im loops and rearrangements are parallel with rayon.
+//! `P = C·kh·kw` is a patch's length and `cols` the tile's patch matrix (im2col). A tile's
+//! patch matrix stays under [`TILE_BUDGET_BYTES`], about a core's L2 cache, so it is written,
+//! multiplied and read back without a trip to memory, in a buffer each thread reuses from call
+//! to call; a tile has enough images to give its products at least [`TILE_MIN_COLUMNS`]
+//! columns. With one image per tile, `Y` and `dY` are the image's own `[K, L]` planes and the
+//! products read and write them in place; with several, they are gathered and scattered.
+//!
+//! Threads: with at least [`PARALLEL_MIN_TILE_GROUPS`] groups of images, the groups run in
+//! parallel, each product on one thread; with fewer, the groups run in turn and each product
+//! is threaded. The weight gradient sums the tiles in at most [`WEIGHT_GRAD_PARTS`] partial
+//! sums, added in order. Both choices depend on the shapes only, so results are the same bit
+//! for bit whatever the thread count.
 
 use crate::flex_data::{contiguous, dims, f32_slice, tensor};
-use crate::gemm::{matmul, matrix};
-use burn::backend::Flex;
+use crate::gemm::{Threading, product, view, view_mut};
 use burn::backend::flex::FlexTensor;
-use burn::backend::ops::{ConvOptions, FloatTensorOps};
-use burn::tensor::Shape;
+use burn::backend::ops::ConvOptions;
 use rayon::prelude::*;
+use std::cell::RefCell;
 
-/// Upper bound on one chunk's patch matrix (`P × nL` floats), in bytes.
-pub(crate) const COLUMN_BUDGET_BYTES: usize = 32 << 20;
+/// Upper bound on one tile's patch matrix (`P` x columns floats), in bytes.
+pub(crate) const TILE_BUDGET_BYTES: usize = 2 << 20;
+/// Columns (output positions) a tile of small images should reach: its products' width.
+pub(crate) const TILE_MIN_COLUMNS: usize = 256;
+/// Image groups from which the groups, not the products, run in parallel.
+pub(crate) const PARALLEL_MIN_TILE_GROUPS: usize = 4;
+/// Largest number of partial sums of the weight gradient (one per range of groups).
+pub(crate) const WEIGHT_GRAD_PARTS: usize = 8;
 
 /// The sizes of one convolution, resolved from shapes and options.
 #[derive(Debug, Clone, Copy)]
@@ -75,10 +89,38 @@ impl Geometry {
         self.out[0] * self.out[1]
     }
 
-    /// Images per chunk, so that the patch matrix stays under the budget (at least one).
-    fn chunk(&self) -> usize {
+    /// Floats of one input image: `C·H·W`.
+    fn image(&self) -> usize {
+        self.channels_in * self.height * self.width
+    }
+
+    /// Images per group: enough for [`TILE_MIN_COLUMNS`] columns, within the budget, at
+    /// least one.
+    fn group_images(&self) -> usize {
         let per_image = self.patch() * self.positions() * std::mem::size_of::<f32>();
-        (COLUMN_BUDGET_BYTES / per_image.max(1)).clamp(1, self.batch.max(1))
+        let fit = TILE_BUDGET_BYTES / per_image.max(1);
+        let wanted = TILE_MIN_COLUMNS.div_ceil(self.positions().max(1));
+        wanted.min(fit).clamp(1, self.batch.max(1))
+    }
+
+    /// The bands of output rows `(first, end)` a group's tiles cover: all rows at once, unless
+    /// one image's patch matrix is over the budget (and the group then holds one image).
+    fn bands(&self) -> Vec<(usize, usize)> {
+        let per_row = self.patch() * self.out[1] * std::mem::size_of::<f32>();
+        let rows = (TILE_BUDGET_BYTES / per_row.max(1)).clamp(1, self.out[0].max(1));
+        (0..self.out[0])
+            .step_by(rows)
+            .map(|first| (first, (first + rows).min(self.out[0])))
+            .collect()
+    }
+
+    /// Who spreads the products over threads (see the module docs).
+    fn threading(&self) -> Threading {
+        if self.batch.div_ceil(self.group_images()) >= PARALLEL_MIN_TILE_GROUPS {
+            Threading::Caller
+        } else {
+            Threading::Product
+        }
     }
 
     /// For kernel offset `k` along axis `a`: the output indices `o` whose input index
@@ -99,109 +141,200 @@ impl Geometry {
     }
 }
 
-/// Patch matrix `[P, n·L]` of images `first..first + n` of `x` (`[N, C, H, W]`, contiguous):
-/// row `(c, i, j)`, column `(image, oy, ox)`, zero where the patch reads padding.
-fn im2col(x: &[f32], g: &Geometry, first: usize, n: usize) -> Vec<f32> {
-    let (ho, wo) = (g.out[0], g.out[1]);
-    let positions = g.positions();
-    let plane = g.height * g.width;
-    let [kh, kw] = g.kernel;
-    let mut cols = vec![0f32; g.patch() * n * positions];
-    cols.par_chunks_mut(n * positions)
-        .enumerate()
-        .for_each(|(row, out)| {
-            let c = row / (kh * kw);
-            let (i, j) = ((row / kw) % kh, row % kw);
-            let (oy0, oy1) = g.valid(0, i);
-            let (ox0, ox1) = g.valid(1, j);
-            for b in 0..n {
-                let src = &x[((first + b) * g.channels_in + c) * plane..][..plane];
-                let dst = &mut out[b * positions..][..positions];
-                for oy in oy0..oy1 {
-                    let iy = oy * g.stride[0] + i * g.dilation[0] - g.pad[0];
-                    let line = &src[iy * g.width..][..g.width];
-                    let d = &mut dst[oy * wo..][..wo];
-                    if g.stride[1] == 1 {
-                        let ix0 = ox0 + j * g.dilation[1] - g.pad[1];
-                        d[ox0..ox1].copy_from_slice(&line[ix0..ix0 + (ox1 - ox0)]);
-                    } else {
-                        for (ox, v) in d.iter_mut().enumerate().take(ox1).skip(ox0) {
-                            *v = line[ox * g.stride[1] + j * g.dilation[1] - g.pad[1]];
-                        }
-                    }
-                }
-            }
-        });
-    debug_assert_eq!(cols.len(), g.patch() * n * ho * wo);
-    cols
+thread_local! {
+    /// Two working buffers of this thread (patch matrix, gathered or product matrix), reused
+    /// from call to call.
+    static SCRATCH: RefCell<[Vec<f32>; 2]> = const { RefCell::new([Vec::new(), Vec::new()]) };
 }
 
-/// Adds the patch-gradient matrix `dcols` (`[P, n·L]`) back onto the images it was read from:
-/// `dx` holds the `n` images `[n, C, H, W]` of the chunk and must be zeroed.
-fn col2im(dcols: &[f32], g: &Geometry, n: usize, dx: &mut [f32]) {
-    let wo = g.out[1];
-    let positions = g.positions();
-    let plane = g.height * g.width;
-    let [kh, kw] = g.kernel;
-    let row_len = n * positions;
-    dx.par_chunks_mut(plane)
-        .enumerate()
-        .for_each(|(index, out)| {
-            let (b, c) = (index / g.channels_in, index % g.channels_in);
-            for i in 0..kh {
-                let (oy0, oy1) = g.valid(0, i);
-                for j in 0..kw {
-                    let (ox0, ox1) = g.valid(1, j);
-                    let row = (c * kh + i) * kw + j;
-                    let src = &dcols[row * row_len + b * positions..][..positions];
-                    for oy in oy0..oy1 {
-                        let iy = oy * g.stride[0] + i * g.dilation[0] - g.pad[0];
-                        let line = &mut out[iy * g.width..][..g.width];
-                        let s = &src[oy * wo..][..wo];
-                        if g.stride[1] == 1 {
-                            let ix0 = ox0 + j * g.dilation[1] - g.pad[1];
-                            let len = ox1 - ox0;
-                            for (d, v) in line[ix0..ix0 + len].iter_mut().zip(&s[ox0..ox1]) {
-                                *d += v;
-                            }
-                        } else {
-                            for (ox, v) in s.iter().enumerate().take(ox1).skip(ox0) {
-                                line[ox * g.stride[1] + j * g.dilation[1] - g.pad[1]] += v;
-                            }
-                        }
-                    }
-                }
-            }
-        });
+/// Runs `f` on this thread's working buffers. They are taken out for the call, so a nested
+/// call on this thread (rayon may run another task here while a threaded product waits)
+/// finds empty buffers instead of a borrow conflict.
+fn with_scratch<R>(f: impl FnOnce(&mut Vec<f32>, &mut Vec<f32>) -> R) -> R {
+    let mut bufs = SCRATCH.with(|cell| std::mem::take(&mut *cell.borrow_mut()));
+    let [first, second] = &mut bufs;
+    let result = f(first, second);
+    SCRATCH.with(|cell| *cell.borrow_mut() = bufs);
+    result
 }
 
-/// The output gradient of images `first..first + n` (`[N, K, L]`) rearranged as `[K, n·L]`
-/// (`channels_first`) or `[n·L, K]`.
-fn rearrange(dy: &[f32], g: &Geometry, first: usize, n: usize, channels_first: bool) -> Vec<f32> {
-    let (k, l) = (g.channels_out, g.positions());
-    let src = &dy[first * k * l..(first + n) * k * l];
-    let mut out = vec![0f32; n * k * l];
-    if channels_first {
-        // out[ch, b·L + p] = src[b, ch, p]: contiguous runs of L.
-        out.par_chunks_mut(n * l).enumerate().for_each(|(ch, row)| {
-            for b in 0..n {
-                row[b * l..(b + 1) * l].copy_from_slice(&src[(b * k + ch) * l..][..l]);
-            }
-        });
-    } else {
-        // out[b·L + p, ch] = src[b, ch, p]: one image's [K, L] block transposed.
-        out.par_chunks_mut(k * l)
-            .enumerate()
-            .for_each(|(b, block)| {
-                let image = &src[b * k * l..(b + 1) * k * l];
-                for (ch, row) in image.chunks_exact(l).enumerate() {
-                    for (p, v) in row.iter().enumerate() {
-                        block[p * k + ch] = *v;
-                    }
-                }
-            });
+/// The first `len` elements of `buf`, growing it as needed (old contents stay: callers
+/// overwrite every element they read).
+fn grow(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    if buf.len() < len {
+        buf.resize(len, 0.0);
     }
-    out
+    &mut buf[..len]
+}
+
+/// Patch matrix `[P, n·band]` of the `n` images `x` (`[n, C, H, W]`) over output rows
+/// `rows.0..rows.1`: row `(c, i, j)`, column `(image, oy, ox)`, zero where the patch reads
+/// padding. Writes every element of `cols`.
+fn im2col(x: &[f32], g: &Geometry, n: usize, rows: (usize, usize), cols: &mut [f32]) {
+    let wo = g.out[1];
+    let band = (rows.1 - rows.0) * wo;
+    let plane = g.height * g.width;
+    let [kh, kw] = g.kernel;
+    for (row, out) in cols.chunks_exact_mut(n * band).enumerate() {
+        let c = row / (kh * kw);
+        let (i, j) = ((row / kw) % kh, row % kw);
+        let (vy0, vy1) = g.valid(0, i);
+        let (vx0, vx1) = g.valid(1, j);
+        for b in 0..n {
+            let src = &x[(b * g.channels_in + c) * plane..][..plane];
+            let dst = &mut out[b * band..][..band];
+            if g.stride[1] == 1 && wo == g.width {
+                shifted_rows(src, g, (i, j), rows, dst);
+                continue;
+            }
+            for (oy, d) in (rows.0..rows.1).zip(dst.chunks_exact_mut(wo)) {
+                if oy < vy0 || oy >= vy1 {
+                    d.fill(0.0);
+                    continue;
+                }
+                let iy = oy * g.stride[0] + i * g.dilation[0] - g.pad[0];
+                let line = &src[iy * g.width..][..g.width];
+                d[..vx0].fill(0.0);
+                d[vx1..].fill(0.0);
+                if g.stride[1] == 1 {
+                    let ix0 = vx0 + j * g.dilation[1] - g.pad[1];
+                    d[vx0..vx1].copy_from_slice(&line[ix0..ix0 + (vx1 - vx0)]);
+                } else {
+                    for (ox, v) in d.iter_mut().enumerate().take(vx1).skip(vx0) {
+                        *v = line[ox * g.stride[1] + j * g.dilation[1] - g.pad[1]];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One row `(c, i, j)` of the patch matrix for one image plane `src`, output rows `rows`,
+/// when the output is as wide as the input and the stride across is 1 (a "same"
+/// convolution): the row is then the plane shifted by a constant, so the valid output rows
+/// are one contiguous copy, and only the columns that read padding are zeroed after.
+fn shifted_rows(
+    src: &[f32],
+    g: &Geometry,
+    (i, j): (usize, usize),
+    rows: (usize, usize),
+    dst: &mut [f32],
+) {
+    let wo = g.out[1];
+    let (vy0, vy1) = g.valid(0, i);
+    let (vx0, vx1) = g.valid(1, j);
+    let (y0, y1) = (vy0.max(rows.0), vy1.min(rows.1));
+    if y0 >= y1 || vx0 >= vx1 {
+        dst.fill(0.0);
+        return;
+    }
+    let (first, end) = ((y0 - rows.0) * wo, (y1 - rows.0) * wo);
+    dst[..first].fill(0.0);
+    dst[end..].fill(0.0);
+    // Output (oy, ox) reads plane index (oy·s + i·d - pad)·W + ox + j·d - pad_x, and W = Wo:
+    // a constant offset from the output index oy·Wo + ox.
+    let row_start = (y0 * g.stride[0] + i * g.dilation[0] - g.pad[0]) * g.width;
+    let start = row_start as isize + (j * g.dilation[1]) as isize - g.pad[1] as isize;
+    // Positions whose source falls before or past the plane are padding columns: skip them
+    // here, they are zeroed below.
+    let skip = (-start).max(0) as usize;
+    let count = (end - first).min((src.len() as isize - start).max(0) as usize);
+    if skip < count {
+        let from = (start + skip as isize) as usize;
+        dst[first + skip..first + count].copy_from_slice(&src[from..from + count - skip]);
+    }
+    for row in dst[first..end].chunks_exact_mut(wo) {
+        row[..vx0].fill(0.0);
+        row[vx1..].fill(0.0);
+    }
+}
+
+/// Adds the patch-gradient matrix `dcols` (`[P, n·band]`, output rows `rows.0..rows.1`) back
+/// onto the `n` images `dx` (`[n, C, H, W]`) it was read from.
+fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut [f32]) {
+    let wo = g.out[1];
+    let band = (rows.1 - rows.0) * wo;
+    let plane = g.height * g.width;
+    let [kh, kw] = g.kernel;
+    for (index, out) in dx.chunks_exact_mut(plane).enumerate() {
+        let (b, c) = (index / g.channels_in, index % g.channels_in);
+        for i in 0..kh {
+            let (vy0, vy1) = g.valid(0, i);
+            let (y0, y1) = (vy0.max(rows.0), vy1.min(rows.1));
+            for j in 0..kw {
+                let (vx0, vx1) = g.valid(1, j);
+                let row = (c * kh + i) * kw + j;
+                let src = &dcols[row * n * band + b * band..][..band];
+                for oy in y0..y1 {
+                    let iy = oy * g.stride[0] + i * g.dilation[0] - g.pad[0];
+                    let line = &mut out[iy * g.width..][..g.width];
+                    let s = &src[(oy - rows.0) * wo..][..wo];
+                    if g.stride[1] == 1 {
+                        let ix0 = vx0 + j * g.dilation[1] - g.pad[1];
+                        let len = vx1 - vx0;
+                        for (d, v) in line[ix0..ix0 + len].iter_mut().zip(&s[vx0..vx1]) {
+                            *d += v;
+                        }
+                    } else {
+                        for (ox, v) in s.iter().enumerate().take(vx1).skip(vx0) {
+                            line[ox * g.stride[1] + j * g.dilation[1] - g.pad[1]] += v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The output gradient `dy` of `n` images (`[n, K, L]`) as one `[K, n·L]` matrix.
+fn gather(dy: &[f32], k: usize, l: usize, n: usize, out: &mut [f32]) {
+    for (ch, row) in out.chunks_exact_mut(n * l).enumerate() {
+        for (b, dst) in row.chunks_exact_mut(l).enumerate() {
+            dst.copy_from_slice(&dy[(b * k + ch) * l..][..l]);
+        }
+    }
+}
+
+/// The output gradient of the tile (images `dy` `[n, K, L]`, output rows `rows`) as a
+/// `[K, columns]` view: in place for one image, else gathered into `buf`.
+fn dy_view<'a>(
+    dy: &'a [f32],
+    g: &Geometry,
+    n: usize,
+    rows: (usize, usize),
+    buf: &'a mut Vec<f32>,
+) -> descent_kernels::MatRef<'a> {
+    let (k, l, wo) = (g.channels_out, g.positions(), g.out[1]);
+    let columns = n * (rows.1 - rows.0) * wo;
+    if n == 1 {
+        view(&dy[rows.0 * wo..], k, columns, l, 1)
+    } else {
+        let gathered = grow(buf, k * columns);
+        gather(dy, k, l, n, gathered);
+        view(gathered, k, columns, columns, 1)
+    }
+}
+
+/// Runs `task(group, chunk)` over the groups of images, each owning its `chunk` of `out`
+/// (`per_image` floats an image): in parallel, or in turn, as `threading` says.
+fn for_each_group(
+    out: &mut [f32],
+    per_image: usize,
+    group_images: usize,
+    threading: Threading,
+    task: impl Fn(usize, &mut [f32]) + Sync + Send,
+) {
+    let size = (group_images * per_image).max(1);
+    match threading {
+        Threading::Caller => out
+            .par_chunks_mut(size)
+            .enumerate()
+            .for_each(|(group, chunk)| task(group, chunk)),
+        Threading::Product => out
+            .chunks_mut(size)
+            .enumerate()
+            .for_each(|(group, chunk)| task(group, chunk)),
+    }
 }
 
 /// Forward convolution: `x` `[N, C, H, W]`, `weight` `[K, C, kh, kw]`, optional `bias` `[K]`.
@@ -216,29 +349,59 @@ pub(crate) fn conv2d(
     let g = Geometry::new(dims::<4>(&x), dims::<4>(&weight), options);
     let bias = bias.map(contiguous);
     let bias = bias.as_ref().map(f32_slice);
-    let (k, l, p) = (g.channels_out, g.positions(), g.patch());
-    let w = contiguous(Flex::float_reshape(weight, Shape::new([k, p])));
+    let (k, l, p, wo) = (g.channels_out, g.positions(), g.patch(), g.out[1]);
+    let (xs, w) = (f32_slice(&x), f32_slice(&weight));
     let mut y = vec![0f32; g.batch * k * l];
-    let xs = f32_slice(&x);
-    let chunk = g.chunk();
-    let mut out = Vec::new();
-    for first in (0..g.batch).step_by(chunk) {
-        let n = chunk.min(g.batch - first);
-        let cols = tensor(im2col(xs, &g, first, n), [p, n * l]);
-        out.resize(k * n * l, 0.0);
-        matmul(&w, false, &cols, false, &mut out, false);
-        // out is [K, n·L]; y wants [n, K, L], plus the bias.
-        let dst = &mut y[first * k * l..(first + n) * k * l];
-        dst.par_chunks_mut(l)
-            .enumerate()
-            .for_each(|(index, plane)| {
-                let (b, ch) = (index / k, index % k);
-                let src = &out[(ch * n + b) * l..][..l];
-                let add = bias.map_or(0.0, |bias| bias[ch]);
-                for (d, s) in plane.iter_mut().zip(src) {
-                    *d = s + add;
+    let (group_images, threading, bands) = (g.group_images(), g.threading(), g.bands());
+    let task = |group: usize, y_g: &mut [f32]| {
+        let n = y_g.len() / (k * l);
+        let x_g = &xs[group * group_images * g.image()..][..n * g.image()];
+        with_scratch(|cols, out| {
+            for &rows in &bands {
+                let columns = n * (rows.1 - rows.0) * wo;
+                let cols = grow(cols, p * columns);
+                im2col(x_g, &g, n, rows, cols);
+                let (w, cols) = (view(w, k, p, p, 1), view(cols, p, columns, columns, 1));
+                if n == 1 {
+                    // The image's own [K, L] plane, rows of the band: written in place.
+                    let y_band = view_mut(&mut y_g[rows.0 * wo..], k, columns, l);
+                    product(w, cols, y_band, false, threading);
+                    if let Some(bias) = bias {
+                        for (plane, add) in y_g.chunks_exact_mut(l).zip(bias) {
+                            plane[rows.0 * wo..rows.1 * wo]
+                                .iter_mut()
+                                .for_each(|v| *v += add);
+                        }
+                    }
+                } else {
+                    // [K, n·L] scattered to [n, K, L], plus the bias.
+                    let out = grow(out, k * columns);
+                    product(
+                        w,
+                        cols,
+                        view_mut(out, k, columns, columns),
+                        false,
+                        threading,
+                    );
+                    for (index, plane) in y_g.chunks_exact_mut(l).enumerate() {
+                        let (b, ch) = (index / k, index % k);
+                        let src = &out[ch * columns + b * l..][..l];
+                        let add = bias.map_or(0.0, |bias| bias[ch]);
+                        for (d, s) in plane.iter_mut().zip(src) {
+                            *d = s + add;
+                        }
+                    }
                 }
-            });
+            }
+        });
+    };
+    if !y.is_empty() && p > 0 {
+        for_each_group(&mut y, k * l, group_images, threading, task);
+    } else if let Some(bias) = bias {
+        // No patch to sum (C = 0): the output is the bias.
+        for (index, plane) in y.chunks_exact_mut(l.max(1)).enumerate() {
+            plane.fill(bias[index % k]);
+        }
     }
     tensor(y, [g.batch, k, g.out[0], g.out[1]])
 }
@@ -253,19 +416,51 @@ pub(crate) fn conv2d_weight_grad(
     let x = contiguous(x);
     let output_grad = contiguous(output_grad);
     let g = Geometry::new(dims::<4>(&x), weight_shape, options);
-    let (k, l, p) = (g.channels_out, g.positions(), g.patch());
+    let (k, l, p, wo) = (g.channels_out, g.positions(), g.patch(), g.out[1]);
     let (xs, dy) = (f32_slice(&x), f32_slice(&output_grad));
-    // dWᵀ [P, K], accumulated over the chunks.
-    let mut grad_t = vec![0f32; p * k];
-    let chunk = g.chunk();
-    for first in (0..g.batch).step_by(chunk) {
-        let n = chunk.min(g.batch - first);
-        let cols = tensor(im2col(xs, &g, first, n), [p, n * l]);
-        let dy_t = tensor(rearrange(dy, &g, first, n, false), [n * l, k]);
-        matmul(&cols, false, &dy_t, false, &mut grad_t, first > 0);
+    if g.batch * l == 0 || k * p == 0 {
+        return tensor(vec![0f32; k * p], weight_shape);
     }
-    let grad: Vec<f32> = matrix(&grad_t, p, k).t().iter().copied().collect();
-    tensor(grad, weight_shape)
+    let (group_images, threading, bands) = (g.group_images(), g.threading(), g.bands());
+    let groups = g.batch.div_ceil(group_images);
+    let parts = match threading {
+        Threading::Caller => groups.min(WEIGHT_GRAD_PARTS),
+        Threading::Product => 1,
+    };
+    // The sum over groups first..end of dW, as [K, P] (the weight's own layout).
+    let partial = |part: usize| {
+        let mut dw = vec![0f32; k * p];
+        with_scratch(|cols, gathered| {
+            let mut accumulate = false;
+            for group in part * groups / parts..(part + 1) * groups / parts {
+                let first = group * group_images;
+                let n = group_images.min(g.batch - first);
+                let x_g = &xs[first * g.image()..][..n * g.image()];
+                let dy_g = &dy[first * k * l..][..n * k * l];
+                for &rows in &bands {
+                    let columns = n * (rows.1 - rows.0) * wo;
+                    let cols = grow(cols, p * columns);
+                    im2col(x_g, &g, n, rows, cols);
+                    let dy_tile = dy_view(dy_g, &g, n, rows, gathered);
+                    let cols_t = view(cols, p, columns, columns, 1).t();
+                    let dw_view = view_mut(&mut dw, k, p, p);
+                    product(dy_tile, cols_t, dw_view, accumulate, threading);
+                    accumulate = true;
+                }
+            }
+        });
+        dw
+    };
+    let partials: Vec<Vec<f32>> = match threading {
+        Threading::Caller => (0..parts).into_par_iter().map(partial).collect(),
+        Threading::Product => (0..parts).map(partial).collect(),
+    };
+    let mut partials = partials.into_iter();
+    let mut dw = partials.next().unwrap_or_default();
+    for other in partials {
+        dw.iter_mut().zip(&other).for_each(|(d, o)| *d += o);
+    }
+    tensor(dw, weight_shape)
 }
 
 /// Gradient of the loss with respect to the input, `[N, C, H, W]`.
@@ -278,27 +473,44 @@ pub(crate) fn conv2d_input_grad(
     let weight = contiguous(weight);
     let output_grad = contiguous(output_grad);
     let g = Geometry::new(x_shape, dims::<4>(&weight), options);
-    let (k, l, p) = (g.channels_out, g.positions(), g.patch());
-    let w = contiguous(Flex::float_reshape(weight, Shape::new([k, p])));
-    let dy = f32_slice(&output_grad);
-    let image = g.channels_in * g.height * g.width;
-    let mut dx = vec![0f32; g.batch * image];
-    let chunk = g.chunk();
-    let mut dcols = Vec::new();
-    for first in (0..g.batch).step_by(chunk) {
-        let n = chunk.min(g.batch - first);
-        let dy_k = tensor(rearrange(dy, &g, first, n, true), [k, n * l]);
-        dcols.resize(p * n * l, 0.0);
-        matmul(&w, true, &dy_k, false, &mut dcols, false);
-        col2im(&dcols, &g, n, &mut dx[first * image..(first + n) * image]);
+    let (k, l, p, wo) = (g.channels_out, g.positions(), g.patch(), g.out[1]);
+    let (w, dy) = (f32_slice(&weight), f32_slice(&output_grad));
+    let mut dx = vec![0f32; g.batch * g.image()];
+    if dx.is_empty() || l == 0 || k == 0 {
+        return tensor(dx, x_shape);
     }
+    let (group_images, threading, bands) = (g.group_images(), g.threading(), g.bands());
+    let task = |group: usize, dx_g: &mut [f32]| {
+        let n = dx_g.len() / g.image();
+        let dy_g = &dy[group * group_images * k * l..][..n * k * l];
+        with_scratch(|gathered, dcols| {
+            for &rows in &bands {
+                let columns = n * (rows.1 - rows.0) * wo;
+                let dy_tile = dy_view(dy_g, &g, n, rows, gathered);
+                let dcols = grow(dcols, p * columns);
+                let w_t = view(w, k, p, p, 1).t();
+                product(
+                    w_t,
+                    dy_tile,
+                    view_mut(dcols, p, columns, columns),
+                    false,
+                    threading,
+                );
+                col2im(dcols, &g, n, rows, dx_g);
+            }
+        });
+    };
+    for_each_group(&mut dx, g.image(), group_images, threading, task);
     tensor(dx, x_shape)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use burn::backend::Flex;
+    use burn::backend::ops::FloatTensorOps;
     use burn::backend::ops::ModuleOps;
+    use burn::tensor::Shape;
 
     fn ramp(shape: [usize; 4], seed: u32) -> FlexTensor {
         let n: usize = shape.iter().product();
@@ -478,31 +690,94 @@ mod tests {
         }
     }
 
-    #[test]
-    fn chunks_cover_the_batch() {
-        // A patch matrix of 72·32·32 floats per image: the budget holds 113 images, so a
-        // batch of 120 takes two chunks, and the result must not depend on the split.
-        let x = ramp([120, 8, 32, 32], 5);
-        let w = ramp([2, 8, 3, 3], 6);
-        let opt = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
-        let g = Geometry::new([120, 8, 32, 32], [2, 8, 3, 3], &opt);
-        assert_eq!(g.chunk(), 113, "the case must span two chunks");
-        let y = conv2d(x.clone(), w.clone(), None, &opt);
+    /// Runs the three passes and checks them against the definition in f64.
+    fn check_against_definition(xs: [usize; 4], ws: [usize; 4], opt: &ConvOptions<2>) {
+        let x = ramp(xs, 5);
+        let w = ramp(ws, 6);
+        let y = conv2d(x.clone(), w.clone(), None, opt);
         let dy = ramp(dims::<4>(&y), 7);
-        close(
-            y,
-            Flex::conv2d(x.clone(), w.clone(), None, opt.clone()),
-            "forward",
+        let (y_ref, dx_ref, dw_ref) = reference(
+            &values(x.clone()),
+            xs,
+            &values(w.clone()),
+            ws,
+            &values(dy.clone()),
+            opt,
         );
-        close(
-            conv2d_weight_grad(x.clone(), [2, 8, 3, 3], dy.clone(), &opt),
-            Flex::conv2d_weight_backward(x.clone(), w.clone(), dy.clone(), opt.clone()),
-            "weight grad",
+        close_to(&values(y), &y_ref, &format!("forward {xs:?} {ws:?}"));
+        close_to(
+            &values(conv2d_weight_grad(x, ws, dy.clone(), opt)),
+            &dw_ref,
+            &format!("weight grad {xs:?} {ws:?}"),
         );
-        close(
-            conv2d_input_grad([120, 8, 32, 32], w.clone(), dy.clone(), &opt),
-            Flex::conv2d_x_backward(x, w, dy, opt),
-            "input grad",
+        close_to(
+            &values(conv2d_input_grad(xs, w, dy, opt)),
+            &dx_ref,
+            &format!("input grad {xs:?} {ws:?}"),
         );
+    }
+
+    #[test]
+    fn tiles_cover_the_batch_and_the_image() {
+        let same = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+        // One image's patch matrix (576 x 1600 floats) is over the budget: bands of rows.
+        let g = Geometry::new([2, 64, 40, 40], [3, 64, 3, 3], &same);
+        assert_eq!(g.group_images(), 1);
+        assert_eq!(g.bands(), vec![(0, 22), (22, 40)]);
+        assert_eq!(g.threading(), Threading::Product);
+        check_against_definition([2, 64, 40, 40], [3, 64, 3, 3], &same);
+        // 8x8 outputs: 4 images a group, 18 images = 5 groups (the last of 2), in parallel.
+        let g = Geometry::new([18, 3, 8, 8], [5, 3, 3, 3], &same);
+        assert_eq!(g.group_images(), 4);
+        assert_eq!(g.bands(), vec![(0, 8)]);
+        assert_eq!(g.threading(), Threading::Caller);
+        check_against_definition([18, 3, 8, 8], [5, 3, 3, 3], &same);
+        // Strided, 2x2 outputs: 64 images a group, 70 images = 2 groups, in turn.
+        let strided = ConvOptions::new([2, 2], [0, 0], [1, 1], 1);
+        let g = Geometry::new([70, 2, 5, 5], [3, 2, 3, 3], &strided);
+        assert_eq!((g.group_images(), g.out), (64, [2, 2]));
+        assert_eq!(g.threading(), Threading::Product);
+        check_against_definition([70, 2, 5, 5], [3, 2, 3, 3], &strided);
+        // One image per group, many groups, in parallel with the weight gradient in 8 parts.
+        let g = Geometry::new([20, 2, 16, 16], [4, 2, 3, 3], &same);
+        assert_eq!(g.group_images(), 1);
+        assert_eq!(g.threading(), Threading::Caller);
+        check_against_definition([20, 2, 16, 16], [4, 2, 3, 3], &same);
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() {
+        let opt = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+        let x = ramp([24, 4, 16, 16], 8);
+        let w = ramp([6, 4, 3, 3], 9);
+        let dy = ramp([24, 6, 16, 16], 10);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap_or_else(|e| panic!("{e}"));
+            pool.install(|| {
+                [
+                    values(conv2d(x.clone(), w.clone(), None, &opt)),
+                    values(conv2d_weight_grad(
+                        x.clone(),
+                        [6, 4, 3, 3],
+                        dy.clone(),
+                        &opt,
+                    )),
+                    values(conv2d_input_grad(
+                        [24, 4, 16, 16],
+                        w.clone(),
+                        dy.clone(),
+                        &opt,
+                    )),
+                ]
+            })
+        };
+        let (one, three) = (run(1), run(3));
+        for (a, b) in one.iter().zip(&three) {
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(a), bits(b));
+        }
     }
 }

@@ -39,12 +39,6 @@
 //! # Ok::<(), descent_models::ModelError>(())
 //! ```
 
-// Links the system OpenBLAS that ndarray's `blas` feature calls (feature `openblas`).
-#[cfg(feature = "openblas")]
-extern crate blas_src;
-#[cfg(feature = "openblas")]
-extern crate openblas_src;
-
 mod activation;
 mod classifier;
 pub mod conv;
