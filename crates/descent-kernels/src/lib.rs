@@ -5,7 +5,9 @@
 //! place. It is a Goto/BLIS-style product: operands packed into panels that stay in cache,
 //! register-blocked microkernels, work split over rayon's thread pool. The microkernel family
 //! is picked at run time ([`Isa::best`]): AVX-512F (12x32 tiles), AVX2 + FMA (6x16) or portable
-//! Rust (4x16).
+//! Rust (4x16). [`sgemm_serial`] runs a product on the calling thread only, for callers that
+//! run many small products in parallel themselves (descent's convolutions, one group of
+//! images per task).
 //!
 //! Why it exists: the pure-Rust products Burn 0.22's CPU backends call (`gemm` 0.19,
 //! `matrixmultiply` 0.3) stop at the 256-bit FMA rate. On a 2-core AVX-512 machine that is half

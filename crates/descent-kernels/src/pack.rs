@@ -7,7 +7,6 @@
 //! transposed operand costs no extra copy; contiguous rows or columns take a fast path.
 
 use crate::MatRef;
-use rayon::prelude::*;
 
 /// The rows `i0..i0 + mb` and steps `p0..p0 + kc` of `a`, as `ceil(mb / mr)` panels of `mr`
 /// rows in `dst`.
@@ -20,7 +19,6 @@ pub(crate) fn pack_a(
     p0: usize,
     kc: usize,
     dst: &mut [f32],
-    parallel: bool,
 ) {
     let fill = |(q, panel): (usize, &mut [f32])| {
         let first = i0 + q * mr;
@@ -50,11 +48,7 @@ pub(crate) fn pack_a(
         }
     };
     let dst = &mut dst[..mb.div_ceil(mr) * mr * kc];
-    if parallel {
-        dst.par_chunks_mut(mr * kc).enumerate().for_each(fill);
-    } else {
-        dst.chunks_mut(mr * kc).enumerate().for_each(fill);
-    }
+    dst.chunks_mut(mr * kc).enumerate().for_each(fill);
 }
 
 /// The steps `p0..p0 + kc` and columns `j0..j0 + nb` of `b`, as `ceil(nb / nr)` panels in
@@ -68,7 +62,6 @@ pub(crate) fn pack_b(
     j0: usize,
     nb: usize,
     dst: &mut [f32],
-    parallel: bool,
 ) {
     let fill = |(q, panel): (usize, &mut [f32])| {
         let first = j0 + q * nr;
@@ -98,9 +91,5 @@ pub(crate) fn pack_b(
         }
     };
     let dst = &mut dst[..nb.div_ceil(nr) * nr * kc];
-    if parallel {
-        dst.par_chunks_mut(nr * kc).enumerate().for_each(fill);
-    } else {
-        dst.chunks_mut(nr * kc).enumerate().for_each(fill);
-    }
+    dst.chunks_mut(nr * kc).enumerate().for_each(fill);
 }

@@ -294,7 +294,10 @@ unsafe fn block<K: Microkernel>(
     store: Store,
 ) {
     let (m, n, k) = (a.rows, b.cols, a.cols);
-    let in_place = b.col_stride == 1 && m.div_ceil(K::MR) <= IN_PLACE_MAX_ROW_PANELS;
+    // In place needs whole panels, NR columns a row, `row_stride` apart: not the case of a
+    // one-row B whose rows are closer (a transposed column vector, row stride 1).
+    let in_place =
+        b.col_stride == 1 && b.row_stride >= K::NR && m.div_ceil(K::MR) <= IN_PLACE_MAX_ROW_PANELS;
     // Taken out of the thread-local for the call, so a nested call on this thread (rayon may
     // run another task here while it waits) finds empty buffers instead of a borrow conflict.
     let (mut pa, mut pb) = PACKED.with(|cell| std::mem::take(&mut *cell.borrow_mut()));
@@ -310,13 +313,13 @@ unsafe fn block<K: Microkernel>(
             let pb = aligned(&mut pb, packed_cols.div_ceil(K::NR) * K::NR * kc);
             if packed_cols > 0 {
                 let first = j0 + direct * K::NR;
-                crate::pack::pack_b(b, K::NR, p0, kc, first, packed_cols, pb, false);
+                crate::pack::pack_b(b, K::NR, p0, kc, first, packed_cols, pb);
             }
             for i0 in (0..m).step_by(MB) {
                 let mb = MB.min(m - i0);
                 let a_panels = mb.div_ceil(K::MR);
                 let pa = aligned(&mut pa, a_panels * K::MR * kc);
-                crate::pack::pack_a(a, K::MR, i0, mb, p0, kc, pa, false);
+                crate::pack::pack_a(a, K::MR, i0, mb, p0, kc, pa);
                 let tile = |ia: usize, jb: usize| {
                     let (row, col) = (i0 + ia * K::MR, j0 + jb * K::NR);
                     let (mr, nr) = (K::MR.min(m - row), K::NR.min(n - col));

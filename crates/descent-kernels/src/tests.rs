@@ -269,3 +269,26 @@ fn the_serial_product_matches_the_reference_and_the_threaded_one() {
         Err(KernelError::ShapeMismatch { .. })
     ));
 }
+
+#[test]
+fn a_transposed_column_vector_as_b() {
+    // B = vᵀ for a column vector v (n x 1): one row, row stride 1, column stride 1, the
+    // operand of a linear layer's input gradient with one output. Found by the tiny MLP of the
+    // speed suite (2-32-1): the product read B in place as if its row stride were a panel's.
+    for isa in families() {
+        for (m, n) in [(32, 32), (1, 64), (40, 33), (12, 96)] {
+            let mut rng = StdRng::seed_from_u64((m * n) as u64);
+            let (a, v) = (random(m, &mut rng), random(n, &mut rng));
+            let a_view = MatRef::new(&a, m, 1, 1, 1).unwrap_or_else(|e| panic!("{e}"));
+            let b_view = MatRef::new(&v, 1, n, 1, 1).unwrap_or_else(|e| panic!("{e}"));
+            let mut c = vec![f32::NAN; m * n];
+            let out = MatMut::row_major(&mut c, m, n).unwrap_or_else(|e| panic!("{e}"));
+            sgemm_on(isa, a_view, b_view, out, Store::Overwrite).unwrap_or_else(|e| panic!("{e}"));
+            for i in 0..m {
+                for j in 0..n {
+                    assert_eq!(c[i * n + j], a[i] * v[j], "{isa} {m}x{n} [{i}][{j}]");
+                }
+            }
+        }
+    }
+}
