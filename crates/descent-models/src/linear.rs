@@ -50,7 +50,6 @@ mod flex {
     use burn::backend::{Backend, Dispatch, Flex, backend_extension};
     use burn::nn::Linear;
     use burn::tensor::{DType, Device, Tensor};
-    use rayon::prelude::*;
 
     pub(super) fn applies(layer: &Linear, input: &Tensor<2>) -> bool {
         let [d_in, _] = layer.weight.dims();
@@ -79,11 +78,13 @@ mod flex {
         matmul(&x, false, &w, false, &mut y, false);
         if let Some(bias) = bias.map(contiguous) {
             let b = f32_slice(&bias);
-            y.par_chunks_mut(d_out).for_each(|row| {
+            // One pass over memory that is already in cache: cheaper on the calling thread
+            // than waking the pool (which costs more than the whole add on small layers).
+            for row in y.chunks_exact_mut(d_out) {
                 for (v, add) in row.iter_mut().zip(b) {
                     *v += add;
                 }
-            });
+            }
         }
         tensor(y, [n, d_out])
     }
@@ -147,10 +148,15 @@ mod flex {
             }
             if let Some(node) = node_b {
                 let dy = f32_slice(&grad);
-                let db: Vec<f32> = (0..d_out)
-                    .into_par_iter()
-                    .map(|j| (0..n).map(|i| dy[i * d_out + j] as f64).sum::<f64>() as f32)
-                    .collect();
+                // Column sums in f64, row by row (sequential reads, on the calling thread as
+                // in the forward pass).
+                let mut sums = vec![0f64; d_out];
+                for row in dy.chunks_exact(d_out).take(n) {
+                    for (s, v) in sums.iter_mut().zip(row) {
+                        *s += f64::from(*v);
+                    }
+                }
+                let db: Vec<f32> = sums.into_iter().map(|s| s as f32).collect();
                 grads.register::<Flex>(node.id, tensor(db, [d_out]));
             }
         }
