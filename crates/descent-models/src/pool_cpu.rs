@@ -34,6 +34,10 @@ pub(crate) fn max_pool2d(x: FlexTensor, kernel: [usize; 2]) -> (FlexTensor, Vec<
         .enumerate()
         .for_each(|(plane, (out, at))| {
             let src = &xs[plane * h * w..(plane + 1) * h * w];
+            if [kh, kw] == [2, 2] {
+                pool_2x2(src, w, wo, out, at);
+                return;
+            }
             for oy in 0..ho {
                 for ox in 0..wo {
                     let mut best = f32::NEG_INFINITY;
@@ -42,7 +46,7 @@ pub(crate) fn max_pool2d(x: FlexTensor, kernel: [usize; 2]) -> (FlexTensor, Vec<
                     for i in 0..kh {
                         let row = &src[(oy * kh + i) * w + ox * kw..][..kw];
                         for (j, &v) in row.iter().enumerate() {
-                            if first || v > best || (v.is_nan() && !best.is_nan()) {
+                            if first || beats(v, best) {
                                 best = v;
                                 best_at = (i * kw + j) as u8;
                                 first = false;
@@ -59,6 +63,36 @@ pub(crate) fn max_pool2d(x: FlexTensor, kernel: [usize; 2]) -> (FlexTensor, Vec<
     out_dims[3] = wo;
     let y = tensor(y, out_dims);
     (y, arg)
+}
+
+/// Whether `v` replaces `best` as a window's maximum: larger, or the first NaN (NaN wins).
+#[inline]
+fn beats(v: f32, best: f32) -> bool {
+    v > best || (v.is_nan() && !best.is_nan())
+}
+
+/// The 2x2 windows of one plane (`w` wide; output rows of `wo`): the same result as the
+/// general loop, with the window's four reads and the comparisons unrolled.
+fn pool_2x2(src: &[f32], w: usize, wo: usize, out: &mut [f32], at: &mut [u8]) {
+    let rows = out
+        .chunks_exact_mut(wo.max(1))
+        .zip(at.chunks_exact_mut(wo.max(1)));
+    for (oy, (out, at)) in rows.enumerate() {
+        let top = &src[2 * oy * w..][..2 * wo];
+        let bottom = &src[(2 * oy + 1) * w..][..2 * wo];
+        let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+        for ((o, a), (t, b)) in out.iter_mut().zip(at.iter_mut()).zip(windows) {
+            let (mut best, mut best_at) = (t[0], 0u8);
+            for (q, v) in [(1u8, t[1]), (2, b[0]), (3, b[1])] {
+                if beats(v, best) {
+                    best = v;
+                    best_at = q;
+                }
+            }
+            *o = best;
+            *a = best_at;
+        }
+    }
 }
 
 /// Gradient of [`max_pool2d`] with respect to its input (`x_shape`), given the argmax offsets
@@ -79,6 +113,21 @@ pub(crate) fn max_pool2d_backward(
         .enumerate()
         .for_each(|(plane, out)| {
             let base = plane * ho * wo;
+            if [kh, kw] == [2, 2] {
+                // The offset's bits are the row and column inside the window.
+                let (at, dy) = (&argmax[base..][..ho * wo], &dy[base..][..ho * wo]);
+                for (oy, (at, dy)) in at
+                    .chunks_exact(wo.max(1))
+                    .zip(dy.chunks_exact(wo.max(1)))
+                    .enumerate()
+                {
+                    for (ox, (&a, &g)) in at.iter().zip(dy).enumerate() {
+                        let (i, j) = (usize::from(a >> 1), usize::from(a & 1));
+                        out[(2 * oy + i) * w + 2 * ox + j] = g;
+                    }
+                }
+                return;
+            }
             for oy in 0..ho {
                 for ox in 0..wo {
                     let at = argmax[base + oy * wo + ox] as usize;
