@@ -167,6 +167,37 @@ fn grow(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
     &mut buf[..len]
 }
 
+/// Output rows narrower than this are copied through per-offset index maps
+/// ([`offset_maps`]) instead of row by row: one copy call per 2-4 values costs more than the
+/// values (the last blocks of a VGG on 32x32 images). Measured: better at 2 and 4 columns,
+/// worse at 8 (`benches/kernels.rs`, `layers`).
+const NARROW_OUTPUT_COLUMNS: usize = 8;
+
+/// Marks an output position whose patch reads padding, in [`offset_maps`].
+const PADDING: usize = usize::MAX;
+
+/// For each kernel offset `(i, j)` in row-major order, the index inside an input plane that
+/// each output position of rows `rows.0..rows.1` reads, or [`PADDING`].
+fn offset_maps(g: &Geometry, rows: (usize, usize)) -> Vec<usize> {
+    let [kh, kw] = g.kernel;
+    let mut maps = Vec::with_capacity(kh * kw * (rows.1 - rows.0) * g.out[1]);
+    for i in 0..kh {
+        for j in 0..kw {
+            for oy in rows.0..rows.1 {
+                for ox in 0..g.out[1] {
+                    let iy = (oy * g.stride[0] + i * g.dilation[0]).checked_sub(g.pad[0]);
+                    let ix = (ox * g.stride[1] + j * g.dilation[1]).checked_sub(g.pad[1]);
+                    maps.push(match (iy, ix) {
+                        (Some(iy), Some(ix)) if iy < g.height && ix < g.width => iy * g.width + ix,
+                        _ => PADDING,
+                    });
+                }
+            }
+        }
+    }
+    maps
+}
+
 /// Patch matrix `[P, n·band]` of the `n` images `x` (`[n, C, H, W]`) over output rows
 /// `rows.0..rows.1`: row `(c, i, j)`, column `(image, oy, ox)`, zero where the patch reads
 /// padding. Writes every element of `cols`.
@@ -175,6 +206,20 @@ fn im2col(x: &[f32], g: &Geometry, n: usize, rows: (usize, usize), cols: &mut [f
     let band = (rows.1 - rows.0) * wo;
     let plane = g.height * g.width;
     let [kh, kw] = g.kernel;
+    if wo < NARROW_OUTPUT_COLUMNS {
+        let maps = offset_maps(g, rows);
+        for (row, out) in cols.chunks_exact_mut(n * band).enumerate() {
+            let c = row / (kh * kw);
+            let map = &maps[(row % (kh * kw)) * band..][..band];
+            for (b, dst) in out.chunks_exact_mut(band).enumerate() {
+                let src = &x[(b * g.channels_in + c) * plane..][..plane];
+                for (d, &at) in dst.iter_mut().zip(map) {
+                    *d = if at == PADDING { 0.0 } else { src[at] };
+                }
+            }
+        }
+        return;
+    }
     for (row, out) in cols.chunks_exact_mut(n * band).enumerate() {
         let c = row / (kh * kw);
         let (i, j) = ((row / kw) % kh, row % kw);
@@ -256,6 +301,23 @@ fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut 
     let band = (rows.1 - rows.0) * wo;
     let plane = g.height * g.width;
     let [kh, kw] = g.kernel;
+    if wo < NARROW_OUTPUT_COLUMNS {
+        // The same additions in the same order as the loops below, through the maps.
+        let maps = offset_maps(g, rows);
+        for (index, out) in dx.chunks_exact_mut(plane).enumerate() {
+            let (b, c) = (index / g.channels_in, index % g.channels_in);
+            for (offset, map) in maps.chunks_exact(band.max(1)).enumerate() {
+                let row = c * kh * kw + offset;
+                let src = &dcols[row * n * band + b * band..][..band];
+                for (&v, &at) in src.iter().zip(map) {
+                    if at != PADDING {
+                        out[at] += v;
+                    }
+                }
+            }
+        }
+        return;
+    }
     for (index, out) in dx.chunks_exact_mut(plane).enumerate() {
         let (b, c) = (index / g.channels_in, index % g.channels_in);
         for i in 0..kh {
@@ -743,6 +805,25 @@ mod tests {
         assert_eq!(g.group_images(), 1);
         assert_eq!(g.threading(), Threading::Caller);
         check_against_definition([20, 2, 16, 16], [4, 2, 3, 3], &same);
+    }
+
+    #[test]
+    fn every_copy_path_matches_the_definition() {
+        // Output rows of 8 and more go row by row: "same" (one shifted copy), stride 1
+        // without padding (row copies), stride 2 (element by element). Narrower rows go
+        // through the offset maps, with padding and without.
+        let cases = [
+            ([2, 3, 10, 10], ConvOptions::new([1, 1], [1, 1], [1, 1], 1)),
+            ([2, 3, 12, 11], ConvOptions::new([1, 1], [0, 0], [1, 1], 1)),
+            ([2, 3, 20, 21], ConvOptions::new([2, 2], [1, 1], [1, 1], 1)),
+            ([3, 3, 4, 4], ConvOptions::new([1, 1], [1, 1], [1, 1], 1)),
+            ([3, 3, 6, 6], ConvOptions::new([1, 1], [0, 0], [1, 1], 1)),
+        ];
+        for (xs, opt) in cases {
+            let wo = Geometry::new(xs, [4, 3, 3, 3], &opt).out[1];
+            assert_eq!(wo < NARROW_OUTPUT_COLUMNS, xs[3] < 8, "{xs:?}: wrong path");
+            check_against_definition(xs, [4, 3, 3, 3], &opt);
+        }
     }
 
     #[test]
