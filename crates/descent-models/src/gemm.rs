@@ -11,7 +11,7 @@
 
 use crate::flex_data::{dims, f32_slice};
 use burn::backend::flex::FlexTensor;
-use descent_kernels::{KernelError, MatMut, MatRef, Store, sgemm, sgemm_serial};
+use descent_kernels::{MatMut, MatRef, Store, sgemm, sgemm_serial};
 
 /// `out = op(a) · op(b)`, or `out += op(a) · op(b)` with `accumulate`: `a` and `b` are
 /// contiguous 2-D float32 tensors, used as they are or transposed (`op`), `out` a row-major
@@ -25,23 +25,14 @@ pub(crate) fn matmul(
     out: &mut [f32],
     accumulate: bool,
 ) {
-    fn view(t: &FlexTensor, transpose: bool) -> Result<MatRef<'_>, KernelError> {
+    fn operand(t: &FlexTensor, transpose: bool) -> MatRef<'_> {
         let [rows, cols] = dims(t);
-        let v = MatRef::row_major(f32_slice(t), rows, cols);
-        if transpose { v.map(MatRef::t) } else { v }
+        let v = view(f32_slice(t), rows, cols, cols, 1);
+        if transpose { v.t() } else { v }
     }
-    let store = if accumulate {
-        Store::Accumulate
-    } else {
-        Store::Overwrite
-    };
-    let product = view(a, transpose_a).and_then(|a| {
-        let b = view(b, transpose_b)?;
-        let c = MatMut::row_major(out, a.rows(), b.cols())?;
-        sgemm(a, b, c, store)
-    });
-    #[allow(clippy::expect_used)]
-    product.expect("operand shapes built by this crate"); // unwrap-ok: shapes are ours
+    let (a, b) = (operand(a, transpose_a), operand(b, transpose_b));
+    let c = view_mut(out, a.rows(), b.cols(), b.cols());
+    product(a, b, c, accumulate, Threading::Product);
 }
 
 /// Who spreads a product over threads.
