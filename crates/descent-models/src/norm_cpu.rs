@@ -54,22 +54,42 @@ fn centered_dot(a: &[f32], shift_a: f32, b: &[f32], shift_b: f32) -> f64 {
     lanes.iter().map(|&l| l as f64).sum::<f64>() + tail as f64
 }
 
-/// Per channel, `f(channel segments of a, of b)` summed over the batch.
-fn per_channel(
+/// `(Σ g, Σ g·(x - shift))` over two slices in one pass, 8 lanes each, in f64.
+fn sum_and_centered_dot(g: &[f32], x: &[f32], shift: f32) -> [f64; 2] {
+    let (mut sums, mut dots) = ([0f32; 8], [0f32; 8]);
+    let (cg, cx) = (g.chunks_exact(8), x.chunks_exact(8));
+    let (mut tail_sum, mut tail_dot) = (0f32, 0f32);
+    for (a, b) in cg.remainder().iter().zip(cx.remainder()) {
+        tail_sum += a;
+        tail_dot += a * (b - shift);
+    }
+    for (a, b) in cg.zip(cx) {
+        for i in 0..8 {
+            sums[i] += a[i];
+            dots[i] += a[i] * (b[i] - shift);
+        }
+    }
+    let total =
+        |lanes: [f32; 8], tail: f32| lanes.iter().map(|&l| l as f64).sum::<f64>() + tail as f64;
+    [total(sums, tail_sum), total(dots, tail_dot)]
+}
+
+/// Per channel, `f(channel segments of a, of b)` summed over the batch: `W` sums at once.
+fn per_channel<const W: usize>(
     a: &[f32],
     b: &[f32],
     (n, c, s): (usize, usize, usize),
-    f: impl Fn(usize, &[f32], &[f32]) -> f64 + Sync,
-) -> Vec<f64> {
+    f: impl Fn(usize, &[f32], &[f32]) -> [f64; W] + Sync,
+) -> Vec<[f64; W]> {
     (0..c)
         .into_par_iter()
         .map(|ch| {
-            (0..n)
-                .map(|i| {
-                    let at = (i * c + ch) * s;
-                    f(ch, &a[at..at + s], &b[at..at + s])
-                })
-                .sum()
+            (0..n).fold([0f64; W], |mut total, i| {
+                let at = (i * c + ch) * s;
+                let part = f(ch, &a[at..at + s], &b[at..at + s]);
+                total.iter_mut().zip(part).for_each(|(t, p)| *t += p);
+                total
+            })
         })
         .collect()
 }
@@ -110,15 +130,15 @@ pub(crate) fn batch_norm_train(
     let (n, c, s) = dims;
     let count = (n * s).max(1) as f64;
     let xs = values(&x);
-    let mean: Vec<f32> = per_channel(xs, xs, dims, |_, seg, _| sum(seg))
+    let mean: Vec<f32> = per_channel(xs, xs, dims, |_, seg, _| [sum(seg)])
         .into_iter()
-        .map(|total| (total / count) as f32)
+        .map(|[total]| (total / count) as f32)
         .collect();
     let variance: Vec<f32> = per_channel(xs, xs, dims, |ch, seg, same| {
-        centered_dot(seg, mean[ch], same, mean[ch])
+        [centered_dot(seg, mean[ch], same, mean[ch])]
     })
     .into_iter()
-    .map(|total| (total / count) as f32)
+    .map(|[total]| (total / count) as f32)
     .collect();
     let y = normalize(
         xs,
@@ -194,14 +214,12 @@ pub(crate) fn batch_norm_train_backward(
     let (xs, dy) = (values(&x), values(&grad));
     let (gamma, mean) = (values(&gamma), values(&mean));
     let inv = inv_std(values(&variance), epsilon);
-    // dbeta = Σ dy, and Σ dy·(x - mean); dgamma = inv_std · the latter.
-    let dbeta: Vec<f32> = per_channel(dy, dy, dims, |_, seg, _| sum(seg))
-        .into_iter()
-        .map(|v| v as f32)
-        .collect();
-    let dy_centered = per_channel(dy, xs, dims, |ch, g, seg| {
-        centered_dot(g, 0.0, seg, mean[ch])
+    // dbeta = Σ dy, and Σ dy·(x - mean), in one pass; dgamma = inv_std · the latter.
+    let sums = per_channel(dy, xs, dims, |ch, g, seg| {
+        sum_and_centered_dot(g, seg, mean[ch])
     });
+    let dbeta: Vec<f32> = sums.iter().map(|[v, _]| *v as f32).collect();
+    let dy_centered: Vec<f64> = sums.iter().map(|[_, v]| *v).collect();
     let dgamma: Vec<f32> = dy_centered
         .iter()
         .zip(&inv)
