@@ -30,8 +30,8 @@ pub(crate) fn pack_a(
         if cs == 1 {
             for r in 0..rows {
                 let src = &a.data[(first + r) * rs + p0..][..kc];
-                for (p, v) in src.iter().enumerate() {
-                    panel[p * mr + r] = *v;
+                for (d, v) in panel[r..].iter_mut().step_by(mr).zip(src) {
+                    *d = *v;
                 }
             }
         } else if rs == 1 {
@@ -78,8 +78,8 @@ pub(crate) fn pack_b(
         } else if rs == 1 {
             for j in 0..cols {
                 let src = &b.data[(first + j) * cs + p0..][..kc];
-                for (p, v) in src.iter().enumerate() {
-                    panel[p * nr + j] = *v;
+                for (d, v) in panel[j..].iter_mut().step_by(nr).zip(src) {
+                    *d = *v;
                 }
             }
         } else {
