@@ -52,8 +52,8 @@ pub(crate) fn pack_a(
 }
 
 /// The steps `p0..p0 + kc` and columns `j0..j0 + nb` of `b`, as `ceil(nb / nr)` panels in
-/// `dst`.
-#[allow(clippy::too_many_arguments)]
+/// `dst`: the panels of B's columns are those of the rows of Bᵀ, so this is [`pack_a`] on the
+/// transposed view (`panel[p·nr + j] = B[p0 + p, j0 + j] = Bᵀ[j0 + j, p0 + p]`).
 pub(crate) fn pack_b(
     b: &MatRef<'_>,
     nr: usize,
@@ -63,35 +63,7 @@ pub(crate) fn pack_b(
     nb: usize,
     dst: &mut [f32],
 ) {
-    let fill = |(q, panel): (usize, &mut [f32])| {
-        let first = j0 + q * nr;
-        let cols = nr.min(j0 + nb - first);
-        let (rs, cs) = (b.row_stride, b.col_stride);
-        if cols < nr {
-            panel.fill(0.0);
-        }
-        if cs == 1 {
-            for p in 0..kc {
-                let src = &b.data[(p0 + p) * rs + first..][..cols];
-                copy_row(&mut panel[p * nr..p * nr + cols], src);
-            }
-        } else if rs == 1 {
-            for j in 0..cols {
-                let src = &b.data[(first + j) * cs + p0..][..kc];
-                for (d, v) in panel[j..].iter_mut().step_by(nr).zip(src) {
-                    *d = *v;
-                }
-            }
-        } else {
-            for p in 0..kc {
-                for j in 0..cols {
-                    panel[p * nr + j] = b.data[(p0 + p) * rs + (first + j) * cs];
-                }
-            }
-        }
-    };
-    let dst = &mut dst[..nb.div_ceil(nr) * nr * kc];
-    dst.chunks_mut(nr * kc).enumerate().for_each(fill);
+    pack_a(&b.t(), nr, j0, nb, p0, kc, dst);
 }
 
 /// `dst.copy_from_slice(src)`, as a fixed-size copy the compiler inlines for the panel widths
