@@ -172,7 +172,13 @@ mod flex {
             let span = options.dilation[d] * (k.max(1) - 1) + 1;
             size + options.padding[d].0 + options.padding[d].1 >= span && k > 0
         };
-        c_in == w_in && fits(h, kh, 0) && fits(w, kw, 1)
+        // A zero stride or dilation is Burn's to refuse, not ours to divide by.
+        let positive = options
+            .stride
+            .iter()
+            .chain(&options.dilation)
+            .all(|&v| v > 0);
+        c_in == w_in && positive && fits(h, kh, 0) && fits(w, kw, 1)
     }
 
     pub(super) fn conv2d(
@@ -414,5 +420,14 @@ mod tests {
             !flex::applies(&x, &w, &too_small),
             "kernel larger than the image"
         );
+        // `ConvOptions::new` refuses zeros, but its fields are public.
+        for (stride, dilation) in [([0, 1], [1, 1]), ([1, 1], [1, 0])] {
+            let zero = ConvOptions {
+                stride,
+                dilation,
+                ..options.clone()
+            };
+            assert!(!flex::applies(&x, &w, &zero), "{stride:?} {dilation:?}");
+        }
     }
 }
