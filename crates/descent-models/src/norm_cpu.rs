@@ -36,19 +36,18 @@ fn sum(values: &[f32]) -> f64 {
     lanes.iter().map(|&l| l as f64).sum::<f64>() + tail as f64
 }
 
-/// `Σ (a - shift)·(b - shift_b)` over two slices, 8 lanes, in f64.
-fn centered_dot(a: &[f32], shift_a: f32, b: &[f32], shift_b: f32) -> f64 {
+/// `Σ (v - shift)²` over a slice, 8 lanes, in f64.
+fn squared_deviations(values: &[f32], shift: f32) -> f64 {
     let mut lanes = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
+    let chunks = values.chunks_exact(8);
+    let tail: f32 = chunks
         .remainder()
         .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| (x - shift_a) * (y - shift_b))
+        .map(|v| (v - shift) * (v - shift))
         .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            lanes[i] += (x[i] - shift_a) * (y[i] - shift_b);
+    for chunk in chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
+            *lane += (v - shift) * (v - shift);
         }
     }
     lanes.iter().map(|&l| l as f64).sum::<f64>() + tail as f64
@@ -134,8 +133,8 @@ pub(crate) fn batch_norm_train(
         .into_iter()
         .map(|[total]| (total / count) as f32)
         .collect();
-    let variance: Vec<f32> = per_channel(xs, xs, dims, |ch, seg, same| {
-        [centered_dot(seg, mean[ch], same, mean[ch])]
+    let variance: Vec<f32> = per_channel(xs, xs, dims, |ch, seg, _| {
+        [squared_deviations(seg, mean[ch])]
     })
     .into_iter()
     .map(|[total]| (total / count) as f32)
