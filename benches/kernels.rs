@@ -8,6 +8,7 @@
 //! cargo bench --bench kernels --profile dev -- norm     # relu, max-pool, batch norm f+b
 //! cargo bench --bench kernels --profile dev -- step     # whole VGG-11 x1/4 step: fwd, bwd
 //! cargo bench --bench kernels --profile dev -- step descent   # one side only (for perf)
+//! cargo bench --bench kernels --profile dev -- mlp      # MLP 3072-512-512-10 step: fwd, bwd, SGD
 //! ```
 //!
 //! The matrix products alone are measured in `crates/descent-kernels/benches/sgemm.rs`:
@@ -238,12 +239,86 @@ fn step_breakdown() {
     }
 }
 
+/// The MLP step of suite row 1 in its parts: forward + loss, backward, and the optimizer step
+/// (ours and Burn's SGD with momentum 0.9), medians over 30 repetitions.
+fn mlp_breakdown() {
+    use burn::module::Module;
+    use burn::optim::{GradientsParams, ModuleOptimizer};
+    use burn::tensor::{Device, Distribution, Int, Tensor};
+    use descent::models::{Mlp, MlpConfig};
+    let device = Device::flex().autodiff();
+    device.seed(1);
+    let model = MlpConfig::new(3072, vec![512, 512], 10)
+        .init(&device)
+        .unwrap();
+    let x = Tensor::<2>::random([128, 3072], Distribution::Default, &device);
+    let y = Tensor::<1, Int>::from_data(
+        TensorData::new((0..128).map(|i| (i % 10) as i64).collect::<Vec<_>>(), [128]),
+        &device,
+    );
+    let loss_of = |m: &Mlp| {
+        burn::nn::loss::CrossEntropyLossConfig::new()
+            .init(&device)
+            .forward(m.forward(x.clone()), y.clone())
+    };
+    let fwd = time_t(
+        || {
+            std::hint::black_box(loss_of(&model).into_scalar::<f32>());
+        },
+        30,
+    );
+    let both = time_t(
+        || {
+            std::hint::black_box(loss_of(&model).backward());
+        },
+        30,
+    );
+    println!("forward {fwd:6.2} ms  backward {:6.2} ms", both - fwd);
+    let optimizers: [(&str, ModuleOptimizer); 2] = [
+        (
+            "ours",
+            descent::optim::SgdConfig::new()
+                .with_momentum(Some(descent::optim::MomentumConfig::new(0.9)))
+                .init()
+                .unwrap(),
+        ),
+        (
+            "burn",
+            burn::optim::SgdConfig::new()
+                .with_momentum(Some(burn::optim::momentum::MomentumConfig {
+                    momentum: 0.9,
+                    dampening: 0.0,
+                    nesterov: false,
+                }))
+                .init(),
+        ),
+    ];
+    for (name, mut optim) in optimizers {
+        let mut m = Some(model.clone());
+        let step = time_t(
+            || {
+                let cur = m.take().unwrap();
+                let grads = GradientsParams::from_grads(loss_of(&cur).backward(), &cur);
+                let next = optim.step(0.01, cur, grads);
+                std::hint::black_box(next.num_params());
+                m = Some(next);
+            },
+            30,
+        );
+        println!(
+            "{name:5} SGD: whole step {step:6.2} ms, of which the optimizer ~{:6.2} ms",
+            step - both
+        );
+    }
+}
+
 fn main() {
     let mode = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     match mode.as_deref() {
         Some("layers") => conv_layers(),
         Some("norm") => norm_and_pool(),
         Some("step") => step_breakdown(),
+        Some("mlp") => mlp_breakdown(),
         _ => {
             conv_layers();
             norm_and_pool();
