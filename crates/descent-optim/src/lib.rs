@@ -15,6 +15,10 @@
 //! `to_record`/`load_record`. [`OptimizerConfig`] holds any of them for run configs;
 //! [`OptimizerConfig::from_kind`] builds one from CLI-style [`OptimizerParams`].
 //!
+//! With the `flex` feature, SGD's momentum update on Burn's `Flex` backend (float32) is one
+//! fused pass over each parameter, gradient and buffer, bit-identical to the tensor-operation
+//! path every other backend takes.
+//!
 //! Clipping by value or per-tensor norm runs inside the `ModuleOptimizer`; clipping by the
 //! global norm over all parameters ([`clip_grad_norm`], like `torch.nn.utils.clip_grad_norm_`)
 //! is applied by the loop between `backward` and `step`:

@@ -155,12 +155,27 @@ impl Optimizer for Sgd {
         let buffer = match state {
             None => grad.clone(),
             Some(state) => {
+                let buffer = state.momentum_buffer.resolve(&grad.device());
+                // On `Flex` the whole update is one pass over memory (same values).
+                #[cfg(feature = "flex")]
+                if fused::applies(&tensor, &grad, &buffer) {
+                    let update = fused::MomentumUpdate {
+                        lr,
+                        momentum: m.momentum,
+                        dampening: m.dampening,
+                        nesterov: m.nesterov,
+                    };
+                    let (tensor, buffer) = fused::momentum_step(tensor, grad, buffer, update);
+                    let state = SgdState {
+                        momentum_buffer: Slot::Ready(buffer),
+                    };
+                    return (tensor, Some(state));
+                }
                 let grad = if m.dampening == 0.0 {
                     grad.clone()
                 } else {
                     grad.clone().mul_scalar(1.0 - m.dampening)
                 };
-                let buffer = state.momentum_buffer.resolve(&grad.device());
                 buffer.mul_scalar(m.momentum).add(grad)
             }
         };
@@ -184,5 +199,7 @@ impl Optimizer for Sgd {
     }
 }
 
+#[cfg(feature = "flex")]
+mod fused;
 #[cfg(test)]
 mod tests;
