@@ -48,12 +48,17 @@ mod isa;
 mod matrix;
 mod microkernel;
 mod pack;
+mod packed;
 mod sgemm;
 
 pub use error::KernelError;
 pub use isa::Isa;
 pub use matrix::{MatMut, MatRef};
-pub use sgemm::{KC, MB, NB, PARALLEL_MIN_FLOPS, Store, sgemm, sgemm_on, sgemm_serial};
+pub use packed::PackedA;
+pub use sgemm::{
+    KC, MB, NB, PARALLEL_MIN_FLOPS, Store, sgemm, sgemm_on, sgemm_packed, sgemm_packed_serial,
+    sgemm_serial,
+};
 
 #[cfg(test)]
 mod tests;

@@ -20,7 +20,7 @@ use crate::microkernel::Microkernel;
 use crate::microkernel::portable::Portable;
 #[cfg(target_arch = "x86_64")]
 use crate::microkernel::{avx2::Avx2, avx512::Avx512};
-use crate::{Isa, KernelError, MatMut, MatRef};
+use crate::{Isa, KernelError, MatMut, MatRef, PackedA};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -64,8 +64,38 @@ pub fn sgemm_on(
     c: MatMut<'_>,
     store: Store,
 ) -> Result<(), KernelError> {
+    let a = Left::View(a);
     check(isa, &a, &b, &c)?;
     dispatch(isa, &a, &b, c, store, Threads::Pool);
+    Ok(())
+}
+
+/// [`sgemm`] with an A packed beforehand ([`PackedA`]), on the kernels it was packed for: for
+/// one A multiplied by many B, each call saves the copy of A that [`sgemm`] makes. Results are
+/// the same bit for bit as [`sgemm`]'s on that instruction set.
+pub fn sgemm_packed(
+    a: &PackedA,
+    b: MatRef<'_>,
+    c: MatMut<'_>,
+    store: Store,
+) -> Result<(), KernelError> {
+    let (isa, a) = (a.isa(), Left::packed(a));
+    check(isa, &a, &b, &c)?;
+    dispatch(isa, &a, &b, c, store, Threads::Pool);
+    Ok(())
+}
+
+/// [`sgemm_packed`] on the calling thread only (see [`sgemm_serial`]); the same bit for bit as
+/// [`sgemm_serial`] on the kernels `a` was packed for.
+pub fn sgemm_packed_serial(
+    a: &PackedA,
+    b: MatRef<'_>,
+    c: MatMut<'_>,
+    store: Store,
+) -> Result<(), KernelError> {
+    let (isa, a) = (a.isa(), Left::packed(a));
+    check(isa, &a, &b, &c)?;
+    dispatch(isa, &a, &b, c, store, Threads::Caller);
     Ok(())
 }
 
@@ -80,6 +110,7 @@ pub fn sgemm_serial(
     c: MatMut<'_>,
     store: Store,
 ) -> Result<(), KernelError> {
+    let a = Left::View(a);
     check(Isa::best(), &a, &b, &c)?;
     dispatch(Isa::best(), &a, &b, c, store, Threads::Caller);
     Ok(())
@@ -94,12 +125,85 @@ enum Threads {
     Caller,
 }
 
+/// The left operand as [`block`] reads it: a view, packed block by block as the product goes,
+/// or the rows and steps of a [`PackedA`] (from `row0` and `k0`, multiples of the kernel's `MR`
+/// and of [`KC`]).
+#[derive(Clone, Copy)]
+enum Left<'a> {
+    View(MatRef<'a>),
+    Packed {
+        packed: &'a PackedA,
+        row0: usize,
+        rows: usize,
+        k0: usize,
+        cols: usize,
+    },
+}
+
+impl<'a> Left<'a> {
+    fn packed(packed: &'a PackedA) -> Self {
+        Self::Packed {
+            packed,
+            row0: 0,
+            rows: packed.rows(),
+            k0: 0,
+            cols: packed.cols(),
+        }
+    }
+
+    fn rows(&self) -> usize {
+        match self {
+            Self::View(a) => a.rows,
+            Self::Packed { rows, .. } => *rows,
+        }
+    }
+
+    fn cols(&self) -> usize {
+        match self {
+            Self::View(a) => a.cols,
+            Self::Packed { cols, .. } => *cols,
+        }
+    }
+
+    /// Rows `first..end` (`first` a multiple of `MR` when packed).
+    fn row_range(&self, first: usize, end: usize) -> Self {
+        match *self {
+            Self::View(a) => Self::View(a.row_range(first, end)),
+            Self::Packed {
+                packed, row0, k0, cols, ..
+            } => Self::Packed {
+                packed,
+                row0: row0 + first,
+                rows: end - first,
+                k0,
+                cols,
+            },
+        }
+    }
+
+    /// Steps `first..end` (`first` a multiple of [`KC`] when packed).
+    fn col_range(&self, first: usize, end: usize) -> Self {
+        match *self {
+            Self::View(a) => Self::View(a.col_range(first, end)),
+            Self::Packed {
+                packed, row0, rows, k0, ..
+            } => Self::Packed {
+                packed,
+                row0,
+                rows,
+                k0: k0 + first,
+                cols: end - first,
+            },
+        }
+    }
+}
+
 /// Refuses operands whose shapes do not agree and an instruction set this CPU lacks.
-fn check(isa: Isa, a: &MatRef<'_>, b: &MatRef<'_>, c: &MatMut<'_>) -> Result<(), KernelError> {
-    if a.cols != b.rows || a.rows != c.rows || b.cols != c.cols {
+fn check(isa: Isa, a: &Left<'_>, b: &MatRef<'_>, c: &MatMut<'_>) -> Result<(), KernelError> {
+    if a.cols() != b.rows || a.rows() != c.rows || b.cols != c.cols {
         return Err(KernelError::ShapeMismatch {
-            a_rows: a.rows,
-            a_cols: a.cols,
+            a_rows: a.rows(),
+            a_cols: a.cols(),
             b_rows: b.rows,
             b_cols: b.cols,
             c_rows: c.rows,
@@ -115,7 +219,7 @@ fn check(isa: Isa, a: &MatRef<'_>, b: &MatRef<'_>, c: &MatMut<'_>) -> Result<(),
 /// Runs a checked product on the kernels of `isa`.
 fn dispatch(
     isa: Isa,
-    a: &MatRef<'_>,
+    a: &Left<'_>,
     b: &MatRef<'_>,
     c: MatMut<'_>,
     store: Store,
@@ -143,8 +247,9 @@ enum Split {
     Depth(usize),
 }
 
-/// The split of an `m x k x n` product with `mr x nr` tiles on `threads` threads.
-fn plan(m: usize, n: usize, k: usize, mr: usize, nr: usize, threads: usize) -> Split {
+/// The split of an `m x k x n` product with `mr x nr` tiles on `threads` threads; a packed A
+/// (`a_packed`) costs nothing to share, so its products split by columns when they can.
+fn plan(m: usize, n: usize, k: usize, mr: usize, nr: usize, threads: usize, a_packed: bool) -> Split {
     let flops = m.saturating_mul(n).saturating_mul(k).saturating_mul(2);
     if flops < PARALLEL_MIN_FLOPS {
         return Split::None;
@@ -158,7 +263,7 @@ fn plan(m: usize, n: usize, k: usize, mr: usize, nr: usize, threads: usize) -> S
     if threads <= 1 {
         return Split::None;
     }
-    let a_smaller = m * k <= k * n;
+    let a_smaller = a_packed || m * k <= k * n;
     if (a_smaller && col_panels >= 2) || row_panels < 2 {
         Split::Cols(threads.min(col_panels))
     } else {
@@ -182,13 +287,18 @@ const ALIGN_BYTES: usize = 64;
 
 /// The first `len` elements of `buf` that start on a cache line, growing `buf` as needed.
 fn aligned(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    let skip = aligned_start(buf, len);
+    &mut buf[skip..skip + len]
+}
+
+/// Grows `buf` to hold `len` elements from a cache line on, and returns where that line starts.
+pub(crate) fn aligned_start(buf: &mut Vec<f32>, len: usize) -> usize {
     let slack = ALIGN_BYTES / std::mem::size_of::<f32>();
     if buf.len() < len + slack {
         buf.resize(len + slack, 0.0);
     }
     let misalign = buf.as_ptr() as usize % ALIGN_BYTES;
-    let skip = (ALIGN_BYTES - misalign) % ALIGN_BYTES / std::mem::size_of::<f32>();
-    &mut buf[skip..skip + len]
+    (ALIGN_BYTES - misalign) % ALIGN_BYTES / std::mem::size_of::<f32>()
 }
 
 /// A pointer into the output, shared by the tasks that write its disjoint parts.
@@ -207,13 +317,13 @@ impl OutPtr {
 }
 
 fn run<K: Microkernel>(
-    a: &MatRef<'_>,
+    a: &Left<'_>,
     b: &MatRef<'_>,
     c: MatMut<'_>,
     store: Store,
     threads: Threads,
 ) {
-    let (m, n, k) = (a.rows, b.cols, a.cols);
+    let (m, n, k) = (a.rows(), b.cols, a.cols());
     let ldc = c.row_stride;
     if m == 0 || n == 0 {
         return;
@@ -233,7 +343,15 @@ fn run<K: Microkernel>(
     // C (rows r0..r1 at out + r0·ldc, or columns c0..c1 at out + c0) that no other task of the
     // same split touches, or (depth split) part 0 gets C and the others their own buffers.
     let split = match threads {
-        Threads::Pool => plan(m, n, k, K::MR, K::NR, rayon::current_num_threads()),
+        Threads::Pool => plan(
+            m,
+            n,
+            k,
+            K::MR,
+            K::NR,
+            rayon::current_num_threads(),
+            matches!(a, Left::Packed { .. }),
+        ),
         Threads::Caller => Split::None,
     };
     match split {
@@ -253,7 +371,8 @@ fn run<K: Microkernel>(
             let partials: Vec<Option<Vec<f32>>> = (0..parts)
                 .into_par_iter()
                 .map(|t| {
-                    let (k0, k1) = part(t, parts, k, 1, k);
+                    // Whole blocks of KC steps each (where a packed A's blocks start).
+                    let (k0, k1) = part(t, parts, k.div_ceil(KC), KC, k);
                     let (a, b) = (a.col_range(k0, k1), b.row_range(k0, k1));
                     if t == 0 {
                         // SAFETY: part 0 alone writes C; the others have their own buffers.
@@ -287,20 +406,20 @@ fn run<K: Microkernel>(
 /// row stride `ldc >= b.cols`, valid for reads and writes, that nobody else accesses during
 /// the call.
 unsafe fn block<K: Microkernel>(
-    a: &MatRef<'_>,
+    a: &Left<'_>,
     b: &MatRef<'_>,
     out: OutPtr,
     ldc: usize,
     store: Store,
 ) {
-    let (m, n, k) = (a.rows, b.cols, a.cols);
+    let (m, n, k) = (a.rows(), b.cols, a.cols());
     // In place needs whole panels, NR columns a row, `row_stride` apart: not the case of a
     // one-row B whose rows are closer (a transposed column vector, row stride 1).
     let in_place =
         b.col_stride == 1 && b.row_stride >= K::NR && m.div_ceil(K::MR) <= IN_PLACE_MAX_ROW_PANELS;
     // Taken out of the thread-local for the call, so a nested call on this thread (rayon may
     // run another task here while it waits) finds empty buffers instead of a borrow conflict.
-    let (mut pa, mut pb) = PACKED.with(|cell| std::mem::take(&mut *cell.borrow_mut()));
+    let (mut pa_buf, mut pb) = PACKED.with(|cell| std::mem::take(&mut *cell.borrow_mut()));
     for p0 in (0..k).step_by(KC) {
         let kc = KC.min(k - p0);
         let load_c = store == Store::Accumulate || p0 > 0;
@@ -318,8 +437,14 @@ unsafe fn block<K: Microkernel>(
             for i0 in (0..m).step_by(MB) {
                 let mb = MB.min(m - i0);
                 let a_panels = mb.div_ceil(K::MR);
-                let pa = aligned(&mut pa, a_panels * K::MR * kc);
-                crate::pack::pack_a(a, K::MR, i0, mb, p0, kc, pa);
+                let pa: &[f32] = match a {
+                    Left::View(a) => {
+                        let pa = aligned(&mut pa_buf, a_panels * K::MR * kc);
+                        crate::pack::pack_a(a, K::MR, i0, mb, p0, kc, pa);
+                        pa
+                    }
+                    Left::Packed { packed, row0, k0, .. } => packed.panels(k0 + p0, row0 + i0, kc),
+                };
                 let tile = |ia: usize, jb: usize| {
                     let (row, col) = (i0 + ia * K::MR, j0 + jb * K::NR);
                     let (mr, nr) = (K::MR.min(m - row), K::NR.min(n - col));
@@ -358,7 +483,7 @@ unsafe fn block<K: Microkernel>(
             }
         }
     }
-    PACKED.with(|cell| *cell.borrow_mut() = (pa, pb));
+    PACKED.with(|cell| *cell.borrow_mut() = (pa_buf, pb));
 }
 
 #[cfg(test)]
@@ -368,17 +493,19 @@ mod tests {
     #[test]
     fn plans_split_the_dimension_that_balances() {
         // Small products stay on one thread.
-        assert_eq!(plan(8, 8, 8, 12, 32, 2), Split::None);
-        assert_eq!(plan(1000, 1000, 1000, 12, 32, 1), Split::None);
+        assert_eq!(plan(8, 8, 8, 12, 32, 2, false), Split::None);
+        assert_eq!(plan(1000, 1000, 1000, 12, 32, 1, false), Split::None);
         // MLP forward: A (128 x 3072) is smaller than B (3072 x 512): columns.
-        assert_eq!(plan(128, 512, 3072, 12, 32, 2), Split::Cols(2));
+        assert_eq!(plan(128, 512, 3072, 12, 32, 2, false), Split::Cols(2));
         // Weight gradient of an MLP layer: B (128 x 512) is smaller: rows.
-        assert_eq!(plan(3072, 512, 128, 12, 32, 2), Split::Rows(2));
+        assert_eq!(plan(3072, 512, 128, 12, 32, 2, false), Split::Rows(2));
         // A first convolution: 16 output channels, 131072 positions: columns.
-        assert_eq!(plan(16, 131_072, 27, 12, 32, 2), Split::Cols(2));
+        assert_eq!(plan(16, 131_072, 27, 12, 32, 2, false), Split::Cols(2));
         // Its weight gradient, 27 x 16 with k = 131072: depth, by shape only.
-        assert_eq!(plan(27, 16, 131_072, 12, 32, 2), Split::Depth(8));
-        assert_eq!(plan(27, 16, 131_072, 12, 32, 64), Split::Depth(8));
+        assert_eq!(plan(27, 16, 131_072, 12, 32, 2, false), Split::Depth(8));
+        assert_eq!(plan(27, 16, 131_072, 12, 32, 64, false), Split::Depth(8));
+        // A packed A is shared for free: the weight-gradient shape above splits by columns.
+        assert_eq!(plan(3072, 512, 128, 12, 32, 2, true), Split::Cols(2));
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Every kernel family this CPU runs against a float64 reference.
 
-use crate::{Isa, KernelError, MatMut, MatRef, Store, sgemm, sgemm_on, sgemm_serial};
+use crate::{
+    Isa, KernelError, MatMut, MatRef, PackedA, Store, sgemm, sgemm_on, sgemm_packed,
+    sgemm_packed_serial, sgemm_serial,
+};
 use rand::{RngExt, SeedableRng, rngs::StdRng};
 
 fn random(len: usize, rng: &mut StdRng) -> Vec<f32> {
@@ -290,5 +293,91 @@ fn a_transposed_column_vector_as_b() {
                 }
             }
         }
+    }
+}
+
+/// The bits of C after `run` writes it (starting from the same random contents, so that
+/// `Accumulate` is checked too).
+fn product_bits(m: usize, n: usize, seed: u64, run: impl FnOnce(MatMut<'_>)) -> Vec<u32> {
+    let mut c = random(m * n, &mut StdRng::seed_from_u64(seed));
+    run(MatMut::row_major(&mut c, m, n).unwrap_or_else(|e| panic!("{e}")));
+    c.iter().map(|v| v.to_bits()).collect()
+}
+
+#[test]
+fn a_packed_beforehand_gives_the_same_bits_as_a_packed_per_call() {
+    // One block and several blocks of KC, edge rows, splits by rows, columns and depth, both
+    // layouts of A, both stores, serial and threaded, on every family.
+    let shapes = [
+        (1, 1, 1),
+        (13, 33, 7),
+        (37, 65, 600),
+        (200, 300, 600),
+        (16, 5000, 27),
+        (27, 16, 3000),
+    ];
+    for isa in families() {
+        for (index, &(m, n, k)) in shapes.iter().enumerate() {
+            for (ta, store) in [(false, Store::Overwrite), (true, Store::Accumulate)] {
+                let mut rng = StdRng::seed_from_u64(70 + index as u64);
+                let a = Operand::new(m, k, ta, 1, &mut rng);
+                let b = Operand::new(k, n, false, 3, &mut rng);
+                let packed = PackedA::new_on(isa, a.view()).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!((packed.rows(), packed.cols(), packed.isa()), (m, k, isa));
+                let what = format!("{isa} {m}x{k}x{n} transposed A {ta} {store:?}");
+                let per_call = product_bits(m, n, 1, |c| {
+                    sgemm_on(isa, a.view(), b.view(), c, store).unwrap_or_else(|e| panic!("{e}"))
+                });
+                let once = product_bits(m, n, 1, |c| {
+                    sgemm_packed(&packed, b.view(), c, store).unwrap_or_else(|e| panic!("{e}"))
+                });
+                assert_eq!(per_call, once, "{what}");
+                if isa == Isa::best() {
+                    let serial = product_bits(m, n, 1, |c| {
+                        sgemm_serial(a.view(), b.view(), c, store)
+                            .unwrap_or_else(|e| panic!("{e}"))
+                    });
+                    let packed_serial = product_bits(m, n, 1, |c| {
+                        sgemm_packed_serial(&packed, b.view(), c, store)
+                            .unwrap_or_else(|e| panic!("{e}"))
+                    });
+                    assert_eq!(serial, packed_serial, "{what}, serial");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn packed_products_do_not_depend_on_the_thread_count_and_refuse_bad_shapes() {
+    let (m, n, k) = (27, 16, 3000);
+    let mut rng = StdRng::seed_from_u64(5);
+    let a = Operand::new(m, k, false, 0, &mut rng);
+    let b = Operand::new(k, n, false, 0, &mut rng);
+    let packed = PackedA::new(a.view());
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        product_bits(m, n, 2, |c| {
+            pool.install(|| sgemm_packed(&packed, b.view(), c, Store::Overwrite))
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+    };
+    assert_eq!(on(1), on(3));
+
+    let mut out = vec![0f32; m * 3];
+    let short = MatRef::row_major(&b.data, 3, 3).unwrap_or_else(|e| panic!("{e}"));
+    let c = MatMut::row_major(&mut out, m, 3).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        sgemm_packed_serial(&packed, short, c, Store::Overwrite),
+        Err(KernelError::ShapeMismatch { a_cols: 3000, b_rows: 3, .. })
+    ));
+    for isa in Isa::ALL.into_iter().filter(|isa| !isa.available()) {
+        assert_eq!(
+            PackedA::new_on(isa, a.view()).err(),
+            Some(KernelError::IsaUnavailable(isa))
+        );
     }
 }

@@ -17,7 +17,10 @@
 //! multiplied and read back without a trip to memory, in a buffer each thread reuses from call
 //! to call; a tile has enough images to give its products at least [`TILE_MIN_COLUMNS`]
 //! columns. With one image per tile, `Y` and `dY` are the image's own `[K, L]` planes and the
-//! products read and write them in place; with several, they are gathered and scattered.
+//! products read and write them in place; with several, they are gathered and scattered. `W`
+//! and `Wᵀ` are packed into the kernel's panel layout once per call
+//! ([`descent_kernels::PackedA`]), not once per tile: on a full-width VGG-11 that copy, repeated
+//! per tile, took about a fifth of the step.
 //!
 //! Threads: with at least [`PARALLEL_MIN_TILE_GROUPS`] groups of images, the groups run in
 //! parallel, each product on one thread; with fewer, the groups run in turn and each product
@@ -26,7 +29,7 @@
 //! for bit whatever the thread count.
 
 use crate::flex_data::{contiguous, dims, f32_slice, tensor};
-use crate::gemm::{Threading, product, view, view_mut};
+use crate::gemm::{Threading, packed, product, product_packed, view, view_mut};
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ConvOptions;
 use rayon::prelude::*;
@@ -415,6 +418,8 @@ pub(crate) fn conv2d(
     let (xs, w) = (f32_slice(&x), f32_slice(&weight));
     let mut y = vec![0f32; g.batch * k * l];
     let (group_images, threading, bands) = (g.group_images(), g.threading(), g.bands());
+    // Packed once, read by the product of every tile.
+    let w = packed(view(w, k, p, p, 1));
     let task = |group: usize, y_g: &mut [f32]| {
         let n = y_g.len() / (k * l);
         let x_g = &xs[group * group_images * g.image()..][..n * g.image()];
@@ -423,11 +428,11 @@ pub(crate) fn conv2d(
                 let columns = n * (rows.1 - rows.0) * wo;
                 let cols = grow(cols, p * columns);
                 im2col(x_g, &g, n, rows, cols);
-                let (w, cols) = (view(w, k, p, p, 1), view(cols, p, columns, columns, 1));
+                let cols = view(cols, p, columns, columns, 1);
                 if n == 1 {
                     // The image's own [K, L] plane, rows of the band: written in place.
                     let y_band = view_mut(&mut y_g[rows.0 * wo..], k, columns, l);
-                    product(w, cols, y_band, false, threading);
+                    product_packed(&w, cols, y_band, false, threading);
                     if let Some(bias) = bias {
                         for (plane, add) in y_g.chunks_exact_mut(l).zip(bias) {
                             plane[rows.0 * wo..rows.1 * wo]
@@ -438,13 +443,8 @@ pub(crate) fn conv2d(
                 } else {
                     // [K, n·L] scattered to [n, K, L], plus the bias.
                     let out = grow(out, k * columns);
-                    product(
-                        w,
-                        cols,
-                        view_mut(out, k, columns, columns),
-                        false,
-                        threading,
-                    );
+                    let out_view = view_mut(out, k, columns, columns);
+                    product_packed(&w, cols, out_view, false, threading);
                     for (index, plane) in y_g.chunks_exact_mut(l).enumerate() {
                         let (b, ch) = (index / k, index % k);
                         let src = &out[ch * columns + b * l..][..l];
@@ -542,6 +542,8 @@ pub(crate) fn conv2d_input_grad(
         return tensor(dx, x_shape);
     }
     let (group_images, threading, bands) = (g.group_images(), g.threading(), g.bands());
+    // Wᵀ, packed once, read by the product of every tile.
+    let w_t = packed(view(w, k, p, p, 1).t());
     let task = |group: usize, dx_g: &mut [f32]| {
         let n = dx_g.len() / g.image();
         let dy_g = &dy[group * group_images * k * l..][..n * k * l];
@@ -550,14 +552,8 @@ pub(crate) fn conv2d_input_grad(
                 let columns = n * (rows.1 - rows.0) * wo;
                 let dy_tile = dy_view(dy_g, &g, n, rows, gathered);
                 let dcols = grow(dcols, p * columns);
-                let w_t = view(w, k, p, p, 1).t();
-                product(
-                    w_t,
-                    dy_tile,
-                    view_mut(dcols, p, columns, columns),
-                    false,
-                    threading,
-                );
+                let dcols_view = view_mut(dcols, p, columns, columns);
+                product_packed(&w_t, dy_tile, dcols_view, false, threading);
                 col2im(dcols, &g, n, rows, dx_g);
             }
         });

@@ -11,7 +11,9 @@
 
 use crate::flex_data::{dims, f32_slice};
 use burn::backend::flex::FlexTensor;
-use descent_kernels::{MatMut, MatRef, Store, sgemm, sgemm_serial};
+use descent_kernels::{
+    MatMut, MatRef, PackedA, Store, sgemm, sgemm_packed, sgemm_packed_serial, sgemm_serial,
+};
 
 /// `out = op(a) · op(b)`, or `out += op(a) · op(b)` with `accumulate`: `a` and `b` are
 /// contiguous 2-D float32 tensors, used as they are or transposed (`op`), `out` a row-major
@@ -70,6 +72,36 @@ pub(crate) fn view_mut(
     v.expect("a view inside a buffer sized by this crate") // unwrap-ok: sizes are ours
 }
 
+/// `a` packed once for the products of many tiles ([`product_packed`]).
+pub(crate) fn packed(a: MatRef<'_>) -> PackedA {
+    PackedA::new(a)
+}
+
+/// [`product`] with `a` packed beforehand: the same values bit for bit, without copying `a`
+/// again for every tile.
+pub(crate) fn product_packed(
+    a: &PackedA,
+    b: MatRef<'_>,
+    c: MatMut<'_>,
+    accumulate: bool,
+    threading: Threading,
+) {
+    let done = match threading {
+        Threading::Product => sgemm_packed(a, b, c, store(accumulate)),
+        Threading::Caller => sgemm_packed_serial(a, b, c, store(accumulate)),
+    };
+    #[allow(clippy::expect_used)]
+    done.expect("operand shapes built by this crate"); // unwrap-ok: shapes are ours
+}
+
+fn store(accumulate: bool) -> Store {
+    if accumulate {
+        Store::Accumulate
+    } else {
+        Store::Overwrite
+    }
+}
+
 /// `c = a · b`, or `c += a · b` with `accumulate`, threaded as `threading` says.
 pub(crate) fn product(
     a: MatRef<'_>,
@@ -78,14 +110,9 @@ pub(crate) fn product(
     accumulate: bool,
     threading: Threading,
 ) {
-    let store = if accumulate {
-        Store::Accumulate
-    } else {
-        Store::Overwrite
-    };
     let done = match threading {
-        Threading::Product => sgemm(a, b, c, store),
-        Threading::Caller => sgemm_serial(a, b, c, store),
+        Threading::Product => sgemm(a, b, c, store(accumulate)),
+        Threading::Caller => sgemm_serial(a, b, c, store(accumulate)),
     };
     #[allow(clippy::expect_used)]
     done.expect("operand shapes built by this crate"); // unwrap-ok: shapes are ours
