@@ -50,6 +50,7 @@ mod microkernel;
 mod pack;
 mod packed;
 mod sgemm;
+mod transpose;
 
 pub use error::KernelError;
 pub use isa::Isa;

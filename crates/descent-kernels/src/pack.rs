@@ -28,12 +28,8 @@ pub(crate) fn pack_a(
             panel.fill(0.0);
         }
         if cs == 1 {
-            for r in 0..rows {
-                let src = &a.data[(first + r) * rs + p0..][..kc];
-                for (d, v) in panel[r..].iter_mut().step_by(mr).zip(src) {
-                    *d = *v;
-                }
-            }
+            let src = &a.data[first * rs + p0..];
+            crate::transpose::rows_to_panel(src, rs, rows, kc, mr, panel);
         } else if rs == 1 {
             for p in 0..kc {
                 let src = &a.data[(p0 + p) * cs + first..][..rows];
