@@ -146,7 +146,6 @@ mod flex {
     use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
     use burn::backend::autodiff::{Autodiff, NodeId};
     use burn::backend::flex::FlexTensor;
-    use burn::backend::ops::ModuleOps;
     use burn::backend::tensor::FloatTensor;
     use burn::backend::{Backend, Dispatch, Flex, backend_extension};
     use burn::tensor::ops::ConvOptions;
@@ -245,8 +244,9 @@ mod flex {
     struct ConvStep;
 
     impl Backward<Flex, 3> for ConvStep {
-        /// Checkpointed input, weight and bias, and the options.
-        type State = (NodeId, NodeId, NodeId, ConvOptions<2>);
+        /// Checkpointed input and weight, and the options (the bias gradient needs only the
+        /// output gradient).
+        type State = (NodeId, NodeId, ConvOptions<2>);
 
         fn backward(
             self,
@@ -256,12 +256,11 @@ mod flex {
         ) {
             let [node_x, node_weight, node_bias] = ops.parents;
             let grad = grads.consume::<Flex>(&ops.node);
-            let (x, weight, bias, options) = ops.state;
+            let (x, weight, options) = ops.state;
             let x = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(x);
             let weight = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(weight);
             if let Some(node) = node_bias {
-                let bias = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(bias);
-                let db = Flex::conv2d_bias_backward(x.clone(), bias, grad.clone());
+                let db = conv_cpu::conv2d_bias_grad(grad.clone());
                 grads.register::<Flex>(node.id, db);
             }
             if let Some(node) = node_x {
@@ -306,7 +305,6 @@ mod flex {
                 let state = (
                     prep.checkpoint(&x),
                     prep.checkpoint(&weight),
-                    prep.checkpoint(&bias),
                     options.clone(),
                 );
                 prep.finish(state, forward(x, weight, bias))

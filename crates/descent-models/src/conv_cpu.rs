@@ -525,6 +525,32 @@ pub(crate) fn conv2d_weight_grad(
     tensor(dw, weight_shape)
 }
 
+/// Output gradients from this many values on are summed in parallel over the channels.
+const PARALLEL_MIN_BIAS_GRAD: usize = 1 << 15;
+
+/// Gradient of the loss with respect to the bias, `[K]`: the output gradient `[N, K, Ho, Wo]`
+/// summed over the batch and the positions, plane by plane in f64, in a fixed order.
+///
+/// Burn's default (`conv2d_bias_backward`) swaps the batch and channel axes first, a
+/// transposing copy of the whole gradient that took ~8% of a width-1/4 VGG-11 step.
+pub(crate) fn conv2d_bias_grad(output_grad: FlexTensor) -> FlexTensor {
+    let dy = contiguous(output_grad);
+    let [n, k, ho, wo] = dims::<4>(&dy);
+    let (l, values) = (ho * wo, f32_slice(&dy));
+    let channel = |ch: usize| {
+        let total: f64 = (0..n)
+            .map(|b| crate::norm_cpu::sum(&values[(b * k + ch) * l..][..l]))
+            .sum();
+        total as f32
+    };
+    let db: Vec<f32> = if values.len() >= PARALLEL_MIN_BIAS_GRAD {
+        (0..k).into_par_iter().map(channel).collect()
+    } else {
+        (0..k).map(channel).collect()
+    };
+    tensor(db, [k])
+}
+
 /// Gradient of the loss with respect to the input, `[N, C, H, W]`.
 pub(crate) fn conv2d_input_grad(
     x_shape: [usize; 4],
@@ -581,6 +607,32 @@ mod tests {
             })
             .collect();
         tensor(v, shape)
+    }
+
+    /// The bias gradient against its definition in f64 and against Burn's, on a small plane
+    /// (sequential), a large one (parallel) and empty positions.
+    #[test]
+    fn bias_gradient_sums_each_channel() {
+        for shape in [[3, 5, 4, 3], [16, 8, 32, 32], [2, 3, 0, 4]] {
+            let [n, k, ho, wo] = shape;
+            let dy = ramp(shape, 7);
+            let v = values(dy.clone());
+            let want: Vec<f32> = (0..k)
+                .map(|ch| {
+                    let total: f64 = (0..n)
+                        .flat_map(|b| &v[(b * k + ch) * ho * wo..][..ho * wo])
+                        .map(|&x| f64::from(x))
+                        .sum();
+                    total as f32
+                })
+                .collect();
+            let got = values(conv2d_bias_grad(dy.clone()));
+            close_to(&got, &want, &format!("{shape:?} against f64"));
+            let x = FlexTensor::zeros(Shape::new([n, 2, ho, wo]), burn::tensor::DType::F32);
+            let bias = FlexTensor::zeros(Shape::new([k]), burn::tensor::DType::F32);
+            let burns = Flex::conv2d_bias_backward(x, bias, dy);
+            close_to(&got, &values(burns), &format!("{shape:?} against Burn"));
+        }
     }
 
     fn values(t: FlexTensor) -> Vec<f32> {

@@ -24,7 +24,7 @@ fn layout(x: &FlexTensor) -> (usize, usize, usize) {
 }
 
 /// Sum of a slice with 8 independent f32 lanes (vectorizes), returned in f64.
-fn sum(values: &[f32]) -> f64 {
+pub(crate) fn sum(values: &[f32]) -> f64 {
     let mut lanes = [0f32; 8];
     let chunks = values.chunks_exact(8);
     let tail: f32 = chunks.remainder().iter().sum();
