@@ -33,6 +33,26 @@ fn time_t<F: FnMut()>(mut f: F, reps: usize) -> f64 {
     t[t.len() / 2]
 }
 
+/// Median times in ms of the two halves of `reps` training steps (after one warm-up step):
+/// `forward` (which returns the loss), then its backward pass.
+fn time_split<F: FnMut() -> burn::tensor::Tensor<1>>(mut forward: F, reps: usize) -> (f64, f64) {
+    std::hint::black_box(forward().backward());
+    let (mut f, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..reps {
+        let s = Instant::now();
+        let loss = forward();
+        f.push(s.elapsed().as_secs_f64() * 1e3);
+        let s = Instant::now();
+        std::hint::black_box(loss.backward());
+        b.push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    let median = |mut t: Vec<f64>| {
+        t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        t[t.len() / 2]
+    };
+    (median(f), median(b))
+}
+
 fn conv_layers() {
     use burn::tensor::{Device, Distribution, Tensor};
     use descent_models::conv::{CpuConvKernels, conv2d, set_cpu_conv_kernels};
@@ -190,6 +210,7 @@ fn norm_and_pool() {
 fn step_breakdown() {
     use burn::tensor::{Device, Distribution, Int, Tensor};
     use descent_models::{ImageClassifier, ModelConfig, VggConfig, VggDepth};
+    let reps = 7;
     let device = Device::flex().autodiff();
     device.seed(1);
     let config: ModelConfig = VggConfig::new(VggDepth::Vgg11).with_width(0.25).into();
@@ -213,28 +234,29 @@ fn step_breakdown() {
         } else {
             descent_models::conv::CpuConvKernels::Descent
         });
-        let fwd = time_t(
+        // Forward and backward timed inside one step each: an autodiff forward whose graph
+        // never goes backward stays in Burn's graph (memory grows by the activations every
+        // time), which made a forward-only loop page-fault and read ~2x slow.
+        let (fwd, bwd) = time_split(
             || {
-                let loss = burn::nn::loss::CrossEntropyLossConfig::new()
+                burn::nn::loss::CrossEntropyLossConfig::new()
                     .init(&device)
-                    .forward(model.logits(x.clone()), y.clone());
-                std::hint::black_box(loss.into_scalar::<f32>());
+                    .forward(model.logits(x.clone()), y.clone())
             },
-            7,
+            reps,
         );
-        let both = time_t(
+        // The same forward pass without autodiff, in eval mode (batch norm with running
+        // statistics): what inference and landscape scans run.
+        let plain = burn::module::Module::valid(&model);
+        let x_plain = x.clone().inner();
+        let eval = time_t(
             || {
-                let loss = burn::nn::loss::CrossEntropyLossConfig::new()
-                    .init(&device)
-                    .forward(model.logits(x.clone()), y.clone());
-                let g = loss.backward();
-                std::hint::black_box(g);
+                std::hint::black_box(plain.logits(x_plain.clone()).into_data());
             },
-            7,
+            reps,
         );
         println!(
-            "{kernels:8} forward {fwd:7.1} ms  backward {:7.1} ms  total {both:7.1} ms",
-            both - fwd
+            "{kernels:8} forward {fwd:7.1} ms  backward {bwd:7.1} ms  (eval forward {eval:6.1} ms)"
         );
     }
 }
@@ -261,19 +283,9 @@ fn mlp_breakdown() {
             .init(&device)
             .forward(m.forward(x.clone()), y.clone())
     };
-    let fwd = time_t(
-        || {
-            std::hint::black_box(loss_of(&model).into_scalar::<f32>());
-        },
-        30,
-    );
-    let both = time_t(
-        || {
-            std::hint::black_box(loss_of(&model).backward());
-        },
-        30,
-    );
-    println!("forward {fwd:6.2} ms  backward {:6.2} ms", both - fwd);
+    let (fwd, bwd) = time_split(|| loss_of(&model), 30);
+    let both = fwd + bwd;
+    println!("forward {fwd:6.2} ms  backward {bwd:6.2} ms");
     let optimizers: [(&str, ModuleOptimizer); 2] = [
         (
             "ours",

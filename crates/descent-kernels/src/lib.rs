@@ -7,7 +7,8 @@
 //! is picked at run time ([`Isa::best`]): AVX-512F (12x32 tiles), AVX2 + FMA (6x16) or portable
 //! Rust (4x16). [`sgemm_serial`] runs a product on the calling thread only, for callers that
 //! run many small products in parallel themselves (descent's convolutions, one group of
-//! images per task).
+//! images per task). [`PackedA`] packs a left operand once for many products
+//! ([`sgemm_packed`], [`sgemm_packed_serial`]): a layer's weights against tile after tile.
 //!
 //! Why it exists: the pure-Rust products Burn 0.22's CPU backends call (`gemm` 0.19,
 //! `matrixmultiply` 0.3) stop at the 256-bit FMA rate. On a 2-core AVX-512 machine that is half
