@@ -114,7 +114,7 @@ impl PackedA {
     /// The panels of rows `row..` (a multiple of `MR`) in the block of steps starting at `p0`
     /// (a multiple of [`KC`]), whose width is `kc`.
     pub(crate) fn panels(&self, p0: usize, row: usize, kc: usize) -> &[f32] {
-        debug_assert!(p0 % KC == 0 && kc == KC.min(self.cols - p0));
+        debug_assert!(p0.is_multiple_of(KC) && kc == KC.min(self.cols - p0));
         let block = &self.buf[self.skip + p0 * self.rows_padded..][..self.rows_padded * kc];
         &block[row * kc..]
     }

@@ -170,7 +170,11 @@ impl<'a> Left<'a> {
         match *self {
             Self::View(a) => Self::View(a.row_range(first, end)),
             Self::Packed {
-                packed, row0, k0, cols, ..
+                packed,
+                row0,
+                k0,
+                cols,
+                ..
             } => Self::Packed {
                 packed,
                 row0: row0 + first,
@@ -186,7 +190,11 @@ impl<'a> Left<'a> {
         match *self {
             Self::View(a) => Self::View(a.col_range(first, end)),
             Self::Packed {
-                packed, row0, rows, k0, ..
+                packed,
+                row0,
+                rows,
+                k0,
+                ..
             } => Self::Packed {
                 packed,
                 row0,
@@ -217,14 +225,7 @@ fn check(isa: Isa, a: &Left<'_>, b: &MatRef<'_>, c: &MatMut<'_>) -> Result<(), K
 }
 
 /// Runs a checked product on the kernels of `isa`.
-fn dispatch(
-    isa: Isa,
-    a: &Left<'_>,
-    b: &MatRef<'_>,
-    c: MatMut<'_>,
-    store: Store,
-    threads: Threads,
-) {
+fn dispatch(isa: Isa, a: &Left<'_>, b: &MatRef<'_>, c: MatMut<'_>, store: Store, threads: Threads) {
     match isa {
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => run::<Avx512>(a, b, c, store, threads),
@@ -249,7 +250,15 @@ enum Split {
 
 /// The split of an `m x k x n` product with `mr x nr` tiles on `threads` threads; a packed A
 /// (`a_packed`) costs nothing to share, so its products split by columns when they can.
-fn plan(m: usize, n: usize, k: usize, mr: usize, nr: usize, threads: usize, a_packed: bool) -> Split {
+fn plan(
+    m: usize,
+    n: usize,
+    k: usize,
+    mr: usize,
+    nr: usize,
+    threads: usize,
+    a_packed: bool,
+) -> Split {
     let flops = m.saturating_mul(n).saturating_mul(k).saturating_mul(2);
     if flops < PARALLEL_MIN_FLOPS {
         return Split::None;
@@ -443,7 +452,9 @@ unsafe fn block<K: Microkernel>(
                         crate::pack::pack_a(a, K::MR, i0, mb, p0, kc, pa);
                         pa
                     }
-                    Left::Packed { packed, row0, k0, .. } => packed.panels(k0 + p0, row0 + i0, kc),
+                    Left::Packed {
+                        packed, row0, k0, ..
+                    } => packed.panels(k0 + p0, row0 + i0, kc),
                 };
                 let tile = |ia: usize, jb: usize| {
                     let (row, col) = (i0 + ia * K::MR, j0 + jb * K::NR);

@@ -334,8 +334,7 @@ fn a_packed_beforehand_gives_the_same_bits_as_a_packed_per_call() {
                 assert_eq!(per_call, once, "{what}");
                 if isa == Isa::best() {
                     let serial = product_bits(m, n, 1, |c| {
-                        sgemm_serial(a.view(), b.view(), c, store)
-                            .unwrap_or_else(|e| panic!("{e}"))
+                        sgemm_serial(a.view(), b.view(), c, store).unwrap_or_else(|e| panic!("{e}"))
                     });
                     let packed_serial = product_bits(m, n, 1, |c| {
                         sgemm_packed_serial(&packed, b.view(), c, store)
@@ -372,7 +371,11 @@ fn packed_products_do_not_depend_on_the_thread_count_and_refuse_bad_shapes() {
     let c = MatMut::row_major(&mut out, m, 3).unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(
         sgemm_packed_serial(&packed, short, c, Store::Overwrite),
-        Err(KernelError::ShapeMismatch { a_cols: 3000, b_rows: 3, .. })
+        Err(KernelError::ShapeMismatch {
+            a_cols: 3000,
+            b_rows: 3,
+            ..
+        })
     ));
     for isa in Isa::ALL.into_iter().filter(|isa| !isa.available()) {
         assert_eq!(

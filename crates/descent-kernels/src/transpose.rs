@@ -179,7 +179,10 @@ mod tests {
     #[test]
     fn matches_the_definition_on_block_edges() {
         for mr in [4, 6, 12, 16, 32] {
-            for rows in [1, 3, 4, 5, 8, 11, 12, 13, 31, 32].into_iter().filter(|&r| r <= mr) {
+            for rows in [1, 3, 4, 5, 8, 11, 12, 13, 31, 32]
+                .into_iter()
+                .filter(|&r| r <= mr)
+            {
                 for kc in [1, 7, 8, 9, 16, 23] {
                     let rs = kc + 3;
                     let src: Vec<f32> = (0..rows * rs).map(|v| v as f32).collect();
