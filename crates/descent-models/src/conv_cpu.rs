@@ -170,30 +170,38 @@ fn grow(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
     &mut buf[..len]
 }
 
-/// Output rows narrower than this are copied through per-offset index maps
-/// ([`offset_maps`]) instead of row by row: one copy call per 2-4 values costs more than the
-/// values (the last blocks of a VGG on 32x32 images). Measured: better at 2 and 4 columns,
-/// worse at 8 (`benches/kernels.rs`, `layers`).
+/// Output rows narrower than this go through a zero-bordered copy of each input plane and
+/// per-offset index maps into it ([`padded_offsets`]) instead of row by row: one copy call per
+/// 2-4 values costs more than the values (the last blocks of a VGG on 32x32 images).
+/// Measured: better at 2 and 4 columns, worse at 8 (`benches/kernels.rs`, `layers`).
 const NARROW_OUTPUT_COLUMNS: usize = 8;
 
-/// Marks an output position whose patch reads padding, in [`offset_maps`].
-const PADDING: usize = usize::MAX;
+/// Rows and columns of the zero-bordered plane of the narrow paths: the input plane at rows
+/// `pad[0]..`, columns `pad[1]..`, inside a border wide enough for every read of the geometry
+/// (so that no index needs a padding test).
+fn padded_dims(g: &Geometry) -> (usize, usize) {
+    let reach = |a: usize| {
+        (g.out[a].max(1) - 1) * g.stride[a] + (g.kernel[a].max(1) - 1) * g.dilation[a] + 1
+    };
+    (
+        reach(0).max(g.height + g.pad[0]),
+        reach(1).max(g.width + g.pad[1]),
+    )
+}
 
-/// For each kernel offset `(i, j)` in row-major order, the index inside an input plane that
-/// each output position of rows `rows.0..rows.1` reads, or [`PADDING`].
-fn offset_maps(g: &Geometry, rows: (usize, usize)) -> Vec<usize> {
+/// For each kernel offset `(i, j)` in row-major order, the index inside the zero-bordered
+/// plane (`padded_cols` wide, see [`padded_dims`]) that each output position of rows
+/// `rows.0..rows.1` reads.
+fn padded_offsets(g: &Geometry, rows: (usize, usize), padded_cols: usize) -> Vec<usize> {
     let [kh, kw] = g.kernel;
     let mut maps = Vec::with_capacity(kh * kw * (rows.1 - rows.0) * g.out[1]);
     for i in 0..kh {
         for j in 0..kw {
             for oy in rows.0..rows.1 {
                 for ox in 0..g.out[1] {
-                    let iy = (oy * g.stride[0] + i * g.dilation[0]).checked_sub(g.pad[0]);
-                    let ix = (ox * g.stride[1] + j * g.dilation[1]).checked_sub(g.pad[1]);
-                    maps.push(match (iy, ix) {
-                        (Some(iy), Some(ix)) if iy < g.height && ix < g.width => iy * g.width + ix,
-                        _ => PADDING,
-                    });
+                    let py = oy * g.stride[0] + i * g.dilation[0];
+                    let px = ox * g.stride[1] + j * g.dilation[1];
+                    maps.push(py * padded_cols + px);
                 }
             }
         }
@@ -210,14 +218,25 @@ fn im2col(x: &[f32], g: &Geometry, n: usize, rows: (usize, usize), cols: &mut [f
     let plane = g.height * g.width;
     let [kh, kw] = g.kernel;
     if wo < NARROW_OUTPUT_COLUMNS {
-        let maps = offset_maps(g, rows);
-        for (row, out) in cols.chunks_exact_mut(n * band).enumerate() {
-            let c = row / (kh * kw);
-            let map = &maps[(row % (kh * kw)) * band..][..band];
-            for (b, dst) in out.chunks_exact_mut(band).enumerate() {
+        if band == 0 {
+            return;
+        }
+        let (hp, wp) = padded_dims(g);
+        let maps = padded_offsets(g, rows, wp);
+        // The border stays zero; the interior is rewritten for every plane.
+        let mut padded = vec![0f32; hp * wp];
+        for c in 0..g.channels_in {
+            for b in 0..n {
                 let src = &x[(b * g.channels_in + c) * plane..][..plane];
-                for (d, &at) in dst.iter_mut().zip(map) {
-                    *d = if at == PADDING { 0.0 } else { src[at] };
+                for (y, line) in src.chunks_exact(g.width.max(1)).enumerate() {
+                    padded[(y + g.pad[0]) * wp + g.pad[1]..][..line.len()].copy_from_slice(line);
+                }
+                for (offset, map) in maps.chunks_exact(band).enumerate() {
+                    let row = c * kh * kw + offset;
+                    let dst = &mut cols[(row * n + b) * band..][..band];
+                    for (d, &at) in dst.iter_mut().zip(map) {
+                        *d = padded[at];
+                    }
                 }
             }
         }
@@ -305,17 +324,28 @@ fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut 
     let plane = g.height * g.width;
     let [kh, kw] = g.kernel;
     if wo < NARROW_OUTPUT_COLUMNS {
-        // The same additions in the same order as the loops below, through the maps.
-        let maps = offset_maps(g, rows);
+        if band == 0 {
+            return;
+        }
+        // Each plane's patch gradients summed into a zero-bordered plane, in the order of
+        // the kernel offsets as below, then its interior added onto `dx`.
+        let (hp, wp) = padded_dims(g);
+        let maps = padded_offsets(g, rows, wp);
+        let mut padded = vec![0f32; hp * wp];
         for (index, out) in dx.chunks_exact_mut(plane).enumerate() {
             let (b, c) = (index / g.channels_in, index % g.channels_in);
-            for (offset, map) in maps.chunks_exact(band.max(1)).enumerate() {
+            padded.fill(0.0);
+            for (offset, map) in maps.chunks_exact(band).enumerate() {
                 let row = c * kh * kw + offset;
-                let src = &dcols[row * n * band + b * band..][..band];
+                let src = &dcols[(row * n + b) * band..][..band];
                 for (&v, &at) in src.iter().zip(map) {
-                    if at != PADDING {
-                        out[at] += v;
-                    }
+                    padded[at] += v;
+                }
+            }
+            for (y, line) in out.chunks_exact_mut(g.width.max(1)).enumerate() {
+                let inside = &padded[(y + g.pad[0]) * wp + g.pad[1]..][..line.len()];
+                for (d, p) in line.iter_mut().zip(inside) {
+                    *d += p;
                 }
             }
         }
@@ -866,10 +896,19 @@ mod tests {
             ([2, 3, 20, 21], ConvOptions::new([2, 2], [1, 1], [1, 1], 1)),
             ([3, 3, 4, 4], ConvOptions::new([1, 1], [1, 1], [1, 1], 1)),
             ([3, 3, 6, 6], ConvOptions::new([1, 1], [0, 0], [1, 1], 1)),
+            ([3, 3, 2, 2], ConvOptions::new([1, 1], [1, 1], [1, 1], 1)),
+            // Narrow with stride 2 and padding, and with dilation 2 (reads past the image on
+            // both sides), rows and columns of different lengths.
+            ([2, 3, 7, 6], ConvOptions::new([2, 2], [1, 1], [1, 1], 1)),
+            ([2, 3, 5, 4], ConvOptions::new([1, 1], [2, 2], [2, 2], 1)),
         ];
         for (xs, opt) in cases {
             let wo = Geometry::new(xs, [4, 3, 3, 3], &opt).out[1];
-            assert_eq!(wo < NARROW_OUTPUT_COLUMNS, xs[3] < 8, "{xs:?}: wrong path");
+            assert_eq!(
+                wo < NARROW_OUTPUT_COLUMNS,
+                xs[3] < 8,
+                "{xs:?}: wrong path {wo}"
+            );
             check_against_definition(xs, [4, 3, 3, 3], &opt);
         }
     }
