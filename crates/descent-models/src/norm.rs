@@ -33,9 +33,21 @@ use burn::tensor::Tensor;
 pub fn batch_norm_layer<const D: usize>(layer: &BatchNorm, input: Tensor<D>) -> Tensor<D> {
     #[cfg(feature = "flex")]
     if flex::applies(layer, &input) {
-        return flex::forward(layer, input);
+        return flex::forward(layer, input, false);
     }
     layer.forward(input)
+}
+
+/// [`batch_norm_layer`] followed by a ReLU (Burn's [`relu`](burn::tensor::activation::relu)),
+/// fused on `Flex`: the ReLU runs in the normalization's pass and its backward in the batch
+/// norm's, with no buffer of its own; in inference a uniquely owned input is normalized in
+/// place. The same values as the two layers one after the other.
+pub fn batch_norm_relu_layer<const D: usize>(layer: &BatchNorm, input: Tensor<D>) -> Tensor<D> {
+    #[cfg(feature = "flex")]
+    if flex::applies(layer, &input) {
+        return flex::forward(layer, input, true);
+    }
+    burn::tensor::activation::relu(layer.forward(input))
 }
 
 #[cfg(feature = "flex")]
@@ -66,7 +78,11 @@ mod flex {
             && input.device().inner() == Device::flex()
     }
 
-    pub(super) fn forward<const D: usize>(layer: &BatchNorm, input: Tensor<D>) -> Tensor<D> {
+    pub(super) fn forward<const D: usize>(
+        layer: &BatchNorm,
+        input: Tensor<D>,
+        relu: bool,
+    ) -> Tensor<D> {
         let device = input.device();
         let eps = layer.epsilon;
         if !(device.is_autodiff() && layer.training.is_enabled()) {
@@ -79,6 +95,7 @@ mod flex {
                 mean.into_dispatch(),
                 var.into_dispatch(),
                 eps,
+                relu,
             ));
         }
         let (output, mean, variance) = <Dispatch as DescentNorm>::descent_batch_norm_train(
@@ -86,6 +103,7 @@ mod flex {
             layer.gamma.val().into_dispatch(),
             layer.beta.val().into_dispatch(),
             eps,
+            relu,
         );
         let (mean, variance) = (
             Tensor::<1>::from_dispatch(mean),
@@ -107,18 +125,21 @@ mod flex {
     }
 
     /// The extension: training-mode batch norm (output, batch mean, biased batch variance) and
-    /// inference-mode batch norm, for `Flex` and `Autodiff<Flex>`.
+    /// inference-mode batch norm, each optionally followed by a fused ReLU, for `Flex` and
+    /// `Autodiff<Flex>`.
     #[backend_extension(Autodiff, Flex)]
     pub trait DescentNorm: Backend {
-        /// Batch norm with batch statistics: `(output, mean [C], biased variance [C])`.
+        /// Batch norm with batch statistics (then a ReLU with `relu`): `(output, mean [C],
+        /// biased variance [C])`.
         fn descent_batch_norm_train(
             x: FloatTensor<Self>,
             gamma: FloatTensor<Self>,
             beta: FloatTensor<Self>,
             epsilon: f64,
+            relu: bool,
         ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 
-        /// Batch norm with given statistics.
+        /// Batch norm with given statistics (then a ReLU with `relu`).
         fn descent_batch_norm(
             x: FloatTensor<Self>,
             gamma: FloatTensor<Self>,
@@ -126,6 +147,7 @@ mod flex {
             mean: FloatTensor<Self>,
             variance: FloatTensor<Self>,
             epsilon: f64,
+            relu: bool,
         ) -> FloatTensor<Self>;
     }
 
@@ -135,8 +157,9 @@ mod flex {
             gamma: FloatTensor<Self>,
             beta: FloatTensor<Self>,
             epsilon: f64,
+            relu: bool,
         ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
-            norm_cpu::batch_norm_train(x, gamma, beta, epsilon)
+            norm_cpu::batch_norm_train(x, gamma, beta, epsilon, relu)
         }
 
         fn descent_batch_norm(
@@ -146,8 +169,9 @@ mod flex {
             mean: FloatTensor<Self>,
             variance: FloatTensor<Self>,
             epsilon: f64,
+            relu: bool,
         ) -> FloatTensor<Self> {
-            norm_cpu::batch_norm(x, gamma, beta, mean, variance, epsilon)
+            norm_cpu::batch_norm(x, gamma, beta, mean, variance, epsilon, relu)
         }
     }
 
@@ -155,8 +179,16 @@ mod flex {
     struct BatchNormTrainStep;
 
     impl Backward<Flex, 3> for BatchNormTrainStep {
-        // The input and gamma are checkpointed; the batch statistics come along.
-        type State = (NodeId, NodeId, FloatTensor<Flex>, FloatTensor<Flex>, f64);
+        // The input and gamma are checkpointed; the batch statistics come along, and with a
+        // fused ReLU the output (its mask).
+        type State = (
+            NodeId,
+            NodeId,
+            FloatTensor<Flex>,
+            FloatTensor<Flex>,
+            f64,
+            Option<FloatTensor<Flex>>,
+        );
 
         fn backward(
             self,
@@ -166,11 +198,18 @@ mod flex {
         ) {
             let [node_x, node_gamma, node_beta] = ops.parents;
             let grad = grads.consume::<Flex>(&ops.node);
-            let (x, gamma, mean, variance, epsilon) = ops.state;
+            let (x, gamma, mean, variance, epsilon, relu_output) = ops.state;
             let x = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(x);
             let gamma = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(gamma);
-            let (dx, dgamma, dbeta) =
-                norm_cpu::batch_norm_train_backward(x, gamma, mean, variance, epsilon, grad);
+            let (dx, dgamma, dbeta) = norm_cpu::batch_norm_train_backward(
+                x,
+                gamma,
+                mean,
+                variance,
+                epsilon,
+                grad,
+                relu_output,
+            );
             for (node, value) in [(node_x, dx), (node_gamma, dgamma), (node_beta, dbeta)] {
                 if let Some(node) = node {
                     grads.register::<Flex>(node.id, value);
@@ -185,6 +224,7 @@ mod flex {
             gamma: FloatTensor<Self>,
             beta: FloatTensor<Self>,
             epsilon: f64,
+            relu: bool,
         ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
             match BatchNormTrainStep
                 .prepare::<C>([x.node(), gamma.node(), beta.node()])
@@ -199,6 +239,7 @@ mod flex {
                         gamma.into_primitive(),
                         beta.into_primitive(),
                         epsilon,
+                        relu,
                     );
                     let state = (
                         x_state,
@@ -206,6 +247,7 @@ mod flex {
                         mean.clone(),
                         variance.clone(),
                         epsilon,
+                        relu.then(|| out.clone()),
                     );
                     (
                         prep.finish(state, out),
@@ -219,6 +261,7 @@ mod flex {
                         gamma.into_primitive(),
                         beta.into_primitive(),
                         epsilon,
+                        relu,
                     );
                     (
                         prep.finish(out),
@@ -238,8 +281,14 @@ mod flex {
             mean: FloatTensor<Self>,
             variance: FloatTensor<Self>,
             epsilon: f64,
+            relu: bool,
         ) -> FloatTensor<Self> {
-            <Self as ModuleOps<Self>>::batch_norm(x, gamma, beta, mean, variance, epsilon)
+            let y = <Self as ModuleOps<Self>>::batch_norm(x, gamma, beta, mean, variance, epsilon);
+            if relu {
+                <Self as burn::backend::ops::ActivationOps<Self>>::relu(y)
+            } else {
+                y
+            }
         }
     }
 }
@@ -250,6 +299,71 @@ mod tests {
     use burn::module::Module;
     use burn::nn::BatchNormConfig;
     use burn::tensor::{Device, Distribution};
+
+    fn bits<const D: usize>(t: Tensor<D>) -> Vec<u32> {
+        let v: Vec<f32> = t.into_data().try_into_vec().unwrap_or_default();
+        v.into_iter().map(f32::to_bits).collect()
+    }
+
+    /// The fused ReLU against Burn's ReLU after our batch norm, bit for bit: training outputs
+    /// and every gradient (a NaN in the input included, which both pass through), then
+    /// inference on a shared input (a new buffer) and a unique one (in place).
+    #[test]
+    fn fused_relu_equals_relu_after_batch_norm() {
+        use burn::tensor::activation::relu;
+        let device = Device::flex().autodiff();
+        device.seed(5);
+        let fused = BatchNormConfig::new(3).init(&device);
+        let apart = BatchNormConfig::new(3).init(&device);
+        for step in 0..2 {
+            let x = Tensor::<4>::random([4, 3, 5, 6], Distribution::Default, &device)
+                .add_scalar(step as f64 * 0.5 - 0.25);
+            let nan = Tensor::<4>::zeros([4, 3, 5, 6], &device).slice_assign(
+                [0..1, 0..1, 0..1, 0..1],
+                Tensor::from_floats([[[[f32::NAN]]]], &device),
+            );
+            let x = if step == 1 { x.add(nan) } else { x }.require_grad();
+            let mix = Tensor::<4>::random([4, 3, 5, 6], Distribution::Default, &device);
+            let a = batch_norm_relu_layer(&fused, x.clone());
+            let b = relu(batch_norm_layer(&apart, x.clone()));
+            assert_eq!(bits(a.clone()), bits(b.clone()), "output, step {step}");
+            let ga = a.mul(mix.clone()).sum().backward();
+            let gb = b.mul(mix).sum().backward();
+            let grads = |g: &burn::tensor::Gradients, n: &BatchNorm| {
+                (x.grad(g), n.gamma.val().grad(g), n.beta.val().grad(g))
+            };
+            let ((Some(dx), Some(dg), Some(db)), (Some(dx2), Some(dg2), Some(db2))) =
+                (grads(&ga, &fused), grads(&gb, &apart))
+            else {
+                panic!("a gradient is missing at step {step}");
+            };
+            assert_eq!(bits(dx), bits(dx2), "dx, step {step}");
+            assert_eq!(bits(dg), bits(dg2), "dgamma, step {step}");
+            assert_eq!(bits(db), bits(db2), "dbeta, step {step}");
+        }
+        let plain = Device::flex();
+        let (fused, apart) = (fused.valid(), apart.valid());
+        let x = Tensor::<4>::random([4, 3, 5, 6], Distribution::Default, &plain).sub_scalar(0.5);
+        let want = bits(relu(batch_norm_layer(&apart, x.clone())));
+        assert_eq!(
+            bits(batch_norm_relu_layer(&fused, x.clone())),
+            want,
+            "shared input"
+        );
+        let unique = Tensor::<4>::from_data(x.to_data(), &plain);
+        assert_eq!(
+            bits(batch_norm_relu_layer(&fused, unique)),
+            want,
+            "unique input"
+        );
+        assert!(
+            x.to_data()
+                .try_into_vec::<f32>()
+                .unwrap_or_default()
+                .iter()
+                .any(|v| *v < 0.0)
+        );
+    }
 
     fn max_diff<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
         a.sub(b).abs().max().into_scalar::<f32>()

@@ -9,6 +9,11 @@
 //! are accumulated in f64.
 //!
 //! The input is viewed as `[N, C, S]` (`S` = product of the spatial sizes, 1 for `[N, C]`).
+//!
+//! With `relu`, a ReLU follows in the same pass (Burn's: NaN passes through), and the backward
+//! pass masks the output gradient where that ReLU's output was not positive, as Burn's
+//! `relu_backward` would before this layer's backward: one pass each way fewer, no buffer for
+//! the ReLU. In inference a uniquely owned input is normalized in place.
 
 use crate::flex_data::{contiguous, f32_slice as values, tensor};
 use burn::backend::flex::FlexTensor;
@@ -93,20 +98,73 @@ fn per_channel<const W: usize>(
         .collect()
 }
 
-/// `y = x·scale[c] + shift[c]`, in parallel over the `(n, c)` planes.
-fn affine(x: &[f32], (_, c, s): (usize, usize, usize), scale: &[f32], shift: &[f32]) -> Vec<f32> {
-    let mut y = vec![0f32; x.len()];
-    y.par_chunks_mut(s.max(1))
-        .zip(x.par_chunks(s.max(1)))
-        .enumerate()
-        .for_each(|(plane, (out, inp))| {
-            let ch = plane % c;
-            let (a, b) = (scale[ch], shift[ch]);
-            for (o, v) in out.iter_mut().zip(inp) {
-                *o = v * a + b;
-            }
-        });
-    y
+/// What Burn's ReLU keeps: positive values and NaN (`relu_backward` passes the gradient of
+/// exactly these).
+#[inline(always)]
+fn relu_keeps(y: f32) -> bool {
+    y > 0.0 || y.is_nan()
+}
+
+/// `v·a + b`, then the ReLU when `RELU`.
+#[inline(always)]
+fn affine_value<const RELU: bool>(v: f32, a: f32, b: f32) -> f32 {
+    let y = v * a + b;
+    if RELU && !relu_keeps(y) { 0.0 } else { y }
+}
+
+/// `out = x·scale[c] + shift[c]` (then the ReLU with `relu`), in parallel over the `(n, c)`
+/// planes.
+fn affine(
+    x: &[f32],
+    out: &mut [f32],
+    (_, c, s): (usize, usize, usize),
+    scale: &[f32],
+    shift: &[f32],
+    relu: bool,
+) {
+    fn planes<const RELU: bool>(x: &[f32], y: &mut [f32], c: usize, s: usize, k: (&[f32], &[f32])) {
+        y.par_chunks_mut(s.max(1))
+            .zip(x.par_chunks(s.max(1)))
+            .enumerate()
+            .for_each(|(plane, (out, inp))| {
+                let ch = plane % c;
+                let (a, b) = (k.0[ch], k.1[ch]);
+                for (o, v) in out.iter_mut().zip(inp) {
+                    *o = affine_value::<RELU>(*v, a, b);
+                }
+            });
+    }
+    if relu {
+        planes::<true>(x, out, c, s, (scale, shift));
+    } else {
+        planes::<false>(x, out, c, s, (scale, shift));
+    }
+}
+
+/// [`affine`] in place.
+fn affine_in_place(
+    y: &mut [f32],
+    (_, c, s): (usize, usize, usize),
+    scale: &[f32],
+    shift: &[f32],
+    relu: bool,
+) {
+    fn planes<const RELU: bool>(y: &mut [f32], c: usize, s: usize, k: (&[f32], &[f32])) {
+        y.par_chunks_mut(s.max(1))
+            .enumerate()
+            .for_each(|(plane, out)| {
+                let ch = plane % c;
+                let (a, b) = (k.0[ch], k.1[ch]);
+                for o in out.iter_mut() {
+                    *o = affine_value::<RELU>(*o, a, b);
+                }
+            });
+    }
+    if relu {
+        planes::<true>(y, c, s, (scale, shift));
+    } else {
+        planes::<false>(y, c, s, (scale, shift));
+    }
 }
 
 fn inv_std(variance: &[f32], epsilon: f64) -> Vec<f32> {
@@ -116,12 +174,14 @@ fn inv_std(variance: &[f32], epsilon: f64) -> Vec<f32> {
         .collect()
 }
 
-/// Training-mode batch norm: `(output, batch mean [C], biased batch variance [C])`.
+/// Training-mode batch norm (then a ReLU with `relu`): `(output, batch mean [C], biased batch
+/// variance [C])`.
 pub(crate) fn batch_norm_train(
     x: FlexTensor,
     gamma: FlexTensor,
     beta: FlexTensor,
     epsilon: f64,
+    relu: bool,
 ) -> (FlexTensor, FlexTensor, FlexTensor) {
     let x = contiguous(x);
     let (gamma, beta) = (contiguous(gamma), contiguous(beta));
@@ -139,15 +199,9 @@ pub(crate) fn batch_norm_train(
     .into_iter()
     .map(|[total]| (total / count) as f32)
     .collect();
-    let y = normalize(
-        xs,
-        dims,
-        values(&gamma),
-        values(&beta),
-        &mean,
-        &variance,
-        epsilon,
-    );
+    let (scale, shift) = scale_and_shift(values(&gamma), values(&beta), &mean, &variance, epsilon);
+    let mut y = vec![0f32; xs.len()];
+    affine(xs, &mut y, dims, &scale, &shift, relu);
     (
         tensor(y, x.layout().shape().clone()),
         tensor(mean, Shape::new([c])),
@@ -155,24 +209,24 @@ pub(crate) fn batch_norm_train(
     )
 }
 
-fn normalize(
-    x: &[f32],
-    dims: (usize, usize, usize),
+/// Per channel, the `(scale, shift)` of `y = x·scale + shift`: `γ·σ⁻¹` and `β − μ·γ·σ⁻¹`.
+fn scale_and_shift(
     gamma: &[f32],
     beta: &[f32],
     mean: &[f32],
     variance: &[f32],
     epsilon: f64,
-) -> Vec<f32> {
+) -> (Vec<f32>, Vec<f32>) {
     let inv = inv_std(variance, epsilon);
     let scale: Vec<f32> = gamma.iter().zip(&inv).map(|(g, i)| g * i).collect();
-    let shift: Vec<f32> = (0..dims.1)
+    let shift: Vec<f32> = (0..gamma.len())
         .map(|ch| beta[ch] - mean[ch] * scale[ch])
         .collect();
-    affine(x, dims, &scale, &shift)
+    (scale, shift)
 }
 
-/// Inference-mode batch norm with given statistics.
+/// Inference-mode batch norm with given statistics (then a ReLU with `relu`). An input this
+/// call owns alone is normalized in place.
 pub(crate) fn batch_norm(
     x: FlexTensor,
     gamma: FlexTensor,
@@ -180,22 +234,32 @@ pub(crate) fn batch_norm(
     mean: FlexTensor,
     variance: FlexTensor,
     epsilon: f64,
+    relu: bool,
 ) -> FlexTensor {
-    let x = contiguous(x);
+    let mut x = contiguous(x);
     let [gamma, beta, mean, variance] = [gamma, beta, mean, variance].map(contiguous);
-    let y = normalize(
-        values(&x),
-        layout(&x),
+    let (scale, shift) = scale_and_shift(
         values(&gamma),
         values(&beta),
         values(&mean),
         values(&variance),
         epsilon,
     );
+    let dims = layout(&x);
+    let len = dims.0 * dims.1 * dims.2;
+    // In place when the storage is this tensor's alone and holds exactly its values.
+    if let Some(y) = x.try_storage_mut::<f32>().filter(|y| y.len() == len) {
+        affine_in_place(y, dims, &scale, &shift, relu);
+        return x;
+    }
+    let mut y = vec![0f32; len];
+    affine(values(&x), &mut y, dims, &scale, &shift, relu);
     tensor(y, x.layout().shape().clone())
 }
 
 /// Gradients of [`batch_norm_train`]: `(dx, dgamma, dbeta)` for the output gradient `grad`.
+/// With a fused ReLU, `relu_output` is the forward's output: where it was not kept (see
+/// [`relu_keeps`]) the gradient counts as zero.
 pub(crate) fn batch_norm_train_backward(
     x: FlexTensor,
     gamma: FlexTensor,
@@ -203,9 +267,15 @@ pub(crate) fn batch_norm_train_backward(
     variance: FlexTensor,
     epsilon: f64,
     grad: FlexTensor,
+    relu_output: Option<FlexTensor>,
 ) -> (FlexTensor, FlexTensor, FlexTensor) {
     let x = contiguous(x);
-    let grad = contiguous(grad);
+    // The ReLU's backward, in the pass that reads the gradient anyway (in place when the
+    // gradient is this step's alone).
+    let grad = match relu_output.map(contiguous) {
+        Some(out) => mask_gradient(contiguous(grad), values(&out)),
+        None => contiguous(grad),
+    };
     let [gamma, mean, variance] = [gamma, mean, variance].map(contiguous);
     let dims = layout(&x);
     let (n, c, s) = dims;
@@ -252,6 +322,29 @@ pub(crate) fn batch_norm_train_backward(
         tensor(dgamma, Shape::new([c])),
         tensor(dbeta, Shape::new([c])),
     )
+}
+
+/// `grad` zeroed where `out` was not kept by the ReLU, in place when `grad` is unshared.
+fn mask_gradient(mut grad: FlexTensor, out: &[f32]) -> FlexTensor {
+    let apply = |g: &mut [f32]| {
+        g.par_chunks_mut(1 << 14)
+            .zip(out.par_chunks(1 << 14))
+            .for_each(|(g, o)| {
+                // A select, not a branch: the store is unconditional, so the loop vectorizes
+                // (a branch mispredicted on half of random activations, 10% of a step).
+                for (g, &o) in g.iter_mut().zip(o) {
+                    *g = if relu_keeps(o) { *g } else { 0.0 };
+                }
+            });
+    };
+    let len = out.len();
+    if let Some(g) = grad.try_storage_mut::<f32>().filter(|g| g.len() == len) {
+        apply(g);
+        return grad;
+    }
+    let mut g = values(&grad).to_vec();
+    apply(&mut g);
+    tensor(g, grad.layout().shape().clone())
 }
 
 #[cfg(test)]
@@ -333,7 +426,8 @@ mod tests {
                     dx[j] = g * is * (dyv[j] as f64 - db[ch] / m - xhat(j) * dg[ch] / m);
                 }
             }
-            let (out, mu, sigma2) = batch_norm_train(x.clone(), gamma.clone(), beta.clone(), eps);
+            let (out, mu, sigma2) =
+                batch_norm_train(x.clone(), gamma.clone(), beta.clone(), eps, false);
             let (mu_v, sigma2_v) = (vals(mu.clone()), vals(sigma2.clone()));
             close(&vals(out), &y, 1e-5, "output");
             close(&mu_v, &mean, 1e-6, "mean");
@@ -345,11 +439,12 @@ mod tests {
                 sigma2.clone(),
                 eps,
                 dy,
+                None,
             );
             close(&vals(gx), &dx, 1e-4, "dx");
             close(&vals(gg), &dg, 1e-4, "dgamma");
             close(&vals(gb), &db, 1e-5, "dbeta");
-            let inference = batch_norm(x, gamma, beta, mu, sigma2, eps);
+            let inference = batch_norm(x, gamma, beta, mu, sigma2, eps, false);
             close(&vals(inference), &y, 1e-5, "inference output");
         }
     }

@@ -248,11 +248,11 @@ impl VggBlock {
     /// - input: `[N, C_in, H, W]`
     /// - output: `[N, C_out, H, W]`, or `[N, C_out, H / 2, W / 2]` (floor) with a pool
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        let mut x = crate::conv::conv2d_layer(&self.conv, input);
-        if let Some(norm) = &self.norm {
-            x = crate::norm::batch_norm_layer(norm, x);
-        }
-        x = relu(x);
+        let x = crate::conv::conv2d_layer(&self.conv, input);
+        let x = match &self.norm {
+            Some(norm) => crate::norm::batch_norm_relu_layer(norm, x),
+            None => relu(x),
+        };
         match &self.pool {
             Some(pool) => crate::pool::max_pool_layer(pool, x),
             None => x,
@@ -277,11 +277,11 @@ impl VggHidden {
     /// - input: `[N, d_in]`
     /// - output: `[N, d_out]`
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
-        let mut x = crate::linear::linear_layer(&self.linear, input);
-        if let Some(norm) = &self.norm {
-            x = crate::norm::batch_norm_layer(norm, x);
+        let x = crate::linear::linear_layer(&self.linear, input);
+        match &self.norm {
+            Some(norm) => crate::norm::batch_norm_relu_layer(norm, x),
+            None => relu(x),
         }
-        relu(x)
     }
 }
 
