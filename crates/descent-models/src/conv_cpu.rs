@@ -28,7 +28,7 @@
 //! sums, added in order. Both choices depend on the shapes only, so results are the same bit
 //! for bit whatever the thread count.
 
-use crate::flex_data::{contiguous, dims, f32_slice, tensor};
+use crate::flex_data::{contiguous, dims, f32_slice, tensor, zeros};
 use crate::gemm::{Threading, packed, product, product_packed, view, view_mut};
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ConvOptions;
@@ -446,7 +446,7 @@ pub(crate) fn conv2d(
     let bias = bias.as_ref().map(f32_slice);
     let (k, l, p, wo) = (g.channels_out, g.positions(), g.patch(), g.out[1]);
     let (xs, w) = (f32_slice(&x), f32_slice(&weight));
-    let mut y = vec![0f32; g.batch * k * l];
+    let mut y = zeros(g.batch * k * l);
     let (group_images, threading, bands) = (g.group_images(), g.threading(), g.bands());
     // Packed once, read by the product of every tile.
     let w = packed(view(w, k, p, p, 1));
@@ -511,7 +511,7 @@ pub(crate) fn conv2d_weight_grad(
     let (k, l, p, wo) = (g.channels_out, g.positions(), g.patch(), g.out[1]);
     let (xs, dy) = (f32_slice(&x), f32_slice(&output_grad));
     if g.batch * l == 0 || k * p == 0 {
-        return tensor(vec![0f32; k * p], weight_shape);
+        return tensor(zeros(k * p), weight_shape);
     }
     let (group_images, threading, bands) = (g.group_images(), g.threading(), g.bands());
     let groups = g.batch.div_ceil(group_images);
@@ -521,7 +521,7 @@ pub(crate) fn conv2d_weight_grad(
     };
     // The sum over groups first..end of dW, as [K, P] (the weight's own layout).
     let partial = |part: usize| {
-        let mut dw = vec![0f32; k * p];
+        let mut dw = zeros(k * p);
         with_scratch(|cols, gathered| {
             let mut accumulate = false;
             for group in part * groups / parts..(part + 1) * groups / parts {
@@ -593,7 +593,7 @@ pub(crate) fn conv2d_input_grad(
     let g = Geometry::new(x_shape, dims::<4>(&weight), options);
     let (k, l, p, wo) = (g.channels_out, g.positions(), g.patch(), g.out[1]);
     let (w, dy) = (f32_slice(&weight), f32_slice(&output_grad));
-    let mut dx = vec![0f32; g.batch * g.image()];
+    let mut dx = zeros(g.batch * g.image());
     if dx.is_empty() || l == 0 || k == 0 {
         return tensor(dx, x_shape);
     }

@@ -38,7 +38,7 @@ mod flex {
     //! The `Flex` route: a backend extension with a hand-written backward step.
 
     use crate::conv::{CpuConvKernels, cpu_conv_kernels};
-    use crate::flex_data::{contiguous, dims, f32_slice, tensor};
+    use crate::flex_data::{contiguous, dims, f32_slice, tensor, zeros};
     use crate::gemm::matmul;
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -74,7 +74,7 @@ mod flex {
     fn linear(x: FlexTensor, w: FlexTensor, bias: Option<FlexTensor>) -> FlexTensor {
         let (x, w) = (contiguous(x), contiguous(w));
         let ([n, _], [_, d_out]) = (dims::<2>(&x), dims::<2>(&w));
-        let mut y = vec![0f32; n * d_out];
+        let mut y = zeros(n * d_out);
         matmul(&x, false, &w, false, &mut y, false);
         if let Some(bias) = bias.map(contiguous) {
             let b = f32_slice(&bias);
@@ -135,13 +135,13 @@ mod flex {
             let w = contiguous(checkpointer.retrieve_node_output::<FlexTensor>(ops.state.1));
             let ([n, d_in], [_, d_out]) = (dims::<2>(&x), dims::<2>(&w));
             if let Some(node) = node_x {
-                let mut dx = vec![0f32; n * d_in];
+                let mut dx = zeros(n * d_in);
                 matmul(&grad, false, &w, true, &mut dx, false);
                 let dx = tensor(dx, [n, d_in]);
                 grads.register::<Flex>(node.id, dx);
             }
             if let Some(node) = node_w {
-                let mut dw = vec![0f32; d_in * d_out];
+                let mut dw = zeros(d_in * d_out);
                 matmul(&x, true, &grad, false, &mut dw, false);
                 let dw = tensor(dw, [d_in, d_out]);
                 grads.register::<Flex>(node.id, dw);

@@ -15,7 +15,7 @@
 //! `relu_backward` would before this layer's backward: one pass each way fewer, no buffer for
 //! the ReLU. In inference a uniquely owned input is normalized in place.
 
-use crate::flex_data::{contiguous, f32_slice as values, tensor};
+use crate::flex_data::{contiguous, f32_slice as values, tensor, zeros};
 use burn::backend::flex::FlexTensor;
 use burn::tensor::Shape;
 use rayon::prelude::*;
@@ -200,7 +200,7 @@ pub(crate) fn batch_norm_train(
     .map(|[total]| (total / count) as f32)
     .collect();
     let (scale, shift) = scale_and_shift(values(&gamma), values(&beta), &mean, &variance, epsilon);
-    let mut y = vec![0f32; xs.len()];
+    let mut y = zeros(xs.len());
     affine(xs, &mut y, dims, &scale, &shift, relu);
     (
         tensor(y, x.layout().shape().clone()),
@@ -252,7 +252,7 @@ pub(crate) fn batch_norm(
         affine_in_place(y, dims, &scale, &shift, relu);
         return x;
     }
-    let mut y = vec![0f32; len];
+    let mut y = zeros(len);
     affine(values(&x), &mut y, dims, &scale, &shift, relu);
     tensor(y, x.layout().shape().clone())
 }
@@ -306,7 +306,7 @@ pub(crate) fn batch_norm_train_backward(
     let k3: Vec<f32> = (0..c)
         .map(|ch| (-(k1[ch] as f64) * dbeta[ch] as f64 / count) as f32)
         .collect();
-    let mut dx = vec![0f32; xs.len()];
+    let mut dx = zeros(xs.len());
     dx.par_chunks_mut(s.max(1))
         .enumerate()
         .for_each(|(plane, out)| {

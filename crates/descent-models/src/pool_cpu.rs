@@ -8,7 +8,7 @@
 //! each output gradient to that offset. Ties go to the first maximum in row-major order; a NaN
 //! in the window wins (it is propagated), as in Burn and PyTorch.
 
-use crate::flex_data::{contiguous, f32_slice as values, tensor};
+use crate::flex_data::{contiguous, f32_slice as values, tensor, zeros};
 use burn::backend::flex::FlexTensor;
 use rayon::prelude::*;
 
@@ -27,7 +27,7 @@ pub(crate) fn max_pool2d(x: FlexTensor, kernel: [usize; 2]) -> (FlexTensor, Vec<
     let [kh, kw] = kernel;
     let (ho, wo) = (h / kh, w / kw);
     let xs = values(&x);
-    let mut y = vec![0f32; count * ho * wo];
+    let mut y = zeros(count * ho * wo);
     let mut arg = vec![0u8; count * ho * wo];
     y.par_chunks_mut((ho * wo).max(1))
         .zip(arg.par_chunks_mut((ho * wo).max(1)))
@@ -110,7 +110,7 @@ pub(crate) fn max_pool2d_backward(
     let [kh, kw] = kernel;
     let (ho, wo) = (h / kh, w / kw);
     let dy = values(&grad);
-    let mut dx = vec![0f32; n * c * h * w];
+    let mut dx = zeros(n * c * h * w);
     dx.par_chunks_mut((h * w).max(1))
         .enumerate()
         .for_each(|(plane, out)| {
