@@ -242,16 +242,17 @@ fn im2col(x: &[f32], g: &Geometry, n: usize, rows: (usize, usize), cols: &mut [f
         }
         return;
     }
+    // The valid output ranges of every kernel offset, once per call (not per row and image).
+    let (valid_y, valid_x) = valid_ranges(g);
     for (row, out) in cols.chunks_exact_mut(n * band).enumerate() {
         let c = row / (kh * kw);
         let (i, j) = ((row / kw) % kh, row % kw);
-        let (vy0, vy1) = g.valid(0, i);
-        let (vx0, vx1) = g.valid(1, j);
+        let ((vy0, vy1), (vx0, vx1)) = (valid_y[i], valid_x[j]);
         for b in 0..n {
             let src = &x[(b * g.channels_in + c) * plane..][..plane];
             let dst = &mut out[b * band..][..band];
             if g.stride[1] == 1 && wo == g.width {
-                shifted_rows(src, g, (i, j), rows, dst);
+                shifted_rows(src, g, (i, j), (valid_y[i], valid_x[j]), rows, dst);
                 continue;
             }
             for (oy, d) in (rows.0..rows.1).zip(dst.chunks_exact_mut(wo)) {
@@ -276,6 +277,14 @@ fn im2col(x: &[f32], g: &Geometry, n: usize, rows: (usize, usize), cols: &mut [f
     }
 }
 
+/// [`Geometry::valid`] of every kernel offset along each axis: `(rows by i, columns by j)`.
+fn valid_ranges(g: &Geometry) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+    (
+        (0..g.kernel[0]).map(|i| g.valid(0, i)).collect(),
+        (0..g.kernel[1]).map(|j| g.valid(1, j)).collect(),
+    )
+}
+
 /// One row `(c, i, j)` of the patch matrix for one image plane `src`, output rows `rows`,
 /// when the output is as wide as the input and the stride across is 1 (a "same"
 /// convolution): the row is then the plane shifted by a constant, so the valid output rows
@@ -284,12 +293,11 @@ fn shifted_rows(
     src: &[f32],
     g: &Geometry,
     (i, j): (usize, usize),
+    ((vy0, vy1), (vx0, vx1)): ((usize, usize), (usize, usize)),
     rows: (usize, usize),
     dst: &mut [f32],
 ) {
     let wo = g.out[1];
-    let (vy0, vy1) = g.valid(0, i);
-    let (vx0, vx1) = g.valid(1, j);
     let (y0, y1) = (vy0.max(rows.0), vy1.min(rows.1));
     if y0 >= y1 || vx0 >= vx1 {
         dst.fill(0.0);
@@ -351,13 +359,12 @@ fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut 
         }
         return;
     }
+    let (valid_y, valid_x) = valid_ranges(g);
     for (index, out) in dx.chunks_exact_mut(plane).enumerate() {
         let (b, c) = (index / g.channels_in, index % g.channels_in);
-        for i in 0..kh {
-            let (vy0, vy1) = g.valid(0, i);
+        for (i, &(vy0, vy1)) in valid_y.iter().enumerate() {
             let (y0, y1) = (vy0.max(rows.0), vy1.min(rows.1));
-            for j in 0..kw {
-                let (vx0, vx1) = g.valid(1, j);
+            for (j, &(vx0, vx1)) in valid_x.iter().enumerate() {
                 let row = (c * kh + i) * kw + j;
                 let src = &dcols[row * n * band + b * band..][..band];
                 for oy in y0..y1 {
