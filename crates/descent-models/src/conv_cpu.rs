@@ -277,8 +277,11 @@ fn im2col(x: &[f32], g: &Geometry, n: usize, rows: (usize, usize), cols: &mut [f
     }
 }
 
+/// Half-open ranges of output indices, one per kernel offset along one axis.
+type ValidRanges = Vec<(usize, usize)>;
+
 /// [`Geometry::valid`] of every kernel offset along each axis: `(rows by i, columns by j)`.
-fn valid_ranges(g: &Geometry) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+fn valid_ranges(g: &Geometry) -> (ValidRanges, ValidRanges) {
     (
         (0..g.kernel[0]).map(|i| g.valid(0, i)).collect(),
         (0..g.kernel[1]).map(|j| g.valid(1, j)).collect(),
