@@ -64,10 +64,7 @@ pub fn sgemm_on(
     c: MatMut<'_>,
     store: Store,
 ) -> Result<(), KernelError> {
-    let a = Left::View(a);
-    check(isa, &a, &b, &c)?;
-    dispatch(isa, &a, &b, c, store, Threads::Pool);
-    Ok(())
+    run_checked(isa, Left::View(a), b, c, store, Threads::Pool)
 }
 
 /// [`sgemm`] with an A packed beforehand ([`PackedA`]), on the kernels it was packed for: for
@@ -79,10 +76,7 @@ pub fn sgemm_packed(
     c: MatMut<'_>,
     store: Store,
 ) -> Result<(), KernelError> {
-    let (isa, a) = (a.isa(), Left::packed(a));
-    check(isa, &a, &b, &c)?;
-    dispatch(isa, &a, &b, c, store, Threads::Pool);
-    Ok(())
+    run_checked(a.isa(), Left::packed(a), b, c, store, Threads::Pool)
 }
 
 /// [`sgemm_packed`] on the calling thread only (see [`sgemm_serial`]); the same bit for bit as
@@ -93,10 +87,7 @@ pub fn sgemm_packed_serial(
     c: MatMut<'_>,
     store: Store,
 ) -> Result<(), KernelError> {
-    let (isa, a) = (a.isa(), Left::packed(a));
-    check(isa, &a, &b, &c)?;
-    dispatch(isa, &a, &b, c, store, Threads::Caller);
-    Ok(())
+    run_checked(a.isa(), Left::packed(a), b, c, store, Threads::Caller)
 }
 
 /// [`sgemm`] on the calling thread only, for callers that run many independent products in
@@ -110,10 +101,7 @@ pub fn sgemm_serial(
     c: MatMut<'_>,
     store: Store,
 ) -> Result<(), KernelError> {
-    let a = Left::View(a);
-    check(Isa::best(), &a, &b, &c)?;
-    dispatch(Isa::best(), &a, &b, c, store, Threads::Caller);
-    Ok(())
+    run_checked(Isa::best(), Left::View(a), b, c, store, Threads::Caller)
 }
 
 /// Whether a product may open a parallel region.
@@ -204,6 +192,20 @@ impl<'a> Left<'a> {
             },
         }
     }
+}
+
+/// The entry points' common body: [`check`], then [`dispatch`].
+fn run_checked(
+    isa: Isa,
+    a: Left<'_>,
+    b: MatRef<'_>,
+    c: MatMut<'_>,
+    store: Store,
+    threads: Threads,
+) -> Result<(), KernelError> {
+    check(isa, &a, &b, &c)?;
+    dispatch(isa, &a, &b, c, store, threads);
+    Ok(())
 }
 
 /// Refuses operands whose shapes do not agree and an instruction set this CPU lacks.

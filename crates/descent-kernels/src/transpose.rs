@@ -91,6 +91,47 @@ mod avx {
         r
     }
 
+    /// Four rows of 8 steps (`r0..r3`) rearranged so that lane pair `(q, q + 4)` of output
+    /// `q` holds steps `q` and `q + 4` of the four rows, in row order (the 4x4 transposes of
+    /// both 128-bit halves).
+    ///
+    /// # Safety
+    ///
+    /// AVX.
+    #[inline]
+    #[target_feature(enable = "avx")]
+    unsafe fn quad(r0: __m256, r1: __m256, r2: __m256, r3: __m256) -> [__m256; 4] {
+        let t0 = _mm256_unpacklo_ps(r0, r1);
+        let t1 = _mm256_unpackhi_ps(r0, r1);
+        let t2 = _mm256_unpacklo_ps(r2, r3);
+        let t3 = _mm256_unpackhi_ps(r2, r3);
+        [
+            _mm256_shuffle_ps::<0x44>(t0, t2),
+            _mm256_shuffle_ps::<0xEE>(t0, t2),
+            _mm256_shuffle_ps::<0x44>(t1, t3),
+            _mm256_shuffle_ps::<0xEE>(t1, t3),
+        ]
+    }
+
+    /// Four rows of 8 steps from `s`, `rs` apart.
+    ///
+    /// # Safety
+    ///
+    /// AVX; `s + j·rs + 0..8` readable for `j < 4`.
+    #[inline]
+    #[target_feature(enable = "avx")]
+    unsafe fn load4(s: *const f32, rs: usize) -> [__m256; 4] {
+        // SAFETY: the caller guarantees the four rows of 8 values.
+        unsafe {
+            [
+                _mm256_loadu_ps(s),
+                _mm256_loadu_ps(s.add(rs)),
+                _mm256_loadu_ps(s.add(2 * rs)),
+                _mm256_loadu_ps(s.add(3 * rs)),
+            ]
+        }
+    }
+
     /// 8 rows x 8 steps: `d[i·ld + j] = s[j·rs + i]`.
     ///
     /// # Safety
@@ -101,38 +142,15 @@ mod avx {
     unsafe fn block8(s: *const f32, rs: usize, d: *mut f32, ld: usize) {
         // SAFETY: the loads and stores stay inside what the caller guarantees.
         unsafe {
-            let r0 = _mm256_loadu_ps(s);
-            let r1 = _mm256_loadu_ps(s.add(rs));
-            let r2 = _mm256_loadu_ps(s.add(2 * rs));
-            let r3 = _mm256_loadu_ps(s.add(3 * rs));
-            let r4 = _mm256_loadu_ps(s.add(4 * rs));
-            let r5 = _mm256_loadu_ps(s.add(5 * rs));
-            let r6 = _mm256_loadu_ps(s.add(6 * rs));
-            let r7 = _mm256_loadu_ps(s.add(7 * rs));
-            let t0 = _mm256_unpacklo_ps(r0, r1);
-            let t1 = _mm256_unpackhi_ps(r0, r1);
-            let t2 = _mm256_unpacklo_ps(r2, r3);
-            let t3 = _mm256_unpackhi_ps(r2, r3);
-            let t4 = _mm256_unpacklo_ps(r4, r5);
-            let t5 = _mm256_unpackhi_ps(r4, r5);
-            let t6 = _mm256_unpacklo_ps(r6, r7);
-            let t7 = _mm256_unpackhi_ps(r6, r7);
-            let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
-            let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
-            let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
-            let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
-            let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
-            let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
-            let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
-            let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
-            _mm256_storeu_ps(d, _mm256_permute2f128_ps::<0x20>(u0, u4));
-            _mm256_storeu_ps(d.add(ld), _mm256_permute2f128_ps::<0x20>(u1, u5));
-            _mm256_storeu_ps(d.add(2 * ld), _mm256_permute2f128_ps::<0x20>(u2, u6));
-            _mm256_storeu_ps(d.add(3 * ld), _mm256_permute2f128_ps::<0x20>(u3, u7));
-            _mm256_storeu_ps(d.add(4 * ld), _mm256_permute2f128_ps::<0x31>(u0, u4));
-            _mm256_storeu_ps(d.add(5 * ld), _mm256_permute2f128_ps::<0x31>(u1, u5));
-            _mm256_storeu_ps(d.add(6 * ld), _mm256_permute2f128_ps::<0x31>(u2, u6));
-            _mm256_storeu_ps(d.add(7 * ld), _mm256_permute2f128_ps::<0x31>(u3, u7));
+            let [a0, a1, a2, a3] = load4(s, rs);
+            let [b0, b1, b2, b3] = load4(s.add(4 * rs), rs);
+            let (lo, hi) = (quad(a0, a1, a2, a3), quad(b0, b1, b2, b3));
+            // Step q: rows 0-3 from the low half of lo[q], rows 4-7 from that of hi[q]; step
+            // q + 4 from the high halves.
+            for (q, (lo, hi)) in lo.into_iter().zip(hi).enumerate() {
+                _mm256_storeu_ps(d.add(q * ld), _mm256_permute2f128_ps::<0x20>(lo, hi));
+                _mm256_storeu_ps(d.add((q + 4) * ld), _mm256_permute2f128_ps::<0x31>(lo, hi));
+            }
         }
     }
 
@@ -146,27 +164,12 @@ mod avx {
     unsafe fn block4(s: *const f32, rs: usize, d: *mut f32, ld: usize) {
         // SAFETY: the loads and stores stay inside what the caller guarantees.
         unsafe {
-            let r0 = _mm256_loadu_ps(s);
-            let r1 = _mm256_loadu_ps(s.add(rs));
-            let r2 = _mm256_loadu_ps(s.add(2 * rs));
-            let r3 = _mm256_loadu_ps(s.add(3 * rs));
-            let t0 = _mm256_unpacklo_ps(r0, r1);
-            let t1 = _mm256_unpackhi_ps(r0, r1);
-            let t2 = _mm256_unpacklo_ps(r2, r3);
-            let t3 = _mm256_unpackhi_ps(r2, r3);
-            // Steps (0, 4), (1, 5), (2, 6), (3, 7) in the low and high halves.
-            let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
-            let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
-            let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
-            let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
-            _mm_storeu_ps(d, _mm256_castps256_ps128(u0));
-            _mm_storeu_ps(d.add(ld), _mm256_castps256_ps128(u1));
-            _mm_storeu_ps(d.add(2 * ld), _mm256_castps256_ps128(u2));
-            _mm_storeu_ps(d.add(3 * ld), _mm256_castps256_ps128(u3));
-            _mm_storeu_ps(d.add(4 * ld), _mm256_extractf128_ps::<1>(u0));
-            _mm_storeu_ps(d.add(5 * ld), _mm256_extractf128_ps::<1>(u1));
-            _mm_storeu_ps(d.add(6 * ld), _mm256_extractf128_ps::<1>(u2));
-            _mm_storeu_ps(d.add(7 * ld), _mm256_extractf128_ps::<1>(u3));
+            let [r0, r1, r2, r3] = load4(s, rs);
+            let u = quad(r0, r1, r2, r3);
+            for (q, u) in u.into_iter().enumerate() {
+                _mm_storeu_ps(d.add(q * ld), _mm256_castps256_ps128(u));
+                _mm_storeu_ps(d.add((q + 4) * ld), _mm256_extractf128_ps::<1>(u));
+            }
         }
     }
 }
