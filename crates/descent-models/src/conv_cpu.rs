@@ -189,6 +189,13 @@ fn padded_dims(g: &Geometry) -> (usize, usize) {
     )
 }
 
+/// What the narrow paths work with: the index maps of [`padded_offsets`] for output rows
+/// `rows`, a zeroed bordered plane (see [`padded_dims`]) and that plane's row length.
+fn bordered_plane(g: &Geometry, rows: (usize, usize)) -> (Vec<usize>, Vec<f32>, usize) {
+    let (hp, wp) = padded_dims(g);
+    (padded_offsets(g, rows, wp), vec![0f32; hp * wp], wp)
+}
+
 /// For each kernel offset `(i, j)` in row-major order, the index inside the zero-bordered
 /// plane (`padded_cols` wide, see [`padded_dims`]) that each output position of rows
 /// `rows.0..rows.1` reads.
@@ -221,10 +228,8 @@ fn im2col(x: &[f32], g: &Geometry, n: usize, rows: (usize, usize), cols: &mut [f
         if band == 0 {
             return;
         }
-        let (hp, wp) = padded_dims(g);
-        let maps = padded_offsets(g, rows, wp);
         // The border stays zero; the interior is rewritten for every plane.
-        let mut padded = vec![0f32; hp * wp];
+        let (maps, mut padded, wp) = bordered_plane(g, rows);
         for c in 0..g.channels_in {
             for b in 0..n {
                 let src = &x[(b * g.channels_in + c) * plane..][..plane];
@@ -340,9 +345,7 @@ fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut 
         }
         // Each plane's patch gradients summed into a zero-bordered plane, in the order of
         // the kernel offsets as below, then its interior added onto `dx`.
-        let (hp, wp) = padded_dims(g);
-        let maps = padded_offsets(g, rows, wp);
-        let mut padded = vec![0f32; hp * wp];
+        let (maps, mut padded, wp) = bordered_plane(g, rows);
         for (index, out) in dx.chunks_exact_mut(plane).enumerate() {
             let (b, c) = (index / g.channels_in, index % g.channels_in);
             padded.fill(0.0);

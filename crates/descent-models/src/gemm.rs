@@ -86,12 +86,10 @@ pub(crate) fn product_packed(
     accumulate: bool,
     threading: Threading,
 ) {
-    let done = match threading {
+    shapes_were_ours(match threading {
         Threading::Product => sgemm_packed(a, b, c, store(accumulate)),
         Threading::Caller => sgemm_packed_serial(a, b, c, store(accumulate)),
-    };
-    #[allow(clippy::expect_used)]
-    done.expect("operand shapes built by this crate"); // unwrap-ok: shapes are ours
+    });
 }
 
 fn store(accumulate: bool) -> Store {
@@ -102,6 +100,12 @@ fn store(accumulate: bool) -> Store {
     }
 }
 
+/// The outcome of a product whose operands this crate shaped: an error is a bug here.
+fn shapes_were_ours(done: Result<(), descent_kernels::KernelError>) {
+    #[allow(clippy::expect_used)]
+    done.expect("operand shapes built by this crate"); // unwrap-ok: shapes are ours
+}
+
 /// `c = a · b`, or `c += a · b` with `accumulate`, threaded as `threading` says.
 pub(crate) fn product(
     a: MatRef<'_>,
@@ -110,10 +114,8 @@ pub(crate) fn product(
     accumulate: bool,
     threading: Threading,
 ) {
-    let done = match threading {
+    shapes_were_ours(match threading {
         Threading::Product => sgemm(a, b, c, store(accumulate)),
         Threading::Caller => sgemm_serial(a, b, c, store(accumulate)),
-    };
-    #[allow(clippy::expect_used)]
-    done.expect("operand shapes built by this crate"); // unwrap-ok: shapes are ours
+    });
 }
