@@ -26,7 +26,7 @@ use rayon::prelude::*;
 const PARALLEL_MIN_FLOATS: usize = 1 << 18;
 
 /// A matrix `A` (`m x k`) packed for the kernels of one instruction set.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PackedA {
     isa: Isa,
     rows: usize,
@@ -36,6 +36,17 @@ pub struct PackedA {
     /// The panels, from `skip` on (so that they start on a cache line).
     buf: Vec<f32>,
     skip: usize,
+}
+
+impl std::fmt::Debug for PackedA {
+    /// The shape and the instruction set, not the (often megabytes of) panels.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackedA")
+            .field("isa", &self.isa)
+            .field("rows", &self.rows)
+            .field("cols", &self.cols)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Rows of a tile of the kernels of `isa`.
