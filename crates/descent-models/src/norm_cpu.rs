@@ -113,57 +113,41 @@ fn affine_value<const RELU: bool>(v: f32, a: f32, b: f32) -> f32 {
 }
 
 /// `out = x·scale[c] + shift[c]` (then the ReLU with `relu`), in parallel over the `(n, c)`
-/// planes.
+/// planes; with no `x`, `out` is normalized in place.
 fn affine(
-    x: &[f32],
+    x: Option<&[f32]>,
     out: &mut [f32],
     (_, c, s): (usize, usize, usize),
     scale: &[f32],
     shift: &[f32],
     relu: bool,
 ) {
-    fn planes<const RELU: bool>(x: &[f32], y: &mut [f32], c: usize, s: usize, k: (&[f32], &[f32])) {
-        y.par_chunks_mut(s.max(1))
-            .zip(x.par_chunks(s.max(1)))
-            .enumerate()
-            .for_each(|(plane, (out, inp))| {
-                let ch = plane % c;
-                let (a, b) = (k.0[ch], k.1[ch]);
-                for (o, v) in out.iter_mut().zip(inp) {
-                    *o = affine_value::<RELU>(*v, a, b);
+    fn planes<const RELU: bool>(
+        x: Option<&[f32]>,
+        y: &mut [f32],
+        c: usize,
+        s: usize,
+        k: (&[f32], &[f32]),
+    ) {
+        y.par_chunks_mut(s).enumerate().for_each(|(plane, out)| {
+            let ch = plane % c;
+            let (a, b) = (k.0[ch], k.1[ch]);
+            match x {
+                Some(x) => {
+                    for (o, v) in out.iter_mut().zip(&x[plane * s..]) {
+                        *o = affine_value::<RELU>(*v, a, b);
+                    }
                 }
-            });
+                None => out
+                    .iter_mut()
+                    .for_each(|o| *o = affine_value::<RELU>(*o, a, b)),
+            }
+        });
     }
     if relu {
-        planes::<true>(x, out, c, s, (scale, shift));
+        planes::<true>(x, out, c, s.max(1), (scale, shift));
     } else {
-        planes::<false>(x, out, c, s, (scale, shift));
-    }
-}
-
-/// [`affine`] in place.
-fn affine_in_place(
-    y: &mut [f32],
-    (_, c, s): (usize, usize, usize),
-    scale: &[f32],
-    shift: &[f32],
-    relu: bool,
-) {
-    fn planes<const RELU: bool>(y: &mut [f32], c: usize, s: usize, k: (&[f32], &[f32])) {
-        y.par_chunks_mut(s.max(1))
-            .enumerate()
-            .for_each(|(plane, out)| {
-                let ch = plane % c;
-                let (a, b) = (k.0[ch], k.1[ch]);
-                for o in out.iter_mut() {
-                    *o = affine_value::<RELU>(*o, a, b);
-                }
-            });
-    }
-    if relu {
-        planes::<true>(y, c, s, (scale, shift));
-    } else {
-        planes::<false>(y, c, s, (scale, shift));
+        planes::<false>(x, out, c, s.max(1), (scale, shift));
     }
 }
 
@@ -201,7 +185,7 @@ pub(crate) fn batch_norm_train(
     .collect();
     let (scale, shift) = scale_and_shift(values(&gamma), values(&beta), &mean, &variance, epsilon);
     let mut y = zeros(xs.len());
-    affine(xs, &mut y, dims, &scale, &shift, relu);
+    affine(Some(xs), &mut y, dims, &scale, &shift, relu);
     (
         tensor(y, x.layout().shape().clone()),
         tensor(mean, Shape::new([c])),
@@ -249,11 +233,11 @@ pub(crate) fn batch_norm(
     let len = dims.0 * dims.1 * dims.2;
     // In place when the storage is this tensor's alone and holds exactly its values.
     if let Some(y) = x.try_storage_mut::<f32>().filter(|y| y.len() == len) {
-        affine_in_place(y, dims, &scale, &shift, relu);
+        affine(None, y, dims, &scale, &shift, relu);
         return x;
     }
     let mut y = zeros(len);
-    affine(values(&x), &mut y, dims, &scale, &shift, relu);
+    affine(Some(values(&x)), &mut y, dims, &scale, &shift, relu);
     tensor(y, x.layout().shape().clone())
 }
 
