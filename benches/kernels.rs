@@ -258,14 +258,18 @@ fn step_breakdown() {
         println!(
             "{kernels:8} forward {fwd:7.1} ms  backward {bwd:7.1} ms  (eval forward {eval:6.1} ms)"
         );
+        let loss_of = |m: &descent_models::Model| {
+            burn::nn::loss::CrossEntropyLossConfig::new()
+                .init(&device)
+                .forward(m.logits(x.clone()), y.clone())
+        };
+        optimizer_shares(&model, loss_of, fwd + bwd, reps);
     }
 }
 
 /// The MLP step of suite row 1 in its parts: forward + loss, backward, and the optimizer step
 /// (ours and Burn's SGD with momentum 0.9), medians over 30 repetitions.
 fn mlp_breakdown() {
-    use burn::module::Module;
-    use burn::optim::{GradientsParams, ModuleOptimizer};
     use burn::tensor::{Device, Distribution, Int, Tensor};
     use descent::models::{Mlp, MlpConfig};
     let device = Device::flex().autodiff();
@@ -286,6 +290,20 @@ fn mlp_breakdown() {
     let (fwd, bwd) = time_split(|| loss_of(&model), 30);
     let both = fwd + bwd;
     println!("forward {fwd:6.2} ms  backward {bwd:6.2} ms");
+    optimizer_shares(&model, loss_of, both, 30);
+}
+
+/// Whole training steps of `model` with our SGD and Burn's (momentum 0.9), and what they add
+/// to the forward + backward time `both` (ms): the optimizer's share.
+fn optimizer_shares<M>(
+    model: &M,
+    loss_of: impl Fn(&M) -> burn::tensor::Tensor<1>,
+    both: f64,
+    reps: usize,
+) where
+    M: burn::module::Module + Clone,
+{
+    use burn::optim::{GradientsParams, ModuleOptimizer};
     let optimizers: [(&str, ModuleOptimizer); 2] = [
         (
             "ours",
@@ -315,7 +333,7 @@ fn mlp_breakdown() {
                 std::hint::black_box(next.num_params());
                 m = Some(next);
             },
-            30,
+            reps,
         );
         println!(
             "{name:5} SGD: whole step {step:6.2} ms, of which the optimizer ~{:6.2} ms",
