@@ -256,7 +256,7 @@ pub(crate) fn batch_norm_train_backward(
     let x = contiguous(x);
     // The ReLU's backward, in the pass that reads the gradient anyway (in place when the
     // gradient is this step's alone).
-    let grad = match relu_output.map(contiguous) {
+    let mut grad = match relu_output.map(contiguous) {
         Some(out) => mask_gradient(contiguous(grad), values(&out)),
         None => contiguous(grad),
     };
@@ -264,11 +264,11 @@ pub(crate) fn batch_norm_train_backward(
     let dims = layout(&x);
     let (n, c, s) = dims;
     let count = (n * s).max(1) as f64;
-    let (xs, dy) = (values(&x), values(&grad));
+    let xs = values(&x);
     let (gamma, mean) = (values(&gamma), values(&mean));
     let inv = inv_std(values(&variance), epsilon);
     // dbeta = Σ dy, and Σ dy·(x - mean), in one pass; dgamma = inv_std · the latter.
-    let sums = per_channel(dy, xs, dims, |ch, g, seg| {
+    let sums = per_channel(values(&grad), xs, dims, |ch, g, seg| {
         sum_and_centered_dot(g, seg, mean[ch])
     });
     let dbeta: Vec<f32> = sums.iter().map(|[v, _]| *v as f32).collect();
@@ -290,19 +290,44 @@ pub(crate) fn batch_norm_train_backward(
     let k3: Vec<f32> = (0..c)
         .map(|ch| (-(k1[ch] as f64) * dbeta[ch] as f64 / count) as f32)
         .collect();
-    let mut dx = zeros(xs.len());
-    dx.par_chunks_mut(s.max(1))
-        .enumerate()
-        .for_each(|(plane, out)| {
-            let ch = plane % c;
-            let at = plane * s;
-            let (a, b, m, k) = (k1[ch], k2[ch], mean[ch], k3[ch]);
-            for ((o, g), v) in out.iter_mut().zip(&dy[at..at + s]).zip(&xs[at..at + s]) {
-                *o = a * g + b * (v - m) + k;
-            }
-        });
+    let input_gradient = |dx: &mut [f32], dy: Option<&[f32]>| {
+        dx.par_chunks_mut(s.max(1))
+            .enumerate()
+            .for_each(|(plane, out)| {
+                let ch = plane % c;
+                let at = plane * s;
+                let (a, b, m, k) = (k1[ch], k2[ch], mean[ch], k3[ch]);
+                let x = &xs[at..at + s];
+                match dy {
+                    Some(dy) => {
+                        for ((o, g), v) in out.iter_mut().zip(&dy[at..at + s]).zip(x) {
+                            *o = a * g + b * (v - m) + k;
+                        }
+                    }
+                    None => {
+                        for (o, v) in out.iter_mut().zip(x) {
+                            *o = a * *o + b * (v - m) + k;
+                        }
+                    }
+                }
+            });
+    };
+    // Written over the gradient when this step owns it alone (no new buffer to zero and
+    // fill), else into a new buffer.
+    let len = xs.len();
+    let dx = match grad.try_storage_mut::<f32>().filter(|g| g.len() == len) {
+        Some(g) => {
+            input_gradient(g, None);
+            grad
+        }
+        None => {
+            let mut dx = zeros(len);
+            input_gradient(&mut dx, Some(values(&grad)));
+            tensor(dx, x.layout().shape().clone())
+        }
+    };
     (
-        tensor(dx, x.layout().shape().clone()),
+        dx,
         tensor(dgamma, Shape::new([c])),
         tensor(dbeta, Shape::new([c])),
     )
@@ -430,6 +455,53 @@ mod tests {
             close(&vals(gb), &db, 1e-5, "dbeta");
             let inference = batch_norm(x, gamma, beta, mu, sigma2, eps, false);
             close(&vals(inference), &y, 1e-5, "inference output");
+        }
+    }
+
+    /// The backward pass writes `dx` over the gradient when it owns it alone, else into a new
+    /// buffer: both give the same bits, with and without the fused ReLU's mask, and a shared
+    /// gradient is left as it was. Lengths 37 and 5 leave tails past the 8-lane loops.
+    #[test]
+    fn backward_in_place_equals_backward_into_a_new_buffer() {
+        for (shape, relu) in [([3, 2, 37], false), ([3, 2, 37], true), ([4, 3, 5], true)] {
+            let x = ramp(&shape, 3, 0.5);
+            let gamma = tensor(
+                vec![1.5, -0.5, 0.75][..shape[1]].to_vec(),
+                Shape::new([shape[1]]),
+            );
+            let beta = tensor(
+                vec![0.2, -0.1, 0.0][..shape[1]].to_vec(),
+                Shape::new([shape[1]]),
+            );
+            let (out, mean, variance) =
+                batch_norm_train(x.clone(), gamma.clone(), beta, 1e-5, relu);
+            assert!(
+                !relu || vals(out.clone()).iter().any(|v| *v == 0.0),
+                "{shape:?}: nothing masked"
+            );
+            let kept = relu.then_some(out);
+            let backward = |grad: FlexTensor| {
+                let (dx, dg, db) = batch_norm_train_backward(
+                    x.clone(),
+                    gamma.clone(),
+                    mean.clone(),
+                    variance.clone(),
+                    1e-5,
+                    grad,
+                    kept.clone(),
+                );
+                [dx, dg, db].map(|t| vals(t).iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+            };
+            let dy = ramp(&shape, 4, 0.0);
+            let before = vals(dy.clone());
+            let shared = backward(dy.clone());
+            assert_eq!(
+                vals(dy.clone()),
+                before,
+                "{shape:?}: a shared gradient was written"
+            );
+            let unique = backward(tensor(before.clone(), Shape::from(shape.to_vec())));
+            assert_eq!(shared, unique, "{shape:?}, relu {relu}");
         }
     }
 }
