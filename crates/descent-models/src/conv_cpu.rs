@@ -338,8 +338,9 @@ fn shifted_rows(
 }
 
 /// Adds the patch-gradient matrix `dcols` (`[P, n·band]`, output rows `rows.0..rows.1`) back
-/// onto the `n` images `dx` (`[n, C, H, W]`) it was read from.
-fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut [f32]) {
+/// onto the `n` images `dx` (`[n, C, H, W]`) it was read from. `dcols` is scratch: the
+/// "same" path zeroes its padding columns.
+fn col2im(dcols: &mut [f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut [f32]) {
     let wo = g.out[1];
     let band = (rows.1 - rows.0) * wo;
     let plane = g.height * g.width;
@@ -377,7 +378,12 @@ fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut 
             let (y0, y1) = (vy0.max(rows.0), vy1.min(rows.1));
             for (j, &(vx0, vx1)) in valid_x.iter().enumerate() {
                 let row = (c * kh + i) * kw + j;
-                let src = &dcols[row * n * band + b * band..][..band];
+                let src = &mut dcols[row * n * band + b * band..][..band];
+                if g.stride[1] == 1 && wo == g.width {
+                    let ranges = ((y0, y1), (vx0, vx1));
+                    add_shifted_rows(src, g, (i, j), ranges, rows, out);
+                    continue;
+                }
                 for oy in y0..y1 {
                     let iy = oy * g.stride[0] + i * g.dilation[0] - g.pad[0];
                     let line = &mut out[iy * g.width..][..g.width];
@@ -395,6 +401,45 @@ fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut 
                     }
                 }
             }
+        }
+    }
+}
+
+/// The reverse of [`shifted_rows`]: adds one row `(c, i, j)` of the patch gradient `src`
+/// (output rows `rows`, of which `y0..y1` read the image) onto its plane `out`, when the
+/// output is as wide as the input and the stride across is 1. The row is the plane shifted
+/// by a constant, so after zeroing the columns that read padding (they would land on the
+/// neighbouring rows' edges), it is one long add instead of one short add per output row.
+/// Each element still gets its terms in the same order, and an added zero leaves its bits
+/// as they were (a sum that starts at +0 is never -0).
+fn add_shifted_rows(
+    src: &mut [f32],
+    g: &Geometry,
+    (i, j): (usize, usize),
+    ((y0, y1), (vx0, vx1)): ((usize, usize), (usize, usize)),
+    rows: (usize, usize),
+    out: &mut [f32],
+) {
+    let wo = g.out[1];
+    if y0 >= y1 || vx0 >= vx1 {
+        return;
+    }
+    let (first, end) = ((y0 - rows.0) * wo, (y1 - rows.0) * wo);
+    for row in src[first..end].chunks_exact_mut(wo) {
+        row[..vx0].fill(0.0);
+        row[vx1..].fill(0.0);
+    }
+    // As in `shifted_rows`: output (oy, ox) meets plane index oy·W + ox + a constant.
+    let row_start = (y0 * g.stride[0] + i * g.dilation[0] - g.pad[0]) * g.width;
+    let start = row_start as isize + (j * g.dilation[1]) as isize - g.pad[1] as isize;
+    // Positions whose target falls before or past the plane are padding columns (zero).
+    let skip = (-start).max(0) as usize;
+    let count = (end - first).min((out.len() as isize - start).max(0) as usize);
+    if skip < count {
+        let to = (start + skip as isize) as usize;
+        let dst = &mut out[to..to + count - skip];
+        for (d, v) in dst.iter_mut().zip(&src[first + skip..first + count]) {
+            *d += v;
         }
     }
 }
