@@ -26,9 +26,10 @@
 //! parallel, each product on one thread; with one group, each product is threaded. (With two
 //! groups run in turn, the patch copies ran on one core while the other waited: the 2x2
 //! layers of a VGG-11 took 5 ms forward + backward instead of 3.5.) The batch is cut into
-//! groups of equal size, give or take one image, so parallel groups end together. The weight gradient sums the tiles in at most [`WEIGHT_GRAD_PARTS`] partial
-//! sums, added in order. Both choices depend on the shapes only, so results are the same bit
-//! for bit whatever the thread count.
+//! groups of equal size, give or take one image, so parallel groups end together. The weight
+//! gradient sums the tiles in at most [`WEIGHT_GRAD_PARTS`] partial sums (fewer for large
+//! weights, see [`WEIGHT_GRAD_PARTS_FLOATS`]), added in order. These choices depend on the
+//! shapes only, so results are the same bit for bit whatever the thread count.
 
 use crate::flex_data::{contiguous, dims, f32_slice, tensor, zeros};
 use crate::gemm::{Threading, packed, product, product_packed, view, view_mut};
@@ -45,6 +46,10 @@ pub(crate) const TILE_MIN_COLUMNS: usize = 256;
 pub(crate) const PARALLEL_MIN_TILE_GROUPS: usize = 2;
 /// Largest number of partial sums of the weight gradient (one per range of groups).
 pub(crate) const WEIGHT_GRAD_PARTS: usize = 8;
+/// Floats all partial sums of one weight gradient may take together (16 MB), down to two
+/// parts: each part is a whole gradient to zero, fill and add, and on a full-width VGG-11
+/// eight parts of a 512x4608 gradient cost more in memory traffic than their parallelism gave.
+pub(crate) const WEIGHT_GRAD_PARTS_FLOATS: usize = 1 << 22;
 
 /// The sizes of one convolution, resolved from shapes and options.
 #[derive(Debug, Clone, Copy)]
@@ -579,7 +584,7 @@ pub(crate) fn conv2d_weight_grad(
     let (group_images, threading, bands) = (g.group_images(), g.threading(), g.bands());
     let groups = g.batch.div_ceil(group_images);
     let parts = match threading {
-        Threading::Caller => groups.min(WEIGHT_GRAD_PARTS),
+        Threading::Caller => groups.min(weight_grad_parts(k * p)),
         Threading::Product => 1,
     };
     // The sum over groups first..end of dW, as [K, P] (the weight's own layout).
@@ -637,6 +642,13 @@ fn sum_in_order(parts: Vec<Vec<f32>>) -> Vec<f32> {
             }
         });
     total
+}
+
+/// How many partial sums a weight gradient of `floats` values is split into when the groups
+/// run in parallel: at most [`WEIGHT_GRAD_PARTS`], within [`WEIGHT_GRAD_PARTS_FLOATS`], at
+/// least two (shapes only decide, so the result does not depend on the thread count).
+fn weight_grad_parts(floats: usize) -> usize {
+    (WEIGHT_GRAD_PARTS_FLOATS / floats.max(1)).clamp(2, WEIGHT_GRAD_PARTS)
 }
 
 /// Output gradients from this many values on are summed in parallel over the channels.
@@ -1006,6 +1018,16 @@ mod tests {
             );
             check_against_definition(xs, [4, 3, 3, 3], &opt);
         }
+    }
+
+    #[test]
+    fn large_weight_gradients_take_fewer_parts() {
+        // A width-1/4 VGG-11's weights (at most 128x1152) keep all 8 parts; a full-width
+        // 512x4608 weight takes 2, 256x2304 takes 7.
+        assert_eq!(weight_grad_parts(128 * 1152), WEIGHT_GRAD_PARTS);
+        assert_eq!(weight_grad_parts(512 * 4608), 2);
+        assert_eq!(weight_grad_parts(256 * 2304), 7);
+        assert_eq!(weight_grad_parts(0), WEIGHT_GRAD_PARTS);
     }
 
     /// The parallel sum of the weight gradient's parts gives the bits of one running sum in
