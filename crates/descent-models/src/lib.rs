@@ -55,6 +55,8 @@ mod model;
 pub mod norm;
 #[cfg(feature = "flex")]
 mod norm_cpu;
+#[cfg(feature = "flex")]
+mod norm_pool_cpu;
 pub mod pool;
 #[cfg(feature = "flex")]
 mod pool_cpu;

@@ -50,12 +50,31 @@ pub fn batch_norm_relu_layer<const D: usize>(layer: &BatchNorm, input: Tensor<D>
     burn::tensor::activation::relu(layer.forward(input))
 }
 
+/// [`batch_norm_relu_layer`] followed by a max-pool (`pool`), fused on `Flex` when the pool
+/// is non-overlapping (the 2x2/2 pool of a VGG block; see [`crate::pool`]): the normalized
+/// activation is pooled as it is computed, never stored, and the backward pass starts from
+/// the pooled gradient and the positions of the maxima. The same values as the three layers
+/// one after the other, bit for bit.
+pub fn batch_norm_relu_pool_layer(
+    layer: &BatchNorm,
+    pool: &burn::nn::pool::MaxPool2d,
+    input: Tensor<4>,
+) -> Tensor<4> {
+    #[cfg(feature = "flex")]
+    if flex::applies(layer, &input)
+        && let Some(kernel) = crate::pool::fused_kernel(pool, &input)
+    {
+        return flex::forward_pooled(layer, input, kernel);
+    }
+    crate::pool::max_pool_layer(pool, batch_norm_relu_layer(layer, input))
+}
+
 #[cfg(feature = "flex")]
 mod flex {
     //! The `Flex` route: a backend extension with a hand-written backward step.
 
     use crate::conv::{CpuConvKernels, cpu_conv_kernels};
-    use crate::norm_cpu;
+    use crate::{norm_cpu, norm_pool_cpu};
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
     use burn::backend::autodiff::grads::Gradients;
@@ -105,14 +124,58 @@ mod flex {
             eps,
             relu,
         );
+        update_running_statistics(layer, mean, variance, &device);
+        Tensor::from_dispatch(output)
+    }
+
+    /// [`forward`] with a ReLU and a non-overlapping max-pool of window `kernel`.
+    pub(super) fn forward_pooled(
+        layer: &BatchNorm,
+        input: Tensor<4>,
+        kernel: [usize; 2],
+    ) -> Tensor<4> {
+        let device = input.device();
+        let eps = layer.epsilon;
+        if !(device.is_autodiff() && layer.training.is_enabled()) {
+            let mean = layer.running_mean.value().to_device(&device);
+            let var = layer.running_var.value().to_device(&device);
+            return Tensor::from_dispatch(<Dispatch as DescentNorm>::descent_batch_norm_relu_pool(
+                input.into_dispatch(),
+                layer.gamma.val().into_dispatch(),
+                layer.beta.val().into_dispatch(),
+                mean.into_dispatch(),
+                var.into_dispatch(),
+                eps,
+                kernel,
+            ));
+        }
+        let (output, mean, variance) =
+            <Dispatch as DescentNorm>::descent_batch_norm_relu_pool_train(
+                input.into_dispatch(),
+                layer.gamma.val().into_dispatch(),
+                layer.beta.val().into_dispatch(),
+                eps,
+                kernel,
+            );
+        update_running_statistics(layer, mean, variance, &device);
+        Tensor::from_dispatch(output)
+    }
+
+    /// The running update of `BatchNorm::forward_train`, term for term, from this batch's
+    /// statistics.
+    fn update_running_statistics(
+        layer: &BatchNorm,
+        mean: FloatTensor<Dispatch>,
+        variance: FloatTensor<Dispatch>,
+        device: &Device,
+    ) {
         let (mean, variance) = (
             Tensor::<1>::from_dispatch(mean),
             Tensor::<1>::from_dispatch(variance),
         );
-        // The running update of `BatchNorm::forward_train`, term for term.
         let momentum = layer.momentum;
-        let running_mean = layer.running_mean.value_sync().to_device(&device);
-        let running_var = layer.running_var.value_sync().to_device(&device);
+        let running_mean = layer.running_mean.value_sync().to_device(device);
+        let running_var = layer.running_var.value_sync().to_device(device);
         let running_mean = running_mean
             .mul_scalar(1.0 - momentum)
             .add(mean.detach().mul_scalar(momentum));
@@ -121,7 +184,6 @@ mod flex {
             .add(variance.detach().mul_scalar(momentum));
         layer.running_mean.update(running_mean.detach());
         layer.running_var.update(running_var.detach());
-        Tensor::from_dispatch(output)
     }
 
     /// The extension: training-mode batch norm (output, batch mean, biased batch variance) and
@@ -149,6 +211,28 @@ mod flex {
             epsilon: f64,
             relu: bool,
         ) -> FloatTensor<Self>;
+
+        /// Batch norm with batch statistics, a ReLU and a non-overlapping max-pool of window
+        /// `kernel`: `(pooled output, mean [C], biased variance [C])`.
+        fn descent_batch_norm_relu_pool_train(
+            x: FloatTensor<Self>,
+            gamma: FloatTensor<Self>,
+            beta: FloatTensor<Self>,
+            epsilon: f64,
+            kernel: [usize; 2],
+        ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+
+        /// Batch norm with given statistics, a ReLU and a non-overlapping max-pool.
+        #[allow(clippy::too_many_arguments)]
+        fn descent_batch_norm_relu_pool(
+            x: FloatTensor<Self>,
+            gamma: FloatTensor<Self>,
+            beta: FloatTensor<Self>,
+            mean: FloatTensor<Self>,
+            variance: FloatTensor<Self>,
+            epsilon: f64,
+            kernel: [usize; 2],
+        ) -> FloatTensor<Self>;
     }
 
     impl DescentNorm for Flex {
@@ -172,6 +256,80 @@ mod flex {
             relu: bool,
         ) -> FloatTensor<Self> {
             norm_cpu::batch_norm(x, gamma, beta, mean, variance, epsilon, relu)
+        }
+
+        fn descent_batch_norm_relu_pool_train(
+            x: FloatTensor<Self>,
+            gamma: FloatTensor<Self>,
+            beta: FloatTensor<Self>,
+            epsilon: f64,
+            kernel: [usize; 2],
+        ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+            let (y, _, mean, variance) =
+                norm_pool_cpu::batch_norm_relu_pool_train(x, gamma, beta, epsilon, kernel);
+            (y, mean, variance)
+        }
+
+        fn descent_batch_norm_relu_pool(
+            x: FloatTensor<Self>,
+            gamma: FloatTensor<Self>,
+            beta: FloatTensor<Self>,
+            mean: FloatTensor<Self>,
+            variance: FloatTensor<Self>,
+            epsilon: f64,
+            kernel: [usize; 2],
+        ) -> FloatTensor<Self> {
+            norm_pool_cpu::batch_norm_relu_pool(x, gamma, beta, mean, variance, epsilon, kernel)
+        }
+    }
+
+    #[derive(Debug)]
+    struct BatchNormReluPoolStep;
+
+    /// What the fused step keeps for its backward pass.
+    #[derive(Debug, Clone)]
+    struct PooledState {
+        x: NodeId,
+        gamma: NodeId,
+        mean: FloatTensor<Flex>,
+        variance: FloatTensor<Flex>,
+        epsilon: f64,
+        kernel: [usize; 2],
+        /// Window offset of each maximum.
+        argmax: Vec<u8>,
+        /// The pooled output: where it is not positive, the ReLU zeroed the gradient.
+        pooled: FloatTensor<Flex>,
+    }
+
+    impl Backward<Flex, 3> for BatchNormReluPoolStep {
+        type State = PooledState;
+
+        fn backward(
+            self,
+            ops: Ops<Self::State, 3>,
+            grads: &mut Gradients,
+            checkpointer: &mut Checkpointer,
+        ) {
+            let [node_x, node_gamma, node_beta] = ops.parents;
+            let grad = grads.consume::<Flex>(&ops.node);
+            let state = ops.state;
+            let x = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(state.x);
+            let gamma = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(state.gamma);
+            let (dx, dgamma, dbeta) = norm_pool_cpu::batch_norm_relu_pool_train_backward(
+                x,
+                gamma,
+                state.mean,
+                state.variance,
+                state.epsilon,
+                state.kernel,
+                (&state.argmax, state.pooled),
+                grad,
+            );
+            for (node, value) in [(node_x, dx), (node_gamma, dgamma), (node_beta, dbeta)] {
+                if let Some(node) = node {
+                    grads.register::<Flex>(node.id, value);
+                }
+            }
         }
     }
 
@@ -290,6 +448,78 @@ mod flex {
                 y
             }
         }
+
+        fn descent_batch_norm_relu_pool_train(
+            x: FloatTensor<Self>,
+            gamma: FloatTensor<Self>,
+            beta: FloatTensor<Self>,
+            epsilon: f64,
+            kernel: [usize; 2],
+        ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
+            match BatchNormReluPoolStep
+                .prepare::<C>([x.node(), gamma.node(), beta.node()])
+                .compute_bound()
+                .stateful()
+            {
+                OpsKind::Tracked(mut prep) => {
+                    let x_state = prep.checkpoint(&x);
+                    let gamma_state = prep.checkpoint(&gamma);
+                    let (pooled, argmax, mean, variance) =
+                        norm_pool_cpu::batch_norm_relu_pool_train(
+                            x.into_primitive(),
+                            gamma.into_primitive(),
+                            beta.into_primitive(),
+                            epsilon,
+                            kernel,
+                        );
+                    let state = PooledState {
+                        x: x_state,
+                        gamma: gamma_state,
+                        mean: mean.clone(),
+                        variance: variance.clone(),
+                        epsilon,
+                        kernel,
+                        argmax,
+                        pooled: pooled.clone(),
+                    };
+                    (
+                        prep.finish(state, pooled),
+                        FloatTensor::<Self>::new(mean),
+                        FloatTensor::<Self>::new(variance),
+                    )
+                }
+                OpsKind::UnTracked(prep) => {
+                    let (pooled, _, mean, variance) = norm_pool_cpu::batch_norm_relu_pool_train(
+                        x.into_primitive(),
+                        gamma.into_primitive(),
+                        beta.into_primitive(),
+                        epsilon,
+                        kernel,
+                    );
+                    (
+                        prep.finish(pooled),
+                        FloatTensor::<Self>::new(mean),
+                        FloatTensor::<Self>::new(variance),
+                    )
+                }
+            }
+        }
+
+        /// On an autodiff device, Burn's differentiable composition (see
+        /// `descent_batch_norm`).
+        fn descent_batch_norm_relu_pool(
+            x: FloatTensor<Self>,
+            gamma: FloatTensor<Self>,
+            beta: FloatTensor<Self>,
+            mean: FloatTensor<Self>,
+            variance: FloatTensor<Self>,
+            epsilon: f64,
+            kernel: [usize; 2],
+        ) -> FloatTensor<Self> {
+            let y = <Self as ModuleOps<Self>>::batch_norm(x, gamma, beta, mean, variance, epsilon);
+            let y = <Self as burn::backend::ops::ActivationOps<Self>>::relu(y);
+            <Self as ModuleOps<Self>>::max_pool2d(y, kernel, kernel, [0, 0], [1, 1], false)
+        }
     }
 }
 
@@ -303,6 +533,103 @@ mod tests {
     fn bits<const D: usize>(t: Tensor<D>) -> Vec<u32> {
         let v: Vec<f32> = t.into_data().try_into_vec().unwrap_or_default();
         v.into_iter().map(f32::to_bits).collect()
+    }
+
+    /// `a` and `b` equal within `1e-5 · (1 + max |b|)`, element by element, NaN only where the
+    /// other is NaN.
+    fn close_or_both_nan<const D: usize>(a: Tensor<D>, b: Tensor<D>, what: &str) {
+        let (a, b): (Vec<f32>, Vec<f32>) = (
+            a.into_data().try_into_vec().unwrap_or_default(),
+            b.into_data().try_into_vec().unwrap_or_default(),
+        );
+        assert_eq!(a.len(), b.len(), "{what}: lengths");
+        let scale = 1.0
+            + b.iter()
+                .filter(|v| v.is_finite())
+                .fold(0f32, |m, v| m.max(v.abs()));
+        for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+            let same = (p.is_nan() && q.is_nan()) || (p - q).abs() <= 1e-5 * scale;
+            assert!(same, "{what}: element {i}: {p} vs {q}");
+        }
+    }
+
+    /// Batch norm + ReLU + max-pool fused against the layers one after the other: training
+    /// outputs and running statistics bit for bit, every gradient within float rounding, then
+    /// inference bit for bit. The cases
+    /// cover the 2x2 pool and a 3x2 one, planes whose length leaves a tail past the 8-lane
+    /// sums, rows and columns the floor mode drops, ties (a constant region), a NaN, and
+    /// maxima the ReLU zeroes.
+    #[test]
+    fn fused_pool_equals_the_three_layers() {
+        use burn::nn::pool::MaxPool2dConfig;
+        let device = Device::flex().autodiff();
+        device.seed(11);
+        for (kernel, shape) in [
+            ([2, 2], [3, 3, 6, 6]),
+            ([2, 2], [2, 3, 7, 5]),
+            ([3, 2], [2, 3, 7, 9]),
+        ] {
+            let pool = MaxPool2dConfig::new(kernel).init();
+            let fused = BatchNormConfig::new(3).init(&device);
+            let apart = BatchNormConfig::new(3).init(&device);
+            for step in 0..2 {
+                let x = Tensor::<4>::random(shape, Distribution::Default, &device);
+                let [n, _, h, w] = shape;
+                // Channel 1 of the first image constant (ties), and a NaN at step 1. Windows
+                // whose four values all normalize below zero (about 1 in 16 of random ones)
+                // have a maximum the ReLU zeroes.
+                let x = x.slice_assign(
+                    [0..1, 1..2, 0..h, 0..w],
+                    Tensor::<4>::ones([1, 1, h, w], &device),
+                );
+                let x = if step == 1 {
+                    x.slice_assign(
+                        [n - 1..n, 0..1, 1..2, 2..3],
+                        Tensor::from_floats([[[[f32::NAN]]]], &device),
+                    )
+                } else {
+                    x
+                };
+                let x = x.require_grad();
+                let a = batch_norm_relu_pool_layer(&fused, &pool, x.clone());
+                let b =
+                    crate::pool::max_pool_layer(&pool, batch_norm_relu_layer(&apart, x.clone()));
+                let what = format!("{kernel:?} {shape:?} step {step}");
+                assert_eq!(bits(a.clone()), bits(b.clone()), "output, {what}");
+                let mix = Tensor::<4>::random(a.dims(), Distribution::Default, &device);
+                let ga = a.mul(mix.clone()).sum().backward();
+                let gb = b.mul(mix).sum().backward();
+                let grads = |g: &burn::tensor::Gradients, n: &BatchNorm| {
+                    (x.grad(g), n.gamma.val().grad(g), n.beta.val().grad(g))
+                };
+                let ((Some(dx), Some(dg), Some(db)), (Some(dx2), Some(dg2), Some(db2))) =
+                    (grads(&ga, &fused), grads(&gb, &apart))
+                else {
+                    panic!("a gradient is missing, {what}");
+                };
+                // The backward sums add the same terms in another order: equal within
+                // rounding (NaN where the other has NaN).
+                close_or_both_nan(dx, dx2, &format!("dx, {what}"));
+                close_or_both_nan(dg, dg2, &format!("dgamma, {what}"));
+                close_or_both_nan(db, db2, &format!("dbeta, {what}"));
+                assert_eq!(
+                    bits(fused.running_var.value()),
+                    bits(apart.running_var.value()),
+                    "running variance, {what}"
+                );
+            }
+            let plain = Device::flex();
+            let (fused, apart) = (fused.valid(), apart.valid());
+            let x = Tensor::<4>::random(shape, Distribution::Default, &plain).sub_scalar(0.3);
+            assert_eq!(
+                bits(batch_norm_relu_pool_layer(&fused, &pool, x.clone())),
+                bits(crate::pool::max_pool_layer(
+                    &pool,
+                    batch_norm_relu_layer(&apart, x)
+                )),
+                "inference, {kernel:?} {shape:?}"
+            );
+        }
     }
 
     /// The fused ReLU against Burn's ReLU after our batch norm, bit for bit: training outputs

@@ -21,7 +21,7 @@ use burn::tensor::Shape;
 use rayon::prelude::*;
 
 /// `(N, C, S)` of an input of rank >= 2.
-fn layout(x: &FlexTensor) -> (usize, usize, usize) {
+pub(crate) fn layout(x: &FlexTensor) -> (usize, usize, usize) {
     let dims = x.layout().shape();
     let (n, c) = (dims[0], dims[1]);
     let s = (2..dims.num_dims()).map(|d| dims[d]).product();
@@ -79,7 +79,7 @@ fn sum_and_centered_dot(g: &[f32], x: &[f32], shift: f32) -> [f64; 2] {
 }
 
 /// Per channel, `f(channel segments of a, of b)` summed over the batch: `W` sums at once.
-fn per_channel<const W: usize>(
+pub(crate) fn per_channel<const W: usize>(
     a: &[f32],
     b: &[f32],
     (n, c, s): (usize, usize, usize),
@@ -101,13 +101,13 @@ fn per_channel<const W: usize>(
 /// What Burn's ReLU keeps: positive values and NaN (`relu_backward` passes the gradient of
 /// exactly these).
 #[inline(always)]
-fn relu_keeps(y: f32) -> bool {
+pub(crate) fn relu_keeps(y: f32) -> bool {
     y > 0.0 || y.is_nan()
 }
 
 /// `v·a + b`, then the ReLU when `RELU`.
 #[inline(always)]
-fn affine_value<const RELU: bool>(v: f32, a: f32, b: f32) -> f32 {
+pub(crate) fn affine_value<const RELU: bool>(v: f32, a: f32, b: f32) -> f32 {
     let y = v * a + b;
     if RELU && !relu_keeps(y) { 0.0 } else { y }
 }
@@ -151,11 +151,29 @@ fn affine(
     }
 }
 
-fn inv_std(variance: &[f32], epsilon: f64) -> Vec<f32> {
+pub(crate) fn inv_std(variance: &[f32], epsilon: f64) -> Vec<f32> {
     variance
         .iter()
         .map(|&v| (1.0 / (v as f64 + epsilon).sqrt()) as f32)
         .collect()
+}
+
+/// Per channel, the batch mean and the biased batch variance of `xs` (`[N, C, S]`), in two
+/// passes (the deviations from the mean, not the raw squares: no cancellation).
+pub(crate) fn batch_statistics(xs: &[f32], dims: (usize, usize, usize)) -> (Vec<f32>, Vec<f32>) {
+    let (n, _, s) = dims;
+    let count = (n * s).max(1) as f64;
+    let mean: Vec<f32> = per_channel(xs, xs, dims, |_, seg, _| [sum(seg)])
+        .into_iter()
+        .map(|[total]| (total / count) as f32)
+        .collect();
+    let variance: Vec<f32> = per_channel(xs, xs, dims, |ch, seg, _| {
+        [squared_deviations(seg, mean[ch])]
+    })
+    .into_iter()
+    .map(|[total]| (total / count) as f32)
+    .collect();
+    (mean, variance)
 }
 
 /// Training-mode batch norm (then a ReLU with `relu`): `(output, batch mean [C], biased batch
@@ -170,19 +188,9 @@ pub(crate) fn batch_norm_train(
     let x = contiguous(x);
     let (gamma, beta) = (contiguous(gamma), contiguous(beta));
     let dims = layout(&x);
-    let (n, c, s) = dims;
-    let count = (n * s).max(1) as f64;
+    let c = dims.1;
     let xs = values(&x);
-    let mean: Vec<f32> = per_channel(xs, xs, dims, |_, seg, _| [sum(seg)])
-        .into_iter()
-        .map(|[total]| (total / count) as f32)
-        .collect();
-    let variance: Vec<f32> = per_channel(xs, xs, dims, |ch, seg, _| {
-        [squared_deviations(seg, mean[ch])]
-    })
-    .into_iter()
-    .map(|[total]| (total / count) as f32)
-    .collect();
+    let (mean, variance) = batch_statistics(xs, dims);
     let (scale, shift) = scale_and_shift(values(&gamma), values(&beta), &mean, &variance, epsilon);
     let mut y = zeros(xs.len());
     affine(Some(xs), &mut y, dims, &scale, &shift, relu);
@@ -194,7 +202,7 @@ pub(crate) fn batch_norm_train(
 }
 
 /// Per channel, the `(scale, shift)` of `y = x·scale + shift`: `γ·σ⁻¹` and `β − μ·γ·σ⁻¹`.
-fn scale_and_shift(
+pub(crate) fn scale_and_shift(
     gamma: &[f32],
     beta: &[f32],
     mean: &[f32],
@@ -271,25 +279,13 @@ pub(crate) fn batch_norm_train_backward(
     let sums = per_channel(values(&grad), xs, dims, |ch, g, seg| {
         sum_and_centered_dot(g, seg, mean[ch])
     });
-    let dbeta: Vec<f32> = sums.iter().map(|[v, _]| *v as f32).collect();
-    let dy_centered: Vec<f64> = sums.iter().map(|[_, v]| *v).collect();
-    let dgamma: Vec<f32> = dy_centered
-        .iter()
-        .zip(&inv)
-        .map(|(v, &i)| (v * i as f64) as f32)
-        .collect();
-    // dx = γ·σ⁻¹·(dy - mean(dy) - x̂·mean(dy·x̂)), with x̂ = (x - μ)·σ⁻¹:
-    // dx = k1·dy + k2·(x - μ) + k3 per channel.
-    let k1: Vec<f32> = (0..c).map(|ch| gamma[ch] * inv[ch]).collect();
-    let k2: Vec<f32> = (0..c)
-        .map(|ch| {
-            let i = inv[ch] as f64;
-            (-(gamma[ch] as f64) * i * i * i * dy_centered[ch] / count) as f32
-        })
-        .collect();
-    let k3: Vec<f32> = (0..c)
-        .map(|ch| (-(k1[ch] as f64) * dbeta[ch] as f64 / count) as f32)
-        .collect();
+    let BackwardCoefficients {
+        dgamma,
+        dbeta,
+        k1,
+        k2,
+        k3,
+    } = BackwardCoefficients::new(&sums, gamma, &inv, count);
     let input_gradient = |dx: &mut [f32], dy: Option<&[f32]>| {
         dx.par_chunks_mut(s.max(1))
             .enumerate()
@@ -331,6 +327,53 @@ pub(crate) fn batch_norm_train_backward(
         tensor(dgamma, Shape::new([c])),
         tensor(dbeta, Shape::new([c])),
     )
+}
+
+/// What the backward pass derives from the per-channel sums `[Σ dy, Σ dy·(x - μ)]`: the
+/// parameter gradients, and `dx = k1·dy + k2·(x - μ) + k3` per channel, from
+/// `dx = γ·σ⁻¹·(dy - mean(dy) - x̂·mean(dy·x̂))` with `x̂ = (x - μ)·σ⁻¹`.
+pub(crate) struct BackwardCoefficients {
+    /// `σ⁻¹ · Σ dy·(x - μ)` per channel.
+    pub(crate) dgamma: Vec<f32>,
+    /// `Σ dy` per channel.
+    pub(crate) dbeta: Vec<f32>,
+    /// `γ·σ⁻¹`.
+    pub(crate) k1: Vec<f32>,
+    /// `-γ·σ⁻³ · Σ dy·(x - μ) / count`.
+    pub(crate) k2: Vec<f32>,
+    /// `-k1 · Σ dy / count`.
+    pub(crate) k3: Vec<f32>,
+}
+
+impl BackwardCoefficients {
+    /// From the sums over `count` values per channel, `γ` and `σ⁻¹`.
+    pub(crate) fn new(sums: &[[f64; 2]], gamma: &[f32], inv: &[f32], count: f64) -> Self {
+        let c = sums.len();
+        let dbeta: Vec<f32> = sums.iter().map(|[v, _]| *v as f32).collect();
+        let dy_centered: Vec<f64> = sums.iter().map(|[_, v]| *v).collect();
+        let dgamma: Vec<f32> = dy_centered
+            .iter()
+            .zip(inv)
+            .map(|(v, &i)| (v * i as f64) as f32)
+            .collect();
+        let k1: Vec<f32> = (0..c).map(|ch| gamma[ch] * inv[ch]).collect();
+        let k2: Vec<f32> = (0..c)
+            .map(|ch| {
+                let i = inv[ch] as f64;
+                (-(gamma[ch] as f64) * i * i * i * dy_centered[ch] / count) as f32
+            })
+            .collect();
+        let k3: Vec<f32> = (0..c)
+            .map(|ch| (-(k1[ch] as f64) * dbeta[ch] as f64 / count) as f32)
+            .collect();
+        Self {
+            dgamma,
+            dbeta,
+            k1,
+            k2,
+            k3,
+        }
+    }
 }
 
 /// `grad` zeroed where `out` was not kept by the ReLU, in place when `grad` is unshared.

@@ -34,6 +34,13 @@ pub fn max_pool_layer(layer: &MaxPool2d, input: Tensor<4>) -> Tensor<4> {
     layer.forward(input)
 }
 
+/// The window of `layer` when this crate's kernel would run it on `input` (see the module
+/// docs): layers that end in a pool fuse it with this window.
+#[cfg(feature = "flex")]
+pub(crate) fn fused_kernel(layer: &MaxPool2d, input: &Tensor<4>) -> Option<[usize; 2]> {
+    flex::applies(layer, input).then_some(layer.kernel_size)
+}
+
 #[cfg(feature = "flex")]
 mod flex {
     //! The `Flex` route: a backend extension with a hand-written backward step.

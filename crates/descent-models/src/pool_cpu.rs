@@ -70,7 +70,7 @@ pub(crate) fn max_pool2d(x: FlexTensor, kernel: [usize; 2]) -> (FlexTensor, Vec<
 /// instead of branches (on real activations the winner of a window is a coin toss, and
 /// mispredicted branches cost more than the rest of the pool).
 #[inline]
-fn beats(v: f32, best: f32) -> bool {
+pub(crate) fn beats(v: f32, best: f32) -> bool {
     (v > best) | (v.is_nan() & !best.is_nan())
 }
 

@@ -249,13 +249,11 @@ impl VggBlock {
     /// - output: `[N, C_out, H, W]`, or `[N, C_out, H / 2, W / 2]` (floor) with a pool
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
         let x = crate::conv::conv2d_layer(&self.conv, input);
-        let x = match &self.norm {
-            Some(norm) => crate::norm::batch_norm_relu_layer(norm, x),
-            None => relu(x),
-        };
-        match &self.pool {
-            Some(pool) => crate::pool::max_pool_layer(pool, x),
-            None => x,
+        match (&self.norm, &self.pool) {
+            (Some(norm), Some(pool)) => crate::norm::batch_norm_relu_pool_layer(norm, pool, x),
+            (Some(norm), None) => crate::norm::batch_norm_relu_layer(norm, x),
+            (None, Some(pool)) => crate::pool::max_pool_layer(pool, relu(x)),
+            (None, None) => relu(x),
         }
     }
 }

@@ -1,0 +1,364 @@
+//! Batch norm, ReLU and a non-overlapping max-pool as one layer on Burn's `Flex` CPU backend
+//! (float32): the end of a VGG block with a pool.
+//!
+//! Why: apart, the three write the normalized activation (the largest tensor of the block),
+//! read it back to pool it, and in the backward pass scatter the pooled gradient into a
+//! zeroed tensor of that size, mask it with the ReLU and read it again for the batch norm's
+//! sums. Here the forward pass pools the normalized values as it computes them, and the
+//! backward pass works from the pooled gradient and the positions of the maxima: its sums
+//! visit the maxima only, and `dx` is one dense pass over the input (in place when it can).
+//!
+//! Against [`norm_cpu`](crate::norm_cpu) followed by [`pool_cpu`](crate::pool_cpu) (tested):
+//! the forward pass gives the same bits (each normalized value is computed by the same
+//! expression and the maxima are picked by the same rule); the backward pass agrees within
+//! float rounding, its sums adding the same terms in another order.
+
+use crate::flex_data::{contiguous, f32_slice as values, tensor, zeros};
+use crate::norm_cpu::{
+    BackwardCoefficients, affine_value, batch_statistics, inv_std, layout, relu_keeps,
+    scale_and_shift,
+};
+use crate::pool_cpu::beats;
+use burn::backend::flex::FlexTensor;
+use burn::tensor::Shape;
+use rayon::prelude::*;
+
+/// `relu(x·scale[c] + shift[c])` max-pooled over `kernel` windows (stride = kernel, floor):
+/// `(pooled [N, C, H / kh, W / kw], window offset of each maximum)`.
+fn normalize_and_pool(
+    x: &[f32],
+    dims: [usize; 4],
+    kernel: [usize; 2],
+    scale: &[f32],
+    shift: &[f32],
+) -> (Vec<f32>, Vec<u8>) {
+    let [_, c, h, w] = dims;
+    let [kh, kw] = kernel;
+    let (ho, wo) = (h / kh, w / kw);
+    let planes = dims[0] * c;
+    let mut y = zeros(planes * ho * wo);
+    let mut arg = vec![0u8; planes * ho * wo];
+    let per_plane = (ho * wo).max(1);
+    y.par_chunks_mut(per_plane)
+        .zip(arg.par_chunks_mut(per_plane))
+        .enumerate()
+        .for_each(|(plane, (out, at))| {
+            let src = &x[plane * h * w..][..h * w];
+            let (a, b) = (scale[plane % c], shift[plane % c]);
+            let value = |v: f32| affine_value::<true>(v, a, b);
+            if kernel == [2, 2] {
+                pool_2x2(src, w, (out, at), value);
+                return;
+            }
+            for oy in 0..ho {
+                for ox in 0..wo {
+                    let mut best = value(src[oy * kh * w + ox * kw]);
+                    let mut best_at = 0u8;
+                    for i in 0..kh {
+                        let row = &src[(oy * kh + i) * w + ox * kw..][..kw];
+                        for (j, &v) in row.iter().enumerate().skip(usize::from(i == 0)) {
+                            let v = value(v);
+                            let take = beats(v, best);
+                            best = if take { v } else { best };
+                            best_at = if take { (i * kw + j) as u8 } else { best_at };
+                        }
+                    }
+                    out[oy * wo + ox] = best;
+                    at[oy * wo + ox] = best_at;
+                }
+            }
+        });
+    (y, arg)
+}
+
+/// The 2x2 windows of one plane (`w` wide) of `value(x)`, as `pool_cpu::pool_2x2` pools
+/// them: the window's four values and comparisons unrolled, so that the loop vectorizes.
+fn pool_2x2(src: &[f32], w: usize, (out, at): (&mut [f32], &mut [u8]), value: impl Fn(f32) -> f32) {
+    let wo = w / 2;
+    let rows = out
+        .chunks_exact_mut(wo.max(1))
+        .zip(at.chunks_exact_mut(wo.max(1)));
+    for (oy, (out, at)) in rows.enumerate() {
+        let top = &src[2 * oy * w..][..2 * wo];
+        let bottom = &src[(2 * oy + 1) * w..][..2 * wo];
+        let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+        for ((o, a), (t, b)) in out.iter_mut().zip(at.iter_mut()).zip(windows) {
+            let (mut best, mut best_at) = (value(t[0]), 0u8);
+            for (q, v) in [(1u8, t[1]), (2, b[0]), (3, b[1])] {
+                let v = value(v);
+                let take = beats(v, best);
+                best = if take { v } else { best };
+                best_at = if take { q } else { best_at };
+            }
+            *o = best;
+            *a = best_at;
+        }
+    }
+}
+
+/// Training mode: `(pooled, window offsets of the maxima, batch mean [C], biased batch
+/// variance [C])`.
+pub(crate) fn batch_norm_relu_pool_train(
+    x: FlexTensor,
+    gamma: FlexTensor,
+    beta: FlexTensor,
+    epsilon: f64,
+    kernel: [usize; 2],
+) -> (FlexTensor, Vec<u8>, FlexTensor, FlexTensor) {
+    let x = contiguous(x);
+    let (gamma, beta) = (contiguous(gamma), contiguous(beta));
+    let dims = crate::flex_data::dims::<4>(&x);
+    let xs = values(&x);
+    let (mean, variance) = batch_statistics(xs, layout(&x));
+    let (scale, shift) = scale_and_shift(values(&gamma), values(&beta), &mean, &variance, epsilon);
+    let (y, arg) = normalize_and_pool(xs, dims, kernel, &scale, &shift);
+    let [n, c, h, w] = dims;
+    (
+        tensor(y, [n, c, h / kernel[0], w / kernel[1]]),
+        arg,
+        tensor(mean, Shape::new([c])),
+        tensor(variance, Shape::new([c])),
+    )
+}
+
+/// Inference mode, with given statistics.
+pub(crate) fn batch_norm_relu_pool(
+    x: FlexTensor,
+    gamma: FlexTensor,
+    beta: FlexTensor,
+    mean: FlexTensor,
+    variance: FlexTensor,
+    epsilon: f64,
+    kernel: [usize; 2],
+) -> FlexTensor {
+    let x = contiguous(x);
+    let [gamma, beta, mean, variance] = [gamma, beta, mean, variance].map(contiguous);
+    let (scale, shift) = scale_and_shift(
+        values(&gamma),
+        values(&beta),
+        values(&mean),
+        values(&variance),
+        epsilon,
+    );
+    let dims = crate::flex_data::dims::<4>(&x);
+    let (y, _) = normalize_and_pool(values(&x), dims, kernel, &scale, &shift);
+    let [n, c, h, w] = dims;
+    tensor(y, [n, c, h / kernel[0], w / kernel[1]])
+}
+
+/// `f(o, t)` for each output `o` of one pooled plane and the position `t` of its maximum in
+/// the input plane (`h x w`), from the window offsets `argmax` of that plane.
+#[inline(always)]
+fn for_each_maximum(
+    [h, w]: [usize; 2],
+    [kh, kw]: [usize; 2],
+    argmax: &[u8],
+    mut f: impl FnMut(usize, usize),
+) {
+    let (ho, wo) = (h / kh, w / kw);
+    if [kh, kw] == [2, 2] {
+        // The offset's bits are the row and column inside the window (no division).
+        for oy in 0..ho {
+            for ox in 0..wo {
+                let o = oy * wo + ox;
+                let at = usize::from(argmax[o]);
+                f(o, (2 * oy + (at >> 1)) * w + 2 * ox + (at & 1));
+            }
+        }
+        return;
+    }
+    for oy in 0..ho {
+        for ox in 0..wo {
+            let o = oy * wo + ox;
+            let at = usize::from(argmax[o]);
+            f(o, (oy * kh + at / kw) * w + ox * kw + at % kw);
+        }
+    }
+}
+
+/// Lanes of the per-plane backward sums (independent chains for the adds).
+const LANES: usize = 4;
+
+/// Gradients of [`batch_norm_relu_pool_train`]: `(dx, dgamma, dbeta)` for the gradient
+/// `grad` of the pooled output, from the forward's `pooled` output (the ReLU's mask at the
+/// maxima) and window offsets `argmax`.
+///
+/// The gradient reaching the normalized activation is zero except at the maxima the ReLU
+/// kept, so the sums `Σ dy` and `Σ dy·(x - μ)` visit the maxima only, and `dx` is the dense
+/// `k2·(x - μ) + k3` with `k1·dy` added at the maxima (each maximum's value computed by
+/// `norm_cpu`'s expression). The sums add the same terms as `norm_cpu`'s in another order:
+/// the result agrees with the unfused layers within float rounding, not bit for bit.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn batch_norm_relu_pool_train_backward(
+    x: FlexTensor,
+    gamma: FlexTensor,
+    mean: FlexTensor,
+    variance: FlexTensor,
+    epsilon: f64,
+    kernel: [usize; 2],
+    (argmax, pooled): (&[u8], FlexTensor),
+    grad: FlexTensor,
+) -> (FlexTensor, FlexTensor, FlexTensor) {
+    let x = contiguous(x);
+    let (pooled, grad) = (contiguous(pooled), contiguous(grad));
+    let [gamma, mean, variance] = [gamma, mean, variance].map(contiguous);
+    let [n, c, h, w] = crate::flex_data::dims::<4>(&x);
+    let (s, per_plane) = (h * w, (h / kernel[0]) * (w / kernel[1]));
+    let (pooled, grad) = (values(&pooled), values(&grad));
+    // The pooled gradient where the ReLU kept the maximum, else zero.
+    let kept = |at: usize| {
+        if relu_keeps(pooled[at]) {
+            grad[at]
+        } else {
+            0.0
+        }
+    };
+    let (gamma, mean) = (values(&gamma), values(&mean));
+    let inv = inv_std(values(&variance), epsilon);
+    let sums: Vec<[f64; 2]> = {
+        let xs = values(&x);
+        (0..c)
+            .into_par_iter()
+            .map(|ch| {
+                (0..n).fold([0f64; 2], |mut total, i| {
+                    let plane = i * c + ch;
+                    let (x, base) = (&xs[plane * s..][..s], plane * per_plane);
+                    let (mut sums, mut dots) = ([0f32; LANES], [0f32; LANES]);
+                    let argmax = &argmax[base..][..per_plane];
+                    for_each_maximum([h, w], kernel, argmax, |o, t| {
+                        let g = kept(base + o);
+                        sums[o % LANES] += g;
+                        dots[o % LANES] += g * (x[t] - mean[ch]);
+                    });
+                    let lanes = |l: [f32; LANES]| l.iter().map(|&v| f64::from(v)).sum::<f64>();
+                    total[0] += lanes(sums);
+                    total[1] += lanes(dots);
+                    total
+                })
+            })
+            .collect()
+    };
+    let count = (n * s).max(1) as f64;
+    let BackwardCoefficients {
+        dgamma,
+        dbeta,
+        k1,
+        k2,
+        k3,
+    } = BackwardCoefficients::new(&sums, gamma, &inv, count);
+    // One plane of dx into `out`, from the plane's input `x` (`None`: `out` holds it).
+    let input_gradient =
+        |out: &mut [f32], plane: usize, x: Option<&[f32]>, at_max: &mut Vec<f32>| {
+            let ch = plane % c;
+            let (a, b, m, k) = (k1[ch], k2[ch], mean[ch], k3[ch]);
+            let base = plane * per_plane;
+            let argmax = &argmax[base..][..per_plane];
+            // The maxima's values first (the dense pass may overwrite the input in place).
+            at_max.clear();
+            let input = |t: usize, out: &[f32]| x.map_or(out[t], |x| x[t]);
+            for_each_maximum([h, w], kernel, argmax, |o, t| {
+                at_max.push(a * kept(base + o) + b * (input(t, out) - m) + k);
+            });
+            match x {
+                Some(x) => {
+                    for (o, v) in out.iter_mut().zip(x) {
+                        *o = a * 0.0 + b * (v - m) + k;
+                    }
+                }
+                None => out.iter_mut().for_each(|o| *o = a * 0.0 + b * (*o - m) + k),
+            }
+            for_each_maximum([h, w], kernel, argmax, |o, t| out[t] = at_max[o]);
+        };
+    // Over the input's own buffer when the checkpoint handed this step its last reference
+    // (no new buffer to zero and fill), else into a new buffer.
+    let shape = x.layout().shape().clone();
+    let len = n * c * s;
+    let mut x = x;
+    let dx = match x.try_storage_mut::<f32>().filter(|v| v.len() == len) {
+        Some(values) => {
+            values.par_chunks_mut(s.max(1)).enumerate().for_each_init(
+                || Vec::with_capacity(per_plane),
+                |at_max, (plane, out)| input_gradient(out, plane, None, at_max),
+            );
+            x
+        }
+        None => {
+            let xs = values(&x);
+            let mut dx = zeros(len);
+            dx.par_chunks_mut(s.max(1)).enumerate().for_each_init(
+                || Vec::with_capacity(per_plane),
+                |at_max, (plane, out)| {
+                    input_gradient(out, plane, Some(&xs[plane * s..][..s]), at_max)
+                },
+            );
+            tensor(dx, shape)
+        }
+    };
+    (
+        dx,
+        tensor(dgamma, Shape::new([c])),
+        tensor(dbeta, Shape::new([c])),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ramp(shape: [usize; 4], seed: u32) -> FlexTensor {
+        let len: usize = shape.iter().product();
+        let v: Vec<f32> = (0..len)
+            .map(|i| {
+                let h = (i as u32)
+                    .wrapping_mul(2_654_435_761)
+                    .wrapping_add(seed * 97);
+                (h % 1000) as f32 / 250.0 - 2.0
+            })
+            .collect();
+        tensor(v, shape)
+    }
+
+    fn bits(t: FlexTensor) -> Vec<u32> {
+        let v: Vec<f32> = t.into_data().try_to_vec().unwrap_or_default();
+        v.into_iter().map(f32::to_bits).collect()
+    }
+
+    /// The backward pass writes `dx` over the input when it owns it alone, else into a new
+    /// buffer: the same bits either way, and a shared input is left as it was. A 2x2 pool and
+    /// a 3x2 one, with rows and columns the floor mode drops.
+    #[test]
+    fn backward_in_place_equals_backward_into_a_new_buffer() {
+        for (shape, kernel) in [([2, 3, 6, 6], [2, 2]), ([2, 2, 7, 5], [3, 2])] {
+            let c = shape[1];
+            let x = ramp(shape, 1);
+            let gamma = tensor(vec![1.5, -0.5, 0.75][..c].to_vec(), [c]);
+            let beta = tensor(vec![0.2, -0.1, 0.0][..c].to_vec(), [c]);
+            let (pooled, argmax, mean, variance) =
+                batch_norm_relu_pool_train(x.clone(), gamma.clone(), beta, 1e-5, kernel);
+            let [n, _, ho, wo] = crate::flex_data::dims::<4>(&pooled);
+            let grad = ramp([n, c, ho, wo], 2);
+            let backward = |x: FlexTensor| {
+                let (dx, dg, db) = batch_norm_relu_pool_train_backward(
+                    x,
+                    gamma.clone(),
+                    mean.clone(),
+                    variance.clone(),
+                    1e-5,
+                    kernel,
+                    (&argmax, pooled.clone()),
+                    grad.clone(),
+                );
+                [bits(dx), bits(dg), bits(db)]
+            };
+            let before = bits(x.clone());
+            let shared = backward(x.clone());
+            assert_eq!(
+                bits(x.clone()),
+                before,
+                "{shape:?}: a shared input was written"
+            );
+            let unique = backward(ramp(shape, 1));
+            assert_eq!(shared, unique, "{shape:?} {kernel:?}");
+        }
+    }
+}
