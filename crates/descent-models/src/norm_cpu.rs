@@ -519,7 +519,7 @@ mod tests {
             let (out, mean, variance) =
                 batch_norm_train(x.clone(), gamma.clone(), beta, 1e-5, relu);
             assert!(
-                !relu || vals(out.clone()).iter().any(|v| *v == 0.0),
+                !relu || vals(out.clone()).contains(&0.0),
                 "{shape:?}: nothing masked"
             );
             let kept = relu.then_some(out);
