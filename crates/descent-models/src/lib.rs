@@ -9,10 +9,11 @@
 //! - [`ImageClassifier`]: `[N, C, H, W]` images to `[N, classes]` logits, implemented by all
 //!   three models; the training loop and the landscape probes use only this.
 //! - [`conv`], [`norm`], [`pool`], [`linear`]: drop-ins for Burn's `Conv2d`, `BatchNorm`
-//!   (alone or with the ReLU after it fused in), `MaxPool2d` and `Linear` forward passes that
-//!   run this crate's CPU kernels on Burn's `Flex` backend (feature `flex`) and Burn's own
-//!   everywhere else; the VGG blocks use them. A VGG-11 x1/4 training step (forward and
-//!   backward) on `Flex` runs about 4.7x faster with them (`benches/kernels.rs`, `step`).
+//!   (alone, with the ReLU after it fused in, or with the ReLU and a max-pool),
+//!   `MaxPool2d` and `Linear` forward passes that run this crate's CPU kernels on Burn's
+//!   `Flex` backend (feature `flex`) and Burn's own everywhere else; the VGG blocks use them.
+//!   A VGG-11 x1/4 training step (forward and backward) on `Flex` runs about 5x faster with
+//!   them (`benches/kernels.rs`, `step`).
 //!
 //! Configurations are validated: `init` returns a [`ModelError`] naming the bad field instead
 //! of panicking. Parameter counts ([`ModelConfig::num_params`], `num_trainable_params`) follow
