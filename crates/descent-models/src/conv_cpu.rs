@@ -363,17 +363,10 @@ fn shifted_rows(
     let (first, end) = ((y0 - rows.0) * wo, (y1 - rows.0) * wo);
     dst[..first].fill(0.0);
     dst[end..].fill(0.0);
-    // Output (oy, ox) reads plane index (oy·s + i·d - pad)·W + ox + j·d - pad_x, and W = Wo:
-    // a constant offset from the output index oy·Wo + ox.
-    let row_start = (y0 * g.stride[0] + i * g.dilation[0] - g.pad[0]) * g.width;
-    let start = row_start as isize + (j * g.dilation[1]) as isize - g.pad[1] as isize;
-    // Positions whose source falls before or past the plane are padding columns: skip them
-    // here, they are zeroed below.
-    let skip = (-start).max(0) as usize;
-    let count = (end - first).min((src.len() as isize - start).max(0) as usize);
-    if skip < count {
-        let from = (start + skip as isize) as usize;
-        dst[first + skip..first + count].copy_from_slice(&src[from..from + count - skip]);
+    // The padding columns that the span skips or copies from a neighbouring row are zeroed
+    // below.
+    if let Some((at, from, len)) = shifted_span(g, (i, j), y0, (first, end), src.len()) {
+        dst[at..at + len].copy_from_slice(&src[from..from + len]);
     }
     for row in dst[first..end].chunks_exact_mut(wo) {
         row[..vx0].fill(0.0);
@@ -449,6 +442,26 @@ fn col2im(dcols: &mut [f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &
     }
 }
 
+/// Where one row `(c, i, j)` of a "same" convolution's patch matrix (band positions
+/// `first..end`, the first of them on output row `y0`) meets its plane of `plane_len` values:
+/// `(first band position, first plane index, length)`, or `None` when they do not meet.
+/// Output `(oy, ox)` reads plane index `(oy·s + i·d - pad)·W + ox + j·d - pad_x`, and `W = Wo`:
+/// a constant offset from the band position. Positions that would fall before or past the
+/// plane read padding and are left out.
+fn shifted_span(
+    g: &Geometry,
+    (i, j): (usize, usize),
+    y0: usize,
+    (first, end): (usize, usize),
+    plane_len: usize,
+) -> Option<(usize, usize, usize)> {
+    let row_start = (y0 * g.stride[0] + i * g.dilation[0] - g.pad[0]) * g.width;
+    let start = row_start as isize + (j * g.dilation[1]) as isize - g.pad[1] as isize;
+    let skip = (-start).max(0) as usize;
+    let count = (end - first).min((plane_len as isize - start).max(0) as usize);
+    (skip < count).then(|| (first + skip, (start + skip as isize) as usize, count - skip))
+}
+
 /// The reverse of [`shifted_rows`]: adds one row `(c, i, j)` of the patch gradient `src`
 /// (output rows `rows`, of which `y0..y1` read the image) onto its plane `out`, when the
 /// output is as wide as the input and the stride across is 1. The row is the plane shifted
@@ -473,16 +486,8 @@ fn add_shifted_rows(
         row[..vx0].fill(0.0);
         row[vx1..].fill(0.0);
     }
-    // As in `shifted_rows`: output (oy, ox) meets plane index oy·W + ox + a constant.
-    let row_start = (y0 * g.stride[0] + i * g.dilation[0] - g.pad[0]) * g.width;
-    let start = row_start as isize + (j * g.dilation[1]) as isize - g.pad[1] as isize;
-    // Positions whose target falls before or past the plane are padding columns (zero).
-    let skip = (-start).max(0) as usize;
-    let count = (end - first).min((out.len() as isize - start).max(0) as usize);
-    if skip < count {
-        let to = (start + skip as isize) as usize;
-        let dst = &mut out[to..to + count - skip];
-        for (d, v) in dst.iter_mut().zip(&src[first + skip..first + count]) {
+    if let Some((at, to, len)) = shifted_span(g, (i, j), y0, (first, end), out.len()) {
+        for (d, v) in out[to..to + len].iter_mut().zip(&src[at..at + len]) {
             *d += v;
         }
     }

@@ -80,6 +80,7 @@ mod flex {
     use burn::backend::autodiff::grads::Gradients;
     use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
     use burn::backend::autodiff::{Autodiff, NodeId};
+    use burn::backend::flex::FlexTensor;
     use burn::backend::ops::ModuleOps;
     use burn::backend::tensor::FloatTensor;
     use burn::backend::{Backend, Dispatch, Flex, backend_extension};
@@ -376,6 +377,55 @@ mod flex {
         }
     }
 
+    /// A training-mode batch norm as one autodiff step: `kernel(x, γ, β)` gives `(output,
+    /// batch mean, batch variance, extra)`; when the step is tracked, `state([x, γ]
+    /// checkpoints, output, [mean, variance], extra)` is what `step`'s backward keeps (the
+    /// input and γ are checkpointed).
+    #[allow(clippy::type_complexity)]
+    fn train_step<C: CheckpointStrategy, S: Backward<Flex, 3>, E>(
+        step: S,
+        [x, gamma, beta]: [FloatTensor<Autodiff<Flex, C>>; 3],
+        kernel: impl FnOnce(
+            FlexTensor,
+            FlexTensor,
+            FlexTensor,
+        ) -> (FlexTensor, FlexTensor, FlexTensor, E),
+        state: impl FnOnce([NodeId; 2], &FlexTensor, [FlexTensor; 2], E) -> S::State,
+    ) -> (
+        FloatTensor<Autodiff<Flex, C>>,
+        FloatTensor<Autodiff<Flex, C>>,
+        FloatTensor<Autodiff<Flex, C>>,
+    ) {
+        let prepared = step
+            .prepare::<C>([x.node(), gamma.node(), beta.node()])
+            .compute_bound()
+            .stateful();
+        let run = |x: FloatTensor<Autodiff<Flex, C>>, gamma: FloatTensor<Autodiff<Flex, C>>| {
+            kernel(
+                x.into_primitive(),
+                gamma.into_primitive(),
+                beta.into_primitive(),
+            )
+        };
+        let (out, mean, variance) = match prepared {
+            OpsKind::Tracked(mut prep) => {
+                let checkpoints = [prep.checkpoint(&x), prep.checkpoint(&gamma)];
+                let (out, mean, variance, extra) = run(x, gamma);
+                let kept = state(checkpoints, &out, [mean.clone(), variance.clone()], extra);
+                (prep.finish(kept, out), mean, variance)
+            }
+            OpsKind::UnTracked(prep) => {
+                let (out, mean, variance, _) = run(x, gamma);
+                (prep.finish(out), mean, variance)
+            }
+        };
+        (
+            out,
+            FloatTensor::<Autodiff<Flex, C>>::new(mean),
+            FloatTensor::<Autodiff<Flex, C>>::new(variance),
+        )
+    }
+
     impl<C: CheckpointStrategy> DescentNorm for Autodiff<Flex, C> {
         fn descent_batch_norm_train(
             x: FloatTensor<Self>,
@@ -384,50 +434,18 @@ mod flex {
             epsilon: f64,
             relu: bool,
         ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
-            match BatchNormTrainStep
-                .prepare::<C>([x.node(), gamma.node(), beta.node()])
-                .compute_bound()
-                .stateful()
-            {
-                OpsKind::Tracked(mut prep) => {
-                    let x_state = prep.checkpoint(&x);
-                    let gamma_state = prep.checkpoint(&gamma);
-                    let (out, mean, variance) = norm_cpu::batch_norm_train(
-                        x.into_primitive(),
-                        gamma.into_primitive(),
-                        beta.into_primitive(),
-                        epsilon,
-                        relu,
-                    );
-                    let state = (
-                        x_state,
-                        gamma_state,
-                        mean.clone(),
-                        variance.clone(),
-                        epsilon,
-                        relu.then(|| out.clone()),
-                    );
-                    (
-                        prep.finish(state, out),
-                        FloatTensor::<Self>::new(mean),
-                        FloatTensor::<Self>::new(variance),
-                    )
-                }
-                OpsKind::UnTracked(prep) => {
-                    let (out, mean, variance) = norm_cpu::batch_norm_train(
-                        x.into_primitive(),
-                        gamma.into_primitive(),
-                        beta.into_primitive(),
-                        epsilon,
-                        relu,
-                    );
-                    (
-                        prep.finish(out),
-                        FloatTensor::<Self>::new(mean),
-                        FloatTensor::<Self>::new(variance),
-                    )
-                }
-            }
+            train_step::<C, _, _>(
+                BatchNormTrainStep,
+                [x, gamma, beta],
+                |x, gamma, beta| {
+                    let (out, mean, variance) =
+                        norm_cpu::batch_norm_train(x, gamma, beta, epsilon, relu);
+                    (out, mean, variance, ())
+                },
+                |[x, gamma], out, [mean, variance], ()| {
+                    (x, gamma, mean, variance, epsilon, relu.then(|| out.clone()))
+                },
+            )
         }
 
         /// On an autodiff device (a frozen layer in training), Burn's differentiable
@@ -456,53 +474,25 @@ mod flex {
             epsilon: f64,
             kernel: [usize; 2],
         ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
-            match BatchNormReluPoolStep
-                .prepare::<C>([x.node(), gamma.node(), beta.node()])
-                .compute_bound()
-                .stateful()
-            {
-                OpsKind::Tracked(mut prep) => {
-                    let x_state = prep.checkpoint(&x);
-                    let gamma_state = prep.checkpoint(&gamma);
+            train_step::<C, _, _>(
+                BatchNormReluPoolStep,
+                [x, gamma, beta],
+                |x, gamma, beta| {
                     let (pooled, argmax, mean, variance) =
-                        norm_pool_cpu::batch_norm_relu_pool_train(
-                            x.into_primitive(),
-                            gamma.into_primitive(),
-                            beta.into_primitive(),
-                            epsilon,
-                            kernel,
-                        );
-                    let state = PooledState {
-                        x: x_state,
-                        gamma: gamma_state,
-                        mean: mean.clone(),
-                        variance: variance.clone(),
-                        epsilon,
-                        kernel,
-                        argmax,
-                        pooled: pooled.clone(),
-                    };
-                    (
-                        prep.finish(state, pooled),
-                        FloatTensor::<Self>::new(mean),
-                        FloatTensor::<Self>::new(variance),
-                    )
-                }
-                OpsKind::UnTracked(prep) => {
-                    let (pooled, _, mean, variance) = norm_pool_cpu::batch_norm_relu_pool_train(
-                        x.into_primitive(),
-                        gamma.into_primitive(),
-                        beta.into_primitive(),
-                        epsilon,
-                        kernel,
-                    );
-                    (
-                        prep.finish(pooled),
-                        FloatTensor::<Self>::new(mean),
-                        FloatTensor::<Self>::new(variance),
-                    )
-                }
-            }
+                        norm_pool_cpu::batch_norm_relu_pool_train(x, gamma, beta, epsilon, kernel);
+                    (pooled, mean, variance, argmax)
+                },
+                |[x, gamma], pooled, [mean, variance], argmax| PooledState {
+                    x,
+                    gamma,
+                    mean,
+                    variance,
+                    epsilon,
+                    kernel,
+                    argmax,
+                    pooled: pooled.clone(),
+                },
+            )
         }
 
         /// On an autodiff device, Burn's differentiable composition (see

@@ -217,6 +217,22 @@ pub(crate) fn scale_and_shift(
     (scale, shift)
 }
 
+/// [`scale_and_shift`] of inference mode, from the tensors `[γ, β, running mean, running
+/// variance]`.
+pub(crate) fn given_scale_and_shift(
+    parameters: [FlexTensor; 4],
+    epsilon: f64,
+) -> (Vec<f32>, Vec<f32>) {
+    let [gamma, beta, mean, variance] = parameters.map(contiguous);
+    scale_and_shift(
+        values(&gamma),
+        values(&beta),
+        values(&mean),
+        values(&variance),
+        epsilon,
+    )
+}
+
 /// Inference-mode batch norm with given statistics (then a ReLU with `relu`). An input this
 /// call owns alone is normalized in place.
 pub(crate) fn batch_norm(
@@ -229,14 +245,7 @@ pub(crate) fn batch_norm(
     relu: bool,
 ) -> FlexTensor {
     let mut x = contiguous(x);
-    let [gamma, beta, mean, variance] = [gamma, beta, mean, variance].map(contiguous);
-    let (scale, shift) = scale_and_shift(
-        values(&gamma),
-        values(&beta),
-        values(&mean),
-        values(&variance),
-        epsilon,
-    );
+    let (scale, shift) = given_scale_and_shift([gamma, beta, mean, variance], epsilon);
     let dims = layout(&x);
     let len = dims.0 * dims.1 * dims.2;
     // In place when the storage is this tensor's alone and holds exactly its values.

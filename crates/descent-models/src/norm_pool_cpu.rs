@@ -15,10 +15,10 @@
 
 use crate::flex_data::{contiguous, f32_slice as values, tensor, zeros};
 use crate::norm_cpu::{
-    BackwardCoefficients, affine_value, batch_statistics, inv_std, layout, relu_keeps,
-    scale_and_shift,
+    BackwardCoefficients, affine_value, batch_statistics, given_scale_and_shift, inv_std, layout,
+    relu_keeps, scale_and_shift,
 };
-use crate::pool_cpu::beats;
+use crate::pool_cpu::{beats, pool_2x2};
 use burn::backend::flex::FlexTensor;
 use burn::tensor::Shape;
 use rayon::prelude::*;
@@ -47,7 +47,7 @@ fn normalize_and_pool(
             let (a, b) = (scale[plane % c], shift[plane % c]);
             let value = |v: f32| affine_value::<true>(v, a, b);
             if kernel == [2, 2] {
-                pool_2x2(src, w, (out, at), value);
+                pool_2x2(src, w, wo, (out, at), value);
                 return;
             }
             for oy in 0..ho {
@@ -69,31 +69,6 @@ fn normalize_and_pool(
             }
         });
     (y, arg)
-}
-
-/// The 2x2 windows of one plane (`w` wide) of `value(x)`, as `pool_cpu::pool_2x2` pools
-/// them: the window's four values and comparisons unrolled, so that the loop vectorizes.
-fn pool_2x2(src: &[f32], w: usize, (out, at): (&mut [f32], &mut [u8]), value: impl Fn(f32) -> f32) {
-    let wo = w / 2;
-    let rows = out
-        .chunks_exact_mut(wo.max(1))
-        .zip(at.chunks_exact_mut(wo.max(1)));
-    for (oy, (out, at)) in rows.enumerate() {
-        let top = &src[2 * oy * w..][..2 * wo];
-        let bottom = &src[(2 * oy + 1) * w..][..2 * wo];
-        let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
-        for ((o, a), (t, b)) in out.iter_mut().zip(at.iter_mut()).zip(windows) {
-            let (mut best, mut best_at) = (value(t[0]), 0u8);
-            for (q, v) in [(1u8, t[1]), (2, b[0]), (3, b[1])] {
-                let v = value(v);
-                let take = beats(v, best);
-                best = if take { v } else { best };
-                best_at = if take { q } else { best_at };
-            }
-            *o = best;
-            *a = best_at;
-        }
-    }
 }
 
 /// Training mode: `(pooled, window offsets of the maxima, batch mean [C], biased batch
@@ -132,14 +107,7 @@ pub(crate) fn batch_norm_relu_pool(
     kernel: [usize; 2],
 ) -> FlexTensor {
     let x = contiguous(x);
-    let [gamma, beta, mean, variance] = [gamma, beta, mean, variance].map(contiguous);
-    let (scale, shift) = scale_and_shift(
-        values(&gamma),
-        values(&beta),
-        values(&mean),
-        values(&variance),
-        epsilon,
-    );
+    let (scale, shift) = given_scale_and_shift([gamma, beta, mean, variance], epsilon);
     let dims = crate::flex_data::dims::<4>(&x);
     let (y, _) = normalize_and_pool(values(&x), dims, kernel, &scale, &shift);
     let [n, c, h, w] = dims;

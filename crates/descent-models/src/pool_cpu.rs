@@ -35,7 +35,7 @@ pub(crate) fn max_pool2d(x: FlexTensor, kernel: [usize; 2]) -> (FlexTensor, Vec<
         .for_each(|(plane, (out, at))| {
             let src = &xs[plane * h * w..(plane + 1) * h * w];
             if [kh, kw] == [2, 2] {
-                pool_2x2(src, w, wo, out, at);
+                pool_2x2(src, w, wo, (out, at), |v| v);
                 return;
             }
             for oy in 0..ho {
@@ -74,9 +74,17 @@ pub(crate) fn beats(v: f32, best: f32) -> bool {
     (v > best) | (v.is_nan() & !best.is_nan())
 }
 
-/// The 2x2 windows of one plane (`w` wide; output rows of `wo`): the same result as the
-/// general loop, with the window's four reads and the comparisons unrolled.
-fn pool_2x2(src: &[f32], w: usize, wo: usize, out: &mut [f32], at: &mut [u8]) {
+/// The 2x2 windows of one plane (`w` wide; output rows of `wo`) of `value(x)` (the values
+/// themselves, or normalized ones for the fused batch norm): the same result as the general
+/// loop, with the window's four reads and the comparisons unrolled, so that it vectorizes.
+#[inline(always)]
+pub(crate) fn pool_2x2(
+    src: &[f32],
+    w: usize,
+    wo: usize,
+    (out, at): (&mut [f32], &mut [u8]),
+    value: impl Fn(f32) -> f32,
+) {
     let rows = out
         .chunks_exact_mut(wo.max(1))
         .zip(at.chunks_exact_mut(wo.max(1)));
@@ -85,8 +93,9 @@ fn pool_2x2(src: &[f32], w: usize, wo: usize, out: &mut [f32], at: &mut [u8]) {
         let bottom = &src[(2 * oy + 1) * w..][..2 * wo];
         let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
         for ((o, a), (t, b)) in out.iter_mut().zip(at.iter_mut()).zip(windows) {
-            let (mut best, mut best_at) = (t[0], 0u8);
+            let (mut best, mut best_at) = (value(t[0]), 0u8);
             for (q, v) in [(1u8, t[1]), (2, b[0]), (3, b[1])] {
+                let v = value(v);
                 let take = beats(v, best);
                 best = if take { v } else { best };
                 best_at = if take { q } else { best_at };
