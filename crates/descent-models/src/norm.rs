@@ -103,30 +103,16 @@ mod flex {
         input: Tensor<D>,
         relu: bool,
     ) -> Tensor<D> {
-        let device = input.device();
-        let eps = layer.epsilon;
-        if !(device.is_autodiff() && layer.training.is_enabled()) {
-            let mean = layer.running_mean.value().to_device(&device);
-            let var = layer.running_var.value().to_device(&device);
-            return Tensor::from_dispatch(<Dispatch as DescentNorm>::descent_batch_norm(
-                input.into_dispatch(),
-                layer.gamma.val().into_dispatch(),
-                layer.beta.val().into_dispatch(),
-                mean.into_dispatch(),
-                var.into_dispatch(),
-                eps,
-                relu,
-            ));
-        }
-        let (output, mean, variance) = <Dispatch as DescentNorm>::descent_batch_norm_train(
-            input.into_dispatch(),
-            layer.gamma.val().into_dispatch(),
-            layer.beta.val().into_dispatch(),
-            eps,
-            relu,
-        );
-        update_running_statistics(layer, mean, variance, &device);
-        Tensor::from_dispatch(output)
+        run(
+            layer,
+            input,
+            |[x, gamma, beta, mean, var], eps| {
+                <Dispatch as DescentNorm>::descent_batch_norm(x, gamma, beta, mean, var, eps, relu)
+            },
+            |[x, gamma, beta], eps| {
+                <Dispatch as DescentNorm>::descent_batch_norm_train(x, gamma, beta, eps, relu)
+            },
+        )
     }
 
     /// [`forward`] with a ReLU and a non-overlapping max-pool of window `kernel`.
@@ -135,29 +121,56 @@ mod flex {
         input: Tensor<4>,
         kernel: [usize; 2],
     ) -> Tensor<4> {
+        run(
+            layer,
+            input,
+            |[x, gamma, beta, mean, var], eps| {
+                <Dispatch as DescentNorm>::descent_batch_norm_relu_pool(
+                    x, gamma, beta, mean, var, eps, kernel,
+                )
+            },
+            |[x, gamma, beta], eps| {
+                <Dispatch as DescentNorm>::descent_batch_norm_relu_pool_train(
+                    x, gamma, beta, eps, kernel,
+                )
+            },
+        )
+    }
+
+    /// The choice of [`BatchNorm::forward`]: with running statistics (`eval([x, γ, β, running
+    /// mean, running variance], ε)`) unless on an autodiff device in training, else with batch
+    /// statistics (`train([x, γ, β], ε)` gives the output, mean and variance) and the running
+    /// update.
+    #[allow(clippy::type_complexity)]
+    fn run<const D: usize, const E: usize>(
+        layer: &BatchNorm,
+        input: Tensor<D>,
+        eval: impl FnOnce([FloatTensor<Dispatch>; 5], f64) -> FloatTensor<Dispatch>,
+        train: impl FnOnce(
+            [FloatTensor<Dispatch>; 3],
+            f64,
+        ) -> (
+            FloatTensor<Dispatch>,
+            FloatTensor<Dispatch>,
+            FloatTensor<Dispatch>,
+        ),
+    ) -> Tensor<E> {
         let device = input.device();
         let eps = layer.epsilon;
+        let (gamma, beta) = (
+            layer.gamma.val().into_dispatch(),
+            layer.beta.val().into_dispatch(),
+        );
         if !(device.is_autodiff() && layer.training.is_enabled()) {
             let mean = layer.running_mean.value().to_device(&device);
             let var = layer.running_var.value().to_device(&device);
-            return Tensor::from_dispatch(<Dispatch as DescentNorm>::descent_batch_norm_relu_pool(
-                input.into_dispatch(),
-                layer.gamma.val().into_dispatch(),
-                layer.beta.val().into_dispatch(),
-                mean.into_dispatch(),
-                var.into_dispatch(),
+            let (mean, var) = (mean.into_dispatch(), var.into_dispatch());
+            return Tensor::from_dispatch(eval(
+                [input.into_dispatch(), gamma, beta, mean, var],
                 eps,
-                kernel,
             ));
         }
-        let (output, mean, variance) =
-            <Dispatch as DescentNorm>::descent_batch_norm_relu_pool_train(
-                input.into_dispatch(),
-                layer.gamma.val().into_dispatch(),
-                layer.beta.val().into_dispatch(),
-                eps,
-                kernel,
-            );
+        let (output, mean, variance) = train([input.into_dispatch(), gamma, beta], eps);
         update_running_statistics(layer, mean, variance, &device);
         Tensor::from_dispatch(output)
     }
