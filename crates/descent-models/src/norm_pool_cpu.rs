@@ -18,7 +18,7 @@ use crate::norm_cpu::{
     BackwardCoefficients, affine_value, batch_statistics, given_scale_and_shift, inv_std, layout,
     relu_keeps, scale_and_shift,
 };
-use crate::pool_cpu::{beats, pool_2x2};
+use crate::pool_cpu::pool_planes;
 use burn::backend::flex::FlexTensor;
 use burn::tensor::Shape;
 use rayon::prelude::*;
@@ -27,48 +27,15 @@ use rayon::prelude::*;
 /// `(pooled [N, C, H / kh, W / kw], window offset of each maximum)`.
 fn normalize_and_pool(
     x: &[f32],
-    dims: [usize; 4],
+    [_, c, h, w]: [usize; 4],
     kernel: [usize; 2],
     scale: &[f32],
     shift: &[f32],
 ) -> (Vec<f32>, Vec<u8>) {
-    let [_, c, h, w] = dims;
-    let [kh, kw] = kernel;
-    let (ho, wo) = (h / kh, w / kw);
-    let planes = dims[0] * c;
-    let mut y = zeros(planes * ho * wo);
-    let mut arg = vec![0u8; planes * ho * wo];
-    let per_plane = (ho * wo).max(1);
-    y.par_chunks_mut(per_plane)
-        .zip(arg.par_chunks_mut(per_plane))
-        .enumerate()
-        .for_each(|(plane, (out, at))| {
-            let src = &x[plane * h * w..][..h * w];
-            let (a, b) = (scale[plane % c], shift[plane % c]);
-            let value = |v: f32| affine_value::<true>(v, a, b);
-            if kernel == [2, 2] {
-                pool_2x2(src, w, wo, (out, at), value);
-                return;
-            }
-            for oy in 0..ho {
-                for ox in 0..wo {
-                    let mut best = value(src[oy * kh * w + ox * kw]);
-                    let mut best_at = 0u8;
-                    for i in 0..kh {
-                        let row = &src[(oy * kh + i) * w + ox * kw..][..kw];
-                        for (j, &v) in row.iter().enumerate().skip(usize::from(i == 0)) {
-                            let v = value(v);
-                            let take = beats(v, best);
-                            best = if take { v } else { best };
-                            best_at = if take { (i * kw + j) as u8 } else { best_at };
-                        }
-                    }
-                    out[oy * wo + ox] = best;
-                    at[oy * wo + ox] = best_at;
-                }
-            }
-        });
-    (y, arg)
+    pool_planes(x, [h, w], kernel, |plane| {
+        let (a, b) = (scale[plane % c], shift[plane % c]);
+        move |v: f32| affine_value::<true>(v, a, b)
+    })
 }
 
 /// Training mode: `(pooled, window offsets of the maxima, batch mean [C], biased batch

@@ -23,10 +23,26 @@ fn planes(t: &FlexTensor) -> (usize, usize, usize) {
 pub(crate) fn max_pool2d(x: FlexTensor, kernel: [usize; 2]) -> (FlexTensor, Vec<u8>) {
     let x = contiguous(x);
     let dims = x.layout().shape().clone();
-    let (count, h, w) = planes(&x);
+    let (_, h, w) = planes(&x);
+    let (y, arg) = pool_planes(values(&x), [h, w], kernel, |_| |v| v);
+    let mut out_dims = dims;
+    out_dims[2] = h / kernel[0];
+    out_dims[3] = w / kernel[1];
+    (tensor(y, out_dims), arg)
+}
+
+/// The planes of `h x w` values in `xs`, each value mapped by `value(plane)` (itself, or
+/// normalized for the fused batch norm), max-pooled with window = stride = `kernel` in
+/// parallel over the planes: `(outputs, argmax offsets)`.
+pub(crate) fn pool_planes<F: Fn(f32) -> f32>(
+    xs: &[f32],
+    [h, w]: [usize; 2],
+    kernel: [usize; 2],
+    value: impl Fn(usize) -> F + Sync,
+) -> (Vec<f32>, Vec<u8>) {
     let [kh, kw] = kernel;
     let (ho, wo) = (h / kh, w / kw);
-    let xs = values(&x);
+    let count = xs.len() / (h * w).max(1);
     let mut y = zeros(count * ho * wo);
     let mut arg = vec![0u8; count * ho * wo];
     y.par_chunks_mut((ho * wo).max(1))
@@ -34,8 +50,9 @@ pub(crate) fn max_pool2d(x: FlexTensor, kernel: [usize; 2]) -> (FlexTensor, Vec<
         .enumerate()
         .for_each(|(plane, (out, at))| {
             let src = &xs[plane * h * w..(plane + 1) * h * w];
+            let value = value(plane);
             if [kh, kw] == [2, 2] {
-                pool_2x2(src, w, wo, (out, at), |v| v);
+                pool_2x2(src, w, wo, (out, at), value);
                 return;
             }
             for oy in 0..ho {
@@ -46,6 +63,7 @@ pub(crate) fn max_pool2d(x: FlexTensor, kernel: [usize; 2]) -> (FlexTensor, Vec<
                     for i in 0..kh {
                         let row = &src[(oy * kh + i) * w + ox * kw..][..kw];
                         for (j, &v) in row.iter().enumerate() {
+                            let v = value(v);
                             if first || beats(v, best) {
                                 best = v;
                                 best_at = (i * kw + j) as u8;
@@ -58,10 +76,6 @@ pub(crate) fn max_pool2d(x: FlexTensor, kernel: [usize; 2]) -> (FlexTensor, Vec<
                 }
             }
         });
-    let mut out_dims = dims;
-    out_dims[2] = ho;
-    out_dims[3] = wo;
-    let y = tensor(y, out_dims);
     (y, arg)
 }
 
@@ -70,7 +84,7 @@ pub(crate) fn max_pool2d(x: FlexTensor, kernel: [usize; 2]) -> (FlexTensor, Vec<
 /// instead of branches (on real activations the winner of a window is a coin toss, and
 /// mispredicted branches cost more than the rest of the pool).
 #[inline]
-pub(crate) fn beats(v: f32, best: f32) -> bool {
+fn beats(v: f32, best: f32) -> bool {
     (v > best) | (v.is_nan() & !best.is_nan())
 }
 
@@ -78,7 +92,7 @@ pub(crate) fn beats(v: f32, best: f32) -> bool {
 /// themselves, or normalized ones for the fused batch norm): the same result as the general
 /// loop, with the window's four reads and the comparisons unrolled, so that it vectorizes.
 #[inline(always)]
-pub(crate) fn pool_2x2(
+fn pool_2x2(
     src: &[f32],
     w: usize,
     wo: usize,
