@@ -638,6 +638,33 @@ mod tests {
         }
     }
 
+    /// A frozen batch norm on an autodiff device (partial finetuning) takes the inference
+    /// path and still passes gradients to its input: fused with the pool as apart.
+    #[test]
+    fn frozen_fused_pool_passes_gradients_like_the_three_layers() {
+        use burn::nn::pool::MaxPool2dConfig;
+        let device = Device::flex().autodiff();
+        device.seed(12);
+        let pool = MaxPool2dConfig::new([2, 2]).init();
+        let norm = BatchNormConfig::new(3).init(&device).freeze();
+        let x = Tensor::<4>::random([2, 3, 6, 6], Distribution::Default, &device)
+            .sub_scalar(0.3)
+            .require_grad();
+        let a = batch_norm_relu_pool_layer(&norm, &pool, x.clone());
+        let b = crate::pool::max_pool_layer(&pool, batch_norm_relu_layer(&norm, x.clone()));
+        close_or_both_nan(a.clone(), b.clone(), "frozen output");
+        let mix = Tensor::<4>::random(a.dims(), Distribution::Default, &device);
+        let (ga, gb) = (
+            a.mul(mix.clone()).sum().backward(),
+            b.mul(mix).sum().backward(),
+        );
+        let (Some(da), Some(db)) = (x.grad(&ga), x.grad(&gb)) else {
+            panic!("the frozen layer stopped the input gradient");
+        };
+        assert!(da.clone().abs().sum().into_scalar::<f32>() > 0.0);
+        close_or_both_nan(da, db, "frozen input gradient");
+    }
+
     /// The fused ReLU against Burn's ReLU after our batch norm, bit for bit: training outputs
     /// and every gradient (a NaN in the input included, which both pass through), then
     /// inference on a shared input (a new buffer) and a unique one (in place).
