@@ -541,6 +541,34 @@ mod tests {
         v.into_iter().map(f32::to_bits).collect()
     }
 
+    /// The gradients of `Σ out·mix` with respect to `x`, γ and β, through two outputs of
+    /// `x` and their batch norms: `[(dx, dx'), (dγ, dγ'), (dβ, dβ')]`, flattened to rank 1.
+    fn gradient_pairs<const D: usize>(
+        (a, norm_a): (Tensor<D>, &BatchNorm),
+        (b, norm_b): (Tensor<D>, &BatchNorm),
+        x: &Tensor<D>,
+        mix: Tensor<D>,
+        what: &str,
+    ) -> [(Tensor<1>, Tensor<1>); 3] {
+        let (ga, gb) = (
+            a.mul(mix.clone()).sum().backward(),
+            b.mul(mix).sum().backward(),
+        );
+        let grads = |g: &burn::tensor::Gradients, n: &BatchNorm| {
+            (x.grad(g), n.gamma.val().grad(g), n.beta.val().grad(g))
+        };
+        let ((Some(dx), Some(dg), Some(db)), (Some(dx2), Some(dg2), Some(db2))) =
+            (grads(&ga, norm_a), grads(&gb, norm_b))
+        else {
+            panic!("a gradient is missing, {what}");
+        };
+        [
+            (dx.flatten(0, D - 1), dx2.flatten(0, D - 1)),
+            (dg, dg2),
+            (db, db2),
+        ]
+    }
+
     /// `a` and `b` equal within `1e-5 · (1 + max |b|)`, element by element, NaN only where the
     /// other is NaN.
     fn close_or_both_nan<const D: usize>(a: Tensor<D>, b: Tensor<D>, what: &str) {
@@ -603,16 +631,8 @@ mod tests {
                 let what = format!("{kernel:?} {shape:?} step {step}");
                 assert_eq!(bits(a.clone()), bits(b.clone()), "output, {what}");
                 let mix = Tensor::<4>::random(a.dims(), Distribution::Default, &device);
-                let ga = a.mul(mix.clone()).sum().backward();
-                let gb = b.mul(mix).sum().backward();
-                let grads = |g: &burn::tensor::Gradients, n: &BatchNorm| {
-                    (x.grad(g), n.gamma.val().grad(g), n.beta.val().grad(g))
-                };
-                let ((Some(dx), Some(dg), Some(db)), (Some(dx2), Some(dg2), Some(db2))) =
-                    (grads(&ga, &fused), grads(&gb, &apart))
-                else {
-                    panic!("a gradient is missing, {what}");
-                };
+                let [(dx, dx2), (dg, dg2), (db, db2)] =
+                    gradient_pairs((a, &fused), (b, &apart), &x, mix, &what);
                 // The backward sums add the same terms in another order: equal within
                 // rounding (NaN where the other has NaN).
                 close_or_both_nan(dx, dx2, &format!("dx, {what}"));
@@ -687,16 +707,8 @@ mod tests {
             let a = batch_norm_relu_layer(&fused, x.clone());
             let b = relu(batch_norm_layer(&apart, x.clone()));
             assert_eq!(bits(a.clone()), bits(b.clone()), "output, step {step}");
-            let ga = a.mul(mix.clone()).sum().backward();
-            let gb = b.mul(mix).sum().backward();
-            let grads = |g: &burn::tensor::Gradients, n: &BatchNorm| {
-                (x.grad(g), n.gamma.val().grad(g), n.beta.val().grad(g))
-            };
-            let ((Some(dx), Some(dg), Some(db)), (Some(dx2), Some(dg2), Some(db2))) =
-                (grads(&ga, &fused), grads(&gb, &apart))
-            else {
-                panic!("a gradient is missing at step {step}");
-            };
+            let [(dx, dx2), (dg, dg2), (db, db2)] =
+                gradient_pairs((a, &fused), (b, &apart), &x, mix, &format!("step {step}"));
             assert_eq!(bits(dx), bits(dx2), "dx, step {step}");
             assert_eq!(bits(dg), bits(dg2), "dgamma, step {step}");
             assert_eq!(bits(db), bits(db2), "dbeta, step {step}");
