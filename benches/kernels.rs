@@ -8,6 +8,7 @@
 //! cargo bench --bench kernels --profile dev -- norm     # relu, max-pool, batch norm f+b
 //! cargo bench --bench kernels --profile dev -- step     # whole VGG-11 x1/4 step: fwd, bwd
 //! cargo bench --bench kernels --profile dev -- step descent   # one side only (for perf)
+//! cargo bench --bench kernels --profile dev -- layers full descent  # full-width VGG-11 shapes
 //! cargo bench --bench kernels --profile dev -- mlp      # MLP 3072-512-512-10 step: fwd, bwd, SGD
 //! ```
 //!
@@ -53,9 +54,30 @@ fn time_split<F: FnMut() -> burn::tensor::Tensor<1>>(mut forward: F, reps: usize
     (median(f), median(b))
 }
 
+/// Whether the command line names `word` after the mode (`full`, `descent`, `burn`).
+fn option(word: &str) -> bool {
+    std::env::args().skip(2).any(|a| a == word)
+}
+
+/// The VGG-11 widths a mode runs: x1/4 by default, full with `full` (every channel count x4
+/// but the 3 input channels).
+fn width() -> f64 {
+    if option("full") { 1.0 } else { 0.25 }
+}
+
+/// Which kernel families a mode runs: both, or the one named on the command line.
+fn families() -> Vec<&'static str> {
+    ["burn", "descent"]
+        .into_iter()
+        .filter(|k| option(k) || !(option("burn") || option("descent")))
+        .collect()
+}
+
 fn conv_layers() {
     use burn::tensor::{Device, Distribution, Tensor};
     use descent_models::conv::{CpuConvKernels, conv2d, set_cpu_conv_kernels};
+    let scale = (width() * 4.0) as usize;
+    let wide = |c: usize| if c == 3 { 3 } else { c * scale };
     let layers = [
         (3, 16, 32),
         (16, 32, 16),
@@ -65,8 +87,10 @@ fn conv_layers() {
         (128, 128, 4),
         (128, 128, 2),
         (128, 128, 2),
-    ];
-    println!("layer        burn fwd  f+b    ours fwd  f+b (ms)");
+    ]
+    .map(|(ci, co, s)| (wide(ci), wide(co), s));
+    let run = families();
+    println!("layer        burn fwd  f+b    ours fwd  f+b (ms)   ours f+b GFLOP/s");
     let mut tot = [0.0; 4];
     for &(ci, co, s) in &layers {
         let mut row = [0.0; 4];
@@ -74,6 +98,9 @@ fn conv_layers() {
             .into_iter()
             .enumerate()
         {
+            if !run.contains(&["burn", "descent"][k]) {
+                continue;
+            }
             set_cpu_conv_kernels(kernels);
             let plain = Device::flex();
             let x = Tensor::<4>::random([128, ci, s, s], Distribution::Default, &plain);
@@ -102,9 +129,15 @@ fn conv_layers() {
                 5,
             );
         }
+        // Forward, input gradient and weight gradient: three products of 2·N·K·P·L flops.
+        let flops = 3.0 * 2.0 * 128.0 * (co * ci * 9 * s * s) as f64;
         println!(
-            "{ci:>4}->{co:<4}@{s:<2}  {:7.2} {:7.2}   {:7.2} {:7.2}",
-            row[0], row[1], row[2], row[3]
+            "{ci:>4}->{co:<4}@{s:<2}  {:7.2} {:7.2}   {:7.2} {:7.2}   {:7.0}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            flops / row[3] / 1e6
         );
         for i in 0..4 {
             tot[i] += row[i];
@@ -213,7 +246,7 @@ fn step_breakdown() {
     let reps = 7;
     let device = Device::flex().autodiff();
     device.seed(1);
-    let config: ModelConfig = VggConfig::new(VggDepth::Vgg11).with_width(0.25).into();
+    let config: ModelConfig = VggConfig::new(VggDepth::Vgg11).with_width(width()).into();
     let model = config.init(&device).unwrap();
     let x = Tensor::<4>::random([128, 3, 32, 32], Distribution::Default, &device);
     let y = Tensor::<1, Int>::from_data(
@@ -221,14 +254,7 @@ fn step_breakdown() {
         &device,
     );
     // `step descent` or `step burn` runs one side only (for a profiler).
-    let only: Vec<String> = std::env::args()
-        .skip(2)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    for kernels in ["burn", "descent"] {
-        if !only.is_empty() && !only.iter().any(|o| o == kernels) {
-            continue;
-        }
+    for kernels in families() {
         descent_models::conv::set_cpu_conv_kernels(if kernels == "burn" {
             descent_models::conv::CpuConvKernels::Burn
         } else {
