@@ -25,8 +25,9 @@
 //! Threads: with at least [`PARALLEL_MIN_TILE_GROUPS`] groups of images, the groups run in
 //! parallel, each product on one thread; with one group, each product is threaded. (With two
 //! groups run in turn, the patch copies ran on one core while the other waited: the 2x2
-//! layers of a VGG-11 took 5 ms forward + backward instead of 3.5.) The batch is cut into
-//! groups of equal size, give or take one image, so parallel groups end together. The weight
+//! layers of a VGG-11 took 5 ms forward + backward instead of 3.5.) The batch is cut into an
+//! even number of groups (a multiple of 4 from 4 on) of equal size, give or take one image, so
+//! that parallel groups end together on 2 or 4 cores. The weight
 //! gradient sums the tiles in at most [`WEIGHT_GRAD_PARTS`] partial sums (fewer for large
 //! weights, see [`WEIGHT_GRAD_PARTS_FLOATS`]), added in order. These choices depend on the
 //! shapes only, so results are the same bit for bit whatever the thread count.
@@ -104,16 +105,34 @@ impl Geometry {
         self.channels_in * self.height * self.width
     }
 
-    /// Images per group: enough for [`TILE_MIN_COLUMNS`] columns, within the budget, at
-    /// least one; then evened out, so that the same number of groups holds the batch in
-    /// groups of equal size (the last one at most a few images short).
-    fn group_images(&self) -> usize {
+    /// How many groups of images the batch is cut into: groups of enough images for
+    /// [`TILE_MIN_COLUMNS`] columns, within the budget, at least one image each; their count
+    /// then rounded up to an even number, and from 4 on to a multiple of 4 (within the batch),
+    /// so that 2 or 4 threads share them evenly. A full-width VGG-11's 2x2 layers made 5
+    /// groups of 26 images, 3 groups on one core and 2 on the other; they now make 8 of 16
+    /// images, whose 64 columns also fill whole panels of the matrix product.
+    fn groups(&self) -> usize {
         let per_image = self.patch() * self.positions() * std::mem::size_of::<f32>();
         let fit = TILE_BUDGET_BYTES / per_image.max(1);
         let wanted = TILE_MIN_COLUMNS.div_ceil(self.positions().max(1));
         let batch = self.batch.max(1);
         let size = wanted.min(fit).clamp(1, batch);
-        batch.div_ceil(batch.div_ceil(size))
+        let groups = batch.div_ceil(size);
+        let multiple = match groups {
+            1 => 1,
+            2..4 => 2,
+            _ => 4,
+        };
+        groups.next_multiple_of(multiple).min(batch)
+    }
+
+    /// The images `(first, end)` of group `index` of `groups`: sizes differ by one at most,
+    /// and none is larger than [`Geometry::groups`] planned.
+    fn group(&self, index: usize, groups: usize) -> (usize, usize) {
+        (
+            index * self.batch / groups,
+            (index + 1) * self.batch / groups,
+        )
     }
 
     /// The bands of output rows `(first, end)` a group's tiles cover: all rows at once, unless
@@ -129,7 +148,7 @@ impl Geometry {
 
     /// Who spreads the products over threads (see the module docs).
     fn threading(&self) -> Threading {
-        if self.batch.div_ceil(self.group_images()) >= PARALLEL_MIN_TILE_GROUPS {
+        if self.groups() >= PARALLEL_MIN_TILE_GROUPS {
             Threading::Caller
         } else {
             Threading::Product
@@ -522,25 +541,32 @@ fn dy_view<'a>(
     }
 }
 
-/// Runs `task(group, chunk)` over the groups of images, each owning its `chunk` of `out`
-/// (`per_image` floats an image): in parallel, or in turn, as `threading` says.
+/// Runs `task(first, chunk)` over the groups of images of `g` (see [`Geometry::group`]), each
+/// owning its `chunk` of `out` (`per_image` floats an image) from image `first` on: in
+/// parallel, or in turn, as `threading` says.
 fn for_each_group(
     out: &mut [f32],
     per_image: usize,
-    group_images: usize,
+    g: &Geometry,
     threading: Threading,
     task: impl Fn(usize, &mut [f32]) + Sync + Send,
 ) {
-    let size = (group_images * per_image).max(1);
+    let groups = g.groups();
+    let mut chunks = Vec::with_capacity(groups);
+    let mut rest = out;
+    for index in 0..groups {
+        let (first, end) = g.group(index, groups);
+        let (chunk, tail) = rest.split_at_mut(((end - first) * per_image).min(rest.len()));
+        chunks.push((first, chunk));
+        rest = tail;
+    }
     match threading {
-        Threading::Caller => out
-            .par_chunks_mut(size)
-            .enumerate()
-            .for_each(|(group, chunk)| task(group, chunk)),
-        Threading::Product => out
-            .chunks_mut(size)
-            .enumerate()
-            .for_each(|(group, chunk)| task(group, chunk)),
+        Threading::Caller => chunks
+            .into_par_iter()
+            .for_each(|(first, chunk)| task(first, chunk)),
+        Threading::Product => chunks
+            .into_iter()
+            .for_each(|(first, chunk)| task(first, chunk)),
     }
 }
 
@@ -559,12 +585,12 @@ pub(crate) fn conv2d(
     let (k, l, p, wo) = (g.channels_out, g.positions(), g.patch(), g.out[1]);
     let (xs, w) = (f32_slice(&x), f32_slice(&weight));
     let mut y = zeros(g.batch * k * l);
-    let (group_images, threading, bands) = (g.group_images(), g.threading(), g.bands());
+    let (threading, bands) = (g.threading(), g.bands());
     // Packed once, read by the product of every tile.
     let w = packed(view(w, k, p, p, 1));
-    let task = |group: usize, y_g: &mut [f32]| {
+    let task = |first: usize, y_g: &mut [f32]| {
         let n = y_g.len() / (k * l);
-        let x_g = &xs[group * group_images * g.image()..][..n * g.image()];
+        let x_g = &xs[first * g.image()..][..n * g.image()];
         with_scratch(|cols, out| {
             for &rows in &bands {
                 let columns = n * (rows.1 - rows.0) * wo;
@@ -600,7 +626,7 @@ pub(crate) fn conv2d(
         });
     };
     if !y.is_empty() && p > 0 {
-        for_each_group(&mut y, k * l, group_images, threading, task);
+        for_each_group(&mut y, k * l, &g, threading, task);
     } else if let Some(bias) = bias {
         // No patch to sum (C = 0): the output is the bias.
         for (index, plane) in y.chunks_exact_mut(l.max(1)).enumerate() {
@@ -625,8 +651,7 @@ pub(crate) fn conv2d_weight_grad(
     if g.batch * l == 0 || k * p == 0 {
         return tensor(zeros(k * p), weight_shape);
     }
-    let (group_images, threading, bands) = (g.group_images(), g.threading(), g.bands());
-    let groups = g.batch.div_ceil(group_images);
+    let (groups, threading, bands) = (g.groups(), g.threading(), g.bands());
     let parts = match threading {
         Threading::Caller => groups.min(weight_grad_parts(k * p)),
         Threading::Product => 1,
@@ -637,8 +662,8 @@ pub(crate) fn conv2d_weight_grad(
         with_scratch(|cols, gathered| {
             let mut accumulate = false;
             for group in part * groups / parts..(part + 1) * groups / parts {
-                let first = group * group_images;
-                let n = group_images.min(g.batch - first);
+                let (first, end) = g.group(group, groups);
+                let n = end - first;
                 let x_g = &xs[first * g.image()..][..n * g.image()];
                 let dy_g = &dy[first * k * l..][..n * k * l];
                 for &rows in &bands {
@@ -737,12 +762,12 @@ pub(crate) fn conv2d_input_grad(
     if dx.is_empty() || l == 0 || k == 0 {
         return tensor(dx, x_shape);
     }
-    let (group_images, threading, bands) = (g.group_images(), g.threading(), g.bands());
+    let (threading, bands) = (g.threading(), g.bands());
     // Wᵀ, packed once, read by the product of every tile.
     let w_t = packed(view(w, k, p, p, 1).t());
-    let task = |group: usize, dx_g: &mut [f32]| {
+    let task = |first: usize, dx_g: &mut [f32]| {
         let n = dx_g.len() / g.image();
-        let dy_g = &dy[group * group_images * k * l..][..n * k * l];
+        let dy_g = &dy[first * k * l..][..n * k * l];
         with_scratch(|gathered, dcols| {
             for &rows in &bands {
                 let columns = n * (rows.1 - rows.0) * wo;
@@ -754,7 +779,7 @@ pub(crate) fn conv2d_input_grad(
             }
         });
     };
-    for_each_group(&mut dx, g.image(), group_images, threading, task);
+    for_each_group(&mut dx, g.image(), &g, threading, task);
     tensor(dx, x_shape)
 }
 
@@ -999,39 +1024,52 @@ mod tests {
 
     #[test]
     fn tiles_cover_the_batch_and_the_image() {
+        // The number of images in each group, in order.
+        let sizes = |g: &Geometry| -> Vec<usize> {
+            let groups = g.groups();
+            (0..groups)
+                .map(|i| g.group(i, groups))
+                .map(|(first, end)| end - first)
+                .collect()
+        };
         let same = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
         // One image's patch matrix (576 x 1600 floats) is over the budget: bands of rows. One
         // image, one group: the products are threaded.
         let g = Geometry::new([1, 64, 40, 40], [3, 64, 3, 3], &same);
-        assert_eq!(g.group_images(), 1);
+        assert_eq!(sizes(&g), [1]);
         assert_eq!(g.bands(), vec![(0, 22), (22, 40)]);
         assert_eq!(g.threading(), Threading::Product);
         check_against_definition([1, 64, 40, 40], [3, 64, 3, 3], &same);
         // Two such images: two groups, in parallel.
         let g = Geometry::new([2, 64, 40, 40], [3, 64, 3, 3], &same);
-        assert_eq!((g.group_images(), g.threading()), (1, Threading::Caller));
+        assert_eq!((sizes(&g), g.threading()), (vec![1, 1], Threading::Caller));
         check_against_definition([2, 64, 40, 40], [3, 64, 3, 3], &same);
-        // 8x8 outputs: 4 images a group, 18 images = 5 groups (the last of 2), in parallel.
+        // 8x8 outputs: 4 images wanted a group, 18 images would be 5 groups; a multiple of 4
+        // instead, 8 groups of 2 or 3, in parallel.
         let g = Geometry::new([18, 3, 8, 8], [5, 3, 3, 3], &same);
-        assert_eq!(g.group_images(), 4);
+        assert_eq!(sizes(&g), [2, 2, 2, 3, 2, 2, 2, 3]);
         assert_eq!(g.bands(), vec![(0, 8)]);
         assert_eq!(g.threading(), Threading::Caller);
         check_against_definition([18, 3, 8, 8], [5, 3, 3, 3], &same);
-        // Strided, 2x2 outputs: 64 images wanted a group, so 70 images make 2 groups, evened
-        // out to 35 images each, in parallel.
+        // Strided, 2x2 outputs: 64 images wanted a group, so 70 images make 2 groups of 35
+        // images each, in parallel.
         let strided = ConvOptions::new([2, 2], [0, 0], [1, 1], 1);
         let g = Geometry::new([70, 2, 5, 5], [3, 2, 3, 3], &strided);
-        assert_eq!((g.group_images(), g.out), (35, [2, 2]));
+        assert_eq!((sizes(&g), g.out), (vec![35, 35], [2, 2]));
         assert_eq!(g.threading(), Threading::Caller);
         check_against_definition([70, 2, 5, 5], [3, 2, 3, 3], &strided);
-        // 8x8 outputs, 4 images wanted a group: 9 images would be 4 + 4 + 1, evened out to
-        // 3 groups of 3.
+        // 8x8 outputs, 4 images wanted a group: 9 images would be 4 + 4 + 1, an even count
+        // instead, 4 groups of 2 or 3.
         let g = Geometry::new([9, 3, 8, 8], [5, 3, 3, 3], &same);
-        assert_eq!(g.group_images(), 3);
+        assert_eq!(sizes(&g), [2, 2, 2, 3]);
+        // 3 images of one group each stay 3 groups (no empty group).
+        let g = Geometry::new([3, 64, 40, 40], [3, 64, 3, 3], &same);
+        assert_eq!(sizes(&g), [1, 1, 1]);
+        check_against_definition([3, 64, 40, 40], [3, 64, 3, 3], &same);
         check_against_definition([9, 3, 8, 8], [5, 3, 3, 3], &same);
         // One image per group, many groups, in parallel with the weight gradient in 8 parts.
         let g = Geometry::new([20, 2, 16, 16], [4, 2, 3, 3], &same);
-        assert_eq!(g.group_images(), 1);
+        assert_eq!(sizes(&g), [1; 20]);
         assert_eq!(g.threading(), Threading::Caller);
         check_against_definition([20, 2, 16, 16], [4, 2, 3, 3], &same);
     }
