@@ -158,22 +158,43 @@ pub(crate) fn inv_std(variance: &[f32], epsilon: f64) -> Vec<f32> {
         .collect()
 }
 
-/// Per channel, the batch mean and the biased batch variance of `xs` (`[N, C, S]`), in two
-/// passes (the deviations from the mean, not the raw squares: no cancellation).
+/// Per channel, the batch mean and the biased batch variance of `xs` (`[N, C, S]`), in one
+/// pass over memory. Each plane's sum and its squared deviations from its own mean (a second
+/// look at a plane still in L1) are combined over the batch as Chan, Golub & LeVeque (1979)
+/// do for parallel variances: `M2 = Σ M2_i + Σ S·(mean_i - mean)²`, deviations from means and
+/// never raw squares, so no cancellation. The mean is the plain sum over the count, as
+/// before; two passes over the channel (mean, then deviations) read every activation of a
+/// full-width VGG-11 twice from memory.
 pub(crate) fn batch_statistics(xs: &[f32], dims: (usize, usize, usize)) -> (Vec<f32>, Vec<f32>) {
-    let (n, _, s) = dims;
-    let count = (n * s).max(1) as f64;
-    let mean: Vec<f32> = per_channel(xs, xs, dims, |_, seg, _| [sum(seg)])
-        .into_iter()
-        .map(|[total]| (total / count) as f32)
-        .collect();
-    let variance: Vec<f32> = per_channel(xs, xs, dims, |ch, seg, _| {
-        [squared_deviations(seg, mean[ch])]
-    })
-    .into_iter()
-    .map(|[total]| (total / count) as f32)
-    .collect();
-    (mean, variance)
+    let (n, c, s) = dims;
+    if n * s == 0 {
+        return (vec![0.0; c], vec![0.0; c]);
+    }
+    let (count, plane) = ((n * s) as f64, s as f64);
+    let channel = |ch: usize| {
+        // Per plane: its sum and its squared deviations from its own mean.
+        let planes: Vec<[f64; 2]> = (0..n)
+            .map(|i| {
+                let values = &xs[(i * c + ch) * s..][..s];
+                let total = sum(values);
+                let shift = (total / plane) as f32;
+                // Σ(v - shift)² = Σ(v - mean_i)² + S·(mean_i - shift)²: the rounding of
+                // the shift to f32 taken back out.
+                let off = total / plane - shift as f64;
+                [total, squared_deviations(values, shift) - plane * off * off]
+            })
+            .collect();
+        let mean = planes.iter().map(|[total, _]| total).sum::<f64>() / count;
+        let m2: f64 = planes
+            .iter()
+            .map(|&[total, m2]| {
+                let delta = total / plane - mean;
+                m2.max(0.0) + plane * delta * delta
+            })
+            .sum();
+        (mean as f32, (m2 / count) as f32)
+    };
+    (0..c).into_par_iter().map(channel).unzip()
 }
 
 /// Training-mode batch norm (then a ReLU with `relu`): `(output, batch mean [C], biased batch
@@ -513,6 +534,45 @@ mod tests {
     /// The backward pass writes `dx` over the gradient when it owns it alone, else into a new
     /// buffer: both give the same bits, with and without the fused ReLU's mask, and a shared
     /// gradient is left as it was. Lengths 37 and 5 leave tails past the 8-lane loops.
+    #[test]
+    fn statistics_in_one_pass_match_two_passes_in_f64() {
+        // Planes whose means differ widely (the between-plane term of the variance), on an
+        // offset of 1000 (where Σx² - (Σx)²/n in f32 loses every digit), with 1, 4 and
+        // 1000 values a plane (a tail after the 8 lanes, and none).
+        for (n, c, s) in [(5, 2, 1), (3, 3, 4), (4, 2, 1000)] {
+            let xs: Vec<f32> = (0..n * c * s)
+                .map(|j| {
+                    let (plane, k) = (j / s, j % s);
+                    1000.0 + 7.0 * plane as f32 + ((k * 37 + plane * 11) % 23) as f32 * 0.01
+                })
+                .collect();
+            let (mean, variance) = batch_statistics(&xs, (n, c, s));
+            for ch in 0..c {
+                let values: Vec<f64> = (0..n)
+                    .flat_map(|i| xs[(i * c + ch) * s..][..s].iter().map(|&v| v as f64))
+                    .collect();
+                let m = values.iter().sum::<f64>() / values.len() as f64;
+                let v = values.iter().map(|x| (x - m).powi(2)).sum::<f64>() / values.len() as f64;
+                assert!(
+                    (mean[ch] as f64 - m).abs() <= 1e-7 * m,
+                    "mean {ch}: {} vs {m}",
+                    mean[ch]
+                );
+                assert!(
+                    (variance[ch] as f64 - v).abs() <= 1e-5 * v,
+                    "variance {ch} of {:?}: {} vs {v}",
+                    (n, c, s),
+                    variance[ch]
+                );
+            }
+        }
+        // No values: zeros, not NaN.
+        assert_eq!(
+            batch_statistics(&[], (0, 2, 4)),
+            (vec![0.0; 2], vec![0.0; 2])
+        );
+    }
+
     #[test]
     fn backward_in_place_equals_backward_into_a_new_buffer() {
         for (shape, relu) in [([3, 2, 37], false), ([3, 2, 37], true), ([4, 3, 5], true)] {
