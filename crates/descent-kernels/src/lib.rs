@@ -9,6 +9,8 @@
 //! run many small products in parallel themselves (descent's convolutions, one group of
 //! images per task). [`PackedA`] packs a left operand once for many products
 //! ([`sgemm_packed`], [`sgemm_packed_serial`]): a layer's weights against tile after tile.
+//! [`vectorized`] compiles a closure's loops a second time for the CPU's wider vector
+//! instructions (AVX-512, AVX2), for the element-wise kernels of the crates above this one.
 //!
 //! Why it exists: the pure-Rust products Burn 0.22's CPU backends call (`gemm` 0.19,
 //! `matrixmultiply` 0.3) stop at the 256-bit FMA rate. On a 2-core AVX-512 machine that is half
@@ -52,6 +54,7 @@ mod pack;
 mod packed;
 mod sgemm;
 mod transpose;
+mod vectorize;
 
 pub use error::KernelError;
 pub use isa::Isa;
@@ -61,6 +64,7 @@ pub use sgemm::{
     KC, MB, NB, PARALLEL_MIN_FLOPS, Store, sgemm, sgemm_on, sgemm_packed, sgemm_packed_serial,
     sgemm_serial,
 };
+pub use vectorize::{VectorLoop, vectorized};
 
 #[cfg(test)]
 mod tests;
