@@ -52,7 +52,15 @@ pub(crate) fn pool_planes<F: Fn(f32) -> f32>(
             let src = &xs[plane * h * w..(plane + 1) * h * w];
             let value = value(plane);
             if [kh, kw] == [2, 2] {
-                pool_2x2(src, w, wo, (out, at), value);
+                let pool = Pool2x2 {
+                    src,
+                    w,
+                    wo,
+                    out,
+                    at,
+                    value,
+                };
+                descent_kernels::vectorized(pool);
                 return;
             }
             for oy in 0..ho {
@@ -86,6 +94,25 @@ pub(crate) fn pool_planes<F: Fn(f32) -> f32>(
 #[inline]
 fn beats(v: f32, best: f32) -> bool {
     (v > best) | (v.is_nan() & !best.is_nan())
+}
+
+/// [`pool_2x2`]'s operands, for [`descent_kernels::vectorized`].
+struct Pool2x2<'a, F> {
+    src: &'a [f32],
+    w: usize,
+    wo: usize,
+    out: &'a mut [f32],
+    at: &'a mut [u8],
+    value: F,
+}
+
+impl<F: Fn(f32) -> f32> descent_kernels::VectorLoop for Pool2x2<'_, F> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        pool_2x2(self.src, self.w, self.wo, (self.out, self.at), self.value);
+    }
 }
 
 /// The 2x2 windows of one plane (`w` wide; output rows of `wo`) of `value(x)` (the values
