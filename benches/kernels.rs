@@ -94,13 +94,11 @@ fn conv_layers() {
     let mut tot = [0.0; 4];
     for &(ci, co, s) in &layers {
         let mut row = [0.0; 4];
-        for (k, kernels) in [CpuConvKernels::Burn, CpuConvKernels::Descent]
-            .into_iter()
-            .enumerate()
-        {
-            if !run.contains(&["burn", "descent"][k]) {
-                continue;
-            }
+        for family in &run {
+            let (k, kernels) = match *family {
+                "burn" => (0, CpuConvKernels::Burn),
+                _ => (1, CpuConvKernels::Descent),
+            };
             set_cpu_conv_kernels(kernels);
             let plain = Device::flex();
             let x = Tensor::<4>::random([128, ci, s, s], Distribution::Default, &plain);

@@ -9,7 +9,7 @@
 //! run many small products in parallel themselves (descent's convolutions, one group of
 //! images per task). [`PackedA`] packs a left operand once for many products
 //! ([`sgemm_packed`], [`sgemm_packed_serial`]): a layer's weights against tile after tile.
-//! [`vectorized`] compiles a closure's loops a second time for the CPU's wider vector
+//! [`vectorized`] compiles a loop ([`VectorLoop`]) a second time for the CPU's wider vector
 //! instructions (AVX-512, AVX2), for the element-wise kernels of the crates above this one.
 //!
 //! Why it exists: the pure-Rust products Burn 0.22's CPU backends call (`gemm` 0.19,

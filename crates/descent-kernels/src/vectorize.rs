@@ -2,8 +2,9 @@
 //!
 //! A Rust build for generic x86-64 (the default target) may only use SSE2: the compiler
 //! vectorizes a loop over `f32` four lanes at a time, even on a CPU with AVX-512. [`vectorized`]
-//! runs a closure inside a function compiled for AVX-512 (or AVX2 + FMA) when the CPU has it:
-//! the closure, and what it inlines, is then compiled a second time for those instructions.
+//! runs a [`VectorLoop`] inside a function compiled for AVX-512 (or AVX2 + FMA) when the CPU
+//! has it: the loop, and what it inlines, is then compiled a second time for those
+//! instructions.
 //! Only the code generation changes, not the arithmetic: the compiler neither reorders float
 //! operations nor fuses a multiply and an add, so results are the same bit for bit on every
 //! path.
@@ -25,8 +26,9 @@ pub trait VectorLoop {
 }
 
 /// `work.run()`, compiled for the widest vector instructions of this CPU (AVX-512F/BW/VL/DQ,
-/// else AVX2 + FMA, else the build's own target). Meant for the inner loops of element-wise
-/// kernels (batch norm, pooling, patch copies): call it once per plane or chunk.
+/// else AVX2 + FMA, else the build's own target). Meant for element-wise loops that are bound
+/// by arithmetic rather than memory (a max-pool's selects, say): call it once per plane or
+/// chunk.
 ///
 /// ```
 /// use descent_kernels::{VectorLoop, vectorized};
@@ -108,7 +110,7 @@ mod tests {
 
     #[test]
     fn results_are_the_same_bit_for_bit_as_the_plain_loop() {
-        // Lane-wise sums of products, as the batch-norm kernels write them.
+        // Lane-wise sums of products, the pattern of descent-models' batch-norm sums.
         struct Sums<'a>(&'a [f32]);
         impl VectorLoop for Sums<'_> {
             type Output = [f32; 8];

@@ -1062,11 +1062,11 @@ mod tests {
         // instead, 4 groups of 2 or 3.
         let g = Geometry::new([9, 3, 8, 8], [5, 3, 3, 3], &same);
         assert_eq!(sizes(&g), [2, 2, 2, 3]);
+        check_against_definition([9, 3, 8, 8], [5, 3, 3, 3], &same);
         // 3 images of one group each stay 3 groups (no empty group).
         let g = Geometry::new([3, 64, 40, 40], [3, 64, 3, 3], &same);
         assert_eq!(sizes(&g), [1, 1, 1]);
         check_against_definition([3, 64, 40, 40], [3, 64, 3, 3], &same);
-        check_against_definition([9, 3, 8, 8], [5, 3, 3, 3], &same);
         // One image per group, many groups, in parallel with the weight gradient in 8 parts.
         let g = Geometry::new([20, 2, 16, 16], [4, 2, 3, 3], &same);
         assert_eq!(sizes(&g), [1; 20]);

@@ -531,9 +531,6 @@ mod tests {
         }
     }
 
-    /// The backward pass writes `dx` over the gradient when it owns it alone, else into a new
-    /// buffer: both give the same bits, with and without the fused ReLU's mask, and a shared
-    /// gradient is left as it was. Lengths 37 and 5 leave tails past the 8-lane loops.
     #[test]
     fn statistics_in_one_pass_match_two_passes_in_f64() {
         // Planes whose means differ widely (the between-plane term of the variance), on an
@@ -573,6 +570,9 @@ mod tests {
         );
     }
 
+    /// The backward pass writes `dx` over the gradient when it owns it alone, else into a new
+    /// buffer: both give the same bits, with and without the fused ReLU's mask, and a shared
+    /// gradient is left as it was. Lengths 37 and 5 leave tails past the 8-lane loops.
     #[test]
     fn backward_in_place_equals_backward_into_a_new_buffer() {
         for (shape, relu) in [([3, 2, 37], false), ([3, 2, 37], true), ([4, 3, 5], true)] {
