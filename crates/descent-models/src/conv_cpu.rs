@@ -155,6 +155,14 @@ impl Geometry {
         }
     }
 
+    /// Whether each row `(c, i, j)` of the patch matrix is its input plane shifted by a
+    /// constant (the columns that read padding aside): stride 1 both ways and output rows as
+    /// wide as the input's, so consecutive output positions read consecutive input values,
+    /// across output rows too.
+    fn shifts_plane(&self) -> bool {
+        self.stride == [1, 1] && self.out[1] == self.width
+    }
+
     /// For kernel offset `k` along axis `a`: the output indices `o` whose input index
     /// `o·stride + k·dilation - pad` falls inside the image, as a half-open range.
     fn valid(&self, a: usize, k: usize) -> (usize, usize) {
@@ -294,7 +302,7 @@ fn im2col(x: &[f32], g: &Geometry, n: usize, rows: (usize, usize), cols: &mut [f
         for b in 0..n {
             let src = &x[(b * g.channels_in + c) * plane..][..plane];
             let dst = &mut out[b * band..][..band];
-            if g.stride[1] == 1 && wo == g.width {
+            if g.shifts_plane() {
                 shifted_rows(src, g, (i, j), (valid_y[i], valid_x[j]), rows, dst);
                 continue;
             }
@@ -362,7 +370,7 @@ fn valid_ranges(g: &Geometry) -> (ValidRanges, ValidRanges) {
 }
 
 /// One row `(c, i, j)` of the patch matrix for one image plane `src`, output rows `rows`,
-/// when the output is as wide as the input and the stride across is 1 (a "same"
+/// when the output is as wide as the input and the stride is 1 both ways (a "same"
 /// convolution): the row is then the plane shifted by a constant, so the valid output rows
 /// are one contiguous copy, and only the columns that read padding are zeroed after.
 fn shifted_rows(
@@ -435,7 +443,7 @@ fn col2im(dcols: &mut [f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &
             for (j, &(vx0, vx1)) in valid_x.iter().enumerate() {
                 let row = (c * kh + i) * kw + j;
                 let src = &mut dcols[row * n * band + b * band..][..band];
-                if g.stride[1] == 1 && wo == g.width {
+                if g.shifts_plane() {
                     let ranges = ((y0, y1), (vx0, vx1));
                     add_shifted_rows(src, g, (i, j), ranges, rows, out);
                     continue;
@@ -483,7 +491,7 @@ fn shifted_span(
 
 /// The reverse of [`shifted_rows`]: adds one row `(c, i, j)` of the patch gradient `src`
 /// (output rows `rows`, of which `y0..y1` read the image) onto its plane `out`, when the
-/// output is as wide as the input and the stride across is 1. The row is the plane shifted
+/// output is as wide as the input and the stride is 1 both ways. The row is the plane shifted
 /// by a constant, so after zeroing the columns that read padding (they would land on the
 /// neighbouring rows' edges), it is one long add instead of one short add per output row.
 /// Each element still gets its terms in the same order, and an added zero leaves its bits
@@ -1090,6 +1098,10 @@ mod tests {
             // both sides), rows and columns of different lengths.
             ([2, 3, 7, 6], ConvOptions::new([2, 2], [1, 1], [1, 1], 1)),
             ([2, 3, 5, 4], ConvOptions::new([1, 1], [2, 2], [2, 2], 1)),
+            // As wide as the input but stride 2 down the rows: output rows are not
+            // consecutive input rows, so no row is one shifted copy of the plane.
+            ([2, 3, 10, 10], ConvOptions::new([2, 1], [1, 1], [1, 1], 1)),
+            ([2, 3, 9, 4], ConvOptions::new([2, 1], [1, 1], [1, 1], 1)),
         ];
         for (xs, opt) in cases {
             let wo = Geometry::new(xs, [4, 3, 3, 3], &opt).out[1];
