@@ -317,8 +317,9 @@ fn mlp_breakdown() {
     optimizer_shares(&model, loss_of, both, 30);
 }
 
-/// Whole training steps of `model` with our SGD and Burn's (momentum 0.9), and what they add
-/// to the forward + backward time `both` (ms): the optimizer's share.
+/// Whole training steps of `model` with our SGD and Burn's (momentum 0.9), each phase timed
+/// inside the step (medians): what the optimizer adds to forward + backward (`both`, ms, as
+/// measured alone).
 fn optimizer_shares<M>(
     model: &M,
     loss_of: impl Fn(&M) -> burn::tensor::Tensor<1>,
@@ -349,19 +350,33 @@ fn optimizer_shares<M>(
     ];
     for (name, mut optim) in optimizers {
         let mut m = Some(model.clone());
-        let step = time_t(
-            || {
-                let cur = m.take().unwrap();
-                let grads = GradientsParams::from_grads(loss_of(&cur).backward(), &cur);
-                let next = optim.step(0.01, cur, grads);
-                std::hint::black_box(next.num_params());
-                m = Some(next);
-            },
-            reps,
-        );
+        // Each phase of the step timed inside it: forward + backward, collecting the
+        // gradients by parameter, the optimizer's update.
+        let mut phases: [Vec<f64>; 4] = Default::default();
+        for rep in 0..=reps {
+            let cur = m.take().unwrap();
+            let s = Instant::now();
+            let grads = loss_of(&cur).backward();
+            let t1 = s.elapsed().as_secs_f64() * 1e3;
+            let grads = GradientsParams::from_grads(grads, &cur);
+            let t2 = s.elapsed().as_secs_f64() * 1e3;
+            let next = optim.step(0.01, cur, grads);
+            std::hint::black_box(next.num_params());
+            let t3 = s.elapsed().as_secs_f64() * 1e3;
+            m = Some(next);
+            if rep > 0 {
+                for (phase, t) in phases.iter_mut().zip([t1, t2 - t1, t3 - t2, t3]) {
+                    phase.push(t);
+                }
+            }
+        }
+        let [_, collect, update, step] = phases.map(|mut t| {
+            t.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            t[t.len() / 2]
+        });
         println!(
-            "{name:5} SGD: whole step {step:6.2} ms, of which the optimizer ~{:6.2} ms",
-            step - both
+            "{name:5} SGD: whole step {step:6.2} ms (forward + backward measured alone {both:6.2}); \
+             gradients by parameter {collect:5.2} ms, optimizer update {update:5.2} ms"
         );
     }
 }
