@@ -209,8 +209,9 @@ fn grow(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
 
 /// Output rows narrower than this go through a zero-bordered copy of each input plane and
 /// per-offset index maps into it ([`padded_offsets`]) instead of row by row: one copy call per
-/// 2-4 values costs more than the values (the last blocks of a VGG on 32x32 images).
-/// Measured: better at 2 and 4 columns, worse at 8 (`benches/kernels.rs`, `layers`).
+/// 2-4 values costs more than the values. Measured: better at 2 and 4 columns, worse at 8
+/// (`benches/kernels.rs`, `layers`). Geometries that [`Geometry::shifts_plane`] (a VGG's
+/// "same" convolutions, at every width) take the masked spans of [`PlaneShifts`] instead.
 const NARROW_OUTPUT_COLUMNS: usize = 8;
 
 /// Rows and columns of the zero-bordered plane of the narrow paths: the input plane at rows
@@ -261,10 +262,21 @@ fn im2col(x: &[f32], g: &Geometry, n: usize, rows: (usize, usize), cols: &mut [f
     let band = (rows.1 - rows.0) * wo;
     let plane = g.height * g.width;
     let [kh, kw] = g.kernel;
+    if band == 0 {
+        return;
+    }
+    if g.shifts_plane() {
+        descent_kernels::vectorized(ShiftedPatches {
+            x,
+            cols,
+            channels: g.channels_in,
+            plane,
+            band,
+            shifts: &PlaneShifts::new(g, rows),
+        });
+        return;
+    }
     if wo < NARROW_OUTPUT_COLUMNS {
-        if band == 0 {
-            return;
-        }
         // The border stays zero; the interior is rewritten for every plane.
         let (maps, mut padded, wp) = bordered_plane(g, rows);
         for c in 0..g.channels_in {
@@ -302,10 +314,6 @@ fn im2col(x: &[f32], g: &Geometry, n: usize, rows: (usize, usize), cols: &mut [f
         for b in 0..n {
             let src = &x[(b * g.channels_in + c) * plane..][..plane];
             let dst = &mut out[b * band..][..band];
-            if g.shifts_plane() {
-                shifted_rows(src, g, (i, j), (valid_y[i], valid_x[j]), rows, dst);
-                continue;
-            }
             for (oy, d) in (rows.0..rows.1).zip(dst.chunks_exact_mut(wo)) {
                 if oy < vy0 || oy >= vy1 {
                     d.fill(0.0);
@@ -369,50 +377,29 @@ fn valid_ranges(g: &Geometry) -> (ValidRanges, ValidRanges) {
     )
 }
 
-/// One row `(c, i, j)` of the patch matrix for one image plane `src`, output rows `rows`,
-/// when the output is as wide as the input and the stride is 1 both ways (a "same"
-/// convolution): the row is then the plane shifted by a constant, so the valid output rows
-/// are one contiguous copy, and only the columns that read padding are zeroed after.
-fn shifted_rows(
-    src: &[f32],
-    g: &Geometry,
-    (i, j): (usize, usize),
-    ((vy0, vy1), (vx0, vx1)): ((usize, usize), (usize, usize)),
-    rows: (usize, usize),
-    dst: &mut [f32],
-) {
-    let wo = g.out[1];
-    let (y0, y1) = (vy0.max(rows.0), vy1.min(rows.1));
-    if y0 >= y1 || vx0 >= vx1 {
-        dst.fill(0.0);
-        return;
-    }
-    let (first, end) = ((y0 - rows.0) * wo, (y1 - rows.0) * wo);
-    dst[..first].fill(0.0);
-    dst[end..].fill(0.0);
-    // The padding columns that the span skips or copies from a neighbouring row are zeroed
-    // below.
-    if let Some((at, from, len)) = shifted_span(g, (i, j), y0, (first, end), src.len()) {
-        dst[at..at + len].copy_from_slice(&src[from..from + len]);
-    }
-    for row in dst[first..end].chunks_exact_mut(wo) {
-        row[..vx0].fill(0.0);
-        row[vx1..].fill(0.0);
-    }
-}
-
 /// Adds the patch-gradient matrix `dcols` (`[P, n·band]`, output rows `rows.0..rows.1`) back
-/// onto the `n` images `dx` (`[n, C, H, W]`) it was read from. `dcols` is scratch: the
-/// "same" path zeroes its padding columns.
-fn col2im(dcols: &mut [f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut [f32]) {
+/// onto the `n` images `dx` (`[n, C, H, W]`) it was read from.
+fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut [f32]) {
     let wo = g.out[1];
     let band = (rows.1 - rows.0) * wo;
     let plane = g.height * g.width;
     let [kh, kw] = g.kernel;
+    if band == 0 {
+        return;
+    }
+    if g.shifts_plane() {
+        descent_kernels::vectorized(ShiftedPatchGradients {
+            dcols,
+            dx,
+            channels: g.channels_in,
+            plane,
+            columns: n * band,
+            band,
+            shifts: &PlaneShifts::new(g, rows),
+        });
+        return;
+    }
     if wo < NARROW_OUTPUT_COLUMNS {
-        if band == 0 {
-            return;
-        }
         // Each plane's patch gradients summed into a zero-bordered plane, in the order of
         // the kernel offsets as below, then its interior added onto `dx`.
         let (maps, mut padded, wp) = bordered_plane(g, rows);
@@ -442,12 +429,7 @@ fn col2im(dcols: &mut [f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &
             let (y0, y1) = (vy0.max(rows.0), vy1.min(rows.1));
             for (j, &(vx0, vx1)) in valid_x.iter().enumerate() {
                 let row = (c * kh + i) * kw + j;
-                let src = &mut dcols[row * n * band + b * band..][..band];
-                if g.shifts_plane() {
-                    let ranges = ((y0, y1), (vx0, vx1));
-                    add_shifted_rows(src, g, (i, j), ranges, rows, out);
-                    continue;
-                }
+                let src = &dcols[row * n * band + b * band..][..band];
                 for oy in y0..y1 {
                     let iy = oy * g.stride[0] + i * g.dilation[0] - g.pad[0];
                     let line = &mut out[iy * g.width..][..g.width];
@@ -489,33 +471,160 @@ fn shifted_span(
     (skip < count).then(|| (first + skip, (start + skip as isize) as usize, count - skip))
 }
 
-/// The reverse of [`shifted_rows`]: adds one row `(c, i, j)` of the patch gradient `src`
-/// (output rows `rows`, of which `y0..y1` read the image) onto its plane `out`, when the
-/// output is as wide as the input and the stride is 1 both ways. The row is the plane shifted
-/// by a constant, so after zeroing the columns that read padding (they would land on the
-/// neighbouring rows' edges), it is one long add instead of one short add per output row.
-/// Each element still gets its terms in the same order, and an added zero leaves its bits
-/// as they were (a sum that starts at +0 is never -0).
-fn add_shifted_rows(
-    src: &mut [f32],
-    g: &Geometry,
-    (i, j): (usize, usize),
-    ((y0, y1), (vx0, vx1)): ((usize, usize), (usize, usize)),
-    rows: (usize, usize),
-    out: &mut [f32],
-) {
-    let wo = g.out[1];
-    if y0 >= y1 || vx0 >= vx1 {
-        return;
+/// How the patch rows of a geometry that [`Geometry::shifts_plane`] meet their planes, for the
+/// output rows of one band: per kernel offset `(i, j)` (row-major), its span
+/// ([`shifted_span`]); per kernel column `j`, a mask over the band's positions, all ones where
+/// the position reads inside the image's columns, zero where it reads padding (a span runs
+/// across output rows, so its values at those positions belong to a neighbouring row).
+struct PlaneShifts {
+    spans: Vec<Option<(usize, usize, usize)>>,
+    masks: Vec<u32>,
+    kernel_cols: usize,
+}
+
+impl PlaneShifts {
+    fn new(g: &Geometry, rows: (usize, usize)) -> Self {
+        let (valid_y, valid_x) = valid_ranges(g);
+        let (wo, plane) = (g.out[1], g.height * g.width);
+        let band = (rows.1 - rows.0) * wo;
+        let mut spans = Vec::with_capacity(valid_y.len() * valid_x.len());
+        for (i, &(vy0, vy1)) in valid_y.iter().enumerate() {
+            let (y0, y1) = (vy0.max(rows.0), vy1.min(rows.1));
+            for (j, &(vx0, vx1)) in valid_x.iter().enumerate() {
+                let span = || {
+                    let positions = ((y0 - rows.0) * wo, (y1 - rows.0) * wo);
+                    shifted_span(g, (i, j), y0, positions, plane)
+                };
+                spans.push((y0 < y1 && vx0 < vx1).then(span).flatten());
+            }
+        }
+        let masks = valid_x
+            .iter()
+            .flat_map(|&(vx0, vx1)| {
+                (0..band).map(move |p| {
+                    if (vx0..vx1).contains(&(p % wo)) {
+                        !0
+                    } else {
+                        0
+                    }
+                })
+            })
+            .collect();
+        Self {
+            spans,
+            masks,
+            kernel_cols: valid_x.len(),
+        }
     }
-    let (first, end) = ((y0 - rows.0) * wo, (y1 - rows.0) * wo);
-    for row in src[first..end].chunks_exact_mut(wo) {
-        row[..vx0].fill(0.0);
-        row[vx1..].fill(0.0);
+
+    /// The span of kernel offset `offset` and the mask of its positions, or `None`.
+    #[inline(always)]
+    fn of(&self, offset: usize, band: usize) -> Option<(usize, usize, &[u32])> {
+        let (at, from, len) = self.spans[offset]?;
+        let column = offset % self.kernel_cols;
+        Some((at, from, &self.masks[column * band + at..][..len]))
     }
-    if let Some((at, to, len)) = shifted_span(g, (i, j), y0, (first, end), out.len()) {
-        for (d, v) in out[to..to + len].iter_mut().zip(&src[at..at + len]) {
-            *d += v;
+}
+
+/// `value`, or +0 where `mask` is zero: a bitwise select, so whatever the skipped value holds
+/// (NaN too) the result is an exact zero.
+#[inline(always)]
+fn masked(value: f32, mask: u32) -> f32 {
+    f32::from_bits(value.to_bits() & mask)
+}
+
+/// [`im2col`] of a geometry that [`Geometry::shifts_plane`], as one loop over the patch rows
+/// for [`descent_kernels::vectorized`]: each row of each image is its plane's span, masked
+/// ([`PlaneShifts`]), and zero around it. One masked copy per row replaces a copy plus two
+/// short fills per output row, which cost more than the copy on the 4- and 2-wide planes of a
+/// VGG on 32x32 images.
+struct ShiftedPatches<'a> {
+    x: &'a [f32],
+    cols: &'a mut [f32],
+    channels: usize,
+    plane: usize,
+    band: usize,
+    shifts: &'a PlaneShifts,
+}
+
+impl descent_kernels::VectorLoop for ShiftedPatches<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let Self {
+            x,
+            cols,
+            channels,
+            plane,
+            band,
+            shifts,
+        } = self;
+        let offsets = shifts.spans.len();
+        let columns = cols.len() / (channels * offsets).max(1);
+        for (row, out) in cols.chunks_exact_mut(columns).enumerate() {
+            let (c, offset) = (row / offsets, row % offsets);
+            let Some((at, from, mask)) = shifts.of(offset, band) else {
+                out.fill(0.0);
+                continue;
+            };
+            for (b, dst) in out.chunks_exact_mut(band).enumerate() {
+                let src = &x[(b * channels + c) * plane + from..][..mask.len()];
+                let (head, rest) = dst.split_at_mut(at);
+                let (span, tail) = rest.split_at_mut(mask.len());
+                head.fill(0.0);
+                tail.fill(0.0);
+                for ((d, &v), &m) in span.iter_mut().zip(src).zip(mask) {
+                    *d = masked(v, m);
+                }
+            }
+        }
+    }
+}
+
+/// [`col2im`] of a geometry that [`Geometry::shifts_plane`], for
+/// [`descent_kernels::vectorized`]: each plane of `dx` gets the masked span of each of its
+/// patch-gradient rows, kernel offsets in row-major order (an added zero leaves a value's bits
+/// as they were: a sum that starts at +0 is never -0).
+struct ShiftedPatchGradients<'a> {
+    dcols: &'a [f32],
+    dx: &'a mut [f32],
+    channels: usize,
+    plane: usize,
+    /// Columns of the patch-gradient matrix: `n·band`.
+    columns: usize,
+    band: usize,
+    shifts: &'a PlaneShifts,
+}
+
+impl descent_kernels::VectorLoop for ShiftedPatchGradients<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let Self {
+            dcols,
+            dx,
+            channels,
+            plane,
+            columns,
+            band,
+            shifts,
+        } = self;
+        let offsets = shifts.spans.len();
+        for (index, out) in dx.chunks_exact_mut(plane).enumerate() {
+            let (b, c) = (index / channels, index % channels);
+            for offset in 0..offsets {
+                let Some((at, to, mask)) = shifts.of(offset, band) else {
+                    continue;
+                };
+                let row = c * offsets + offset;
+                let src = &dcols[row * columns + b * band + at..][..mask.len()];
+                let dst = &mut out[to..][..mask.len()];
+                for ((d, &v), &m) in dst.iter_mut().zip(src).zip(mask) {
+                    *d += masked(v, m);
+                }
+            }
         }
     }
 }
@@ -1084,9 +1193,10 @@ mod tests {
 
     #[test]
     fn every_copy_path_matches_the_definition() {
-        // Output rows of 8 and more go row by row: "same" (one shifted copy), stride 1
-        // without padding (row copies), stride 2 (element by element). Narrower rows go
-        // through the offset maps, with padding and without.
+        // "Same" convolutions (stride 1, output as wide as the input) take masked shifted
+        // spans at every width (10, 4, 2). Others with output rows of 8 and more go row by
+        // row: stride 1 without padding (row copies), stride 2 (element by element).
+        // Narrower rows go through the offset maps, with padding and without.
         let cases = [
             ([2, 3, 10, 10], ConvOptions::new([1, 1], [1, 1], [1, 1], 1)),
             ([2, 3, 12, 11], ConvOptions::new([1, 1], [0, 0], [1, 1], 1)),
@@ -1111,6 +1221,42 @@ mod tests {
                 "{xs:?}: wrong path {wo}"
             );
             check_against_definition(xs, [4, 3, 3, 3], &opt);
+        }
+    }
+
+    #[test]
+    fn padding_reads_stay_zero_next_to_non_finite_values() {
+        // A shifted span runs across output rows: at padding columns it holds the
+        // neighbouring row's edge. Masked, those must count as zero, NaN and infinity
+        // included, so nothing crosses from the last column of a row to the first column
+        // of the next. Checked on the three passes of a 3x3 "same" convolution.
+        let same = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+        let w = tensor(vec![1.0; 9], [1, 1, 3, 3]);
+        for width in [10, 4, 3] {
+            let xs = [1, 1, 3, width];
+            // Non-finite values in the last column of rows 0 and 1.
+            let edged = || {
+                let mut v = vec![1.0f32; 3 * width];
+                v[width - 1] = f32::NAN;
+                v[2 * width - 1] = f32::INFINITY;
+                tensor(v, xs)
+            };
+            // Output column 0 reads input columns 0 and 1 only.
+            let y = values(conv2d(edged(), w.clone(), None, &same));
+            let first: Vec<f32> = (0..3).map(|row| y[row * width]).collect();
+            assert!(first.iter().all(|v| v.is_finite()), "{width}: {first:?}");
+            // Kernel column 0 reads input columns 0..width-1 (output columns 1.. shifted).
+            let ones = tensor(vec![1.0; 3 * width], xs);
+            let dw = values(conv2d_weight_grad(edged(), [1, 1, 3, 3], ones, &same));
+            let column0: Vec<f32> = (0..3).map(|i| dw[i * 3]).collect();
+            assert!(
+                column0.iter().all(|v| v.is_finite()),
+                "{width}: {column0:?}"
+            );
+            // Input column 0 gets the gradients of output columns 0 and 1 only.
+            let dx = values(conv2d_input_grad(xs, w.clone(), edged(), &same));
+            let first: Vec<f32> = (0..3).map(|row| dx[row * width]).collect();
+            assert!(first.iter().all(|v| v.is_finite()), "{width}: {first:?}");
         }
     }
 
