@@ -257,7 +257,8 @@ fn padded_offsets(g: &Geometry, rows: (usize, usize), padded_cols: usize) -> Vec
 /// Patch matrix `[P, n·band]` of the `n` images `x` (`[n, C, H, W]`) over output rows
 /// `rows.0..rows.1`: row `(c, i, j)`, column `(image, oy, ox)`, zero where the patch reads
 /// padding. Writes every element of `cols`.
-fn im2col(x: &[f32], g: &Geometry, n: usize, rows: (usize, usize), cols: &mut [f32]) {
+fn im2col(x: &[f32], g: &Geometry, n: usize, rows: &Band, cols: &mut [f32]) {
+    let (shifts, rows) = (rows.shifts.as_ref(), rows.rows);
     let wo = g.out[1];
     let band = (rows.1 - rows.0) * wo;
     let plane = g.height * g.width;
@@ -265,14 +266,14 @@ fn im2col(x: &[f32], g: &Geometry, n: usize, rows: (usize, usize), cols: &mut [f
     if band == 0 {
         return;
     }
-    if g.shifts_plane() {
+    if let Some(shifts) = shifts {
         descent_kernels::vectorized(ShiftedPatches {
             x,
             cols,
             channels: g.channels_in,
             plane,
             band,
-            shifts: &PlaneShifts::new(g, rows),
+            shifts,
         });
         return;
     }
@@ -379,7 +380,8 @@ fn valid_ranges(g: &Geometry) -> (ValidRanges, ValidRanges) {
 
 /// Adds the patch-gradient matrix `dcols` (`[P, n·band]`, output rows `rows.0..rows.1`) back
 /// onto the `n` images `dx` (`[n, C, H, W]`) it was read from.
-fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut [f32]) {
+fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: &Band, dx: &mut [f32]) {
+    let (shifts, rows) = (rows.shifts.as_ref(), rows.rows);
     let wo = g.out[1];
     let band = (rows.1 - rows.0) * wo;
     let plane = g.height * g.width;
@@ -387,7 +389,7 @@ fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut 
     if band == 0 {
         return;
     }
-    if g.shifts_plane() {
+    if let Some(shifts) = shifts {
         descent_kernels::vectorized(ShiftedPatchGradients {
             dcols,
             dx,
@@ -395,7 +397,7 @@ fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: (usize, usize), dx: &mut 
             plane,
             columns: n * band,
             band,
-            shifts: &PlaneShifts::new(g, rows),
+            shifts,
         });
         return;
     }
@@ -469,6 +471,28 @@ fn shifted_span(
     let skip = (-start).max(0) as usize;
     let count = (end - first).min((plane_len as isize - start).max(0) as usize);
     (skip < count).then(|| (first + skip, (start + skip as isize) as usize, count - skip))
+}
+
+/// A band of output rows a tile covers ([`Geometry::bands`]), with what its patch copies
+/// need that depends on the geometry only, computed once per pass instead of once per tile.
+struct Band {
+    rows: (usize, usize),
+    /// For geometries that [`Geometry::shifts_plane`].
+    shifts: Option<PlaneShifts>,
+}
+
+impl Band {
+    /// Every band of `g`, in order.
+    fn all(g: &Geometry) -> Vec<Band> {
+        let shifts = g.shifts_plane();
+        g.bands()
+            .into_iter()
+            .map(|rows| Band {
+                rows,
+                shifts: shifts.then(|| PlaneShifts::new(g, rows)),
+            })
+            .collect()
+    }
 }
 
 /// How the patch rows of a geometry that [`Geometry::shifts_plane`] meet their planes, for the
@@ -702,17 +726,18 @@ pub(crate) fn conv2d(
     let (k, l, p, wo) = (g.channels_out, g.positions(), g.patch(), g.out[1]);
     let (xs, w) = (f32_slice(&x), f32_slice(&weight));
     let mut y = zeros(g.batch * k * l);
-    let (threading, bands) = (g.threading(), g.bands());
+    let (threading, bands) = (g.threading(), Band::all(&g));
     // Packed once, read by the product of every tile.
     let w = packed(view(w, k, p, p, 1));
     let task = |first: usize, y_g: &mut [f32]| {
         let n = y_g.len() / (k * l);
         let x_g = &xs[first * g.image()..][..n * g.image()];
         with_scratch(|cols, out| {
-            for &rows in &bands {
+            for band in &bands {
+                let rows = band.rows;
                 let columns = n * (rows.1 - rows.0) * wo;
                 let cols = grow(cols, p * columns);
-                im2col(x_g, &g, n, rows, cols);
+                im2col(x_g, &g, n, band, cols);
                 let cols = view(cols, p, columns, columns, 1);
                 if n == 1 {
                     // The image's own [K, L] plane, rows of the band: written in place.
@@ -768,7 +793,7 @@ pub(crate) fn conv2d_weight_grad(
     if g.batch * l == 0 || k * p == 0 {
         return tensor(zeros(k * p), weight_shape);
     }
-    let (groups, threading, bands) = (g.groups(), g.threading(), g.bands());
+    let (groups, threading, bands) = (g.groups(), g.threading(), Band::all(&g));
     let parts = match threading {
         Threading::Caller => groups.min(weight_grad_parts(k * p)),
         Threading::Product => 1,
@@ -783,10 +808,11 @@ pub(crate) fn conv2d_weight_grad(
                 let n = end - first;
                 let x_g = &xs[first * g.image()..][..n * g.image()];
                 let dy_g = &dy[first * k * l..][..n * k * l];
-                for &rows in &bands {
+                for band in &bands {
+                    let rows = band.rows;
                     let columns = n * (rows.1 - rows.0) * wo;
                     let cols = grow(cols, p * columns);
-                    im2col(x_g, &g, n, rows, cols);
+                    im2col(x_g, &g, n, band, cols);
                     let dy_tile = dy_view(dy_g, &g, n, rows, gathered);
                     let cols_t = view(cols, p, columns, columns, 1).t();
                     let dw_view = view_mut(&mut dw, k, p, p);
@@ -879,20 +905,21 @@ pub(crate) fn conv2d_input_grad(
     if dx.is_empty() || l == 0 || k == 0 {
         return tensor(dx, x_shape);
     }
-    let (threading, bands) = (g.threading(), g.bands());
+    let (threading, bands) = (g.threading(), Band::all(&g));
     // Wᵀ, packed once, read by the product of every tile.
     let w_t = packed(view(w, k, p, p, 1).t());
     let task = |first: usize, dx_g: &mut [f32]| {
         let n = dx_g.len() / g.image();
         let dy_g = &dy[first * k * l..][..n * k * l];
         with_scratch(|gathered, dcols| {
-            for &rows in &bands {
+            for band in &bands {
+                let rows = band.rows;
                 let columns = n * (rows.1 - rows.0) * wo;
                 let dy_tile = dy_view(dy_g, &g, n, rows, gathered);
                 let dcols = grow(dcols, p * columns);
                 let dcols_view = view_mut(dcols, p, columns, columns);
                 product_packed(&w_t, dy_tile, dcols_view, false, threading);
-                col2im(dcols, &g, n, rows, dx_g);
+                col2im(dcols, &g, n, band, dx_g);
             }
         });
     };
