@@ -590,9 +590,9 @@ mod tests {
     /// Batch norm + ReLU + max-pool fused against the layers one after the other: training
     /// outputs and running statistics bit for bit, every gradient within float rounding, then
     /// inference bit for bit. The cases
-    /// cover the 2x2 pool and a 3x2 one, planes whose length leaves a tail past the 8-lane
-    /// sums, rows and columns the floor mode drops, ties (a constant region), a NaN, and
-    /// maxima the ReLU zeroes.
+    /// cover the 2x2 pool and a 3x2 one, pooled planes shorter than the 16-lane backward
+    /// sums and longer with a tail, rows and columns the floor mode drops, ties (a constant
+    /// region), a NaN, and maxima the ReLU zeroes.
     #[test]
     fn fused_pool_equals_the_three_layers() {
         use burn::nn::pool::MaxPool2dConfig;
@@ -601,6 +601,7 @@ mod tests {
         for (kernel, shape) in [
             ([2, 2], [3, 3, 6, 6]),
             ([2, 2], [2, 3, 7, 5]),
+            ([2, 2], [2, 3, 12, 41]),
             ([3, 2], [2, 3, 7, 9]),
         ] {
             let pool = MaxPool2dConfig::new(kernel).init();

@@ -111,8 +111,188 @@ fn for_each_maximum(
     }
 }
 
-/// Lanes of the per-plane backward sums (independent chains for the adds).
-const LANES: usize = 4;
+/// Lanes of the per-plane backward sums (independent chains for the adds, one AVX-512
+/// vector).
+const LANES: usize = 16;
+
+/// The input values at the maxima of one plane (`x`, `h x w`), in pooled order, into `out`
+/// (one per window), from the window offsets `argmax` of that plane.
+fn values_at_maxima(x: &[f32], hw: [usize; 2], kernel: [usize; 2], argmax: &[u8], out: &mut [f32]) {
+    if kernel == [2, 2] {
+        let width = hw[1];
+        descent_kernels::vectorized(Maxima2x2 {
+            x,
+            width,
+            argmax,
+            out,
+        });
+        return;
+    }
+    for_each_maximum(hw, kernel, argmax, |o, t| out[o] = x[t]);
+}
+
+/// [`values_at_maxima`] of a 2x2 pool for [`descent_kernels::vectorized`]: each window's
+/// four candidates read as pairs from its two rows and the maximum picked by the offset's
+/// bits with selects, not gathered by index.
+struct Maxima2x2<'a> {
+    x: &'a [f32],
+    width: usize,
+    argmax: &'a [u8],
+    out: &'a mut [f32],
+}
+
+impl descent_kernels::VectorLoop for Maxima2x2<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let Self {
+            x,
+            width,
+            argmax,
+            out,
+        } = self;
+        let wo = width / 2;
+        if wo == 0 {
+            return;
+        }
+        let rows = argmax.chunks_exact(wo).zip(out.chunks_exact_mut(wo));
+        for (oy, (offsets, out)) in rows.enumerate() {
+            let top = &x[2 * oy * width..][..2 * wo];
+            let bottom = &x[(2 * oy + 1) * width..][..2 * wo];
+            let windows = top.chunks_exact(2).zip(bottom.chunks_exact(2));
+            for ((o, &at), (t, b)) in out.iter_mut().zip(offsets).zip(windows) {
+                // Bitwise selects on values already loaded: a select between two loads
+                // compiles to a load from a selected address, which does not vectorize.
+                let (right, lower) = (all_ones_if(at & 1 != 0), all_ones_if(at & 2 != 0));
+                let upper = select_bits(right, t[1], t[0]);
+                let below = select_bits(right, b[1], b[0]);
+                *o = select_bits(lower, below, upper);
+            }
+        }
+    }
+}
+
+/// Writes `values` (one per window, pooled order) at the maxima of one plane `out`
+/// (`h x w`): the reverse of [`values_at_maxima`].
+fn place_at_maxima(
+    out: &mut [f32],
+    hw: [usize; 2],
+    kernel: [usize; 2],
+    argmax: &[u8],
+    values: &[f32],
+) {
+    if kernel == [2, 2] {
+        let width = hw[1];
+        descent_kernels::vectorized(Place2x2 {
+            out,
+            width,
+            argmax,
+            values,
+        });
+        return;
+    }
+    for_each_maximum(hw, kernel, argmax, |o, t| out[t] = values[o]);
+}
+
+/// [`place_at_maxima`] of a 2x2 pool for [`descent_kernels::vectorized`]: each of a window's
+/// four positions keeps its value or takes the window's, by a select on the offset.
+struct Place2x2<'a> {
+    out: &'a mut [f32],
+    width: usize,
+    argmax: &'a [u8],
+    values: &'a [f32],
+}
+
+impl descent_kernels::VectorLoop for Place2x2<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run(self) {
+        let Self {
+            out,
+            width,
+            argmax,
+            values,
+        } = self;
+        let wo = width / 2;
+        if wo == 0 {
+            return;
+        }
+        let rows = argmax.chunks_exact(wo).zip(values.chunks_exact(wo));
+        for (oy, (offsets, values)) in rows.enumerate() {
+            let (top, bottom) = out[2 * oy * width..].split_at_mut(width);
+            let windows = top[..2 * wo]
+                .chunks_exact_mut(2)
+                .zip(bottom[..2 * wo].chunks_exact_mut(2));
+            for ((&at, &v), (t, b)) in offsets.iter().zip(values).zip(windows) {
+                t[0] = select_bits(all_ones_if(at == 0), v, t[0]);
+                t[1] = select_bits(all_ones_if(at == 1), v, t[1]);
+                b[0] = select_bits(all_ones_if(at == 2), v, b[0]);
+                b[1] = select_bits(all_ones_if(at == 3), v, b[1]);
+            }
+        }
+    }
+}
+
+/// All ones when `condition`, else zero: a mask for [`select_bits`].
+#[inline(always)]
+fn all_ones_if(condition: bool) -> u32 {
+    0u32.wrapping_sub(u32::from(condition))
+}
+
+/// `a` where `mask` is all ones, `b` where it is zero, bit for bit.
+#[inline(always)]
+fn select_bits(mask: u32, a: f32, b: f32) -> f32 {
+    f32::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
+}
+
+/// The pooled gradient where the ReLU kept the maximum (`pooled`, the forward's output),
+/// else zero.
+#[inline(always)]
+fn kept(pooled: f32, grad: f32) -> f32 {
+    if relu_keeps(pooled) { grad } else { 0.0 }
+}
+
+/// One plane's backward sums `[Σ g, Σ g·(x - mean)]` over its maxima (`g` from
+/// [`kept`], `x` the values at the maxima), in [`LANES`] lanes, for
+/// [`descent_kernels::vectorized`].
+struct MaximaSums<'a> {
+    pooled: &'a [f32],
+    grad: &'a [f32],
+    maxima: &'a [f32],
+    mean: f32,
+}
+
+impl descent_kernels::VectorLoop for MaximaSums<'_> {
+    type Output = [f64; 2];
+
+    #[inline(always)]
+    fn run(self) -> [f64; 2] {
+        let Self {
+            pooled,
+            grad,
+            maxima,
+            mean,
+        } = self;
+        let (mut sums, mut dots) = ([0f32; LANES], [0f32; LANES]);
+        let len = maxima.len().min(pooled.len()).min(grad.len());
+        let (pooled, grad, maxima) = (&pooled[..len], &grad[..len], &maxima[..len]);
+        let chunks = pooled
+            .chunks(LANES)
+            .zip(grad.chunks(LANES))
+            .zip(maxima.chunks(LANES));
+        for ((p, g), x) in chunks {
+            for (l, ((&p, &g), &x)) in p.iter().zip(g).zip(x).enumerate() {
+                let g = kept(p, g);
+                sums[l] += g;
+                dots[l] += g * (x - mean);
+            }
+        }
+        let total = |l: [f32; LANES]| l.iter().map(|&v| f64::from(v)).sum::<f64>();
+        [total(sums), total(dots)]
+    }
+}
 
 /// Gradients of [`batch_norm_relu_pool_train`]: `(dx, dgamma, dbeta)` for the gradient
 /// `grad` of the pooled output, from the forward's `pooled` output (the ReLU's mask at the
@@ -140,34 +320,34 @@ pub(crate) fn batch_norm_relu_pool_train_backward(
     let [n, c, h, w] = crate::flex_data::dims::<4>(&x);
     let (s, per_plane) = (h * w, (h / kernel[0]) * (w / kernel[1]));
     let (pooled, grad) = (values(&pooled), values(&grad));
-    // The pooled gradient where the ReLU kept the maximum, else zero.
-    let kept = |at: usize| {
-        if relu_keeps(pooled[at]) {
-            grad[at]
-        } else {
-            0.0
-        }
-    };
     let (gamma, mean) = (values(&gamma), values(&mean));
     let inv = inv_std(values(&variance), epsilon);
-    let sums: Vec<[f64; 2]> = {
+    // The input values at the maxima, channel by channel (`[C, N, per_plane]`, so that each
+    // channel's task owns its part), gathered once for the sums and the input gradient.
+    let per_channel = n * per_plane;
+    let mut maxima = vec![0f32; c * per_channel];
+    let sums: Vec<[f64; 2]> = if per_channel == 0 {
+        vec![[0.0; 2]; c]
+    } else {
         let xs = values(&x);
-        (0..c)
-            .into_par_iter()
-            .map(|ch| {
-                (0..n).fold([0f64; 2], |mut total, i| {
+        maxima
+            .par_chunks_mut(per_channel)
+            .enumerate()
+            .map(|(ch, maxima)| {
+                let planes = maxima.chunks_exact_mut(per_plane).enumerate();
+                planes.fold([0f64; 2], |mut total, (i, at)| {
                     let plane = i * c + ch;
-                    let (x, base) = (&xs[plane * s..][..s], plane * per_plane);
-                    let (mut sums, mut dots) = ([0f32; LANES], [0f32; LANES]);
+                    let base = plane * per_plane;
                     let argmax = &argmax[base..][..per_plane];
-                    for_each_maximum([h, w], kernel, argmax, |o, t| {
-                        let g = kept(base + o);
-                        sums[o % LANES] += g;
-                        dots[o % LANES] += g * (x[t] - mean[ch]);
+                    values_at_maxima(&xs[plane * s..][..s], [h, w], kernel, argmax, at);
+                    let [sum, dot] = descent_kernels::vectorized(MaximaSums {
+                        pooled: &pooled[base..][..per_plane],
+                        grad: &grad[base..][..per_plane],
+                        maxima: at,
+                        mean: mean[ch],
                     });
-                    let lanes = |l: [f32; LANES]| l.iter().map(|&v| f64::from(v)).sum::<f64>();
-                    total[0] += lanes(sums);
-                    total[1] += lanes(dots);
+                    total[0] += sum;
+                    total[1] += dot;
                     total
                 })
             })
@@ -184,16 +364,21 @@ pub(crate) fn batch_norm_relu_pool_train_backward(
     // One plane of dx into `out`, from the plane's input `x` (`None`: `out` holds it).
     let input_gradient =
         |out: &mut [f32], plane: usize, x: Option<&[f32]>, at_max: &mut Vec<f32>| {
-            let ch = plane % c;
+            let (i, ch) = (plane / c, plane % c);
             let (a, b, m, k) = (k1[ch], k2[ch], mean[ch], k3[ch]);
             let base = plane * per_plane;
-            let argmax = &argmax[base..][..per_plane];
-            // The maxima's values first (the dense pass may overwrite the input in place).
+            let values = &maxima[(ch * n + i) * per_plane..][..per_plane];
+            // The maxima's gradients first (from the gathered inputs: the dense pass may
+            // overwrite the input in place).
             at_max.clear();
-            let input = |t: usize, out: &[f32]| x.map_or(out[t], |x| x[t]);
-            for_each_maximum([h, w], kernel, argmax, |o, t| {
-                at_max.push(a * kept(base + o) + b * (input(t, out) - m) + k);
-            });
+            let kept_grads = pooled[base..][..per_plane]
+                .iter()
+                .zip(&grad[base..][..per_plane]);
+            at_max.extend(
+                kept_grads
+                    .zip(values)
+                    .map(|((&p, &g), &v)| a * kept(p, g) + b * (v - m) + k),
+            );
             match x {
                 Some(x) => {
                     for (o, v) in out.iter_mut().zip(x) {
@@ -202,7 +387,7 @@ pub(crate) fn batch_norm_relu_pool_train_backward(
                 }
                 None => out.iter_mut().for_each(|o| *o = a * 0.0 + b * (*o - m) + k),
             }
-            for_each_maximum([h, w], kernel, argmax, |o, t| out[t] = at_max[o]);
+            place_at_maxima(out, [h, w], kernel, &argmax[base..][..per_plane], at_max);
         };
     // Over the input's own buffer when the checkpoint handed this step its last reference
     // (no new buffer to zero and fill), else into a new buffer.
