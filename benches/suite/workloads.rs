@@ -338,7 +338,8 @@ pub fn vgg_narrow(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
 
 /// Row 4: landscape scan of the width-1/4 VGG-11 on 2048 synthetic images (batch 512) over a
 /// `grid x grid` filter-normalized plane in [-1, 1]^2, through the public scan API; compared
-/// with plain evaluations at fixed weights to get the share of time not spent in forward passes.
+/// with plain evaluations at fixed weights (half before the scan, half after) to get the share
+/// of time not spent in forward passes.
 pub fn landscape(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
     device.seed(s.seed);
     let model = vgg(0.25, device).valid();
@@ -363,16 +364,18 @@ pub fn landscape(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
 
     // Warm-up: one evaluation (allocations, thread pool).
     PointEvaluator::evaluate(&mut evaluator, &model).expect("evaluation");
-    let plain_evals = s.steps.unwrap_or(3).clamp(1, 10);
+    // Plain evaluations half before the scan and half after it, so that a machine whose
+    // speed drifts during the run (other tenants) moves both sides of the comparison alike.
+    let plain_evals = s.steps.unwrap_or(3).clamp(2, 10);
     let monitor = CpuMonitor::start();
-    let plain: Vec<f64> = (0..plain_evals)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(PointEvaluator::evaluate(&mut evaluator, &model).expect("eval"));
-            t.elapsed().as_secs_f64()
-        })
+    let plain_eval = |evaluator: &mut ClassifierEvaluator| {
+        let t = Instant::now();
+        std::hint::black_box(PointEvaluator::evaluate(evaluator, &model).expect("eval"));
+        t.elapsed().as_secs_f64()
+    };
+    let mut plain: Vec<f64> = (0..plain_evals / 2)
+        .map(|_| plain_eval(&mut evaluator))
         .collect();
-    let plain = Timing::from_samples(&plain).expect("plain evaluations");
 
     let axis = Axis::new(-1.0, 1.0, s.grid).expect("valid axis");
     let grid = Grid {
@@ -392,6 +395,8 @@ pub fn landscape(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
     )
     .expect("scan");
     let scan_s = t.elapsed().as_secs_f64();
+    plain.extend((plain.len()..plain_evals).map(|_| plain_eval(&mut evaluator)));
+    let plain = Timing::from_samples(&plain).expect("plain evaluations");
     let foreign = monitor.foreign_frac();
     let per_point = scan_s / points as f64;
     vec![with(
