@@ -90,10 +90,14 @@ fn conv_layers() {
     ]
     .map(|(ci, co, s)| (wide(ci), wide(co), s));
     let run = families();
-    println!("layer        burn fwd  f+b    ours fwd  f+b (ms)   ours f+b GFLOP/s");
+    println!(
+        "layer        burn fwd  f+b    ours fwd  f+b (ms)   ours f+b GFLOP/s   ours GFLOP/s: fwd   dx   dw"
+    );
     let mut tot = [0.0; 4];
     for &(ci, co, s) in &layers {
         let mut row = [0.0; 4];
+        // Ours: forward + input gradient only, forward + weight gradient only (ms).
+        let mut passes = [f64::NAN; 2];
         for family in &run {
             let (k, kernels) = match *family {
                 "burn" => (0, CpuConvKernels::Burn),
@@ -126,16 +130,40 @@ fn conv_layers() {
                 },
                 5,
             );
+            if k == 1 {
+                // One gradient at a time: the other operand and the bias untracked.
+                let x_fixed = Tensor::<4>::from_data(x.to_data(), &ad);
+                let w_fixed = Tensor::<4>::from_data(w.to_data(), &ad);
+                let bias = Tensor::<1>::from_data(b.to_data(), &ad);
+                for (pass, (x, w)) in [(xa.clone(), w_fixed), (x_fixed, wa.clone())]
+                    .into_iter()
+                    .enumerate()
+                {
+                    passes[pass] = time_t(
+                        || {
+                            let g = conv2d(x.clone(), w.clone(), Some(bias.clone()), opt.clone())
+                                .sum()
+                                .backward();
+                            std::hint::black_box((x.grad(&g), w.grad(&g)));
+                        },
+                        5,
+                    );
+                }
+            }
         }
         // Forward, input gradient and weight gradient: three products of 2·N·K·P·L flops.
-        let flops = 3.0 * 2.0 * 128.0 * (co * ci * 9 * s * s) as f64;
+        let pass = 2.0 * 128.0 * (co * ci * 9 * s * s) as f64;
+        let rate = |ms: f64| pass / ms / 1e6;
         println!(
-            "{ci:>4}->{co:<4}@{s:<2}  {:7.2} {:7.2}   {:7.2} {:7.2}   {:7.0}",
+            "{ci:>4}->{co:<4}@{s:<2}  {:7.2} {:7.2}   {:7.2} {:7.2}   {:7.0}            {:5.0} {:5.0} {:5.0}",
             row[0],
             row[1],
             row[2],
             row[3],
-            flops / row[3] / 1e6
+            3.0 * pass / row[3] / 1e6,
+            rate(row[2]),
+            rate(passes[0] - row[2]),
+            rate(passes[1] - row[2]),
         );
         for i in 0..4 {
             tot[i] += row[i];
