@@ -8,10 +8,17 @@
 //! cargo bench -p descent-kernels --bench sgemm --profile dev            # all shapes
 //! cargo bench -p descent-kernels --bench sgemm --profile dev -- square  # one group
 //! cargo bench -p descent-kernels --bench sgemm --profile dev -- 128x3072x512   # one shape
+//! cargo bench -p descent-kernels --bench sgemm --profile dev -- tiles  # weight-gradient tiles
 //! ```
+//!
+//! `tiles` is a group of its own (not in the default run): the weight gradient of a
+//! full-width VGG-11 convolution as descent_models computes it, each of 2 threads adding
+//! products of a short `k` (one tile's columns) into its own large `C` with
+//! `sgemm_serial`, against one threaded product over the same total `k`.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-use descent_kernels::{Isa, MatMut, MatRef, Store, sgemm_on};
+use descent_kernels::{Isa, MatMut, MatRef, Store, sgemm_on, sgemm_serial};
+use rayon::prelude::*;
 use std::time::Instant;
 
 fn median_ms(mut f: impl FnMut(), min_reps: usize) -> f64 {
@@ -134,8 +141,87 @@ fn bench(name: &str, m: usize, k: usize, n: usize, ta: bool, tb: bool) -> [f64; 
     [t_ours, t_avx2, t_mm, t_gemm]
 }
 
+/// `dW[m, n] (+)= dY[m, k] · colsᵀ[k, n]` as `tiles` products of `k` steps each, accumulated
+/// into a `C` per thread (2 threads, each its own), against one threaded product of
+/// `tiles·k` steps into one `C`: GFLOP/s of both, in this process.
+fn tiles(m: usize, k: usize, n: usize, tiles: usize) {
+    let a: Vec<f32> = (0..m * k)
+        .map(|i| ((i * 7) % 13) as f32 / 13.0 - 0.5)
+        .collect();
+    let b: Vec<f32> = (0..n * k)
+        .map(|i| ((i * 5) % 11) as f32 / 11.0 - 0.5)
+        .collect();
+    let mut parts: Vec<Vec<f32>> = (0..2).map(|_| vec![0f32; m * n]).collect();
+    let t_tiles = median_ms(
+        || {
+            parts.par_iter_mut().for_each(|c| {
+                for tile in 0..tiles {
+                    let store = if tile == 0 {
+                        Store::Overwrite
+                    } else {
+                        Store::Accumulate
+                    };
+                    sgemm_serial(
+                        MatRef::row_major(&a, m, k).unwrap(),
+                        MatRef::row_major(&b, n, k).unwrap().t(),
+                        MatMut::row_major(c, m, n).unwrap(),
+                        store,
+                    )
+                    .unwrap();
+                }
+            })
+        },
+        5,
+    );
+    // The same flops as one product: k·tiles·2 steps (both threads' shares).
+    let long_k = 2 * tiles * k;
+    let a_long: Vec<f32> = (0..m * long_k)
+        .map(|i| ((i * 7) % 13) as f32 / 13.0)
+        .collect();
+    let b_long: Vec<f32> = (0..n * long_k)
+        .map(|i| ((i * 5) % 11) as f32 / 11.0)
+        .collect();
+    let mut c = vec![0f32; m * n];
+    let t_one = median_ms(
+        || {
+            sgemm_on(
+                Isa::best(),
+                MatRef::row_major(&a_long, m, long_k).unwrap(),
+                MatRef::row_major(&b_long, n, long_k).unwrap().t(),
+                MatMut::row_major(&mut c, m, n).unwrap(),
+                Store::Overwrite,
+            )
+            .unwrap();
+        },
+        5,
+    );
+    let flops = 2.0 * (m * n * long_k) as f64;
+    println!(
+        "| tiles | {m}x{k}x{n}, 2 x {tiles} tiles | {:.1} | one product of k = {long_k}: {:.1} | tiles / one = {:.2} |",
+        flops / 1e6 / t_tiles,
+        flops / 1e6 / t_one,
+        t_one / t_tiles
+    );
+}
+
 fn main() {
     let group = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    if group.as_deref() == Some("tiles") {
+        println!("weight-gradient tiles (GFLOP/s, median)\n");
+        println!("| group | shape | ours, tiles | ours, one product | ratio |");
+        println!("|---|---|---|---|---|");
+        // Full-width VGG-11: 512->512 @4 (tiles of 6-7 images x 16 positions), @2 (16
+        // images x 4), 256->512 @4, 128->256 @8 (3 images x 64).
+        for (m, k, n, count) in [
+            (512, 100, 4608, 10),
+            (512, 64, 4608, 4),
+            (512, 100, 2304, 10),
+            (256, 192, 1152, 21),
+        ] {
+            tiles(m, k, n, count);
+        }
+        return;
+    }
     let want = |g: &str| group.as_deref().is_none_or(|x| x == g);
     // `MxKxN`: that one product, B (or with a trailing `t`, A) stored transposed otherwise no.
     let custom: Option<Vec<usize>> = group.as_deref().and_then(|g| {
