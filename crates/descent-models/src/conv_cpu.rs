@@ -38,6 +38,7 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ConvOptions;
 use rayon::prelude::*;
 use std::cell::RefCell;
+use std::sync::{Mutex, PoisonError};
 
 /// Upper bound on one tile's patch matrix (`P` x columns floats), in bytes.
 pub(crate) const TILE_BUDGET_BYTES: usize = 2 << 20;
@@ -182,18 +183,19 @@ impl Geometry {
 }
 
 thread_local! {
-    /// Two working buffers of this thread (patch matrix, gathered or product matrix), reused
-    /// from call to call.
-    static SCRATCH: RefCell<[Vec<f32>; 2]> = const { RefCell::new([Vec::new(), Vec::new()]) };
+    /// Three working buffers of this thread (patch matrix, gathered or product matrix, a
+    /// weight gradient's block of columns), reused from call to call.
+    static SCRATCH: RefCell<[Vec<f32>; 3]> =
+        const { RefCell::new([Vec::new(), Vec::new(), Vec::new()]) };
 }
 
 /// Runs `f` on this thread's working buffers. They are taken out for the call, so a nested
 /// call on this thread (rayon may run another task here while a threaded product waits)
 /// finds empty buffers instead of a borrow conflict.
-fn with_scratch<R>(f: impl FnOnce(&mut Vec<f32>, &mut Vec<f32>) -> R) -> R {
+fn with_scratch<R>(f: impl FnOnce(&mut Vec<f32>, &mut Vec<f32>, &mut Vec<f32>) -> R) -> R {
     let mut bufs = SCRATCH.with(|cell| std::mem::take(&mut *cell.borrow_mut()));
-    let [first, second] = &mut bufs;
-    let result = f(first, second);
+    let [first, second, third] = &mut bufs;
+    let result = f(first, second, third);
     SCRATCH.with(|cell| *cell.borrow_mut() = bufs);
     result
 }
@@ -256,8 +258,16 @@ fn padded_offsets(g: &Geometry, rows: (usize, usize), padded_cols: usize) -> Vec
 
 /// Patch matrix `[P, n·band]` of the `n` images `x` (`[n, C, H, W]`) over output rows
 /// `rows.0..rows.1`: row `(c, i, j)`, column `(image, oy, ox)`, zero where the patch reads
-/// padding. Writes every element of `cols`.
-fn im2col(x: &[f32], g: &Geometry, n: usize, rows: &Band, cols: &mut [f32]) {
+/// padding; or, for input channels `channels.0..channels.1`, the rows of those channels only.
+/// Writes every element of `cols`.
+fn im2col(
+    x: &[f32],
+    g: &Geometry,
+    n: usize,
+    rows: &Band,
+    (c0, c1): (usize, usize),
+    cols: &mut [f32],
+) {
     let (shifts, rows) = (rows.shifts.as_ref(), rows.rows);
     let wo = g.out[1];
     let band = (rows.1 - rows.0) * wo;
@@ -271,7 +281,9 @@ fn im2col(x: &[f32], g: &Geometry, n: usize, rows: &Band, cols: &mut [f32]) {
             x,
             cols,
             channels: g.channels_in,
+            first_channel: c0,
             plane,
+            columns: n * band,
             band,
             shifts,
         });
@@ -280,14 +292,14 @@ fn im2col(x: &[f32], g: &Geometry, n: usize, rows: &Band, cols: &mut [f32]) {
     if wo < NARROW_OUTPUT_COLUMNS {
         // The border stays zero; the interior is rewritten for every plane.
         let (maps, mut padded, wp) = bordered_plane(g, rows);
-        for c in 0..g.channels_in {
+        for c in c0..c1 {
             for b in 0..n {
                 let src = &x[(b * g.channels_in + c) * plane..][..plane];
                 for (y, line) in src.chunks_exact(g.width.max(1)).enumerate() {
                     padded[(y + g.pad[0]) * wp + g.pad[1]..][..line.len()].copy_from_slice(line);
                 }
                 for (offset, map) in maps.chunks_exact(band).enumerate() {
-                    let row = c * kh * kw + offset;
+                    let row = (c - c0) * kh * kw + offset;
                     let dst = &mut cols[(row * n + b) * band..][..band];
                     if g.stride[1] == 1 {
                         // Each output row reads `wo` neighbours: one short copy, not `wo`
@@ -309,7 +321,7 @@ fn im2col(x: &[f32], g: &Geometry, n: usize, rows: &Band, cols: &mut [f32]) {
     // The valid output ranges of every kernel offset, once per call (not per row and image).
     let (valid_y, valid_x) = valid_ranges(g);
     for (row, out) in cols.chunks_exact_mut(n * band).enumerate() {
-        let c = row / (kh * kw);
+        let c = c0 + row / (kh * kw);
         let (i, j) = ((row / kw) % kh, row % kw);
         let ((vy0, vy1), (vx0, vx1)) = (valid_y[i], valid_x[j]);
         for b in 0..n {
@@ -565,8 +577,13 @@ fn masked(value: f32, mask: u32) -> f32 {
 struct ShiftedPatches<'a> {
     x: &'a [f32],
     cols: &'a mut [f32],
+    /// Channels of an image of `x`.
     channels: usize,
+    /// The channel of the first row of `cols`.
+    first_channel: usize,
     plane: usize,
+    /// Columns of `cols`: `n·band`.
+    columns: usize,
     band: usize,
     shifts: &'a PlaneShifts,
 }
@@ -580,14 +597,15 @@ impl descent_kernels::VectorLoop for ShiftedPatches<'_> {
             x,
             cols,
             channels,
+            first_channel,
             plane,
+            columns,
             band,
             shifts,
         } = self;
         let offsets = shifts.spans.len();
-        let columns = cols.len() / (channels * offsets).max(1);
-        for (row, out) in cols.chunks_exact_mut(columns).enumerate() {
-            let (c, offset) = (row / offsets, row % offsets);
+        for (row, out) in cols.chunks_exact_mut(columns.max(1)).enumerate() {
+            let (c, offset) = (first_channel + row / offsets, row % offsets);
             let Some((at, from, mask)) = shifts.of(offset, band) else {
                 out.fill(0.0);
                 continue;
@@ -732,12 +750,12 @@ pub(crate) fn conv2d(
     let task = |first: usize, y_g: &mut [f32]| {
         let n = y_g.len() / (k * l);
         let x_g = &xs[first * g.image()..][..n * g.image()];
-        with_scratch(|cols, out| {
+        with_scratch(|cols, out, _| {
             for band in &bands {
                 let rows = band.rows;
                 let columns = n * (rows.1 - rows.0) * wo;
                 let cols = grow(cols, p * columns);
-                im2col(x_g, &g, n, band, cols);
+                im2col(x_g, &g, n, band, (0, g.channels_in), cols);
                 let cols = view(cols, p, columns, columns, 1);
                 if n == 1 {
                     // The image's own [K, L] plane, rows of the band: written in place.
@@ -794,6 +812,11 @@ pub(crate) fn conv2d_weight_grad(
         return tensor(zeros(k * p), weight_shape);
     }
     let (groups, threading, bands) = (g.groups(), g.threading(), Band::all(&g));
+    let blocks = weight_grad_channel_blocks(&g);
+    if blocks > 1 {
+        let dw = weight_grad_by_channels(&g, xs, dy, &bands, blocks);
+        return tensor(dw, weight_shape);
+    }
     let parts = match threading {
         Threading::Caller => groups.min(weight_grad_parts(k * p)),
         Threading::Product => 1,
@@ -801,7 +824,7 @@ pub(crate) fn conv2d_weight_grad(
     // The sum over groups first..end of dW, as [K, P] (the weight's own layout).
     let partial = |part: usize| {
         let mut dw = zeros(k * p);
-        with_scratch(|cols, gathered| {
+        with_scratch(|cols, gathered, _| {
             let mut accumulate = false;
             for group in part * groups / parts..(part + 1) * groups / parts {
                 let (first, end) = g.group(group, groups);
@@ -812,7 +835,7 @@ pub(crate) fn conv2d_weight_grad(
                     let rows = band.rows;
                     let columns = n * (rows.1 - rows.0) * wo;
                     let cols = grow(cols, p * columns);
-                    im2col(x_g, &g, n, band, cols);
+                    im2col(x_g, &g, n, band, (0, g.channels_in), cols);
                     let dy_tile = dy_view(dy_g, &g, n, rows, gathered);
                     let cols_t = view(cols, p, columns, columns, 1).t();
                     let dw_view = view_mut(&mut dw, k, p, p);
@@ -828,6 +851,77 @@ pub(crate) fn conv2d_weight_grad(
         Threading::Product => (0..parts).map(partial).collect(),
     };
     tensor(sum_in_order(partials), weight_shape)
+}
+
+/// Patch length from which the weight gradient is split into blocks of input channels
+/// ([`weight_grad_channel_blocks`]), per block: narrower products lose more to their edges.
+const WEIGHT_GRAD_MIN_BLOCK_PATCH: usize = 256;
+
+/// How many blocks of input channels the weight gradient is split into, one task each (see
+/// [`weight_grad_by_channels`]): 4 or 2 when the groups run in parallel and each block's
+/// patch rows reach [`WEIGHT_GRAD_MIN_BLOCK_PATCH`], else 1 (partial sums over groups of
+/// images). The count depends on the shapes only; and every element of the gradient is one
+/// task's sum over the same tiles in the same order, whatever the blocks.
+fn weight_grad_channel_blocks(g: &Geometry) -> usize {
+    if g.threading() != Threading::Caller {
+        return 1;
+    }
+    let fits = |blocks: usize| {
+        g.channels_in >= blocks && g.patch() >= blocks * WEIGHT_GRAD_MIN_BLOCK_PATCH
+    };
+    [4, 2].into_iter().find(|&b| fits(b)).unwrap_or(1)
+}
+
+/// The weight gradient `[K, P]` in `blocks` blocks of input channels, in parallel: each task
+/// builds the patch rows of its channels only, for every group of images in turn, and adds
+/// their products into its block of columns of `dW` (a buffer of its thread, reused, that its
+/// first product overwrites), then copies the block into place. No task holds a whole
+/// gradient, so there are no partial sums to zero, fill and add: on a full-width VGG-11 those
+/// were 2 to 8 copies of each gradient (up to 19 MB a layer) every step.
+fn weight_grad_by_channels(
+    g: &Geometry,
+    xs: &[f32],
+    dy: &[f32],
+    bands: &[Band],
+    blocks: usize,
+) -> Vec<f32> {
+    let (k, l, p, wo) = (g.channels_out, g.positions(), g.patch(), g.out[1]);
+    let per_channel = g.kernel[0] * g.kernel[1];
+    let groups = g.groups();
+    let dw = Mutex::new(zeros(k * p));
+    (0..blocks).into_par_iter().for_each(|block| {
+        let (c0, c1) = (
+            block * g.channels_in / blocks,
+            (block + 1) * g.channels_in / blocks,
+        );
+        let width = (c1 - c0) * per_channel;
+        with_scratch(|cols, gathered, columns_of_dw| {
+            let block_dw = grow(columns_of_dw, k * width);
+            let mut accumulate = false;
+            for group in 0..groups {
+                let (first, end) = g.group(group, groups);
+                let n = end - first;
+                let x_g = &xs[first * g.image()..][..n * g.image()];
+                let dy_g = &dy[first * k * l..][..n * k * l];
+                for band in bands {
+                    let rows = band.rows;
+                    let columns = n * (rows.1 - rows.0) * wo;
+                    let cols = grow(cols, width * columns);
+                    im2col(x_g, g, n, band, (c0, c1), cols);
+                    let dy_tile = dy_view(dy_g, g, n, rows, gathered);
+                    let cols_t = view(cols, width, columns, columns, 1).t();
+                    let dw_view = view_mut(block_dw, k, width, width);
+                    product(dy_tile, cols_t, dw_view, accumulate, Threading::Caller);
+                    accumulate = true;
+                }
+            }
+            let mut dw = dw.lock().unwrap_or_else(PoisonError::into_inner);
+            for (row, src) in block_dw.chunks_exact(width.max(1)).enumerate() {
+                dw[row * p + c0 * per_channel..][..width].copy_from_slice(src);
+            }
+        });
+    });
+    dw.into_inner().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Chunk of the weight gradient each task sums its parts over.
@@ -911,7 +1005,7 @@ pub(crate) fn conv2d_input_grad(
     let task = |first: usize, dx_g: &mut [f32]| {
         let n = dx_g.len() / g.image();
         let dy_g = &dy[first * k * l..][..n * k * l];
-        with_scratch(|gathered, dcols| {
+        with_scratch(|gathered, dcols, _| {
             for band in &bands {
                 let rows = band.rows;
                 let columns = n * (rows.1 - rows.0) * wo;
@@ -1323,11 +1417,42 @@ mod tests {
     }
 
     #[test]
+    fn weight_gradients_of_long_patches_go_by_blocks_of_channels() {
+        let same = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+        // Patch 1152 (128 channels): 4 blocks; 576 (64): 2; 288 (32): partial sums over
+        // groups; one group (threaded products): no blocks.
+        for (channels, blocks) in [(128, 4), (64, 2), (32, 1)] {
+            // 8 images of 36 positions make a group: 20 images, 4 groups in parallel.
+            let g = Geometry::new([20, channels, 6, 6], [5, channels, 3, 3], &same);
+            assert_eq!(
+                weight_grad_channel_blocks(&g),
+                blocks,
+                "{channels} channels"
+            );
+            check_against_definition([20, channels, 6, 6], [5, channels, 3, 3], &same);
+        }
+        // Channels that do not divide evenly (blocks of 32 and 33), narrow outputs, stride 2.
+        let strided = ConvOptions::new([2, 2], [1, 1], [1, 1], 1);
+        let g = Geometry::new([40, 65, 7, 7], [3, 65, 3, 3], &strided);
+        assert_eq!(weight_grad_channel_blocks(&g), 2);
+        check_against_definition([40, 65, 7, 7], [3, 65, 3, 3], &strided);
+        let g = Geometry::new([1, 128, 40, 40], [3, 128, 3, 3], &same);
+        assert_eq!(weight_grad_channel_blocks(&g), 1, "one group");
+    }
+
+    #[test]
     fn results_do_not_depend_on_the_thread_count() {
         let opt = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
-        let x = ramp([24, 4, 16, 16], 8);
-        let w = ramp([6, 4, 3, 3], 9);
-        let dy = ramp([24, 6, 16, 16], 10);
+        // Partial sums over groups of images (4 channels), then blocks of channels (128).
+        for (channels, images) in [(4, 24), (128, 8)] {
+            results_on_one_and_three_threads(channels, images, &opt);
+        }
+    }
+
+    fn results_on_one_and_three_threads(channels: usize, images: usize, opt: &ConvOptions<2>) {
+        let x = ramp([images, channels, 16, 16], 8);
+        let w = ramp([6, channels, 3, 3], 9);
+        let dy = ramp([images, 6, 16, 16], 10);
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -1335,18 +1460,18 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"));
             pool.install(|| {
                 [
-                    values(conv2d(x.clone(), w.clone(), None, &opt)),
+                    values(conv2d(x.clone(), w.clone(), None, opt)),
                     values(conv2d_weight_grad(
                         x.clone(),
-                        [6, 4, 3, 3],
+                        [6, channels, 3, 3],
                         dy.clone(),
-                        &opt,
+                        opt,
                     )),
                     values(conv2d_input_grad(
-                        [24, 4, 16, 16],
+                        [images, channels, 16, 16],
                         w.clone(),
                         dy.clone(),
-                        &opt,
+                        opt,
                     )),
                 ]
             })
