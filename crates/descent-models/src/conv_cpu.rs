@@ -27,10 +27,12 @@
 //! groups run in turn, the patch copies ran on one core while the other waited: the 2x2
 //! layers of a VGG-11 took 5 ms forward + backward instead of 3.5.) The batch is cut into an
 //! even number of groups (a multiple of 4 from 4 on) of equal size, give or take one image, so
-//! that parallel groups end together on 2 or 4 cores. The weight
-//! gradient sums the tiles in at most [`WEIGHT_GRAD_PARTS`] partial sums (fewer for large
-//! weights, see [`WEIGHT_GRAD_PARTS_FLOATS`]), added in order. These choices depend on the
-//! shapes only, so results are the same bit for bit whatever the thread count.
+//! that parallel groups end together on 2 or 4 cores. The weight gradient of a long patch is
+//! split by blocks of input channels, each task adding every tile's product into its block of
+//! columns ([`weight_grad_by_channels`]); a short one sums the tiles in at most
+//! [`WEIGHT_GRAD_PARTS`] partial sums (fewer for large weights, see
+//! [`WEIGHT_GRAD_PARTS_FLOATS`]), added in order. These choices depend on the shapes only, so
+//! results are the same bit for bit whatever the thread count.
 
 use crate::flex_data::{contiguous, dims, f32_slice, tensor, zeros};
 use crate::gemm::{Threading, packed, product, product_packed, view, view_mut};
