@@ -259,18 +259,31 @@ mod flex {
             let (x, weight, options) = ops.state;
             let x = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(x);
             let weight = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(weight);
-            if let Some(node) = node_bias {
-                let db = conv_cpu::conv2d_bias_grad(grad.clone());
-                grads.register::<Flex>(node.id, db);
-            }
             if let Some(node) = node_x {
                 let dx =
                     conv_cpu::conv2d_input_grad(dims(&x), weight.clone(), grad.clone(), &options);
                 grads.register::<Flex>(node.id, dx);
             }
-            if let Some(node) = node_weight {
-                let dw = conv_cpu::conv2d_weight_grad(x, dims(&weight), grad, &options);
-                grads.register::<Flex>(node.id, dw);
+            match (node_weight, node_bias) {
+                (Some(node), bias) => {
+                    // The bias gradient, when asked for, is summed while the weight
+                    // gradient reads the output gradient.
+                    let (dw, db) = conv_cpu::conv2d_weight_and_bias_grad(
+                        x,
+                        dims(&weight),
+                        grad,
+                        &options,
+                        bias.is_some(),
+                    );
+                    grads.register::<Flex>(node.id, dw);
+                    if let (Some(node), Some(db)) = (bias, db) {
+                        grads.register::<Flex>(node.id, db);
+                    }
+                }
+                (None, Some(node)) => {
+                    grads.register::<Flex>(node.id, conv_cpu::conv2d_bias_grad(grad));
+                }
+                (None, None) => {}
             }
         }
     }
