@@ -260,19 +260,19 @@ fn padded_offsets(g: &Geometry, rows: (usize, usize), padded_cols: usize) -> Vec
     maps
 }
 
-/// Patch matrix `[P, n·band]` of the `n` images `x` (`[n, C, H, W]`) over output rows
-/// `rows.0..rows.1`: row `(c, i, j)`, column `(image, oy, ox)`, zero where the patch reads
+/// Patch matrix `[P, n·band]` of the `n` images `x` (`[n, C, H, W]`) over the output rows
+/// of `tile`: row `(c, i, j)`, column `(image, oy, ox)`, zero where the patch reads
 /// padding; or, for input channels `channels.0..channels.1`, the rows of those channels only.
 /// Writes every element of `cols`.
 fn im2col(
     x: &[f32],
     g: &Geometry,
     n: usize,
-    rows: &Band,
+    tile: &Band,
     (c0, c1): (usize, usize),
     cols: &mut [f32],
 ) {
-    let (shifts, rows) = (rows.shifts.as_ref(), rows.rows);
+    let (shifts, rows) = (tile.shifts.as_ref(), tile.rows);
     let wo = g.out[1];
     let band = (rows.1 - rows.0) * wo;
     let plane = g.height * g.width;
@@ -394,10 +394,10 @@ fn valid_ranges(g: &Geometry) -> (ValidRanges, ValidRanges) {
     )
 }
 
-/// Adds the patch-gradient matrix `dcols` (`[P, n·band]`, output rows `rows.0..rows.1`) back
+/// Adds the patch-gradient matrix `dcols` (`[P, n·band]`, the output rows of `tile`) back
 /// onto the `n` images `dx` (`[n, C, H, W]`) it was read from.
-fn col2im(dcols: &[f32], g: &Geometry, n: usize, rows: &Band, dx: &mut [f32]) {
-    let (shifts, rows) = (rows.shifts.as_ref(), rows.rows);
+fn col2im(dcols: &[f32], g: &Geometry, n: usize, tile: &Band, dx: &mut [f32]) {
+    let (shifts, rows) = (tile.shifts.as_ref(), tile.rows);
     let wo = g.out[1];
     let band = (rows.1 - rows.0) * wo;
     let plane = g.height * g.width;
