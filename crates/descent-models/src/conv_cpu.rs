@@ -908,18 +908,20 @@ fn add_tile_sums(dy: &[f32], g: &Geometry, n: usize, rows: (usize, usize), sums:
 const WEIGHT_GRAD_MIN_BLOCK_PATCH: usize = 256;
 
 /// How many blocks of input channels the weight gradient is split into, one task each (see
-/// [`weight_grad_by_channels`]): 4 or 2 when the groups run in parallel and each block's
-/// patch rows reach [`WEIGHT_GRAD_MIN_BLOCK_PATCH`], else 1 (partial sums over groups of
-/// images). The count depends on the shapes only; and every element of the gradient is one
-/// task's sum over the same tiles in the same order, whatever the blocks.
+/// [`weight_grad_by_channels`]), or 1 for partial sums over groups of images instead.
+///
+/// Blocks when the groups run in parallel and at least two blocks of
+/// [`WEIGHT_GRAD_MIN_BLOCK_PATCH`] patch rows fit: that choice depends on the shapes only.
+/// Their count is then as many as fit, up to two per thread of rayon's pool. It may depend on
+/// the thread count because the results do not: every element of the gradient is one task's
+/// sum over the same tiles in the same order, whatever the blocks (tested). With more threads
+/// than blocks (a 64-channel layer on 4 cores), some threads sit this pass out.
 fn weight_grad_channel_blocks(g: &Geometry) -> usize {
-    if g.threading() != Threading::Caller {
+    let most = g.channels_in.min(g.patch() / WEIGHT_GRAD_MIN_BLOCK_PATCH);
+    if g.threading() != Threading::Caller || most < 2 {
         return 1;
     }
-    let fits = |blocks: usize| {
-        g.channels_in >= blocks && g.patch() >= blocks * WEIGHT_GRAD_MIN_BLOCK_PATCH
-    };
-    [4, 2].into_iter().find(|&b| fits(b)).unwrap_or(1)
+    most.min(2 * rayon::current_num_threads()).max(2)
 }
 
 /// The weight gradient `[K, P]` in `blocks` blocks of input channels, in parallel: each task
@@ -1507,31 +1509,44 @@ mod tests {
     #[test]
     fn weight_gradients_of_long_patches_go_by_blocks_of_channels() {
         let same = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
-        // Patch 1152 (128 channels): 4 blocks; 576 (64): 2; 288 (32): partial sums over
-        // groups; one group (threaded products): no blocks.
+        let pool = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let (two, three) = (pool(2), pool(3));
+        let on_two = |g: &Geometry| two.install(|| weight_grad_channel_blocks(g));
+        // On 2 threads: patch 1152 (128 channels): 4 blocks (2 a thread); 576 (64): 2; 288
+        // (32): partial sums over groups.
         for (channels, blocks) in [(128, 4), (64, 2), (32, 1)] {
             // 8 images of 36 positions make a group: 20 images, 4 groups in parallel.
             let g = Geometry::new([20, channels, 6, 6], [5, channels, 3, 3], &same);
-            assert_eq!(
-                weight_grad_channel_blocks(&g),
-                blocks,
-                "{channels} channels"
-            );
+            assert_eq!(on_two(&g), blocks, "{channels} channels");
             check_against_definition([20, channels, 6, 6], [5, channels, 3, 3], &same);
         }
         // Channels that do not divide evenly (blocks of 32 and 33), narrow outputs, stride 2.
         let strided = ConvOptions::new([2, 2], [1, 1], [1, 1], 1);
         let g = Geometry::new([40, 65, 7, 7], [3, 65, 3, 3], &strided);
-        assert_eq!(weight_grad_channel_blocks(&g), 2);
+        assert_eq!(on_two(&g), 2);
         check_against_definition([40, 65, 7, 7], [3, 65, 3, 3], &strided);
+        // One group (threaded products): no blocks.
         let g = Geometry::new([1, 128, 40, 40], [3, 128, 3, 3], &same);
-        assert_eq!(weight_grad_channel_blocks(&g), 1, "one group");
+        assert_eq!(on_two(&g), 1, "one group");
+        // More threads, more blocks, as many as fit: 1152 / 256 = 4 on 3 threads; 512
+        // channels of 9 rows fit 18 blocks, 6 on 3 threads.
+        let on_three = |g: &Geometry| three.install(|| weight_grad_channel_blocks(g));
+        let g = Geometry::new([20, 128, 6, 6], [5, 128, 3, 3], &same);
+        assert_eq!(on_three(&g), 4);
+        let g = Geometry::new([64, 512, 2, 2], [5, 512, 3, 3], &same);
+        assert_eq!(on_three(&g), 6);
     }
 
     #[test]
     fn results_do_not_depend_on_the_thread_count() {
         let opt = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
-        // Partial sums over groups of images (4 channels), then blocks of channels (128).
+        // Partial sums over groups of images (4 channels), then blocks of channels (128: 2
+        // blocks on one thread, 4 on three, the same bits).
         for (channels, images) in [(4, 24), (128, 8)] {
             results_on_one_and_three_threads(channels, images, &opt);
         }
