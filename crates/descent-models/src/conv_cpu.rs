@@ -826,7 +826,7 @@ pub(crate) fn conv2d_weight_and_bias_grad(
     let x = contiguous(x);
     let output_grad = contiguous(output_grad);
     let g = Geometry::new(dims::<4>(&x), weight_shape, options);
-    let (k, l, p, wo) = (g.channels_out, g.positions(), g.patch(), g.out[1]);
+    let (k, l, p) = (g.channels_out, g.positions(), g.patch());
     let (xs, dy) = (f32_slice(&x), f32_slice(&output_grad));
     let bias = |sums: Vec<f64>| {
         with_bias.then(|| tensor(sums.into_iter().map(|v| v as f32).collect(), [k]))
@@ -856,25 +856,22 @@ pub(crate) fn conv2d_weight_and_bias_grad(
         let mut dw = zeros(k * p);
         let mut sums = vec![0f64; if with_bias { k } else { 0 }];
         with_scratch(|cols, gathered, _| {
-            let mut accumulate = false;
-            for group in part * groups / parts..(part + 1) * groups / parts {
-                let (first, end) = g.group(group, groups);
-                let n = end - first;
-                let x_g = &xs[first * g.image()..][..n * g.image()];
-                let dy_g = &dy[first * k * l..][..n * k * l];
-                for band in &bands {
-                    let rows = band.rows;
-                    let columns = n * (rows.1 - rows.0) * wo;
-                    let cols = grow(cols, p * columns);
-                    im2col(x_g, &g, n, band, (0, g.channels_in), cols);
-                    let dy_tile = dy_view(dy_g, &g, n, rows, gathered);
-                    let cols_t = view(cols, p, columns, columns, 1).t();
-                    let dw_view = view_mut(&mut dw, k, p, p);
-                    product(dy_tile, cols_t, dw_view, accumulate, threading);
-                    accumulate = true;
-                    add_tile_sums(dy_g, &g, n, rows, &mut sums);
-                }
-            }
+            let groups = part * groups / parts..(part + 1) * groups / parts;
+            let tiles = WeightGradTiles {
+                g: &g,
+                xs,
+                dy,
+                bands: &bands,
+                threading,
+            };
+            tiles.add(
+                groups,
+                (0, g.channels_in),
+                &mut dw,
+                &mut sums,
+                cols,
+                gathered,
+            );
         });
         (dw, sums)
     };
@@ -888,6 +885,57 @@ pub(crate) fn conv2d_weight_and_bias_grad(
         sums.iter_mut().zip(part).for_each(|(s, v)| *s += v);
     }
     (tensor(sum_in_order(partials), weight_shape), bias(sums))
+}
+
+/// What the weight gradient's tiles read, for [`WeightGradTiles::add`]: the geometry, the
+/// input `xs` and output gradient `dy` of the whole batch, the bands of output rows, and who
+/// threads the products.
+struct WeightGradTiles<'a> {
+    g: &'a Geometry,
+    xs: &'a [f32],
+    dy: &'a [f32],
+    bands: &'a [Band],
+    threading: Threading,
+}
+
+impl WeightGradTiles<'_> {
+    /// Adds the products of every tile of the groups of images `groups`, in order, for the
+    /// input channels `channels`, into `dw` (`[K, width]`, `width` those channels' patch
+    /// rows; the first product overwrites it), and each tile's output-gradient sums into
+    /// `sums` (empty for none). `cols` and `gathered` are the calling thread's scratch.
+    fn add(
+        &self,
+        groups: std::ops::Range<usize>,
+        (c0, c1): (usize, usize),
+        dw: &mut [f32],
+        sums: &mut [f64],
+        cols: &mut Vec<f32>,
+        gathered: &mut Vec<f32>,
+    ) {
+        let g = self.g;
+        let (k, l, wo) = (g.channels_out, g.positions(), g.out[1]);
+        let width = (c1 - c0) * g.kernel[0] * g.kernel[1];
+        let count = g.groups();
+        let mut accumulate = false;
+        for group in groups {
+            let (first, end) = g.group(group, count);
+            let n = end - first;
+            let x_g = &self.xs[first * g.image()..][..n * g.image()];
+            let dy_g = &self.dy[first * k * l..][..n * k * l];
+            for band in self.bands {
+                let rows = band.rows;
+                let columns = n * (rows.1 - rows.0) * wo;
+                let cols = grow(cols, width * columns);
+                im2col(x_g, g, n, band, (c0, c1), cols);
+                let dy_tile = dy_view(dy_g, g, n, rows, gathered);
+                let cols_t = view(cols, width, columns, columns, 1).t();
+                let dw_view = view_mut(dw, k, width, width);
+                product(dy_tile, cols_t, dw_view, accumulate, self.threading);
+                accumulate = true;
+                add_tile_sums(dy_g, g, n, rows, sums);
+            }
+        }
+    }
 }
 
 /// Adds the output gradient of one tile (the group's images `dy`, `[n, K, L]`, over output
@@ -941,7 +989,7 @@ fn weight_grad_by_channels(
     blocks: usize,
     with_bias: bool,
 ) -> (Vec<f32>, Vec<f64>) {
-    let (k, l, p, wo) = (g.channels_out, g.positions(), g.patch(), g.out[1]);
+    let (k, p) = (g.channels_out, g.patch());
     let per_channel = g.kernel[0] * g.kernel[1];
     let groups = g.groups();
     let dw = Mutex::new(zeros(k * p));
@@ -955,25 +1003,21 @@ fn weight_grad_by_channels(
         let width = (c1 - c0) * per_channel;
         with_scratch(|cols, gathered, columns_of_dw| {
             let block_dw = grow(columns_of_dw, k * width);
-            let mut accumulate = false;
-            for group in 0..groups {
-                let (first, end) = g.group(group, groups);
-                let n = end - first;
-                let x_g = &xs[first * g.image()..][..n * g.image()];
-                let dy_g = &dy[first * k * l..][..n * k * l];
-                for band in bands {
-                    let rows = band.rows;
-                    let columns = n * (rows.1 - rows.0) * wo;
-                    let cols = grow(cols, width * columns);
-                    im2col(x_g, g, n, band, (c0, c1), cols);
-                    let dy_tile = dy_view(dy_g, g, n, rows, gathered);
-                    let cols_t = view(cols, width, columns, columns, 1).t();
-                    let dw_view = view_mut(block_dw, k, width, width);
-                    product(dy_tile, cols_t, dw_view, accumulate, Threading::Caller);
-                    accumulate = true;
-                    add_tile_sums(dy_g, g, n, rows, &mut block_sums);
-                }
-            }
+            let tiles = WeightGradTiles {
+                g,
+                xs,
+                dy,
+                bands,
+                threading: Threading::Caller,
+            };
+            tiles.add(
+                0..groups,
+                (c0, c1),
+                block_dw,
+                &mut block_sums,
+                cols,
+                gathered,
+            );
             let mut dw = dw.lock().unwrap_or_else(PoisonError::into_inner);
             for (row, src) in block_dw.chunks_exact(width.max(1)).enumerate() {
                 dw[row * p + c0 * per_channel..][..width].copy_from_slice(src);
