@@ -1,5 +1,8 @@
 //! im2col + gemm 2-D convolution kernels for Burn's `Flex` CPU backend (float32,
-//! `groups == 1`): the forward pass, the input gradient and the weight gradient.
+//! `groups == 1`): the forward pass, the input gradient and the weight gradient. The forward
+//! pass and input gradient of "same" 3x3 convolutions of 64 channels and more (a VGG's) take
+//! Winograd's F(2x2, 3x3) instead ([`winograd`]): 16 products of `C`-deep sums in place of one
+//! `9·C`-deep, 2.25 times fewer multiply-adds.
 //!
 //! Why: Burn 0.22 computes a convolution's weight gradient as another convolution, of the input
 //! by the output gradient with batch and channels swapped, and its input gradient as a
@@ -41,6 +44,8 @@ use burn::backend::ops::ConvOptions;
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::sync::{Mutex, PoisonError};
+
+mod winograd;
 
 /// Upper bound on one tile's patch matrix (`P` x columns floats), in bytes. Measured best on
 /// full-width VGG-11 layers: on a 1 MiB-L2 Zen 5, 512 KB tiles were 10-27% slower on the 8x8
@@ -747,6 +752,11 @@ pub(crate) fn conv2d(
     let bias = bias.as_ref().map(f32_slice);
     let (k, l, p, wo) = (g.channels_out, g.positions(), g.patch(), g.out[1]);
     let (xs, w) = (f32_slice(&x), f32_slice(&weight));
+    if winograd::applies(&g) {
+        let filters = winograd::Filters::forward(w, k, g.channels_in);
+        let y = winograd::correlate(xs, dims::<4>(&x), &filters, bias);
+        return tensor(y, [g.batch, k, g.out[0], g.out[1]]);
+    }
     let mut y = zeros(g.batch * k * l);
     let (threading, bands) = (g.threading(), Band::all(&g));
     // Packed once, read by the product of every tile.
@@ -1104,6 +1114,11 @@ pub(crate) fn conv2d_input_grad(
     let g = Geometry::new(x_shape, dims::<4>(&weight), options);
     let (k, l, p, wo) = (g.channels_out, g.positions(), g.patch(), g.out[1]);
     let (w, dy) = (f32_slice(&weight), f32_slice(&output_grad));
+    if winograd::applies(&g) {
+        let filters = winograd::Filters::input_grad(w, k, g.channels_in);
+        let dy_shape = [g.batch, k, g.out[0], g.out[1]];
+        return tensor(winograd::correlate(dy, dy_shape, &filters, None), x_shape);
+    }
     let mut dx = zeros(g.batch * g.image());
     if dx.is_empty() || l == 0 || k == 0 {
         return tensor(dx, x_shape);
@@ -1446,6 +1461,26 @@ mod tests {
         check_against_definition([20, 2, 16, 16], [4, 2, 3, 3], &same);
     }
 
+    /// "Same" 3x3 convolutions of 64 channels and more take Winograd's path for the forward
+    /// pass and the input gradient (im2col for the weight gradient): all three against the
+    /// definition, with odd sizes, and with fewer channels on one side (im2col throughout).
+    #[test]
+    fn winograd_convolutions_match_the_definition() {
+        let same = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+        for (xs, ws, takes) in [
+            ([3, 64, 7, 5], [64, 64, 3, 3], true),
+            ([2, 64, 4, 4], [70, 64, 3, 3], true),
+            ([2, 64, 6, 6], [32, 64, 3, 3], false),
+        ] {
+            assert_eq!(
+                winograd::applies(&Geometry::new(xs, ws, &same)),
+                takes,
+                "{xs:?} {ws:?}"
+            );
+            check_against_definition(xs, ws, &same);
+        }
+    }
+
     #[test]
     fn every_copy_path_matches_the_definition() {
         // "Same" convolutions (stride 1, output as wide as the input) take masked shifted
@@ -1590,16 +1625,19 @@ mod tests {
     fn results_do_not_depend_on_the_thread_count() {
         let opt = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
         // Partial sums over groups of images (4 channels), then blocks of channels (128: 2
-        // blocks on one thread, 4 on three, the same bits).
-        for (channels, images) in [(4, 24), (128, 8)] {
-            results_on_one_and_three_threads(channels, images, &opt);
+        // blocks on one thread, 4 on three, the same bits); Winograd's forward and input
+        // gradient (64 channels in and out), groups of images in parallel (8 images) and one
+        // group spread over the threads (2).
+        for (channels, outputs, images) in [(4, 6, 24), (128, 6, 8), (64, 64, 8), (64, 64, 2)] {
+            results_on_one_and_three_threads([images, channels, 16, 16], outputs, &opt);
         }
     }
 
-    fn results_on_one_and_three_threads(channels: usize, images: usize, opt: &ConvOptions<2>) {
-        let x = ramp([images, channels, 16, 16], 8);
-        let w = ramp([6, channels, 3, 3], 9);
-        let dy = ramp([images, 6, 16, 16], 10);
+    fn results_on_one_and_three_threads(xs: [usize; 4], k: usize, opt: &ConvOptions<2>) {
+        let [images, channels, h, w_] = xs;
+        let x = ramp(xs, 8);
+        let w = ramp([k, channels, 3, 3], 9);
+        let dy = ramp([images, k, h, w_], 10);
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -1610,16 +1648,11 @@ mod tests {
                     values(conv2d(x.clone(), w.clone(), None, opt)),
                     values(conv2d_weight_grad(
                         x.clone(),
-                        [6, channels, 3, 3],
+                        [k, channels, 3, 3],
                         dy.clone(),
                         opt,
                     )),
-                    values(conv2d_input_grad(
-                        [images, channels, 16, 16],
-                        w.clone(),
-                        dy.clone(),
-                        opt,
-                    )),
+                    values(conv2d_input_grad(xs, w.clone(), dy.clone(), opt)),
                 ]
             })
         };
