@@ -407,10 +407,24 @@ impl<'a> Unit<'a> {
                 image_stride: s.outputs * plane,
             });
         };
-        if parallel {
+        if parallel && self.images == 1 {
             y.par_chunks_exact_mut(plane)
                 .enumerate()
-                .for_each(|(index, y)| output(index % s.outputs, index / s.outputs, 1, y));
+                .for_each(|(channel, y)| output(channel, 0, 1, y));
+        } else if parallel {
+            // Runs of images, each task all channels of its run: the lanes of a channel's
+            // loop span the run's images, not one small plane's few tiles.
+            let tasks = (PARALLEL_OUTPUT_TASKS_PER_THREAD * rayon::current_num_threads())
+                .clamp(1, self.images);
+            let run = self.images.div_ceil(tasks);
+            y.par_chunks_mut(run * s.outputs * plane)
+                .enumerate()
+                .for_each(|(index, y)| {
+                    let images = y.len() / (s.outputs * plane);
+                    for channel in 0..s.outputs {
+                        output(channel, index * run, images, &mut y[channel * plane..]);
+                    }
+                });
         } else {
             for channel in 0..s.outputs {
                 output(channel, 0, self.images, &mut y[channel * plane..]);
@@ -418,6 +432,10 @@ impl<'a> Unit<'a> {
         }
     }
 }
+
+/// Runs of images per thread that the output transform of a unit spread over the threads is
+/// cut into: a few per thread, so that they end together.
+const PARALLEL_OUTPUT_TASKS_PER_THREAD: usize = 4;
 
 /// An offset of [`Unit::offsets`] that reads zero (padding) or writes nothing.
 const OUTSIDE: usize = usize::MAX;
