@@ -1,8 +1,8 @@
 //! im2col + gemm 2-D convolution kernels for Burn's `Flex` CPU backend (float32,
-//! `groups == 1`): the forward pass, the input gradient and the weight gradient. The forward
-//! pass and input gradient of "same" 3x3 convolutions of 64 channels and more (a VGG's) take
-//! Winograd's F(2x2, 3x3) instead ([`winograd`]): 16 products of `C`-deep sums in place of one
-//! `9·C`-deep, 2.25 times fewer multiply-adds.
+//! `groups == 1`): the forward pass, the input gradient and the weight gradient. "Same" 3x3
+//! convolutions of 64 channels and more (a VGG's) take Winograd's F(2x2, 3x3) instead, for all
+//! three passes ([`winograd`]): 16 products of `C`-deep sums in place of one `9·C`-deep, 2.25
+//! times fewer multiply-adds.
 //!
 //! Why: Burn 0.22 computes a convolution's weight gradient as another convolution, of the input
 //! by the output gradient with batch and channels swapped, and its input gradient as a
@@ -850,6 +850,10 @@ pub(crate) fn conv2d_weight_and_bias_grad(
         };
         return (tensor(zeros(k * p), weight_shape), db);
     }
+    if winograd::applies(&g) {
+        let (dw, sums) = winograd::weight_and_bias_grad(xs, dy, dims::<4>(&x), k, with_bias);
+        return (tensor(dw, weight_shape), bias(sums));
+    }
     let (groups, threading, bands) = (g.groups(), g.threading(), Band::all(&g));
     let blocks = weight_grad_channel_blocks(&g);
     if blocks > 1 {
@@ -1194,7 +1198,7 @@ mod tests {
 
     /// The bias gradient summed inside the weight gradient's pass equals the one of its own
     /// pass: partial sums over groups of images (one band, then bands of rows of one large
-    /// image), blocks of channels, threaded products, and no positions at all.
+    /// image), blocks of channels, threaded products, no positions at all, and Winograd's.
     #[test]
     fn bias_gradient_summed_with_the_weight_gradient_equals_its_own_pass() {
         let same = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
@@ -1204,6 +1208,8 @@ mod tests {
             ([20, 128, 6, 6], [5, 128, 3, 3]),
             ([1, 64, 40, 40], [3, 64, 3, 3]),
             ([2, 3, 0, 4], [4, 3, 3, 3]),
+            // Winograd's weight gradient.
+            ([4, 64, 6, 5], [64, 64, 3, 3]),
         ] {
             let x = ramp(xs, 11);
             let w = ramp(ws, 12);

@@ -1,6 +1,6 @@
 //! Winograd F(2x2, 3x3) convolutions (Lavin & Gray 2016, "Fast algorithms for convolutional
 //! neural networks"): the forward pass and the input gradient of a 3x3, stride-1 "same"
-//! convolution, a VGG's every layer.
+//! convolution, a VGG's every layer, and its weight gradient ([`weight_grad`]).
 //!
 //! Each 2x2 block of outputs (a *tile*) is computed from its 4x4 block of inputs `d`. Both are
 //! carried into a space of 16 *points* `ξ`, where the convolution becomes 16 independent sums
@@ -36,6 +36,10 @@ use crate::flex_data::zeros;
 use crate::gemm::{Threading, packed, product, product_packed, view, view_mut};
 use descent_kernels::PackedA;
 use rayon::prelude::*;
+
+mod weight_grad;
+
+pub(super) use weight_grad::weight_and_bias_grad;
 
 /// Points of the transformed space: a 4x4 block, `ξ = 4·row + column`.
 const POINTS: usize = 16;
