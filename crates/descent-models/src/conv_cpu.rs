@@ -1,8 +1,9 @@
 //! im2col + gemm 2-D convolution kernels for Burn's `Flex` CPU backend (float32,
 //! `groups == 1`): the forward pass, the input gradient and the weight gradient. "Same" 3x3
-//! convolutions of 64 channels and more (a VGG's) take Winograd's F(2x2, 3x3) instead, for all
-//! three passes ([`winograd`]): 16 products of `C`-deep sums in place of one `9·C`-deep, 2.25
-//! times fewer multiply-adds.
+//! convolutions of 64 channels and more (a VGG's) take Winograd's F(2x2, 3x3) instead for the
+//! forward pass and the input gradient, and from 128 x 256 channels for the weight gradient
+//! ([`winograd`]): 16 products of `C`-deep sums in place of one `9·C`-deep, 2.25 times fewer
+//! multiply-adds.
 //!
 //! Why: Burn 0.22 computes a convolution's weight gradient as another convolution, of the input
 //! by the output gradient with batch and channels swapped, and its input gradient as a
@@ -850,7 +851,7 @@ pub(crate) fn conv2d_weight_and_bias_grad(
         };
         return (tensor(zeros(k * p), weight_shape), db);
     }
-    if winograd::applies(&g) {
+    if winograd::applies_to_weight_grad(&g) {
         let (dw, sums) = winograd::weight_and_bias_grad(xs, dy, dims::<4>(&x), k, with_bias);
         return (tensor(dw, weight_shape), bias(sums));
     }
@@ -1209,7 +1210,7 @@ mod tests {
             ([1, 64, 40, 40], [3, 64, 3, 3]),
             ([2, 3, 0, 4], [4, 3, 3, 3]),
             // Winograd's weight gradient.
-            ([4, 64, 6, 5], [64, 64, 3, 3]),
+            ([4, 128, 6, 5], [256, 128, 3, 3]),
         ] {
             let x = ramp(xs, 11);
             let w = ramp(ws, 12);
@@ -1468,21 +1469,21 @@ mod tests {
     }
 
     /// "Same" 3x3 convolutions of 64 channels and more take Winograd's path for the forward
-    /// pass and the input gradient (im2col for the weight gradient): all three against the
-    /// definition, with odd sizes, and with fewer channels on one side (im2col throughout).
+    /// pass and the input gradient, and from 128 x 256 channels for the weight gradient too:
+    /// all three against the definition, with odd sizes, and with fewer channels on one side
+    /// (im2col throughout).
     #[test]
     fn winograd_convolutions_match_the_definition() {
         let same = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
-        for (xs, ws, takes) in [
-            ([3, 64, 7, 5], [64, 64, 3, 3], true),
-            ([2, 64, 4, 4], [70, 64, 3, 3], true),
-            ([2, 64, 6, 6], [32, 64, 3, 3], false),
+        for (xs, ws, takes, takes_for_weight) in [
+            ([3, 64, 7, 5], [64, 64, 3, 3], true, false),
+            ([2, 64, 4, 4], [70, 64, 3, 3], true, false),
+            ([2, 128, 5, 6], [256, 128, 3, 3], true, true),
+            ([2, 64, 6, 6], [32, 64, 3, 3], false, false),
         ] {
-            assert_eq!(
-                winograd::applies(&Geometry::new(xs, ws, &same)),
-                takes,
-                "{xs:?} {ws:?}"
-            );
+            let g = Geometry::new(xs, ws, &same);
+            let paths = (winograd::applies(&g), winograd::applies_to_weight_grad(&g));
+            assert_eq!(paths, (takes, takes_for_weight), "{xs:?} {ws:?}");
             check_against_definition(xs, ws, &same);
         }
     }
@@ -1633,8 +1634,14 @@ mod tests {
         // Partial sums over groups of images (4 channels), then blocks of channels (128: 2
         // blocks on one thread, 4 on three, the same bits); Winograd's forward and input
         // gradient (64 channels in and out), groups of images in parallel (8 images) and one
-        // group spread over the threads (2).
-        for (channels, outputs, images) in [(4, 6, 24), (128, 6, 8), (64, 64, 8), (64, 64, 2)] {
+        // group spread over the threads (2); and Winograd's weight gradient (128 -> 256).
+        for (channels, outputs, images) in [
+            (4, 6, 24),
+            (128, 6, 8),
+            (64, 64, 8),
+            (64, 64, 2),
+            (128, 256, 3),
+        ] {
             results_on_one_and_three_threads([images, channels, 16, 16], outputs, &opt);
         }
     }

@@ -76,6 +76,21 @@ pub(super) fn applies(g: &Geometry) -> bool {
         && g.batch * g.height * g.width > 0
 }
 
+/// Products of channels in and out (`C·K`) from which the weight gradient of a convolution
+/// that [`applies`] takes this path too ([`weight_and_bias_grad`]); below, im2col's. Measured
+/// (`benches/kernels.rs`, `layers`, weight-gradient pass against im2col's): full width,
+/// 128->256 on 8x8 planes 387 -> 388-440 GFLOP/s, 256->256 405 -> 490-590, 512->512 on 4x4
+/// 426 -> 542-557, 64->128 on 16x16 348 -> 324-349; width 1/4, 64->64 on 8x8 242-268 ->
+/// 164-170, 64->128 on 4x4 261-270 -> 207-223, 128->128 on 4x4 289 -> 260-267 (each of the 16
+/// products too small for the passes around it).
+pub(super) const WEIGHT_GRAD_MIN_CHANNEL_PAIRS: usize = 128 * 256;
+
+/// Whether the weight gradient of a convolution of geometry `g` takes this path: one that
+/// [`applies`], with at least [`WEIGHT_GRAD_MIN_CHANNEL_PAIRS`].
+pub(super) fn applies_to_weight_grad(g: &Geometry) -> bool {
+    applies(g) && g.channels_in * g.channels_out >= WEIGHT_GRAD_MIN_CHANNEL_PAIRS
+}
+
 /// The filter transform `G` of F(2x2, 3x3): `U = G·g·Gᵀ`.
 const G: [[f32; 3]; 4] = [
     [1.0, 0.0, 0.0],

@@ -1,4 +1,5 @@
-//! The weight gradient of a "same" 3x3 convolution through Winograd's F(2x2, 3x3): the
+//! The weight gradient of a "same" 3x3 convolution of many channels (see
+//! [`super::applies_to_weight_grad`]) through Winograd's F(2x2, 3x3): the
 //! gradient of the forward pass's formula `Y = Aᵀ·[Σ_c (G·g·Gᵀ) ⊙ (Bᵀ·d·B)]·A` with respect
 //! to the kernel `g`, which is the convolution's own weight gradient (the formula computes the
 //! convolution exactly, for any kernel):
