@@ -4,7 +4,8 @@
 //! [`conv2d_layer`] is a drop-in for [`Conv2d::forward`]: same parameters, same records, same
 //! results (within float32 rounding). On a `Flex` device (with or without autodiff), for a
 //! float32 input and `groups == 1`, it runs the im2col + gemm kernels of this crate for the
-//! forward pass and both gradients, in cache-sized tiles on `descent-kernels`' matrix product.
+//! forward pass and both gradients, in cache-sized tiles on `descent-kernels`' matrix product
+//! (Winograd's F(2x2, 3x3) for "same" 3x3 convolutions of 64 channels and more, a VGG's).
 //! Measured on the eight convolutions of a width-1/4 VGG-11 (batch 128, `benches/kernels.rs`,
 //! `layers`, 2026-12-04): forward + both gradients 79-82 ms against 304-329 ms for Burn 0.22's
 //! `Flex` kernels (3.9x), the forward pass alone 22 against 75-78 ms. On any other
@@ -41,7 +42,8 @@ use std::sync::atomic::{AtomicU8, Ordering};
 /// Which kernels a float32 convolution on Burn's `Flex` backend runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CpuConvKernels {
-    /// This crate's im2col + gemm kernels (the default when the `flex` feature is on).
+    /// This crate's im2col + gemm and Winograd kernels (the default when the `flex` feature
+    /// is on).
     Descent,
     /// Burn's own `Flex` kernels.
     Burn,
