@@ -127,14 +127,7 @@ impl Geometry {
         let fit = TILE_BUDGET_BYTES / per_image.max(1);
         let wanted = TILE_MIN_COLUMNS.div_ceil(self.positions().max(1));
         let batch = self.batch.max(1);
-        let size = wanted.min(fit).clamp(1, batch);
-        let groups = batch.div_ceil(size);
-        let multiple = match groups {
-            1 => 1,
-            2..4 => 2,
-            _ => 4,
-        };
-        groups.next_multiple_of(multiple).min(batch)
+        balanced_groups(batch, wanted.min(fit).clamp(1, batch))
     }
 
     /// The images `(first, end)` of group `index` of `groups`: sizes differ by one at most,
@@ -190,6 +183,19 @@ impl Geometry {
         };
         (lo.min(hi), hi)
     }
+}
+
+/// How many groups of at most `size` images a batch of `batch` is cut into: as many as that
+/// takes, rounded up to an even number, and from 4 on to a multiple of 4 (within the batch),
+/// so that 2 or 4 threads share them evenly.
+fn balanced_groups(batch: usize, size: usize) -> usize {
+    let groups = batch.div_ceil(size.max(1));
+    let multiple = match groups {
+        1 => 1,
+        2..4 => 2,
+        _ => 4,
+    };
+    groups.next_multiple_of(multiple).min(batch)
 }
 
 thread_local! {

@@ -31,7 +31,7 @@
 //! filters are the forward ones with points permuted and each matrix transposed
 //! ([`Filters::input_grad`]).
 
-use super::{Geometry, grow, with_scratch};
+use super::{Geometry, balanced_groups, grow, with_scratch};
 use crate::flex_data::zeros;
 use crate::gemm::{Threading, packed, product, product_packed, view, view_mut};
 use descent_kernels::PackedA;
@@ -215,14 +215,7 @@ impl Shape {
         }
         let wanted = UNIT_MIN_COLUMNS.div_ceil(self.image_tiles().max(1));
         let batch = self.batch.max(1);
-        let size = wanted.min(fit).clamp(1, batch);
-        let groups = batch.div_ceil(size);
-        let multiple = match groups {
-            1 => 1,
-            2..4 => 2,
-            _ => 4,
-        };
-        Some(groups.next_multiple_of(multiple).min(batch))
+        Some(balanced_groups(batch, wanted.min(fit).clamp(1, batch)))
     }
 
     /// Tile rows of the bands one image over the budget is cut into.
@@ -609,7 +602,7 @@ mod tests {
     use super::*;
 
     /// Seeded values in [-1, 1).
-    fn ramp(len: usize, seed: u32) -> Vec<f32> {
+    pub(super) fn ramp(len: usize, seed: u32) -> Vec<f32> {
         (0..len)
             .map(|i| {
                 let h = (i as u32)

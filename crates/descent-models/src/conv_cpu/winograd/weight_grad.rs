@@ -250,19 +250,8 @@ impl descent_kernels::VectorLoop for GradientTransform<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::ramp;
     use super::*;
-
-    /// Seeded values in [-1, 1).
-    fn ramp(len: usize, seed: u32) -> Vec<f32> {
-        (0..len)
-            .map(|i| {
-                let h = (i as u32)
-                    .wrapping_mul(2_654_435_761)
-                    .wrapping_add(seed.wrapping_mul(40_503));
-                (h % 2000) as f32 / 1000.0 - 1.0
-            })
-            .collect()
-    }
 
     /// The definition in f64: `dw[k,c,i,j] = Σ_{b,r,col} dy[b,k,r,col]·x[b,c,r+i-1,col+j-1]`
     /// (zero outside the image) and `db[k] = Σ dy[b,k,·,·]`.
