@@ -459,6 +459,107 @@ const TILE_OFFSETS: usize = POINTS + 4;
 /// register).
 const LANES: usize = 16;
 
+/// Where the transforms' loops are in a unit's tiles: image `image`, tile `tile` of its
+/// `image_tiles`, each image `image_stride` floats after the one before, the tiles' places
+/// given by `offsets` ([`Unit::offsets`]).
+struct TileCursor<'a> {
+    image: usize,
+    tile: usize,
+    image_tiles: usize,
+    image_stride: usize,
+    offsets: &'a [usize],
+}
+
+impl<'a> TileCursor<'a> {
+    fn new(image_tiles: usize, image_stride: usize, offsets: &'a [usize]) -> Self {
+        Self {
+            image: 0,
+            tile: 0,
+            image_tiles,
+            image_stride,
+            offsets,
+        }
+    }
+
+    /// The next `count` tiles' `E` values at offsets `first..first + E` of each tile, read from
+    /// `src` (zero at [`OUTSIDE`]), one tile per lane.
+    #[inline(always)]
+    fn gather<const E: usize>(
+        &mut self,
+        src: &[f32],
+        first: usize,
+        count: usize,
+    ) -> [[f32; LANES]; E] {
+        let mut values = [[0f32; LANES]; E];
+        for lane in 0..count {
+            let src = &src[self.image * self.image_stride..];
+            let offsets = &self.offsets[self.tile * TILE_OFFSETS + first..][..E];
+            for (value, &offset) in values.iter_mut().zip(offsets) {
+                if offset != OUTSIDE {
+                    value[lane] = src[offset];
+                }
+            }
+            self.advance();
+        }
+        values
+    }
+
+    /// Writes the next `count` tiles' `E` values (one tile per lane) into `dst` at offsets
+    /// `first..first + E` of each tile, skipping [`OUTSIDE`].
+    #[inline(always)]
+    fn scatter<const E: usize>(
+        &mut self,
+        dst: &mut [f32],
+        first: usize,
+        values: &[[f32; LANES]; E],
+        count: usize,
+    ) {
+        for lane in 0..count {
+            let dst = &mut dst[self.image * self.image_stride..];
+            let offsets = &self.offsets[self.tile * TILE_OFFSETS + first..][..E];
+            for (value, &offset) in values.iter().zip(offsets) {
+                if offset != OUTSIDE {
+                    dst[offset] = value[lane];
+                }
+            }
+            self.advance();
+        }
+    }
+
+    #[inline(always)]
+    fn advance(&mut self) {
+        self.tile += 1;
+        if self.tile == self.image_tiles {
+            (self.image, self.tile) = (self.image + 1, 0);
+        }
+    }
+}
+
+/// `dst[..count] = lanes[..count]`: one vector store when all lanes are full (a short copy
+/// loop otherwise, not a call to `memcpy`).
+#[inline(always)]
+fn store_lanes(dst: &mut [f32], lanes: &[f32; LANES], count: usize) {
+    let dst = &mut dst[..count];
+    if count == LANES {
+        dst.copy_from_slice(lanes);
+    } else {
+        dst.iter_mut().zip(lanes).for_each(|(d, s)| *d = *s);
+    }
+}
+
+/// `src[..count]` in lanes, the rest zero: one vector load when all lanes are full.
+#[inline(always)]
+fn load_lanes(src: &[f32], count: usize) -> [f32; LANES] {
+    let mut lanes = [0f32; LANES];
+    let src = &src[..count];
+    if count == LANES {
+        lanes.copy_from_slice(src);
+    } else {
+        lanes.iter_mut().zip(src).for_each(|(d, s)| *d = *s);
+    }
+    lanes
+}
+
 /// The input transform `V = Bᵀ·d·B` of one input channel over a unit's images, 16 tiles at a
 /// time (one per lane, across tile rows and images), for [`descent_kernels::vectorized`]:
 /// tile `t` of image `b` reads its inputs at `x[b·image_stride + offset]` (the offsets of
@@ -477,24 +578,11 @@ impl descent_kernels::VectorLoop for InputTransform<'_> {
 
     #[inline(always)]
     fn run(self) {
-        let (mut image, mut tile) = (0, 0);
+        let mut cursor = TileCursor::new(self.image_tiles, self.image_stride, self.offsets);
         for t0 in (0..self.columns).step_by(LANES) {
             let count = LANES.min(self.columns - t0);
             // d[4r + j][lane]: the tile's input at row r, column j.
-            let mut d = [[0f32; LANES]; POINTS];
-            for lane in 0..count {
-                let x = &self.x[image * self.image_stride..];
-                let offsets = &self.offsets[tile * TILE_OFFSETS..][..POINTS];
-                for (d_e, &offset) in d.iter_mut().zip(offsets) {
-                    if offset != OUTSIDE {
-                        d_e[lane] = x[offset];
-                    }
-                }
-                tile += 1;
-                if tile == self.image_tiles {
-                    (image, tile) = (image + 1, 0);
-                }
-            }
+            let d: [[f32; LANES]; POINTS] = cursor.gather(self.x, 0, count);
             // Bᵀ·d, down each column j: rows d0 - d2, d1 + d2, d2 - d1, d1 - d3.
             let mut q = [[0f32; LANES]; POINTS];
             for j in 0..4 {
@@ -518,12 +606,7 @@ impl descent_kernels::VectorLoop for InputTransform<'_> {
                 }
                 for (c, lanes) in out.iter().enumerate() {
                     let start = (4 * r + c) * self.columns + t0;
-                    let dst = &mut self.block[start..][..count];
-                    if count == LANES {
-                        dst.copy_from_slice(lanes);
-                    } else {
-                        dst.iter_mut().zip(lanes).for_each(|(d, s)| *d = *s);
-                    }
+                    store_lanes(&mut self.block[start..], lanes, count);
                 }
             }
         }
@@ -550,17 +633,14 @@ impl descent_kernels::VectorLoop for OutputTransform<'_> {
 
     #[inline(always)]
     fn run(self) {
-        let (mut image, mut tile) = (0, 0);
+        let mut cursor = TileCursor::new(self.image_tiles, self.image_stride, self.offsets);
         for t0 in (0..self.tiles).step_by(LANES) {
             let count = LANES.min(self.tiles - t0);
+            // A loop, not `array::from_fn`: its closure may stay a function of its own,
+            // compiled once for the build's target, outside `vectorized`'s copies.
             let mut m = [[0f32; LANES]; POINTS];
             for (point, m_point) in m.iter_mut().enumerate() {
-                let src = &self.products[point * self.stride + t0..][..count];
-                if count == LANES {
-                    m_point.copy_from_slice(src);
-                } else {
-                    m_point.iter_mut().zip(src).for_each(|(d, s)| *d = *s);
-                }
+                *m_point = load_lanes(&self.products[point * self.stride + t0..], count);
             }
             // Aᵀ·M, down each column j: rows m0 + m1 + m2 and m1 - m2 - m3.
             let mut s = [[[0f32; LANES]; 4]; 2];
@@ -580,19 +660,7 @@ impl descent_kernels::VectorLoop for OutputTransform<'_> {
                     y[2 * i + 1][lane] = c1 - c2 - c3 + self.add;
                 }
             }
-            for lane in 0..count {
-                let out = &mut self.y[image * self.image_stride..];
-                let offsets = &self.offsets[tile * TILE_OFFSETS + POINTS..][..4];
-                for (y_e, &offset) in y.iter().zip(offsets) {
-                    if offset != OUTSIDE {
-                        out[offset] = y_e[lane];
-                    }
-                }
-                tile += 1;
-                if tile == self.image_tiles {
-                    (image, tile) = (image + 1, 0);
-                }
-            }
+            cursor.scatter(self.y, POINTS, &y, count);
         }
     }
 }

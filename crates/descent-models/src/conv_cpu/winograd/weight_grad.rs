@@ -18,7 +18,9 @@
 //! parallel over the points, each point's `dU_ξ` summing the units in order: the result does
 //! not depend on the thread count.
 
-use super::{InputTransform, LANES, OUTSIDE, POINTS, Shape, TILE_OFFSETS, Unit, filter_transform};
+use super::{
+    InputTransform, LANES, POINTS, Shape, TileCursor, Unit, filter_transform, store_lanes,
+};
 use crate::conv_cpu::{grow, with_scratch};
 use crate::gemm::{Threading, product, view, view_mut};
 use rayon::prelude::*;
@@ -195,24 +197,11 @@ impl descent_kernels::VectorLoop for GradientTransform<'_> {
 
     #[inline(always)]
     fn run(self) {
-        let (mut image, mut tile) = (0, 0);
+        let mut cursor = TileCursor::new(self.image_tiles, self.image_stride, self.offsets);
         for t0 in (0..self.columns).step_by(LANES) {
             let count = LANES.min(self.columns - t0);
             // g[2i + j][lane]: the tile's output gradient at row i, column j.
-            let mut g = [[0f32; LANES]; 4];
-            for lane in 0..count {
-                let dy = &self.dy[image * self.image_stride..];
-                let offsets = &self.offsets[tile * TILE_OFFSETS + POINTS..][..4];
-                for (g_e, &offset) in g.iter_mut().zip(offsets) {
-                    if offset != OUTSIDE {
-                        g_e[lane] = dy[offset];
-                    }
-                }
-                tile += 1;
-                if tile == self.image_tiles {
-                    (image, tile) = (image + 1, 0);
-                }
-            }
+            let g: [[f32; LANES]; 4] = cursor.gather(self.dy, POINTS, count);
             // A·dY, down each column j: rows g0, g0 + g1, g0 - g1, -g1.
             let mut r = [[[0f32; LANES]; 2]; 4];
             for j in 0..2 {
@@ -236,12 +225,7 @@ impl descent_kernels::VectorLoop for GradientTransform<'_> {
                 }
                 for (b, lanes) in out.iter().enumerate() {
                     let start = (4 * a + b) * self.columns + t0;
-                    let dst = &mut self.block[start..][..count];
-                    if count == LANES {
-                        dst.copy_from_slice(lanes);
-                    } else {
-                        dst.iter_mut().zip(lanes).for_each(|(d, s)| *d = *s);
-                    }
+                    store_lanes(&mut self.block[start..], lanes, count);
                 }
             }
         }
