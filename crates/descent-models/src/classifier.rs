@@ -7,7 +7,8 @@ use burn::tensor::Tensor;
 ///
 /// The training loop computes the loss from these logits (softmax cross-entropy is applied by
 /// the caller, not here), and the landscape probes evaluate it at perturbed weights. Implemented
-/// by [`Mlp`](crate::Mlp) (which flattens the images), [`Vgg`](crate::Vgg) and the
+/// by [`Mlp`](crate::Mlp) (which flattens the images), [`Vgg`](crate::Vgg),
+/// [`ResNet`](crate::ResNet) and the
 /// [`Model`](crate::Model) enum.
 pub trait ImageClassifier: Module {
     /// Class scores (unnormalized log-probabilities) for a batch of images.

@@ -47,4 +47,28 @@ pub enum ModelError {
         /// The accepted spellings.
         expected: &'static str,
     },
+    /// A CIFAR ResNet depth that is not `6n + 2` with `n >= 1`.
+    #[error(
+        "`depth` of a CIFAR ResNet must be 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...), got {depth}"
+    )]
+    InvalidResNetDepth {
+        /// The rejected depth.
+        depth: usize,
+    },
+    /// A string did not name a CIFAR ResNet (`resnetN`).
+    #[error(
+        "unknown resnet `{input}` (expected resnetN with N = 6n + 2, e.g. resnet20, resnet32, resnet44, resnet56, resnet110)"
+    )]
+    UnknownResNet {
+        /// The string that failed to parse.
+        input: String,
+    },
+    /// A string did not name a known shortcut kind.
+    #[error("unknown shortcut `{input}` (expected one of: {expected})")]
+    UnknownShortcut {
+        /// The string that failed to parse.
+        input: String,
+        /// The accepted spellings.
+        expected: &'static str,
+    },
 }

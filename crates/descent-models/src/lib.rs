@@ -5,9 +5,13 @@
 //! - [`VggConfig`] -> [`Vgg`]: the CIFAR VGG-9/11/13/16/19 ([`VggDepth`]) with batch norm on or
 //!   off, a channel width multiplier, and any input channels and size (32x32x3 CIFAR-10,
 //!   28x28x1 Fashion-MNIST).
-//! - [`ModelConfig`] -> [`Model`]: either of the above, for a CLI or a run configuration.
+//! - [`ResNetConfig`] -> [`ResNet`]: the CIFAR ResNet-20/32/44/56/110 of He et al. 2016 as
+//!   Li et al. 2018 use them, with projection or zero-padding shortcuts, or none
+//!   ([`Shortcut`]: Li et al.'s `noshort` networks), a width multiplier, and any input
+//!   channels and size.
+//! - [`ModelConfig`] -> [`Model`]: any of the above, for a CLI or a run configuration.
 //! - [`ImageClassifier`]: `[N, C, H, W]` images to `[N, classes]` logits, implemented by all
-//!   three models; the training loop and the landscape probes use only this.
+//!   of them; the training loop and the landscape probes use only this.
 //! - [`conv`], [`norm`], [`pool`], [`linear`]: drop-ins for Burn's `Conv2d`, `BatchNorm`
 //!   (alone, with the ReLU after it fused in, or with the ReLU and a max-pool),
 //!   `MaxPool2d` and `Linear` forward passes that run this crate's CPU kernels on Burn's
@@ -51,6 +55,8 @@ mod mlp;
 mod model;
 pub mod norm;
 pub mod pool;
+mod resnet;
+mod shortcut;
 mod vgg;
 mod vgg_depth;
 
@@ -62,5 +68,9 @@ pub use classifier::ImageClassifier;
 pub use error::ModelError;
 pub use mlp::{Mlp, MlpConfig};
 pub use model::{Model, ModelConfig};
+pub use resnet::{
+    BasicBlock, BlockShortcut, Projection, RESNET_STAGE_CHANNELS, ResNet, ResNetConfig,
+};
+pub use shortcut::Shortcut;
 pub use vgg::{Vgg, VggBlock, VggConfig, VggHidden};
 pub use vgg_depth::{VggDepth, VggLayer};

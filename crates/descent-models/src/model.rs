@@ -1,17 +1,19 @@
-//! One type for "any of our models", so a CLI or a run config can hold either.
+//! One type for "any of our models", so a CLI or a run config can hold any of them.
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::{ImageClassifier, Mlp, MlpConfig, ModelError, Vgg, VggConfig};
+use crate::{ImageClassifier, Mlp, MlpConfig, ModelError, ResNet, ResNetConfig, Vgg, VggConfig};
 
 /// Configuration of any model of this crate.
 ///
 /// Serialized with a `kind` tag next to the fields of the inner configuration, e.g.
 /// `{"kind": "vgg", "depth": "vgg11", "num_classes": 10, "batch_norm": true, "width": 0.25,
 /// "in_channels": 3, "image_size": 32}` or `{"kind": "mlp", "input_size": 784,
-/// "hidden_sizes": [256, 128], "num_classes": 10, "activation": "relu", "dropout": null}`.
+/// "hidden_sizes": [256, 128], "num_classes": 10, "activation": "relu", "dropout": null}` or
+/// `{"kind": "resnet", "depth": 20, "num_classes": 10, "shortcut": "projection", "width": 1.0,
+/// "in_channels": 3, "image_size": 32}`.
 /// Implements Burn's [`Config`](burn::config::Config) (JSON `save`/`load`), so it can be a
 /// field of a `#[derive(Config)]` run configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +23,8 @@ pub enum ModelConfig {
     Mlp(MlpConfig),
     /// A VGG network.
     Vgg(VggConfig),
+    /// A CIFAR ResNet.
+    ResNet(ResNetConfig),
 }
 
 impl burn::config::Config for ModelConfig {}
@@ -30,11 +34,12 @@ impl ModelConfig {
     ///
     /// # Errors
     ///
-    /// See [`MlpConfig::validate`] and [`VggConfig::validate`].
+    /// See [`MlpConfig::validate`], [`VggConfig::validate`] and [`ResNetConfig::validate`].
     pub fn validate(&self) -> Result<(), ModelError> {
         match self {
             ModelConfig::Mlp(c) => c.validate(),
             ModelConfig::Vgg(c) => c.validate(),
+            ModelConfig::ResNet(c) => c.validate(),
         }
     }
 
@@ -42,11 +47,12 @@ impl ModelConfig {
     ///
     /// # Errors
     ///
-    /// See [`MlpConfig::validate`] and [`VggConfig::validate`].
+    /// See [`MlpConfig::validate`], [`VggConfig::validate`] and [`ResNetConfig::validate`].
     pub fn init(&self, device: &Device) -> Result<Model, ModelError> {
         Ok(match self {
             ModelConfig::Mlp(c) => Model::Mlp(c.init(device)?),
             ModelConfig::Vgg(c) => Model::Vgg(c.init(device)?),
+            ModelConfig::ResNet(c) => Model::ResNet(c.init(device)?),
         })
     }
 
@@ -56,6 +62,7 @@ impl ModelConfig {
         match self {
             ModelConfig::Mlp(c) => c.describe(),
             ModelConfig::Vgg(c) => c.describe(),
+            ModelConfig::ResNet(c) => c.describe(),
         }
     }
 
@@ -65,6 +72,7 @@ impl ModelConfig {
         match self {
             ModelConfig::Mlp(c) => c.num_params(),
             ModelConfig::Vgg(c) => c.num_params(),
+            ModelConfig::ResNet(c) => c.num_params(),
         }
     }
 
@@ -73,6 +81,7 @@ impl ModelConfig {
         match self {
             ModelConfig::Mlp(c) => c.num_classes,
             ModelConfig::Vgg(c) => c.num_classes,
+            ModelConfig::ResNet(c) => c.num_classes,
         }
     }
 }
@@ -86,6 +95,12 @@ impl From<MlpConfig> for ModelConfig {
 impl From<VggConfig> for ModelConfig {
     fn from(config: VggConfig) -> Self {
         ModelConfig::Vgg(config)
+    }
+}
+
+impl From<ResNetConfig> for ModelConfig {
+    fn from(config: ResNetConfig) -> Self {
+        ModelConfig::ResNet(config)
     }
 }
 
@@ -103,6 +118,8 @@ pub enum Model {
     Mlp(Mlp),
     /// A VGG network.
     Vgg(Vgg),
+    /// A CIFAR ResNet.
+    ResNet(ResNet),
 }
 
 impl Model {
@@ -111,6 +128,7 @@ impl Model {
         match self {
             Model::Mlp(m) => m.num_classes(),
             Model::Vgg(m) => m.num_classes(),
+            Model::ResNet(m) => m.num_classes(),
         }
     }
 
@@ -120,6 +138,7 @@ impl Model {
         match self {
             Model::Mlp(m) => m.num_trainable_params(),
             Model::Vgg(m) => m.num_trainable_params(),
+            Model::ResNet(m) => m.num_trainable_params(),
         }
     }
 }
@@ -129,6 +148,7 @@ impl ImageClassifier for Model {
         match self {
             Model::Mlp(m) => m.logits(images),
             Model::Vgg(m) => m.logits(images),
+            Model::ResNet(m) => m.logits(images),
         }
     }
 }
@@ -145,6 +165,12 @@ impl From<Vgg> for Model {
     }
 }
 
+impl From<ResNet> for Model {
+    fn from(model: ResNet) -> Self {
+        Model::ResNet(model)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,7 +178,7 @@ mod tests {
     use burn::config::Config;
     use burn::module::{ModuleVisitor, Param};
 
-    fn configs() -> [ModelConfig; 3] {
+    fn configs() -> [ModelConfig; 5] {
         [
             MlpConfig::new(784, vec![256, 128], 10)
                 .with_activation(Activation::Tanh)
@@ -161,6 +187,16 @@ mod tests {
             MlpConfig::new(3072, vec![], 10).into(),
             VggConfig::new(VggDepth::Vgg9)
                 .with_width(0.125)
+                .with_in_channels(1)
+                .with_image_size(28)
+                .into(),
+            ResNetConfig::new(8)
+                .with_width(0.25)
+                .with_in_channels(1)
+                .with_image_size(28)
+                .into(),
+            ResNetConfig::new(14)
+                .with_shortcut(crate::Shortcut::None)
                 .with_in_channels(1)
                 .with_image_size(28)
                 .into(),
@@ -186,7 +222,11 @@ mod tests {
                        "num_classes": 10, "activation": "relu"}"#;
         let config: ModelConfig = serde_json::from_str(json).expect("deserialize");
         assert_eq!(config, MlpConfig::new(784, vec![], 10).into());
-        let bad = r#"{"kind": "resnet", "depth": 20}"#;
+        let json = r#"{"kind": "resnet", "depth": 56, "num_classes": 10, "shortcut": "none",
+                       "width": 1.0, "in_channels": 3, "image_size": 32}"#;
+        let config: ModelConfig = serde_json::from_str(json).expect("deserialize");
+        assert_eq!(config.describe(), "resnet56-noshort x1 (3x32x32 -> 10)");
+        let bad = r#"{"kind": "transformer", "depth": 20}"#;
         assert!(serde_json::from_str::<ModelConfig>(bad).is_err());
     }
 
@@ -207,7 +247,9 @@ mod tests {
                     Tensor::zeros([3, 1, 28, 28], &device)
                 }
                 ModelConfig::Mlp(_) => Tensor::zeros([3, 3, 32, 32], &device),
-                ModelConfig::Vgg(_) => Tensor::zeros([3, 1, 28, 28], &device),
+                ModelConfig::Vgg(_) | ModelConfig::ResNet(_) => {
+                    Tensor::zeros([3, 1, 28, 28], &device)
+                }
             };
             assert_eq!(model.logits(images).dims(), [3, 10]);
         }

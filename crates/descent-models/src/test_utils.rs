@@ -70,3 +70,16 @@ pub fn set_batch_norm(norm: &mut BatchNorm, seed: f64, device: &Device) {
     norm.running_var =
         burn::module::RunningState::new(wave_tensor([c], seed + 3.0, 0.3, device).add_scalar(1.0));
 }
+
+/// Sets a convolution's weight as [`set_conv`] does and leaves it without a bias (the
+/// ResNet's convolutions).
+pub fn set_conv_weight(layer: &mut Conv2d, seed: f64, device: &Device) {
+    let shape = layer.weight.shape().dims::<4>();
+    let fan_in = shape[1] * shape[2] * shape[3];
+    layer.weight = Param::from_tensor(wave_tensor(
+        shape,
+        seed,
+        2.0 / (fan_in as f64).sqrt(),
+        device,
+    ));
+}

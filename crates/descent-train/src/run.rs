@@ -417,22 +417,36 @@ pub fn fit_model_to_data(model: &mut ModelConfig, train: &ImageDataset) -> Resul
             fill(&mut mlp.num_classes, "num_classes", classes)?;
         }
         ModelConfig::Vgg(vgg) => {
-            if shape.height != shape.width {
-                return Err(TrainError::InvalidOption {
-                    field: "model",
-                    value: "vgg".into(),
-                    reason: format!(
-                        "VGG takes square images; {} has {}x{}",
-                        train.name(),
-                        shape.height,
-                        shape.width
-                    ),
-                });
-            }
+            square(train, "vgg", "VGG")?;
             fill(&mut vgg.in_channels, "in_channels", shape.channels)?;
             fill(&mut vgg.image_size, "image_size", shape.height)?;
             fill(&mut vgg.num_classes, "num_classes", classes)?;
         }
+        ModelConfig::ResNet(resnet) => {
+            square(train, "resnet", "A ResNet")?;
+            fill(&mut resnet.in_channels, "in_channels", shape.channels)?;
+            fill(&mut resnet.image_size, "image_size", shape.height)?;
+            fill(&mut resnet.num_classes, "num_classes", classes)?;
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a dataset of non-square images for a convolutional model (`value` as the option
+/// spells it, `name` as a sentence does).
+fn square(train: &ImageDataset, value: &str, name: &str) -> Result<(), TrainError> {
+    let shape = train.shape();
+    if shape.height != shape.width {
+        return Err(TrainError::InvalidOption {
+            field: "model",
+            value: value.into(),
+            reason: format!(
+                "{name} takes square images; {} has {}x{}",
+                train.name(),
+                shape.height,
+                shape.width
+            ),
+        });
     }
     Ok(())
 }
