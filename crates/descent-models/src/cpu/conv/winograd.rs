@@ -31,7 +31,8 @@
 //! filters are the forward ones with points permuted and each matrix transposed
 //! ([`Filters::input_grad`]).
 
-use super::{Geometry, balanced_groups, grow, with_scratch};
+use super::geometry::{Geometry, balanced_groups};
+use super::{grow, with_scratch};
 use crate::cpu::flex_data::zeros;
 use crate::cpu::gemm::{Threading, packed, product, product_packed, view, view_mut};
 use descent_kernels::PackedA;
@@ -52,7 +53,7 @@ const POINTS: usize = 16;
 pub(super) const MIN_CHANNELS: usize = 64;
 
 /// Upper bound on one unit's transformed inputs and products (`16·(C + K)` floats a tile), in
-/// bytes: the same as im2col's [`super::TILE_BUDGET_BYTES`]. 1 MB measured about even (some
+/// bytes: the same as im2col's [`super::geometry::TILE_BUDGET_BYTES`]. 1 MB measured about even (some
 /// layers better, some worse); units of the whole batch with the 16 products spread over the
 /// threads (so that each transformed filter is read once) measured slower on the 4x4 and 2x2
 /// layers.
