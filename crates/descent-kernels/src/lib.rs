@@ -59,9 +59,10 @@ mod vectorize;
 pub use error::KernelError;
 pub use isa::Isa;
 pub use matrix::{MatMut, MatRef};
+pub use pack::KC;
 pub use packed::PackedA;
 pub use sgemm::{
-    KC, MB, NB, PARALLEL_MIN_FLOPS, Store, sgemm, sgemm_on, sgemm_packed, sgemm_packed_serial,
+    MB, NB, PARALLEL_MIN_FLOPS, Store, sgemm, sgemm_on, sgemm_packed, sgemm_packed_serial,
     sgemm_serial,
 };
 pub use vectorize::{VectorLoop, vectorized};
