@@ -239,7 +239,8 @@ impl ScanFile {
         let meta = serde_json::to_vec_pretty(&self.meta)
             .map_err(|e| LandscapeError::invalid("scan", "meta", e.to_string()))?;
         npz.raw.insert("meta.json".into(), meta);
-        Ok(npz.to_bytes())
+        npz.to_bytes()
+            .map_err(|e| LandscapeError::invalid("scan", "npz", e))
     }
 
     /// Writes the file atomically (temporary file, then rename).
@@ -436,7 +437,7 @@ mod tests {
         edit(&mut meta);
         npz.raw
             .insert("meta.json".into(), meta.to_string().into_bytes());
-        npz.to_bytes()
+        npz.to_bytes().expect("writes")
     }
 
     #[test]
@@ -461,7 +462,8 @@ mod tests {
             };
             npz.arrays.insert(name.into(), NpyArray::new(vec![0], data));
         }
-        let err = ScanFile::from_bytes(&npz.to_bytes(), Path::new("s.npz")).expect_err("0 points");
+        let err = ScanFile::from_bytes(&npz.to_bytes().expect("writes"), Path::new("s.npz"))
+            .expect_err("0 points");
         assert!(matches!(err, LandscapeError::BadFile { .. }), "{err}");
         let msg = err.to_string();
         assert!(
