@@ -16,27 +16,27 @@
 //! - input gradient: `dcols[P, n·L] = Wᵀ[P, K] · dY[K, n·L]`, then scattered back (col2im);
 //! - weight gradient: `dW[K, P] += dY[K, n·L] · colsᵀ[n·L, P]`.
 //!
-//! `P = C·kh·kw` is a patch's length and `cols` the tile's patch matrix (im2col). A tile's
-//! patch matrix stays under [`TILE_BUDGET_BYTES`](geometry::TILE_BUDGET_BYTES), within a core's L2 and L3 share, so it is
-//! written, multiplied and read back without a trip to memory, in a buffer each thread reuses
-//! from call to call; a tile has enough images to give its products at least [`TILE_MIN_COLUMNS`](geometry::TILE_MIN_COLUMNS)
-//! columns. With one image per tile, `Y` and `dY` are the image's own `[K, L]` planes and the
-//! products read and write them in place; with several, they are gathered and scattered. `W`
-//! and `Wᵀ` are packed into the kernel's panel layout once per call
-//! ([`descent_kernels::PackedA`]), not once per tile: on a full-width VGG-11 that copy, repeated
-//! per tile, took about a fifth of the step.
+//! `P = C·kh·kw` is a patch's length and `cols` the tile's patch matrix (im2col). A tile's patch
+//! matrix stays under [`TILE_BUDGET_BYTES`](geometry::TILE_BUDGET_BYTES), within a core's L2 and L3
+//! share, so it is written, multiplied and read back without a trip to memory, in a buffer each
+//! thread reuses from call to call; a tile has enough images to give its products at least
+//! [`TILE_MIN_COLUMNS`](geometry::TILE_MIN_COLUMNS) columns. With one image per tile, `Y` and `dY`
+//! are the image's own `[K, L]` planes and the products read and write them in place; with several,
+//! they are gathered and scattered. `W` and `Wᵀ` are packed into the kernel's panel layout once per
+//! call ([`descent_kernels::PackedA`]), not once per tile: repeated per tile, that copy was a large
+//! share of a full-width VGG-11's step.
 //!
-//! Threads: with at least [`PARALLEL_MIN_TILE_GROUPS`](geometry::PARALLEL_MIN_TILE_GROUPS) groups of images, the groups run in
-//! parallel, each product on one thread; with one group, each product is threaded. (With two
-//! groups run in turn, the patch copies ran on one core while the other waited: the 2x2
-//! layers of a VGG-11 took 5 ms forward + backward instead of 3.5.) The batch is cut into an
-//! even number of groups (a multiple of 4 from 4 on) of equal size, give or take one image, so
-//! that parallel groups end together on 2 or 4 cores. The weight gradient of a long patch is
-//! split by blocks of input channels, each task adding every tile's product into its block of
-//! columns ([`weight_grad::weight_grad_by_channels`]); a short one sums the tiles in at most
-//! [`WEIGHT_GRAD_PARTS`](weight_grad::WEIGHT_GRAD_PARTS) partial sums (fewer for large weights, see
-//! [`WEIGHT_GRAD_PARTS_FLOATS`](weight_grad::WEIGHT_GRAD_PARTS_FLOATS)), added in order. These choices depend on the shapes only, so
-//! results are the same bit for bit whatever the thread count.
+//! Threads: with at least [`PARALLEL_MIN_TILE_GROUPS`](geometry::PARALLEL_MIN_TILE_GROUPS) groups
+//! of images, the groups run in parallel, each product on one thread; with one group, each product
+//! is threaded. (With two groups run in turn, the patch copies ran on one core while the other
+//! waited.) The batch is cut into an even number of groups (a multiple of 4 from 4 on) of equal
+//! size, give or take one image, so that parallel groups end together on 2 or 4 cores. The weight
+//! gradient of a long patch is split by blocks of input channels, each task adding every tile's
+//! product into its block of columns ([`weight_grad::weight_grad_by_channels`]); a short one sums
+//! the tiles in at most [`WEIGHT_GRAD_PARTS`](weight_grad::WEIGHT_GRAD_PARTS) partial sums (fewer
+//! for large weights, see [`WEIGHT_GRAD_PARTS_FLOATS`](weight_grad::WEIGHT_GRAD_PARTS_FLOATS)),
+//! added in order. These choices depend on the shapes only, so results are the same bit for bit
+//! whatever the thread count.
 
 use crate::cpu::flex_data::{contiguous, dims, f32_slice, tensor, zeros};
 use crate::cpu::gemm::{Threading, packed, product_packed, view, view_mut};

@@ -5,9 +5,9 @@
 use crate::cpu::gemm::Threading;
 use burn::backend::ops::ConvOptions;
 
-/// Upper bound on one tile's patch matrix (`P` x columns floats), in bytes. Measured best on
-/// full-width VGG-11 layers: on a 1 MiB-L2 Zen 5, 512 KB tiles were 10-27% slower on the 8x8
-/// and 4x4 layers, 1 MB the same or slower, 8 MB slower on the 4x4 and 2x2 layers.
+/// Upper bound on one tile's patch matrix (`P` x columns floats), in bytes: the size that
+/// measured best on full-width VGG-11 layers against 512 KB, 1 MB and 8 MB, although a core's
+/// L2 holds 1 MiB on the machine it was measured on (`bench/README.md`).
 pub(crate) const TILE_BUDGET_BYTES: usize = 2 << 20;
 /// Columns (output positions) a tile of small images should reach: its products' width.
 pub(crate) const TILE_MIN_COLUMNS: usize = 256;

@@ -33,8 +33,8 @@ pub(crate) fn conv2d_weight_grad(
 /// Gradients of the loss with respect to the weight, `[K, C, kh, kw]`, and when `with_bias`
 /// the bias, `[K]`. The bias gradient is summed from each tile's output gradient while the
 /// weight gradient reads it (plane by plane in f64, in the order of the images), not in a
-/// pass of its own over the whole output gradient: on a width-1/4 VGG-11 that pass, reading
-/// every layer's output gradient from memory once more, took 1.5% of a training step.
+/// pass of its own over the whole output gradient, which read every layer's output gradient
+/// from memory once more.
 pub(crate) fn conv2d_weight_and_bias_grad(
     x: FlexTensor,
     weight_shape: [usize; 4],
@@ -295,8 +295,8 @@ const PARALLEL_MIN_BIAS_GRAD: usize = 1 << 15;
 /// Gradient of the loss with respect to the bias, `[K]`: the output gradient `[N, K, Ho, Wo]`
 /// summed over the batch and the positions, plane by plane in f64, in a fixed order.
 ///
-/// Burn's default (`conv2d_bias_backward`) swaps the batch and channel axes first, a
-/// transposing copy of the whole gradient that took ~8% of a width-1/4 VGG-11 step.
+/// Burn's default (`conv2d_bias_backward`) swaps the batch and channel axes first: a
+/// transposing copy of the whole gradient, as large as the layer's output.
 pub(crate) fn conv2d_bias_grad(output_grad: FlexTensor) -> FlexTensor {
     let dy = contiguous(output_grad);
     let [n, k, ho, wo] = dims::<4>(&dy);
