@@ -42,14 +42,10 @@ pub struct TrainArgs {
     /// Architecture: mlp, vgg9, vgg11, vgg13, vgg16 or vgg19.
     #[arg(long, default_value = "vgg9", help_heading = "Model")]
     pub model: String,
-    /// MLP hidden layer sizes, comma-separated (e.g. 256,128); empty for none.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "256,128",
-        help_heading = "Model"
-    )]
-    pub hidden: Vec<usize>,
+    /// MLP hidden layer sizes, comma-separated (e.g. 256,128); empty (`--hidden ""`) for
+    /// none: logistic regression.
+    #[arg(long, default_value = "256,128", help_heading = "Model")]
+    pub hidden: Vec<LayerSizes>,
     /// MLP activation: relu, tanh, sigmoid or gelu.
     #[arg(long, default_value = "relu", help_heading = "Model")]
     pub activation: String,
@@ -350,6 +346,39 @@ pub struct TrainArgs {
     /// data at the end.
     #[arg(long, help_heading = "Averaging")]
     pub no_bn_recompute: bool,
+}
+
+/// Epochs of a new run when `--epochs` is not given.
+pub const DEFAULT_EPOCHS: usize = 2;
+
+/// One `--hidden` value: layer sizes separated by commas, or none (`""`). Repeated
+/// `--hidden` flags add their layers in order, as a comma does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerSizes(pub Vec<usize>);
+
+impl std::str::FromStr for LayerSizes {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().is_empty() {
+            return Ok(LayerSizes(Vec::new()));
+        }
+        s.split(',')
+            .map(|part| {
+                part.trim().parse::<usize>().map_err(|_| {
+                    format!("`{part}` is not a layer size (a whole number; `\"\"` for none)")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(LayerSizes)
+    }
+}
+
+impl TrainArgs {
+    /// The hidden layer sizes of every `--hidden`, in order.
+    pub fn hidden_sizes(&self) -> Vec<usize> {
+        self.hidden.iter().flat_map(|l| l.0.iter().copied()).collect()
+    }
 }
 
 /// `descent eval`.

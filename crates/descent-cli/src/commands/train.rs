@@ -125,7 +125,7 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
     let dataset: DatasetKind = args.dataset.parse()?;
     let model = if args.model.eq_ignore_ascii_case("mlp") {
         let activation: Activation = args.activation.parse()?;
-        let mut mlp = MlpConfig::new(0, args.hidden.clone(), 0).with_activation(activation);
+        let mut mlp = MlpConfig::new(0, args.hidden_sizes(), 0).with_activation(activation);
         mlp.dropout = args.dropout;
         ModelConfig::Mlp(mlp)
     } else {
