@@ -159,9 +159,10 @@ pub struct TrainArgs {
     pub power: Option<f64>,
 
     // ----- run -----
-    /// Passes over the training set.
-    #[arg(long, default_value_t = 2, help_heading = "Run")]
-    pub epochs: usize,
+    /// Passes over the training set [default: 2]. With --resume: the run's own, unless given
+    /// (to extend the run).
+    #[arg(long, help_heading = "Run")]
+    pub epochs: Option<usize>,
     /// Samples per step: 1 is per-example SGD, the training-set size is full-batch descent.
     #[arg(long, default_value_t = 64, help_heading = "Run")]
     pub batch_size: usize,
@@ -175,7 +176,7 @@ pub struct TrainArgs {
     #[arg(long, short, help_heading = "Run")]
     pub out: Option<PathBuf>,
     /// Continue the run in --out from its last checkpoint (its config.json wins over flags,
-    /// except --epochs, which may extend the run).
+    /// except --epochs, which may extend the run; without it the run keeps its own).
     #[arg(long, requires = "out", help_heading = "Run")]
     pub resume: bool,
     /// Also checkpoint every this many steps (besides each epoch's end).

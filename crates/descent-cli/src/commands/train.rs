@@ -30,7 +30,8 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
     }
     .with_interrupt(super::interrupt_flag()?)
     .with_device(choice.describe().unwrap_or_else(|_| choice.to_string()));
-    let epochs_override = args.resume.then_some(args.epochs);
+    // On resume the run's config.json gives every setting; an explicit --epochs extends it.
+    let epochs_override = if args.resume { args.epochs } else { None };
     let outcome = train_run(
         &config,
         &folder,
@@ -188,7 +189,7 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
     let optimizer = OptimizerConfig::from_kind(kind, &params)?;
     let schedule = schedule_config(args)?;
     let training = TrainOptions {
-        epochs: args.epochs,
+        epochs: args.epochs.unwrap_or(crate::args::DEFAULT_EPOCHS),
         batch_size: args.batch_size,
         eval_batch_size: args.eval_batch_size,
         seed: args.seed,
