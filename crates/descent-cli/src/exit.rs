@@ -26,6 +26,7 @@ pub const OUTPUT: u8 = 6;
 pub const INTERRUPTED: u8 = 130;
 
 /// stdout was closed by its reader: what a shell reports for a process killed by SIGPIPE.
+/// (A closed stderr ends nothing: its lines are dropped and the work goes on.)
 pub const CLOSED_STDOUT: u8 = 141;
 
 /// Whether `err` comes from writing to a pipe whose reader went away.

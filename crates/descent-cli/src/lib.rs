@@ -14,6 +14,7 @@ pub mod commands;
 pub mod exit;
 
 use clap::Parser;
+use descent_train::observer::log_line;
 
 /// Runs the program with the process's arguments and returns its exit code.
 pub fn main() -> std::process::ExitCode {
@@ -27,7 +28,7 @@ pub fn main() -> std::process::ExitCode {
         // The reader of stdout went away (`| head`): nothing to report.
         Err(err) if exit::is_broken_pipe(&err) => std::process::ExitCode::from(exit::CLOSED_STDOUT),
         Err(err) => {
-            eprintln!("error: {}", exit::describe(&err));
+            log_line(format_args!("error: {}", exit::describe(&err)));
             std::process::ExitCode::from(exit::code(&err))
         }
     }
@@ -35,7 +36,8 @@ pub fn main() -> std::process::ExitCode {
 
 /// `descent devices | head -1`: when the reader of stdout goes away, `println!` panics with
 /// "failed printing to stdout: Broken pipe". End quietly instead, with the code a shell gives a
-/// process killed by SIGPIPE (128 + 13); every other panic is reported as usual.
+/// process killed by SIGPIPE (128 + 13); the same for a print to a closed stderr that did not
+/// go through [`log_line`]. Every other panic is reported as usual.
 fn quiet_on_closed_stdout() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -46,6 +48,12 @@ fn quiet_on_closed_stdout() {
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
         if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(i32::from(exit::CLOSED_STDOUT));
+        }
+        // Our own lines go through `log_line`, which drops what a closed stderr refuses; a
+        // `eprintln!` elsewhere (a dependency's) must not turn that into a crash report no
+        // one can read either. The files on disk are whole: every write is atomic.
+        if message.starts_with("failed printing to stderr") {
             std::process::exit(i32::from(exit::CLOSED_STDOUT));
         }
         default(info);

@@ -18,6 +18,7 @@ use descent_train::{
 use serde_json::{Map, Value, json};
 
 use crate::args::TrainArgs;
+use descent_train::observer::log_line;
 
 /// Runs `descent train`.
 pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
@@ -42,10 +43,10 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
     )
     .inspect_err(|e| {
         if matches!(e, descent_train::TrainError::Interrupted { .. }) {
-            eprintln!(
+            log_line(format_args!(
                 "continue with: descent train --resume --out {}",
                 folder.display()
-            );
+            ));
         }
     })?;
     match outcome.report.final_test {

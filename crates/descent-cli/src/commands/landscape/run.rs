@@ -12,6 +12,7 @@ use descent_landscape::{
 
 use super::args::{EvalFlags, LandscapeArgs, LandscapeCommand, MergeArgs, OutputFlags, PlotArgs};
 use super::progress::ScanProgress;
+use descent_train::observer::log_line;
 
 /// Runs `descent landscape`.
 pub fn run(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
@@ -151,20 +152,20 @@ fn scan(
     let outcome = run_job(&job, &device, &choice.to_string(), &mut progress)?;
     let file = &outcome.file;
     if let Some(path) = &outcome.directions_file {
-        eprintln!("directions: {}", path.display());
+        log_line(format_args!("directions: {}", path.display()));
     }
     if let Some(cos) = file.meta.cosine {
-        eprintln!("cosine between the two directions: {cos:.6}");
+        log_line(format_args!("cosine between the two directions: {cos:.6}"));
     }
     let share = match file.meta.shard {
         Some(s) => format!(" (shard {s})"),
         None => String::new(),
     };
     if outcome.outcome.remaining > 0 && !interrupt.load(std::sync::atomic::Ordering::SeqCst) {
-        eprintln!(
+        log_line(format_args!(
             "stopped with {} points of this share missing; run the same command to resume",
             outcome.outcome.remaining
-        );
+        ));
     }
     println!(
         "{}: {} of {} points done{share}, {} computed now",
