@@ -24,7 +24,12 @@ use descent_train::observer::log_line;
 pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
     let config = run_config(&args)?;
     let (choice, device) = super::open_device(device_name)?;
-    let folder = args.out.clone().unwrap_or_else(default_out);
+    // Without --out, a folder of its own, claimed now so that runs started in the same
+    // second do not share one; removed again if the run is refused before writing to it.
+    let (folder, claimed) = match &args.out {
+        Some(out) => (out.clone(), false),
+        None => (claim_default_out()?, true),
+    };
     let mut observer = match args.log_every {
         Some(n) => ConsoleObserver::with_terminal(false).log_every(n),
         None => ConsoleObserver::new(),
@@ -47,6 +52,10 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
                 "continue with: descent train --resume --out {}",
                 folder.display()
             ));
+        }
+        if claimed {
+            // Only an empty folder goes: a refused run wrote nothing into it.
+            let _ = std::fs::remove_dir(&folder);
         }
     })?;
     match outcome.report.final_test {
@@ -93,20 +102,37 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `runs/train-YYYYMMDD-HHMMSS` (UTC), so a second run never lands on the first one.
-fn default_out() -> PathBuf {
+/// `runs/train-YYYYMMDD-HHMMSS` (UTC), or the same with `-2`, `-3`, ... when taken: created
+/// here with `create_dir`, which fails when the folder exists, so of several runs started in
+/// the same second each gets its own.
+fn claim_default_out() -> anyhow::Result<PathBuf> {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days as i64);
-    PathBuf::from(format!(
-        "runs/train-{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+    let stem = format!(
+        "train-{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
-    ))
+    );
+    let parent = PathBuf::from("runs");
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| descent_train::TrainError::io("creating", &parent, e))?;
+    let mut n = 1u32;
+    loop {
+        let path = match n {
+            1 => parent.join(&stem),
+            n => parent.join(format!("{stem}-{n}")),
+        };
+        match std::fs::create_dir(&path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 10_000 => n += 1,
+            Err(e) => return Err(descent_train::TrainError::io("creating", &path, e).into()),
+        }
+    }
 }
 
 /// Howard Hinnant's days-to-civil-date algorithm.
