@@ -14,6 +14,8 @@
 
 use descent_train::TrainError;
 
+/// A bad flag or value.
+pub const USAGE: u8 = 2;
 /// A bad input data file, checkpoint or config.
 pub const BAD_INPUT: u8 = 3;
 /// A device problem.
@@ -59,14 +61,17 @@ pub fn code(err: &anyhow::Error) -> u8 {
         Some(TrainError::Interrupted { .. }) => INTERRUPTED,
         Some(TrainError::Io { action, .. }) if action.starts_with("read") => BAD_INPUT,
         Some(TrainError::Io { .. }) => OUTPUT,
-        Some(TrainError::InvalidOption { .. }) => 2,
+        // Model and optimizer settings come from flags; the same errors from a file are
+        // reported as a bad checkpoint or config (3) where the file is read.
+        Some(TrainError::Model(_)) | Some(TrainError::Optim(_)) => USAGE,
+        Some(TrainError::InvalidOption { .. }) => USAGE,
         Some(_) => BAD_INPUT,
         None if landscape_code(err).is_some() => landscape_code(err).unwrap_or(1),
         None if err.downcast_ref::<descent_data::DataError>().is_some() => BAD_INPUT,
         None if err.downcast_ref::<descent_models::ModelError>().is_some()
             || err.downcast_ref::<descent_optim::OptimError>().is_some() =>
         {
-            2
+            USAGE
         }
         None => 1,
     }

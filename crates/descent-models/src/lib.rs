@@ -61,6 +61,7 @@ mod norm_pool_cpu;
 pub mod pool;
 #[cfg(feature = "flex")]
 mod pool_cpu;
+mod size;
 mod vgg;
 mod vgg_depth;
 
@@ -72,5 +73,6 @@ pub use classifier::ImageClassifier;
 pub use error::ModelError;
 pub use mlp::{Mlp, MlpConfig};
 pub use model::{Model, ModelConfig};
+pub use size::{BYTES_PER_VALUE, ModelSize};
 pub use vgg::{Vgg, VggBlock, VggConfig, VggHidden};
 pub use vgg_depth::{VggDepth, VggLayer};

@@ -71,6 +71,27 @@ pub struct RunData {
 }
 
 impl DataConfig {
+    /// Checks the fields that need no files: subset sizes of at least one sample.
+    ///
+    /// # Errors
+    ///
+    /// [`TrainError::InvalidOption`] naming `train_samples` or `test_samples`.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        for (field, value) in [
+            ("train_samples", self.train_samples),
+            ("test_samples", self.test_samples),
+        ] {
+            if value == Some(0) {
+                return Err(TrainError::InvalidOption {
+                    field,
+                    value: "0".into(),
+                    reason: "must be at least 1 (or absent, for the whole split)".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Loads both splits, takes the subsets and resolves the normalization.
     pub fn load(&self, seed: u64) -> Result<RunData, TrainError> {
         let options = LoadOptions {
@@ -193,6 +214,14 @@ impl ModelCard {
         let bytes =
             std::fs::read(&card_path).map_err(|e| TrainError::io("reading", &card_path, e))?;
         let card = ModelCard::from_json(&bytes, &card_path)?;
+        // A card from a file describes a model of any size: refuse one whose weights alone
+        // exceed the machine's memory before allocating them.
+        crate::memory::check_weights_fit(&card.model, crate::memory::total_memory())
+            .and_then(|()| card.model.validate().map_err(|e| e.to_string()))
+            .map_err(|reason| TrainError::BadCheckpoint {
+                path: card_path.clone(),
+                reason,
+            })?;
         let model = card.init(device)?;
         let model = checkpoint::load_module(model, &weights)?;
         Ok((card, model))
@@ -297,9 +326,23 @@ pub fn train_run(
         config.training.epochs = epochs;
     }
     config.training.validate()?;
+    config.data.validate()?;
     let seed = config.training.seed;
     let data = config.data.load(seed)?;
     fit_model_to_data(&mut config.model, &data.train)?;
+    // A bad model in a resumed run's config.json is a bad file; in a new run, a bad option.
+    config.model.validate().map_err(|e| match resume {
+        true => TrainError::BadCheckpoint {
+            path: config_path.clone(),
+            reason: e.to_string(),
+        },
+        false => TrainError::Model(e),
+    })?;
+    crate::memory::check_training_fits(
+        &config.model,
+        config.training.batch_size,
+        crate::memory::total_memory(),
+    )?;
     if let Some(n) = &data.normalization {
         config.data.normalization = NormalizationChoice::Fixed(n.clone());
     }
