@@ -242,6 +242,7 @@ pub fn run_job(
             },
         ));
     }
+    job.grid.validate()?;
     let models = load_checkpoints(&job.checkpoints, device)?;
     let (card, centre_model) = models[0].clone();
     let centre = ParamVector::from_module(&centre_model);

@@ -153,16 +153,16 @@ pub fn run_trajectory_job(
     };
     let xs: Vec<f64> = path.iter().map(|p| p[0]).collect();
     let ys: Vec<f64> = path.iter().map(|p| p[1]).collect();
-    let grid = Grid {
-        x: match job.x {
+    let grid = Grid::new(
+        match job.x {
             Some(a) => a,
             None => default_axis(&xs, job.margin, job.resolution)?,
         },
-        y: Some(match job.y {
+        Some(match job.y {
             Some(a) => a,
             None => default_axis(&ys, job.margin, job.resolution)?,
         }),
-    };
+    )?;
     let directions = result.components.clone();
     let set = DirectionSet::new(
         DirectionSource::Target {
