@@ -189,6 +189,7 @@ pub fn run_trajectory_job(
         directions: set.meta.source.clone(),
         directions_hash: set.hash()?,
         directions_file: None,
+        weights_hash: None,
         cosine: Some(directions[0].cosine(&directions[1])?),
         eval: spec,
         metrics: PointEvaluator::<descent_models::Model>::metric_names(&evaluator),

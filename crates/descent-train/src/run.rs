@@ -210,7 +210,7 @@ impl ModelCard {
     /// Loads a card and its weights from a run folder, a checkpoint folder, or a `.bpk` file
     /// with `model.json` beside it.
     pub fn load_model(path: &Path, device: &Device) -> Result<(ModelCard, Model), TrainError> {
-        let (card_path, weights) = locate_model(path)?;
+        let (card_path, weights) = ModelCard::locate(path)?;
         let bytes =
             std::fs::read(&card_path).map_err(|e| TrainError::io("reading", &card_path, e))?;
         let card = ModelCard::from_json(&bytes, &card_path)?;
@@ -228,7 +228,19 @@ impl ModelCard {
     }
 }
 
-/// Finds `(model.json, weights.bpk)` for a path given by the user.
+impl ModelCard {
+    /// Finds `(model.json, weights.bpk)` for a path given by the user: a run folder, a
+    /// checkpoint folder (or a run folder's `checkpoint/`), or a `.bpk` file with `model.json`
+    /// beside it.
+    ///
+    /// # Errors
+    ///
+    /// [`TrainError::BadCheckpoint`] when the path holds no model.
+    pub fn locate(path: &Path) -> Result<(PathBuf, PathBuf), TrainError> {
+        locate_model(path)
+    }
+}
+
 fn locate_model(path: &Path) -> Result<(PathBuf, PathBuf), TrainError> {
     if !path.exists() {
         return Err(TrainError::BadCheckpoint {
