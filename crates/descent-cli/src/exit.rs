@@ -54,8 +54,9 @@ pub fn code(err: &anyhow::Error) -> u8 {
         return INTERRUPTED;
     }
     match err.downcast_ref::<TrainError>() {
-        Some(TrainError::UnknownDevice { .. })
-        | Some(TrainError::DeviceNotCompiled { .. })
+        // A name that is no device is a bad value like any other.
+        Some(TrainError::UnknownDevice { .. }) => USAGE,
+        Some(TrainError::DeviceNotCompiled { .. })
         | Some(TrainError::DeviceUnavailable { .. }) => DEVICE,
         Some(TrainError::Diverged { .. }) | Some(TrainError::NonFiniteWeights { .. }) => DIVERGED,
         Some(TrainError::Interrupted { .. }) => INTERRUPTED,
