@@ -189,6 +189,15 @@ fn merge_files(args: &MergeArgs) -> anyhow::Result<()> {
         .map(|p| ScanFile::load(p).map(|f| (p.clone(), f)))
         .collect::<Result<Vec<_>, _>>()?;
     let merged = merge(&files)?;
+    // Like `scan`, merge never replaces an existing file (it may be another scan's result);
+    // checked once the inputs are known to merge, so their own errors come first.
+    if args.out.exists() {
+        anyhow::bail!(LandscapeError::invalid(
+            "out",
+            args.out.display(),
+            "exists; merge writes a new file: remove it or choose another --out"
+        ));
+    }
     merged.save(&args.out)?;
     let missing = merged.done.len() - merged.done_count();
     println!(
