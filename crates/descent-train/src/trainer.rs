@@ -229,6 +229,14 @@ impl<M: ImageClassifier> Trainer<M> {
         Ok(())
     }
 
+    /// The checkpoint on disk that a stopped run goes back to, if one was written.
+    fn last_checkpoint(&self) -> Option<PathBuf> {
+        self.folder
+            .as_ref()
+            .map(RunFolder::checkpoint)
+            .filter(|dir| dir.join(checkpoint::files::STATE).is_file())
+    }
+
     /// Writes a checkpoint of the current state into the run folder's `checkpoint/`.
     pub fn save_checkpoint(&self) -> Result<Option<PathBuf>, TrainError> {
         let Some(folder) = &self.folder else {
@@ -247,6 +255,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 global_step: progress.global_step,
                 tensor,
                 value,
+                checkpoint: self.last_checkpoint(),
             });
         }
         let path = folder.checkpoint();
@@ -682,6 +691,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 step,
                 global_step,
                 value: loss_value,
+                checkpoint: self.last_checkpoint(),
             });
         }
         let lr = self.schedule.step();
