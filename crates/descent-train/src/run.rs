@@ -412,6 +412,7 @@ pub fn train_run(
     // not at all) resumes from its start: config.json alone defines it.
     if resume && checkpoint_dir.exists() {
         trainer.load_checkpoint(&checkpoint_dir)?;
+        trainer.check_progress(data.train.len())?;
     }
     // Written only once the checkpoint has loaded: a refused resume leaves the folder as it
     // was.

@@ -237,6 +237,57 @@ impl<M: ImageClassifier> Trainer<M> {
             .filter(|dir| dir.join(checkpoint::files::STATE).is_file())
     }
 
+    /// Checks the progress of a loaded checkpoint against `train_len` training samples and
+    /// the options: the step within the epoch lies inside it, and the history, the step
+    /// count and the epoch's sums agree with it. A state that fails would resume with an
+    /// empty or overlapping epoch (and write `NaN` metrics).
+    ///
+    /// # Errors
+    ///
+    /// [`TrainError::BadCheckpoint`] naming the checkpoint and the first inconsistency.
+    pub fn check_progress(&self, train_len: usize) -> Result<(), TrainError> {
+        let steps = self.options.steps_per_epoch(train_len);
+        let p = self.state.progress;
+        let bad = |reason: String| TrainError::BadCheckpoint {
+            path: self
+                .folder
+                .as_ref()
+                .map_or_else(|| PathBuf::from(checkpoint::files::STATE), RunFolder::checkpoint),
+            reason: format!("{}: {reason}", checkpoint::files::STATE),
+        };
+        if p.step_in_epoch >= steps.max(1) {
+            return Err(bad(format!(
+                "step_in_epoch {} is past the end of an epoch of {steps} steps ({train_len} \
+                 samples in batches of {})",
+                p.step_in_epoch, self.options.batch_size
+            )));
+        }
+        if self.state.history.len() != p.epoch {
+            return Err(bad(format!(
+                "{} epochs are complete but the history holds {}",
+                p.epoch,
+                self.state.history.len()
+            )));
+        }
+        let expected = (p.epoch as u64)
+            .checked_mul(steps as u64)
+            .and_then(|s| s.checked_add(p.step_in_epoch as u64));
+        if expected != Some(p.global_step) {
+            return Err(bad(format!(
+                "global_step {} is not {} epochs of {steps} steps and {} more",
+                p.global_step, p.epoch, p.step_in_epoch
+            )));
+        }
+        let samples = p.step_in_epoch.saturating_mul(self.options.batch_size);
+        if self.state.epoch_samples != samples {
+            return Err(bad(format!(
+                "epoch_samples {} is not {} steps of {} samples",
+                self.state.epoch_samples, p.step_in_epoch, self.options.batch_size
+            )));
+        }
+        Ok(())
+    }
+
     /// Writes a checkpoint of the current state into the run folder's `checkpoint/`.
     pub fn save_checkpoint(&self) -> Result<Option<PathBuf>, TrainError> {
         let Some(folder) = &self.folder else {
@@ -304,6 +355,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 reason: "holds no samples".into(),
             });
         }
+        self.check_progress(train.len())?;
         if test.is_none() && self.options.rules.needs_test_set() {
             return Err(TrainError::InvalidOption {
                 field: "monitor",
