@@ -17,6 +17,7 @@
 //! [`AveragingOptions::recompute_batch_norm`]), so `descent eval RUN/swa` evaluates what SWA
 //! produced.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Bytes;
@@ -495,6 +496,7 @@ impl<M: ImageClassifier> Averages<M> {
         live: &M,
         dir: &Path,
         state: AveragingState,
+        checksums: &BTreeMap<String, String>,
     ) -> Result<(), TrainError> {
         *self = Self::new(options, live)?;
         let slots = [
@@ -524,7 +526,10 @@ impl<M: ImageClassifier> Averages<M> {
                     ),
                 });
             };
-            let model = checkpoint::load_module(live.valid(), &dir.join(name))?;
+            let bytes = checkpoint::read(dir, name)?;
+            let check = checkpoint::verify(dir, name, &bytes, checksums);
+            let model = checkpoint::load_module_bytes(live.valid(), bytes, &dir.join(name))?;
+            check?;
             *avg = AveragedModel::from_parts(model, avg.rule(), avg.buffers(), updates)?;
         }
         Ok(())

@@ -14,6 +14,7 @@
 //! Data order, augmentation and dropout are drawn from seeds derived from the run seed and
 //! the epoch/step (see [`crate::seed`]), so no random-generator state needs saving.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -67,6 +68,12 @@ pub struct TrainerState {
     /// checkpoint's `swa.bpk` and `ema.bpk`.
     #[serde(default, skip_serializing_if = "AveragingState::is_empty")]
     pub averaging: AveragingState,
+    /// CRC-32 of each record file of the checkpoint (`model.bpk`: `"crc32:1a2b3c4d"`), written
+    /// with them and checked before they are loaded, so a flipped byte is refused instead of
+    /// loading into weights that then diverge. Checkpoints written before this field have
+    /// none, and load unchecked.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub checksums: BTreeMap<String, String>,
 }
 
 impl TrainerState {
@@ -113,6 +120,16 @@ pub mod files {
 /// Writes a checkpoint folder atomically: the old folder at `dir` survives until the new one
 /// is complete on disk.
 pub fn save(dir: &Path, parts: &CheckpointParts) -> Result<(), TrainError> {
+    let mut state = parts.state.clone();
+    state.checksums = [
+        (files::MODEL, &parts.model),
+        (files::OPTIMIZER, &parts.optimizer),
+        (files::SCHEDULER, &parts.scheduler),
+    ]
+    .into_iter()
+    .chain(parts.extra_models.iter().map(|(name, bytes)| (*name, bytes)))
+    .map(|(name, bytes)| (name.to_string(), checksum(bytes)))
+    .collect();
     atomic::write_dir(dir, |tmp| {
         atomic::write_file(&tmp.join(files::MODEL), &parts.model)?;
         atomic::write_file(&tmp.join(files::OPTIMIZER), &parts.optimizer)?;
@@ -124,7 +141,7 @@ pub fn save(dir: &Path, parts: &CheckpointParts) -> Result<(), TrainError> {
             let text = serde_json::to_vec_pretty(config).map_err(|e| bad(tmp, e))?;
             atomic::write_file(&tmp.join(files::MODEL_CONFIG), &text)?;
         }
-        let state = serde_json::to_vec_pretty(&parts.state).map_err(|e| bad(tmp, e))?;
+        let state = serde_json::to_vec_pretty(&state).map_err(|e| bad(tmp, e))?;
         atomic::write_file(&tmp.join(files::STATE), &state)
     })
 }
@@ -139,6 +156,42 @@ pub fn read(dir: &Path, name: &str) -> Result<Vec<u8>, TrainError> {
         });
     }
     fs::read(&path).map_err(|e| TrainError::io("reading", path, e))
+}
+
+/// The checksum recorded for a record file: `crc32:` and its CRC-32 in hex.
+pub fn checksum(bytes: &[u8]) -> String {
+    format!("crc32:{:08x}", crc32fast::hash(bytes))
+}
+
+/// Checks the bytes of the record `name` of the checkpoint `dir` against their checksum in
+/// `checksums` (from `state.json`); a record without one (a checkpoint from before checksums)
+/// passes. Callers parse the bytes first, so that a file of another architecture says so,
+/// and check the checksum before using what they parsed.
+///
+/// # Errors
+///
+/// [`TrainError::BadCheckpoint`] naming the file when its checksum differs.
+pub fn verify(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    checksums: &BTreeMap<String, String>,
+) -> Result<(), TrainError> {
+    let Some(expected) = checksums.get(name) else {
+        return Ok(());
+    };
+    let actual = checksum(bytes);
+    if &actual == expected {
+        return Ok(());
+    }
+    Err(TrainError::BadCheckpoint {
+        path: dir.join(name),
+        reason: format!(
+            "its checksum is {actual}, but {} recorded {expected} when it was written: the \
+             file was damaged or changed since",
+            files::STATE
+        ),
+    })
 }
 
 /// Reads `state.json` of a checkpoint folder.

@@ -136,6 +136,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 history: Vec::new(),
                 rules: Default::default(),
                 averaging: Default::default(),
+                checksums: Default::default(),
             },
             folder: None,
             model_config: None,
@@ -200,28 +201,43 @@ impl<M: ImageClassifier> Trainer<M> {
         // Load into a copy without autodiff, then move it onto the autodiff device as `new`
         // does: loading straight into tracked parameters would make them non-leaf tensors.
         let plain = self.model().valid();
-        let loaded = checkpoint::load_module(plain, &dir.join(checkpoint::files::MODEL))?;
-        self.model = Some(loaded.to_device(&self.device).train());
+        let sums = &state.checksums;
+        let model_path = dir.join(checkpoint::files::MODEL);
+        let bytes = checkpoint::read(dir, checkpoint::files::MODEL)?;
+        let check = checkpoint::verify(dir, checkpoint::files::MODEL, &bytes, sums);
+        let loaded = checkpoint::load_module_bytes(plain, bytes, &model_path)?;
+        check?;
 
         let optim_path = dir.join(checkpoint::files::OPTIMIZER);
         let bytes = checkpoint::read(dir, checkpoint::files::OPTIMIZER)?;
+        let check = checkpoint::verify(dir, checkpoint::files::OPTIMIZER, &bytes, sums);
         // Checked beyond `from_bytes`: some damaged records make Burn's `load_record` panic.
-        let record = checkpoint::parse_optimizer(bytes, &optim_path)?;
-        self.optimizer = self.optimizer.clone().load_record(record);
+        let optim_record = checkpoint::parse_optimizer(bytes, &optim_path)?;
+        check?;
 
         let sched_path = dir.join(checkpoint::files::SCHEDULER);
         let bytes = checkpoint::read(dir, checkpoint::files::SCHEDULER)?;
+        checkpoint::verify(dir, checkpoint::files::SCHEDULER, &bytes, sums)?;
         let record = LrSchedulerRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
             TrainError::BadCheckpoint {
                 path: sched_path,
                 reason: format!("not a schedule state: {e}"),
             }
         })?;
+        // Every record is checked before any of them is used.
+        self.model = Some(loaded.to_device(&self.device).train());
+        self.optimizer = self.optimizer.clone().load_record(optim_record);
         self.schedule.load_record(record);
         self.rules.load(&state.rules);
         if let Some(live) = &self.model {
             self.averages
-                .load(&self.options.averaging, live, dir, state.averaging)?;
+                .load(
+                &self.options.averaging,
+                live,
+                dir,
+                state.averaging.clone(),
+                &state.checksums,
+            )?;
         }
         self.best_model = None;
         self.snapshots.clear();
