@@ -58,6 +58,7 @@ pub fn code(err: &anyhow::Error) -> u8 {
         Some(TrainError::UnknownDevice { .. }) => USAGE,
         Some(TrainError::DeviceNotCompiled { .. })
         | Some(TrainError::DeviceUnavailable { .. }) => DEVICE,
+        Some(TrainError::InUse { .. }) => OUTPUT,
         Some(TrainError::Diverged { .. }) | Some(TrainError::NonFiniteWeights { .. }) => DIVERGED,
         Some(TrainError::Interrupted { .. }) => INTERRUPTED,
         Some(TrainError::Io { action, .. }) if action.starts_with("read") => BAD_INPUT,

@@ -9,6 +9,7 @@ use burn::tensor::Device;
 use descent_data::{DatasetKind, ImageBatcher, LoadOptions, Split};
 use descent_models::Model;
 use descent_train::ModelCard;
+use descent_train::lock::PathLock;
 
 use crate::LandscapeError;
 use crate::direction::{DirectionConfig, target_direction};
@@ -272,6 +273,13 @@ pub fn run_job(
         ));
     }
     job.grid.validate()?;
+    // One process at a time on a scan file. A lock file that cannot be made (a read-only or
+    // missing folder) is no refusal: the scan's own writes report that better.
+    let _lock = match PathLock::beside(&job.out) {
+        Ok(lock) => Some(lock),
+        Err(e @ descent_train::TrainError::InUse { .. }) => return Err(e.into()),
+        Err(_) => None,
+    };
     let models = load_checkpoints(&job.checkpoints, device)?;
     let weights = weights_hash(&job.checkpoints)?;
     let centre_weights = weights_hash(&job.checkpoints[..1])?;

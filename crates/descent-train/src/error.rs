@@ -108,6 +108,22 @@ pub enum TrainError {
         #[source]
         source: std::io::Error,
     },
+    /// Another process holds the lock on a run folder or output file (see the `lock` module).
+    #[error(
+        "{} is in use by {}: another descent process is writing to it; wait for it to end, or \
+         stop it",
+        path.display(),
+        match pid {
+            Some(pid) => format!("PID {pid}"),
+            None => "another process".to_string(),
+        }
+    )]
+    InUse {
+        /// The run folder or file.
+        path: PathBuf,
+        /// The holder's process id, as it wrote it in the lock file.
+        pid: Option<u32>,
+    },
     /// A checkpoint or run file exists but cannot be used.
     #[error("bad checkpoint {path}: {reason}")]
     BadCheckpoint {

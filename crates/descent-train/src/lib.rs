@@ -41,6 +41,7 @@ pub mod device;
 pub mod error;
 pub mod evaluate;
 pub mod history;
+pub mod lock;
 pub mod memory;
 pub mod observer;
 pub mod options;

@@ -24,6 +24,7 @@ use crate::atomic;
 use crate::averaging::SwaOptions;
 use crate::checkpoint;
 use crate::error::TrainError;
+use crate::lock::PathLock;
 use crate::observer::{Observer, RunStart};
 use crate::options::TrainOptions;
 use crate::seed::{SeedPurpose, derive};
@@ -303,11 +304,16 @@ pub fn train_run(
         dir: folder.to_path_buf(),
     }
     .checkpoint();
-    if resume {
-        // A process killed between the two renames of a checkpoint write left the last
-        // complete checkpoint moved aside.
-        atomic::recover_dir(&checkpoint_dir)?;
-    }
+    let holds_run = || config_path.exists() || checkpoint_dir.exists();
+    let already = || TrainError::InvalidOption {
+        field: "out",
+        value: folder.display().to_string(),
+        reason: "already holds a run; pass --resume to continue it, or choose another folder"
+            .into(),
+    };
+    // A resumed run is locked from the start (recovery below renames its files); a new one
+    // once its folder is made, below.
+    let mut lock = None;
     let mut config = if resume {
         if !config_path.exists() {
             return Err(TrainError::InvalidOption {
@@ -319,18 +325,16 @@ pub fn train_run(
                 ),
             });
         }
+        lock = Some(PathLock::run_folder(folder)?);
+        // A process killed between the two renames of a checkpoint write left the last
+        // complete checkpoint moved aside.
+        atomic::recover_dir(&checkpoint_dir)?;
         let bytes =
             std::fs::read(&config_path).map_err(|e| TrainError::io("reading", &config_path, e))?;
         RunConfig::from_json(&bytes, &config_path)?
     } else {
-        if config_path.exists() || checkpoint_dir.exists() {
-            return Err(TrainError::InvalidOption {
-                field: "out",
-                value: folder.display().to_string(),
-                reason:
-                    "already holds a run; pass --resume to continue it, or choose another folder"
-                        .into(),
-            });
+        if holds_run() {
+            return Err(already());
         }
         config.clone()
     };
@@ -417,6 +421,13 @@ pub fn train_run(
     // Written only once the checkpoint has loaded: a refused resume leaves the folder as it
     // was.
     std::fs::create_dir_all(folder).map_err(|e| TrainError::io("creating", folder, e))?;
+    if lock.is_none() {
+        lock = Some(PathLock::run_folder(folder)?);
+        // Another process may have started a run here since the check above.
+        if holds_run() {
+            return Err(already());
+        }
+    }
     let text = serde_json::to_vec_pretty(&config).map_err(|e| TrainError::BadCheckpoint {
         path: config_path.clone(),
         reason: e.to_string(),
@@ -440,6 +451,7 @@ pub fn train_run(
             reason: e.to_string(),
         })?;
     atomic::write_file(&folder.join(checkpoint::files::MODEL_CONFIG), &card_text)?;
+    drop(lock);
     Ok(RunOutcome {
         report,
         folder: folder.to_path_buf(),
