@@ -18,9 +18,10 @@ use descent_train::observer::log_line;
 
 /// Runs the program with the process's arguments and returns its exit code.
 pub fn main() -> std::process::ExitCode {
-    // Keeps Burn's per-step buffers in the heap (see `descent_train::allocator`): runs this
-    // binary again with the malloc settings, unless the environment already has them.
-    descent_train::allocator::apply_by_reexec();
+    // Keeps Burn's per-step buffers in the heap (see `descent_train::allocator`) and gives GPU
+    // drivers a runtime folder (`descent_train::runtime_dir`): runs this binary again with
+    // the settings the environment lacks.
+    descent_train::relaunch::apply();
     quiet_on_closed_stdout();
     let cli = args::Cli::parse();
     match commands::run(cli) {
