@@ -1,16 +1,18 @@
 //! How failures are reported: one line on stderr and a stable exit code.
 //!
-//! | code | meaning                                                   |
-//! |------|-----------------------------------------------------------|
-//! | 0    | success                                                   |
-//! | 1    | any other failure                                         |
-//! | 2    | bad command line: a flag or value that is not valid       |
-//! | 3    | bad input data or files (dataset, checkpoint, config)     |
-//! | 4    | device unknown, not compiled in, or unavailable           |
-//! | 5    | training diverged (loss became NaN or infinite)           |
-//! | 6    | an output could not be written                            |
-//! | 130  | interrupted (Ctrl-C or SIGTERM) after saving a checkpoint |
-//! | 141  | stdout was closed by its reader (`descent ... \| head`)    |
+//! | code | meaning                                                                     |
+//! |------|-----------------------------------------------------------------------------|
+//! | 0    | success                                                                     |
+//! | 1    | any other failure                                                           |
+//! | 2    | bad command line: a flag or value that is not valid (an unknown device name, a model too large for memory, ...) |
+//! | 3    | bad input data or files (dataset, checkpoint, config, scan file)            |
+//! | 4    | a known device not compiled into this build, or that cannot be opened here  |
+//! | 5    | training diverged (loss or weights became NaN or infinite)                  |
+//! | 6    | an output could not be written (full disk, read-only, or in use by another descent process) |
+//! | 130  | interrupted (Ctrl-C or SIGTERM) after saving a checkpoint                   |
+//! | 141  | stdout was closed by its reader (`descent ... \| head`)                      |
+//!
+//! The README's table says the same; `tests/bad_input.rs` checks a row of each.
 
 use descent_train::TrainError;
 
@@ -59,13 +61,13 @@ pub fn code(err: &anyhow::Error) -> u8 {
         Some(TrainError::DeviceNotCompiled { .. })
         | Some(TrainError::DeviceUnavailable { .. }) => DEVICE,
         Some(TrainError::InUse { .. }) => OUTPUT,
+        // Model and optimizer settings come from flags; the same errors from a file are
+        // reported as a bad checkpoint or config (3) where the file is read.
+        Some(TrainError::Model(_)) | Some(TrainError::Optim(_)) => USAGE,
         Some(TrainError::Diverged { .. }) | Some(TrainError::NonFiniteWeights { .. }) => DIVERGED,
         Some(TrainError::Interrupted { .. }) => INTERRUPTED,
         Some(TrainError::Io { action, .. }) if action.starts_with("read") => BAD_INPUT,
         Some(TrainError::Io { .. }) => OUTPUT,
-        // Model and optimizer settings come from flags; the same errors from a file are
-        // reported as a bad checkpoint or config (3) where the file is read.
-        Some(TrainError::Model(_)) | Some(TrainError::Optim(_)) => USAGE,
         Some(TrainError::InvalidOption { .. }) => USAGE,
         Some(_) => BAD_INPUT,
         None if landscape_code(err).is_some() => landscape_code(err).unwrap_or(1),
