@@ -30,6 +30,11 @@ pub enum Command {
     /// Probe the loss landscape of checkpoints: scans, interpolations, planes, plots, merges.
     Landscape(Box<crate::commands::landscape::LandscapeArgs>),
     /// Walk analytic surfaces (Rosenbrock, saddle, ...) with any optimizer; write the paths.
+    // The optimizer flags are `descent train`'s, with the toy's own defaults.
+    #[command(
+        mut_arg("optimizer", |a| a.default_value("sgd")),
+        mut_arg("lr", |a| a.default_value("0.001"))
+    )]
     Toy(Box<crate::commands::toy::ToyArgs>),
     /// Print (CSV or JSON) or plot the learning rate of every epoch or step of a schedule.
     Schedule(Box<crate::commands::schedule::ScheduleCmdArgs>),
@@ -83,80 +88,14 @@ pub struct TrainArgs {
     pub flip: bool,
 
     // ----- optimization -----
-    /// Optimizer: sgd, momentum, nesterov, rmsprop, adam or adamw.
-    #[arg(long, default_value = "momentum", help_heading = "Optimization")]
-    pub optimizer: String,
-    /// Learning rate (the peak rate for schedules that vary it).
-    #[arg(
-        long,
-        default_value_t = 0.05,
-        allow_negative_numbers = true,
-        help_heading = "Optimization"
-    )]
-    pub lr: f64,
-    /// Momentum coefficient (momentum, nesterov, rmsprop).
-    #[arg(long, default_value_t = 0.9, help_heading = "Optimization")]
-    pub momentum: f64,
-    /// Momentum dampening (PyTorch's default: 0).
-    #[arg(long, default_value_t = 0.0, help_heading = "Optimization")]
-    pub dampening: f64,
-    /// Weight decay (L2 added to the gradient, as torch.optim.SGD).
-    #[arg(long, default_value_t = 0.0, help_heading = "Optimization")]
-    pub weight_decay: f64,
-    /// Apply weight decay decoupled from the gradient (SGDW/AdamW) instead.
-    #[arg(long, help_heading = "Optimization")]
-    pub decoupled_weight_decay: bool,
-    /// Clip the gradient's global norm to this value.
-    #[arg(long, help_heading = "Optimization")]
-    pub clip_norm: Option<f64>,
-    /// Clip each gradient element to [-v, v].
-    #[arg(long, help_heading = "Optimization")]
-    pub clip_value: Option<f64>,
-    /// Adam/AdamW beta1.
-    #[arg(long, default_value_t = 0.9, help_heading = "Optimization")]
-    pub beta1: f64,
-    /// Adam/AdamW beta2.
-    #[arg(long, default_value_t = 0.999, help_heading = "Optimization")]
-    pub beta2: f64,
-    /// Adam/AdamW/RMSProp epsilon.
-    #[arg(long, default_value_t = 1e-8, help_heading = "Optimization")]
-    pub eps: f64,
+    /// The optimizer and its settings.
+    #[command(flatten)]
+    pub optimizer: crate::optimizer_args::OptimizerArgs,
 
     // ----- schedule -----
-    /// Learning-rate schedule: constant, step, multistep, exponential, poly, cosine, sgdr,
-    /// cyclic or onecycle.
-    #[arg(long, default_value = "constant", help_heading = "Schedule")]
-    pub schedule: String,
-    /// step: epochs between decays; cyclic: steps per half cycle.
-    #[arg(long, help_heading = "Schedule")]
-    pub step_size: Option<usize>,
-    /// multistep: epochs at which the rate decays, comma-separated.
-    #[arg(long, value_delimiter = ',', help_heading = "Schedule")]
-    pub milestones: Vec<usize>,
-    /// Decay factor (step, multistep, exponential; cyclic exp_range).
-    #[arg(long, help_heading = "Schedule")]
-    pub gamma: Option<f64>,
-    /// Lowest rate (cosine, sgdr; cyclic: the base rate).
-    #[arg(long, help_heading = "Schedule")]
-    pub min_lr: Option<f64>,
-    /// sgdr: epochs of the first cycle (T_0).
-    #[arg(long, help_heading = "Schedule")]
-    pub t0: Option<usize>,
-    /// sgdr: factor by which each cycle is longer than the last (T_mult).
-    #[arg(long, help_heading = "Schedule")]
-    pub t_mult: Option<usize>,
-    /// sgdr: factor applied to the peak rate at each restart.
-    #[arg(long, help_heading = "Schedule")]
-    pub restart_decay: Option<f64>,
-    /// cyclic: triangular, triangular2 or exp_range.
-    #[arg(long, help_heading = "Schedule")]
-    pub cyclic_mode: Option<String>,
-    /// Linear warm-up over this many epochs before the schedule.
-    #[arg(long, help_heading = "Schedule")]
-    pub warmup_epochs: Option<usize>,
-    /// poly: the power.
-    #[arg(long, help_heading = "Schedule")]
-    pub power: Option<f64>,
+    /// The learning-rate schedule and its settings.
+    #[command(flatten)]
+    pub schedule: crate::schedule_args::ScheduleArgs,
 
     // ----- run -----
     /// Passes over the training set [default: 2]. With --resume: the run's own, unless given

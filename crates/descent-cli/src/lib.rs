@@ -12,8 +12,12 @@
 pub mod args;
 pub mod commands;
 pub mod exit;
+pub mod optimizer_args;
+pub mod schedule_args;
+pub mod values;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 use descent_train::observer::log_line;
 
 /// Runs the program with the process's arguments and returns its exit code.
@@ -23,7 +27,19 @@ pub fn main() -> std::process::ExitCode {
     // the settings the environment lacks.
     descent_train::relaunch::apply();
     quiet_on_closed_stdout();
-    let cli = args::Cli::parse();
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => match err.kind() {
+            ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => err.exit(),
+            // A bad flag or value is one `error:` line, like every other failure.
+            _ => {
+                log_line(format_args!("{}", values::one_line(&err)));
+                return std::process::ExitCode::from(exit::USAGE);
+            }
+        },
+    };
     match commands::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // The reader of stdout went away (`| head`): nothing to report.

@@ -7,18 +7,21 @@ use anyhow::{Context, bail};
 use descent_data::{Augmentation, DatasetKind};
 use descent_models::{Activation, MlpConfig, ModelConfig, VggConfig, VggDepth};
 use descent_optim::averaging::BufferPolicy;
-use descent_optim::schedule::{AnnealStrategy, ScheduleConfig, ScheduleKind, ScheduleUnit};
+use descent_optim::schedule::{AnnealStrategy, ScheduleConfig, ScheduleUnit};
 use descent_optim::{ConvergenceConfig, EarlyStoppingConfig, ReduceLrOnPlateauConfig};
-use descent_optim::{OptimizerConfig, OptimizerKind, OptimizerParams};
+use descent_optim::{OptimizerConfig, OptimizerKind};
 use descent_train::{
     AveragingOptions, ConsoleObserver, DataConfig, EarlyStoppingOptions, EmaOptions, EpochRules,
     Monitor, NormalizationChoice, PlateauOptions, RunConfig, Snapshots, SwaOptions, SwaRate,
     TrainOptions, train_run,
 };
-use serde_json::{Map, Value, json};
 
 use crate::args::TrainArgs;
 use descent_train::observer::log_line;
+
+/// The momentum `descent train` gives momentum, nesterov and rmsprop when --momentum is not
+/// given.
+const TRAIN_MOMENTUM: f64 = 0.9;
 
 /// Runs `descent train`.
 pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
@@ -187,34 +190,20 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         },
         augmentation,
     };
-    let kind: OptimizerKind = args.optimizer.parse()?;
-    let params = OptimizerParams {
-        momentum: Some(args.momentum),
-        dampening: args.dampening,
-        weight_decay: Some(args.weight_decay),
-        decoupled_weight_decay: args.decoupled_weight_decay,
-        beta1: args.beta1,
-        beta2: args.beta2,
-        eps: args.eps,
-        clip_value: args.clip_value.map(|v| v as f32),
-        clip_norm: args.clip_norm.map(|v| v as f32),
-        ..OptimizerParams::default()
+    let kind = args.optimizer.optimizer;
+    // `descent train`'s own defaults (kept from before the optimizer flags were shared with
+    // `descent toy`, which takes each optimizer's): momentum 0.9 (rmsprop's too), no weight
+    // decay (adamw's too), plain SGD without momentum whatever --momentum says, and Adam
+    // without a momentum.
+    let mut params = args.optimizer.params();
+    params.momentum = match kind {
+        OptimizerKind::Sgd => Some(0.0),
+        OptimizerKind::Adam | OptimizerKind::AdamW => None,
+        _ => Some(params.momentum.unwrap_or(TRAIN_MOMENTUM)),
     };
-    let params = match kind {
-        // Plain SGD has no momentum whatever --momentum says; AdamW keeps its default decay
-        // unless one is given.
-        OptimizerKind::Sgd => OptimizerParams {
-            momentum: Some(0.0),
-            ..params
-        },
-        OptimizerKind::Adam | OptimizerKind::AdamW => OptimizerParams {
-            momentum: None,
-            ..params
-        },
-        _ => params,
-    };
+    params.weight_decay = Some(params.weight_decay.unwrap_or(0.0));
     let optimizer = OptimizerConfig::from_kind(kind, &params)?;
-    let schedule = schedule_config(args)?;
+    let schedule = args.schedule.to_config()?;
     let training = TrainOptions {
         epochs: args.epochs.unwrap_or(crate::args::DEFAULT_EPOCHS),
         batch_size: args.batch_size,
@@ -233,10 +222,10 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         averaging: averaging_options(args, &schedule)?,
     };
     training.validate()?;
-    if !(args.lr.is_finite() && args.lr > 0.0) {
+    if !(args.optimizer.lr.is_finite() && args.optimizer.lr > 0.0) {
         bail!(descent_train::TrainError::InvalidOption {
             field: "lr",
-            value: args.lr.to_string(),
+            value: args.optimizer.lr.to_string(),
             reason: "must be a positive finite number".into(),
         });
     }
@@ -245,7 +234,7 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         data,
         optimizer,
         schedule,
-        learning_rate: args.lr,
+        learning_rate: args.optimizer.lr,
         training,
     })
 }
@@ -329,7 +318,7 @@ fn averaging_options(
             }),
             _ => bail!(descent_train::TrainError::InvalidOption {
                 field: "snapshots",
-                value: format!("with --schedule {}", args.schedule),
+                value: format!("with --schedule {}", args.schedule.schedule),
                 reason: "keeps the weights at the end of each warm-restart cycle, so it needs \
                          --schedule sgdr counted in epochs and without --warmup-epochs; give \
                          the epochs with --snapshot-epochs instead"
@@ -354,90 +343,6 @@ fn averaging_options(
         buffers,
         recompute_batch_norm: !args.no_bn_recompute,
     })
-}
-
-/// Builds the schedule from `--schedule` and its flags; a flag the chosen schedule does not
-/// use is an error rather than silently ignored.
-fn schedule_config(args: &TrainArgs) -> anyhow::Result<ScheduleConfig> {
-    let kind: ScheduleKind = args.schedule.parse()?;
-    let name = kind.to_string();
-    let mut fields = Map::new();
-    let mut given: Vec<(&str, Value, &[&str])> = Vec::new();
-    if let Some(v) = args.step_size {
-        let field = if name == "cyclic" {
-            "step_size_up"
-        } else {
-            "step_size"
-        };
-        given.push((field, json!(v), &["step", "cyclic"]));
-    }
-    if !args.milestones.is_empty() {
-        given.push(("milestones", json!(args.milestones), &["multistep"]));
-    }
-    if let Some(v) = args.gamma {
-        given.push((
-            "gamma",
-            json!(v),
-            &["step", "multistep", "exponential", "cyclic"],
-        ));
-    }
-    if let Some(v) = args.min_lr {
-        let field = if name == "cyclic" {
-            "min_lr"
-        } else {
-            "eta_min"
-        };
-        given.push((field, json!(v), &["cosine", "sgdr", "cyclic"]));
-    }
-    if let Some(v) = args.t0 {
-        given.push(("t_0", json!(v), &["sgdr"]));
-    }
-    if let Some(v) = args.t_mult {
-        given.push(("t_mult", json!(v), &["sgdr"]));
-    }
-    if let Some(v) = args.restart_decay {
-        given.push(("restart_decay", json!(v), &["sgdr"]));
-    }
-    if let Some(v) = &args.cyclic_mode {
-        given.push(("mode", json!(v), &["cyclic"]));
-    }
-    if let Some(v) = args.power {
-        given.push(("power", json!(v), &["poly"]));
-    }
-    for (field, value, kinds) in given {
-        if !kinds.contains(&name.as_str()) {
-            bail!(descent_train::TrainError::InvalidOption {
-                field,
-                value: value.to_string(),
-                reason: format!(
-                    "--schedule {name} does not use this flag (it applies to: {})",
-                    kinds.join(", ")
-                ),
-            });
-        }
-        fields.insert(field.to_string(), value);
-    }
-    let mut base = serde_json::to_value(kind.default_config())?;
-    if let Value::Object(map) = &mut base {
-        map.extend(fields);
-    }
-    let main: ScheduleConfig =
-        serde_json::from_value(base).with_context(|| format!("the flags of --schedule {name}"))?;
-    match args.warmup_epochs {
-        None | Some(0) => Ok(main),
-        Some(epochs) => {
-            let warmup: ScheduleConfig = serde_json::from_value(json!({
-                "kind": "warmup", "total_iters": epochs, "start_factor": 0.1, "unit": "fractional_epoch"
-            }))
-            .context("the warm-up schedule")?;
-            let seq = json!({
-                "kind": "sequence",
-                "schedules": [serde_json::to_value(warmup)?, serde_json::to_value(main)?],
-                "milestones": [epochs],
-            });
-            Ok(serde_json::from_value(seq).context("--warmup-epochs")?)
-        }
-    }
 }
 
 #[cfg(test)]
@@ -501,12 +406,17 @@ mod tests {
             (&["--epochs", "0"][..], "epochs"),
             (&["--model", "vgg12"][..], "vgg12"),
             (&["--dataset", "imagenet"][..], "imagenet"),
-            (&["--optimizer", "lbfgs"][..], "lbfgs"),
         ] {
             let err = run_config(&train_args(flags)).expect_err("refused");
             let text = format!("{err:#}");
             assert!(text.contains(needle), "{flags:?}: {text}");
         }
+        // A typed value (`--optimizer` lists its choices): refused while parsing, by the
+        // library's own FromStr, with clap's usage exit code.
+        let err = Cli::try_parse_from(["descent", "train", "--optimizer", "lbfgs"])
+            .expect_err("refused");
+        assert!(err.to_string().contains("lbfgs"), "{err}");
+        assert_eq!(err.exit_code(), 2);
     }
 
     #[test]
