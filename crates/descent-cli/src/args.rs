@@ -4,14 +4,23 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use descent_data::DatasetKind;
+
+use crate::values::named;
 
 /// Gradient descent, its variants, and the loss landscapes they walk.
 #[derive(Debug, Parser)]
 #[command(name = "descent", version, about, propagate_version = true)]
 pub struct Cli {
-    /// The compute device: cpu (the default CPU backend), flex, ndarray or wgpu.
-    #[arg(long, global = true, env = "BURN_DEVICE", default_value = "cpu")]
-    pub device: String,
+    /// The compute device (cpu: the default CPU backend of this build).
+    #[arg(
+        long,
+        global = true,
+        env = "BURN_DEVICE",
+        default_value = "cpu",
+        value_parser = named(descent_train::DeviceChoice::ALL, |d| d.name())
+    )]
+    pub device: descent_train::DeviceChoice,
 
     /// What to do.
     #[command(subcommand)]
@@ -38,6 +47,15 @@ pub enum Command {
     Toy(Box<crate::commands::toy::ToyArgs>),
     /// Print (CSV or JSON) or plot the learning rate of every epoch or step of a schedule.
     Schedule(Box<crate::commands::schedule::ScheduleCmdArgs>),
+    /// Print a shell completion script, e.g. `descent completions bash >
+    /// ~/.local/share/bash-completion/completions/descent`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `descent man > descent.1; man ./descent.1`.
+    Man,
 }
 
 /// `descent train`.
@@ -65,9 +83,14 @@ pub struct TrainArgs {
     pub no_batch_norm: bool,
 
     // ----- data -----
-    /// Dataset: synthetic, spirals, blobs, fashion-mnist, mnist or cifar10.
-    #[arg(long, default_value = "synthetic", help_heading = "Data")]
-    pub dataset: String,
+    /// Dataset.
+    #[arg(
+        long,
+        default_value = "synthetic",
+        value_parser = named(DatasetKind::ALL, DatasetKind::as_str),
+        help_heading = "Data"
+    )]
+    pub dataset: DatasetKind,
     /// Folder holding the dataset's files (default: the dataset's usual place).
     #[arg(long, help_heading = "Data")]
     pub data_dir: Option<PathBuf>,
