@@ -14,6 +14,7 @@
 //!
 //! The README's table says the same; `tests/bad_input.rs` checks a row of each.
 
+use descent_landscape::LandscapeError;
 use descent_train::TrainError;
 
 /// A bad flag or value.
@@ -82,9 +83,27 @@ pub fn code(err: &anyhow::Error) -> u8 {
 }
 
 fn landscape_code(err: &anyhow::Error) -> Option<u8> {
-    err.downcast_ref::<descent_landscape::LandscapeError>()
-        .and_then(crate::commands::landscape::exit_code)
+    err.downcast_ref::<LandscapeError>()
+        .and_then(landscape_exit_code)
 }
+
+/// The exit code for a landscape error; `None` for a wrapped training error, which
+/// `commands::landscape` unwraps first.
+fn landscape_exit_code(err: &LandscapeError) -> Option<u8> {
+    Some(match err {
+        LandscapeError::InvalidOption { .. } => USAGE,
+        LandscapeError::Mismatch { .. }
+        | LandscapeError::BadFile { .. }
+        | LandscapeError::Incompatible { .. }
+        | LandscapeError::Data(_) => BAD_INPUT,
+        LandscapeError::Plot(descent_landscape::plot::PlotError::Io { .. }) => OUTPUT,
+        LandscapeError::Plot(_) => BAD_INPUT,
+        LandscapeError::Io { action, .. } if action.starts_with("read") => BAD_INPUT,
+        LandscapeError::Io { .. } => OUTPUT,
+        LandscapeError::Train(_) => return None,
+    })
+}
+
 
 /// The error and its causes on one line, `outer: inner: innermost`.
 pub fn describe(err: &anyhow::Error) -> String {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
-use descent_data::{Augmentation, DatasetKind};
+use descent_data::Augmentation;
 use descent_models::{Activation, MlpConfig, ModelConfig, VggConfig, VggDepth};
 use descent_optim::averaging::BufferPolicy;
 use descent_optim::schedule::{AnnealStrategy, ScheduleConfig, ScheduleUnit};
@@ -349,6 +349,7 @@ fn averaging_options(
 mod tests {
     use super::*;
     use crate::args::{Cli, Command};
+    use descent_data::DatasetKind;
     use clap::Parser;
 
     fn train_args(extra: &[&str]) -> TrainArgs {

@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use descent_data::{DatasetKind, Split};
 use descent_landscape::scan_file::merge;
 use descent_landscape::{
-    Axis, BiasBn, BnPolicy, DirectionChoice, DirectionConfig, EvalOptions, Grid, LandscapeError,
-    Normalization, ScanFile, ScanJob, ScanKind, ScanOptions, Shard, run_job,
+    Axis, BiasBn, DirectionChoice, DirectionConfig, Grid, LandscapeError, Normalization, ScanFile,
+    ScanJob, ScanKind, ScanOptions, run_job,
 };
 
-use super::args::{EvalFlags, LandscapeArgs, LandscapeCommand, MergeArgs, OutputFlags, PlotArgs};
+use super::args::{LandscapeArgs, LandscapeCommand, MergeArgs, PlotArgs};
+use super::flags::{EvalFlags, OutputFlags, eval_options, shard};
 use super::progress::ScanProgress;
 use descent_train::observer::log_line;
 
@@ -73,42 +73,6 @@ fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
         LandscapeCommand::CurvatureMap(a) => super::curvature_map::run(device_name, &a),
         LandscapeCommand::Trajectory(a) => super::trajectory::run(device_name, &a),
     }
-}
-
-pub(super) fn eval_options(flags: &EvalFlags) -> anyhow::Result<EvalOptions> {
-    let splits = flags
-        .split
-        .iter()
-        .map(|s| s.parse::<Split>())
-        .collect::<Result<Vec<_>, _>>()?;
-    let dataset = flags
-        .dataset
-        .as_deref()
-        .map(str::parse::<DatasetKind>)
-        .transpose()?;
-    if flags.batch_size == 0 {
-        anyhow::bail!(LandscapeError::invalid(
-            "batch_size",
-            0,
-            "must be at least 1"
-        ));
-    }
-    Ok(EvalOptions {
-        splits,
-        samples: flags.samples,
-        subset_seed: flags.subset_seed,
-        batch_size: flags.batch_size,
-        dataset,
-        data_dir: flags.data_dir.clone(),
-        bn: flags.bn.parse::<BnPolicy>()?,
-    })
-}
-
-fn shard(flags: &OutputFlags) -> anyhow::Result<Option<Shard>> {
-    Ok(match &flags.shard {
-        Some(text) => Some(text.parse()?),
-        None => Shard::from_env(|k| std::env::var(k).ok(), flags.shard_count)?,
-    })
 }
 
 fn scan(
@@ -225,21 +189,4 @@ fn plot(args: &PlotArgs) -> anyhow::Result<()> {
         println!("{}", path.display());
     }
     Ok(())
-}
-
-/// The exit code for a landscape error (see `crate::exit`); `None` for a wrapped training
-/// error, which [`run`] unwraps first.
-pub fn exit_code(err: &LandscapeError) -> Option<u8> {
-    Some(match err {
-        LandscapeError::InvalidOption { .. } => 2,
-        LandscapeError::Mismatch { .. }
-        | LandscapeError::BadFile { .. }
-        | LandscapeError::Incompatible { .. }
-        | LandscapeError::Data(_) => crate::exit::BAD_INPUT,
-        LandscapeError::Plot(descent_landscape::plot::PlotError::Io { .. }) => crate::exit::OUTPUT,
-        LandscapeError::Plot(_) => crate::exit::BAD_INPUT,
-        LandscapeError::Io { action, .. } if action.starts_with("read") => crate::exit::BAD_INPUT,
-        LandscapeError::Io { .. } => crate::exit::OUTPUT,
-        LandscapeError::Train(_) => return None,
-    })
 }
