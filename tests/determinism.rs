@@ -78,7 +78,7 @@ fn assert_twice_the_same(name: &str, config: &RunConfig, choice: DeviceChoice) {
             for (file, sum) in sums.as_object().expect("an object") {
                 let bytes = std::fs::read(dir.join("checkpoint").join(file)).expect("record");
                 assert_eq!(
-                    Some(descent::train::checkpoint::checksum(&bytes).as_str()),
+                    Some(descent::train::records::checksum(&bytes).as_str()),
                     sum.as_str(),
                     "{file}"
                 );

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use descent_train::checkpoint::load_module;
+use descent_train::records::load_module;
 use descent_train::trajectory::TrajectoryIndex;
 use serde::{Deserialize, Serialize};
 

@@ -2,7 +2,7 @@
 //!
 //! Two `descent train --resume` of the same run used to race, and one failed with a rename
 //! error. A [`PathLock`] holds an exclusive advisory lock (`File::try_lock`, `flock` on Linux)
-//! on a small lock file: inside a run folder ([`RUN_LOCK`]), or beside an output file
+//! on a small lock file: inside a run folder (`.lock`), or beside an output file
 //! (`.NAME.lock`). The lock file holds the holder's process id, which the refusal names. The
 //! operating system releases the lock when the holder ends, even by `kill -9`, so a lock
 //! never outlives its process; the file itself is removed when the lock is dropped.
@@ -13,8 +13,6 @@ use std::path::{Path, PathBuf};
 
 use crate::error::TrainError;
 
-/// The lock file inside a run folder.
-pub const RUN_LOCK: &str = ".lock";
 
 /// An exclusive lock, held until dropped.
 #[derive(Debug)]
@@ -31,7 +29,7 @@ impl PathLock {
     /// [`TrainError::InUse`] naming the folder and the process that holds it;
     /// [`TrainError::Io`] if the lock file cannot be created.
     pub fn run_folder(dir: &Path) -> Result<PathLock, TrainError> {
-        PathLock::acquire(&dir.join(RUN_LOCK), dir)
+        PathLock::acquire(&dir.join(crate::layout::LOCK), dir)
     }
 
     /// Locks the output file `path` through `.NAME.lock` beside it (the file itself need not
@@ -138,7 +136,7 @@ mod tests {
             "{text}"
         );
         drop(first);
-        assert!(!dir.path().join(RUN_LOCK).exists(), "removed on drop");
+        assert!(!dir.path().join(crate::layout::LOCK).exists(), "removed on drop");
         let again = PathLock::run_folder(dir.path()).expect("free again");
         drop(again);
 

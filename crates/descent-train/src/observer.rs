@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::checkpoint::Progress;
 use crate::history::EpochRecord;
 use crate::rules::Stopped;
-use crate::run::RunConfig;
+use crate::config::RunConfig;
 
 /// What [`train_run`](crate::train_run) is about to do, once the data is loaded and any
 /// checkpoint restored (so a refused run never announces itself).

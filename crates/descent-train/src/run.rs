@@ -12,162 +12,20 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use descent_data::{
-    Augmentation, DatasetKind, ImageBatcher, ImageDataset, ImageShape, LoadOptions, Normalization,
-    Split,
-};
+use descent_data::{DatasetKind, ImageDataset, ImageShape, Normalization};
 use descent_models::{Model, ModelConfig};
-use descent_optim::{OptimizerConfig, ScheduleConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic;
 use crate::averaging::SwaOptions;
-use crate::checkpoint;
+use crate::layout::{self, RunFolder};
+use crate::records;
+use crate::config::{NormalizationChoice, RunConfig};
 use crate::error::TrainError;
 use crate::lock::PathLock;
 use crate::observer::{Observer, RunStart};
-use crate::options::TrainOptions;
 use crate::seed::{SeedPurpose, derive};
-use crate::trainer::{RunFolder, TrainReport, Trainer};
-
-/// Which data a run trains and tests on, and how it is prepared.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DataConfig {
-    /// The dataset.
-    pub dataset: DatasetKind,
-    /// Its folder; `None` is the dataset's usual place (synthetic sets need none).
-    pub dir: Option<PathBuf>,
-    /// Train on a seeded random subset of this size (synthetic sets: generate this many).
-    pub train_samples: Option<usize>,
-    /// Test on the first this many test samples.
-    pub test_samples: Option<usize>,
-    /// How inputs are normalized.
-    pub normalization: NormalizationChoice,
-    /// Random crops and flips of training images.
-    pub augmentation: Option<Augmentation>,
-}
-
-/// How a run normalizes its inputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum NormalizationChoice {
-    /// Raw inputs (pixels in `[0, 1]`).
-    None,
-    /// Per-channel mean and std of the training set, computed at the start of the run and
-    /// then stored in `config.json` as [`NormalizationChoice::Fixed`].
-    FromTrainingSet,
-    /// Given per-channel mean and std.
-    Fixed(Normalization),
-}
-
-/// The training and test sets of a run and the batcher that prepares them.
-pub struct RunData {
-    /// The training set.
-    pub train: ImageDataset,
-    /// The test set.
-    pub test: ImageDataset,
-    /// Normalization (and augmentation for training batches).
-    pub batcher: ImageBatcher,
-    /// The normalization actually used.
-    pub normalization: Option<Normalization>,
-}
-
-impl DataConfig {
-    /// Checks the fields that need no files: subset sizes of at least one sample.
-    ///
-    /// # Errors
-    ///
-    /// [`TrainError::InvalidOption`] naming `train_samples` or `test_samples`.
-    pub fn validate(&self) -> Result<(), TrainError> {
-        for (field, value) in [
-            ("train_samples", self.train_samples),
-            ("test_samples", self.test_samples),
-        ] {
-            if value == Some(0) {
-                return Err(TrainError::InvalidOption {
-                    field,
-                    value: "0".into(),
-                    reason: "must be at least 1 (or absent, for the whole split)".into(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Loads both splits, takes the subsets and resolves the normalization.
-    pub fn load(&self, seed: u64) -> Result<RunData, TrainError> {
-        let options = LoadOptions {
-            synthetic_samples: self.train_samples,
-            seed,
-        };
-        let mut train =
-            descent_data::load(self.dataset, self.dir.as_deref(), Split::Train, &options)?;
-        let test_options = LoadOptions {
-            synthetic_samples: self.test_samples,
-            seed,
-        };
-        let mut test = descent_data::load(
-            self.dataset,
-            self.dir.as_deref(),
-            Split::Test,
-            &test_options,
-        )?;
-        if let Some(n) = self.train_samples
-            && n < train.len()
-        {
-            train = train.random_subset(n, seed);
-        }
-        if let Some(n) = self.test_samples {
-            test = test.take(n);
-        }
-        let normalization = match &self.normalization {
-            NormalizationChoice::None => None,
-            NormalizationChoice::FromTrainingSet => Some(train.channel_stats()),
-            NormalizationChoice::Fixed(n) => Some(n.clone()),
-        };
-        let batcher = ImageBatcher::new(
-            normalization.clone(),
-            self.augmentation,
-            derive(seed, SeedPurpose::Augment, u64::MAX),
-        );
-        Ok(RunData {
-            train,
-            test,
-            batcher,
-            normalization,
-        })
-    }
-}
-
-/// Everything that defines a training run; saved as `config.json` in the run folder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunConfig {
-    /// The architecture.
-    pub model: ModelConfig,
-    /// The data.
-    pub data: DataConfig,
-    /// The optimizer.
-    pub optimizer: OptimizerConfig,
-    /// The learning-rate schedule.
-    pub schedule: ScheduleConfig,
-    /// The base (peak) learning rate the schedule scales.
-    pub learning_rate: f64,
-    /// Epochs, batch size, seed, checkpoints.
-    pub training: TrainOptions,
-}
-
-impl RunConfig {
-    /// Parses the bytes of a run's `config.json`; `path` only names the file in errors.
-    ///
-    /// # Errors
-    ///
-    /// [`TrainError::BadCheckpoint`] if the bytes are not a run configuration.
-    pub fn from_json(bytes: &[u8], path: &Path) -> Result<RunConfig, TrainError> {
-        serde_json::from_slice(bytes).map_err(|e| TrainError::BadCheckpoint {
-            path: path.to_path_buf(),
-            reason: format!("not a run configuration: {e}"),
-        })
-    }
-}
+use crate::trainer::{TrainReport, Trainer};
 
 /// What a trained model needs to be used again: its architecture, its input and the
 /// normalization it was trained with. Saved as `model.json` beside every model file.
@@ -224,7 +82,7 @@ impl ModelCard {
                 reason,
             })?;
         let model = card.init(device)?;
-        let model = checkpoint::load_module(model, &weights)?;
+        let model = records::load_module(model, &weights)?;
         Ok((card, model))
     }
 }
@@ -250,12 +108,12 @@ fn locate_model(path: &Path) -> Result<(PathBuf, PathBuf), TrainError> {
         });
     }
     if path.is_file() {
-        let card = path.with_file_name(checkpoint::files::MODEL_CONFIG);
+        let card = path.with_file_name(layout::MODEL_CARD);
         return Ok((card, path.to_path_buf()));
     }
     for dir in [path.to_path_buf(), path.join("checkpoint")] {
-        let card = dir.join(checkpoint::files::MODEL_CONFIG);
-        let weights = dir.join(checkpoint::files::MODEL);
+        let card = dir.join(layout::MODEL_CARD);
+        let weights = dir.join(layout::MODEL);
         if card.is_file() && weights.is_file() {
             return Ok((card, weights));
         }
@@ -264,17 +122,12 @@ fn locate_model(path: &Path) -> Result<(PathBuf, PathBuf), TrainError> {
         path: path.to_path_buf(),
         reason: format!(
             "holds no {} and {} (give a run folder, a checkpoint folder or a .bpk file)",
-            checkpoint::files::MODEL,
-            checkpoint::files::MODEL_CONFIG
+            layout::MODEL,
+            layout::MODEL_CARD
         ),
     })
 }
 
-/// File names in a run folder.
-pub mod files {
-    /// The run's configuration.
-    pub const CONFIG: &str = "config.json";
-}
 
 /// How a run ended.
 #[derive(Debug, Clone)]
@@ -299,7 +152,7 @@ pub fn train_run(
     epochs_override: Option<usize>,
     observer: &mut dyn Observer,
 ) -> Result<RunOutcome, TrainError> {
-    let config_path = folder.join(files::CONFIG);
+    let config_path = folder.join(layout::CONFIG);
     let checkpoint_dir = RunFolder {
         dir: folder.to_path_buf(),
     }
@@ -321,7 +174,7 @@ pub fn train_run(
                 value: folder.display().to_string(),
                 reason: format!(
                     "holds no run to resume (no {}); drop --resume to start one there",
-                    files::CONFIG
+                    layout::CONFIG
                 ),
             });
         }
@@ -443,14 +296,14 @@ pub fn train_run(
     });
     let report = trainer.fit(&data.train, Some(&data.test), &data.batcher, observer)?;
 
-    let weights = checkpoint::module_bytes(trainer.model())?;
-    atomic::write_file(&folder.join(checkpoint::files::MODEL), &weights)?;
+    let weights = records::module_bytes(trainer.model())?;
+    atomic::write_file(&folder.join(layout::MODEL), &weights)?;
     let card_text =
         serde_json::to_vec_pretty(&card_json).map_err(|e| TrainError::BadCheckpoint {
             path: folder.to_path_buf(),
             reason: e.to_string(),
         })?;
-    atomic::write_file(&folder.join(checkpoint::files::MODEL_CONFIG), &card_text)?;
+    atomic::write_file(&folder.join(layout::MODEL_CARD), &card_text)?;
     drop(lock);
     Ok(RunOutcome {
         report,

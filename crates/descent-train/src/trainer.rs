@@ -11,6 +11,8 @@ use descent_data::{ImageBatcher, ImageDataset, shuffled_indices};
 use descent_models::ImageClassifier;
 
 use crate::averaging::{self, AverageReport, Averages, EnsembleReport};
+use crate::layout::{self, RunFolder};
+use crate::records;
 use crate::checkpoint::{self, CheckpointParts, Progress, STATE_FORMAT, TrainerState};
 use crate::error::TrainError;
 use crate::evaluate::{Metrics, correct_count, evaluate, evaluate_ensemble};
@@ -20,36 +22,6 @@ use crate::options::TrainOptions;
 use crate::rules::{ActiveRules, RateSchedule, Stopped};
 use crate::seed::{SeedPurpose, derive};
 use crate::trajectory::TrajectoryRecorder;
-
-/// Where a run writes its logs and checkpoints.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunFolder {
-    /// The run's folder (`metrics.jsonl`, `metrics.csv`, `checkpoint/`).
-    pub dir: PathBuf,
-}
-
-impl RunFolder {
-    /// The folder of the newest checkpoint.
-    pub fn checkpoint(&self) -> PathBuf {
-        self.dir.join("checkpoint")
-    }
-
-    /// The folder holding the best epoch's weights (`model.bpk`, `model.json`), kept when early
-    /// stopping is to restore them.
-    pub fn best(&self) -> PathBuf {
-        self.dir.join("best")
-    }
-
-    /// The folder of an average's final model (`swa` or `ema`).
-    pub fn average(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    /// The folder of the snapshot taken at the end of `epoch` (1-based).
-    pub fn snapshot(&self, epoch: usize) -> PathBuf {
-        averaging::snapshot_dir(&self.dir, epoch)
-    }
-}
 
 /// How a call to [`Trainer::fit`] ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -202,22 +174,22 @@ impl<M: ImageClassifier> Trainer<M> {
         // does: loading straight into tracked parameters would make them non-leaf tensors.
         let plain = self.model().valid();
         let sums = &state.checksums;
-        let model_path = dir.join(checkpoint::files::MODEL);
-        let bytes = checkpoint::read(dir, checkpoint::files::MODEL)?;
-        let check = checkpoint::verify(dir, checkpoint::files::MODEL, &bytes, sums);
-        let loaded = checkpoint::load_module_bytes(plain, bytes, &model_path)?;
+        let model_path = dir.join(layout::MODEL);
+        let bytes = records::read(dir, layout::MODEL)?;
+        let check = records::verify(dir, layout::MODEL, &bytes, sums);
+        let loaded = records::load_module_bytes(plain, bytes, &model_path)?;
         check?;
 
-        let optim_path = dir.join(checkpoint::files::OPTIMIZER);
-        let bytes = checkpoint::read(dir, checkpoint::files::OPTIMIZER)?;
-        let check = checkpoint::verify(dir, checkpoint::files::OPTIMIZER, &bytes, sums);
+        let optim_path = dir.join(layout::OPTIMIZER);
+        let bytes = records::read(dir, layout::OPTIMIZER)?;
+        let check = records::verify(dir, layout::OPTIMIZER, &bytes, sums);
         // Checked beyond `from_bytes`: some damaged records make Burn's `load_record` panic.
-        let optim_record = checkpoint::parse_optimizer(bytes, &optim_path)?;
+        let optim_record = records::parse_optimizer(bytes, &optim_path)?;
         check?;
 
-        let sched_path = dir.join(checkpoint::files::SCHEDULER);
-        let bytes = checkpoint::read(dir, checkpoint::files::SCHEDULER)?;
-        checkpoint::verify(dir, checkpoint::files::SCHEDULER, &bytes, sums)?;
+        let sched_path = dir.join(layout::SCHEDULER);
+        let bytes = records::read(dir, layout::SCHEDULER)?;
+        records::verify(dir, layout::SCHEDULER, &bytes, sums)?;
         let record = LrSchedulerRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
             TrainError::BadCheckpoint {
                 path: sched_path,
@@ -250,7 +222,7 @@ impl<M: ImageClassifier> Trainer<M> {
         self.folder
             .as_ref()
             .map(RunFolder::checkpoint)
-            .filter(|dir| dir.join(checkpoint::files::STATE).is_file())
+            .filter(|dir| dir.join(layout::STATE).is_file())
     }
 
     /// Checks the progress of a loaded checkpoint against `train_len` training samples and
@@ -268,8 +240,8 @@ impl<M: ImageClassifier> Trainer<M> {
             path: self
                 .folder
                 .as_ref()
-                .map_or_else(|| PathBuf::from(checkpoint::files::STATE), RunFolder::checkpoint),
-            reason: format!("{}: {reason}", checkpoint::files::STATE),
+                .map_or_else(|| PathBuf::from(layout::STATE), RunFolder::checkpoint),
+            reason: format!("{}: {reason}", layout::STATE),
         };
         if p.step_in_epoch >= steps.max(1) {
             return Err(bad(format!(
@@ -311,7 +283,7 @@ impl<M: ImageClassifier> Trainer<M> {
         };
         // A checkpoint is where a diverged run goes back to: never save weights that already
         // overflowed (the loss of the step that made them was still finite).
-        if let Some((tensor, value)) = checkpoint::first_non_finite(self.model()) {
+        if let Some((tensor, value)) = records::first_non_finite(self.model()) {
             let progress = self.state.progress;
             return Err(TrainError::NonFiniteWeights {
                 epoch: if progress.step_in_epoch == 0 {
@@ -331,7 +303,7 @@ impl<M: ImageClassifier> Trainer<M> {
             reason: format!("cannot serialize the {what}: {e}"),
         };
         let parts = CheckpointParts {
-            model: checkpoint::module_bytes(self.model())?,
+            model: records::module_bytes(self.model())?,
             optimizer: self
                 .optimizer
                 .into_bytes()
@@ -567,7 +539,7 @@ impl<M: ImageClassifier> Trainer<M> {
             match &self.folder {
                 Some(folder) => averaging::write_model_dir(
                     &folder.snapshot(epoch),
-                    &checkpoint::module_bytes(&snapshot)?,
+                    &records::module_bytes(&snapshot)?,
                     self.model_config.as_ref(),
                     None,
                 )?,
@@ -589,8 +561,8 @@ impl<M: ImageClassifier> Trainer<M> {
         let mut reports = Vec::new();
         let options = &self.options.averaging;
         for (name, average) in [
-            (averaging::files::SWA_DIR, &self.averages.swa),
-            (averaging::files::EMA_DIR, &self.averages.ema),
+            (layout::SWA_DIR, &self.averages.swa),
+            (layout::EMA_DIR, &self.averages.ema),
         ] {
             let Some(average) = average else { continue };
             if average.n_averaged() == 0 {
@@ -621,7 +593,7 @@ impl<M: ImageClassifier> Trainer<M> {
             };
             if let Some(folder) = &self.folder {
                 let dir = folder.average(name);
-                let bytes = checkpoint::module_bytes(&model)?;
+                let bytes = records::module_bytes(&model)?;
                 averaging::write_model_dir(
                     &dir,
                     &bytes,
@@ -652,8 +624,8 @@ impl<M: ImageClassifier> Trainer<M> {
                 Some((_, model)) => model.clone(),
                 None => {
                     let Some(folder) = &self.folder else { continue };
-                    let path = folder.snapshot(epoch).join(checkpoint::files::MODEL);
-                    checkpoint::load_module(self.model().valid(), &path)?
+                    let path = folder.snapshot(epoch).join(layout::MODEL);
+                    records::load_module(self.model().valid(), &path)?
                 }
             };
             members.push(member);
@@ -680,15 +652,15 @@ impl<M: ImageClassifier> Trainer<M> {
         if let Some(folder) = &self.folder {
             let dir = folder.best();
             std::fs::create_dir_all(&dir).map_err(|e| TrainError::io("creating", &dir, e))?;
-            let bytes = checkpoint::module_bytes(&best)?;
-            crate::atomic::write_file(&dir.join(checkpoint::files::MODEL), &bytes)?;
+            let bytes = records::module_bytes(&best)?;
+            crate::atomic::write_file(&dir.join(layout::MODEL), &bytes)?;
             if let Some(config) = &self.model_config {
                 let text =
                     serde_json::to_vec_pretty(config).map_err(|e| TrainError::BadCheckpoint {
                         path: dir.clone(),
                         reason: e.to_string(),
                     })?;
-                crate::atomic::write_file(&dir.join(checkpoint::files::MODEL_CONFIG), &text)?;
+                crate::atomic::write_file(&dir.join(layout::MODEL_CARD), &text)?;
             }
         }
         self.best_model = Some(best);
@@ -710,8 +682,8 @@ impl<M: ImageClassifier> Trainer<M> {
                              run folder"
                             .into(),
                     })?;
-                let path = folder.best().join(checkpoint::files::MODEL);
-                checkpoint::load_module(self.model().valid(), &path)?
+                let path = folder.best().join(layout::MODEL);
+                records::load_module(self.model().valid(), &path)?
             }
         };
         self.model = Some(best.to_device(&self.device).train());
@@ -902,7 +874,7 @@ mod tests {
             .with_folder(folder.clone())
             .fit(&spirals(), None, &batcher, &mut Silent)
             .expect("trains");
-        let path = folder.checkpoint().join(checkpoint::files::OPTIMIZER);
+        let path = folder.checkpoint().join(layout::OPTIMIZER);
         let mut bytes = std::fs::read(&path).expect("optimizer.bpk");
         // The checkpoint fuzz target's finding: one changed byte of a key, and Burn's
         // `load_record` panicked on a state tensor without a parameter id.
@@ -966,10 +938,10 @@ mod tests {
     fn finite_weights_pass_the_check_and_each_kind_of_overflow_is_found() {
         let device = Device::flex();
         let model = trainer(0.1, &device).model().clone();
-        assert_eq!(checkpoint::first_non_finite(&model), None);
+        assert_eq!(records::first_non_finite(&model), None);
         for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
             let broken = model.clone().map(&mut SetFirst(bad));
-            let (tensor, value) = checkpoint::first_non_finite(&broken).expect("found");
+            let (tensor, value) = records::first_non_finite(&broken).expect("found");
             assert!(tensor.starts_with("tensor 1 of "), "{tensor}");
             assert_eq!(value.to_bits(), bad.to_bits());
         }
@@ -1052,7 +1024,7 @@ mod tests {
             .with_folder(folder.clone())
         };
         let weights = |t: &Trainer<descent_models::Mlp>| {
-            checkpoint::module_bytes(&t.model().valid()).expect("serializes")
+            records::module_bytes(&t.model().valid()).expect("serializes")
         };
 
         let straight_dir = tempfile::tempdir().expect("tempdir");
