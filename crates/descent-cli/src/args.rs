@@ -340,7 +340,10 @@ impl std::str::FromStr for LayerSizes {
 impl TrainArgs {
     /// The hidden layer sizes of every `--hidden`, in order.
     pub fn hidden_sizes(&self) -> Vec<usize> {
-        self.hidden.iter().flat_map(|l| l.0.iter().copied()).collect()
+        self.hidden
+            .iter()
+            .flat_map(|l| l.0.iter().copied())
+            .collect()
     }
 }
 

@@ -59,8 +59,9 @@ pub fn code(err: &anyhow::Error) -> u8 {
     match err.downcast_ref::<TrainError>() {
         // A name that is no device is a bad value like any other.
         Some(TrainError::UnknownDevice { .. }) => USAGE,
-        Some(TrainError::DeviceNotCompiled { .. })
-        | Some(TrainError::DeviceUnavailable { .. }) => DEVICE,
+        Some(TrainError::DeviceNotCompiled { .. }) | Some(TrainError::DeviceUnavailable { .. }) => {
+            DEVICE
+        }
         Some(TrainError::InUse { .. }) => OUTPUT,
         // Model and optimizer settings come from flags; the same errors from a file are
         // reported as a bad checkpoint or config (3) where the file is read.
@@ -103,7 +104,6 @@ fn landscape_exit_code(err: &LandscapeError) -> Option<u8> {
         LandscapeError::Train(_) => return None,
     })
 }
-
 
 /// The error and its causes on one line, `outer: inner: innermost`.
 pub fn describe(err: &anyhow::Error) -> String {

@@ -158,18 +158,24 @@ mod tests {
     /// The toy keeps its own defaults for the shared optimizer flags.
     #[test]
     fn the_toy_keeps_its_optimizer_defaults() {
-        let Command::Toy(toy) = Cli::try_parse_from(["descent", "toy"]).expect("parses").command
+        let Command::Toy(toy) = Cli::try_parse_from(["descent", "toy"])
+            .expect("parses")
+            .command
         else {
             panic!("not toy");
         };
         assert_eq!(toy.optimizer.optimizer, descent_optim::OptimizerKind::Sgd);
         assert_eq!(toy.optimizer.lr, 0.001);
-        let Command::Train(train) =
-            Cli::try_parse_from(["descent", "train"]).expect("parses").command
+        let Command::Train(train) = Cli::try_parse_from(["descent", "train"])
+            .expect("parses")
+            .command
         else {
             panic!("not train");
         };
-        assert_eq!(train.optimizer.optimizer, descent_optim::OptimizerKind::Momentum);
+        assert_eq!(
+            train.optimizer.optimizer,
+            descent_optim::OptimizerKind::Momentum
+        );
         assert_eq!(train.optimizer.lr, 0.05);
     }
 }

@@ -77,9 +77,7 @@ where
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        Some(Box::new(
-            self.names.iter().map(|n| PossibleValue::new(*n)),
-        ))
+        Some(Box::new(self.names.iter().map(|n| PossibleValue::new(*n))))
     }
 }
 
@@ -119,7 +117,10 @@ mod tests {
         assert_eq!(cli.schedule, ScheduleKind::Sgdr);
         let err = Cli::try_parse_from(["x", "--schedule", "plateau"]).expect_err("unknown");
         let line = one_line(&err);
-        assert!(line.starts_with("error: invalid value 'plateau' for '--schedule"), "{line}");
+        assert!(
+            line.starts_with("error: invalid value 'plateau' for '--schedule"),
+            "{line}"
+        );
         assert!(line.contains("expected one of: constant, step"), "{line}");
         assert!(!line.contains('\n'), "{line}");
     }

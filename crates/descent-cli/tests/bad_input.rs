@@ -791,18 +791,10 @@ fn every_bad_input_gives_one_clear_line_a_stable_code_and_no_damage() {
         },
         {
             let mut row = Row::new("width of 0", &[], USAGE, &["width", "0"]);
-            row.args = [
-                "train",
-                "--model",
-                "vgg9",
-                "--width",
-                "0",
-                "--out",
-                s(&out),
-            ]
-            .iter()
-            .map(|a| a.to_string())
-            .collect();
+            row.args = ["train", "--model", "vgg9", "--width", "0", "--out", s(&out)]
+                .iter()
+                .map(|a| a.to_string())
+                .collect();
             row.absent(&[&out])
         },
         {
@@ -829,7 +821,14 @@ fn every_bad_input_gives_one_clear_line_a_stable_code_and_no_damage() {
         .kept(&[&past_end]),
         Row::new(
             "flipped byte in model.bpk",
-            &["train", "--resume", "--epochs", "2", "--out", s(&flipped_model)],
+            &[
+                "train",
+                "--resume",
+                "--epochs",
+                "2",
+                "--out",
+                s(&flipped_model),
+            ],
             BAD_INPUT,
             &[s(&flipped_model.join("checkpoint/model.bpk")), "checksum"],
         )
@@ -900,13 +899,7 @@ fn every_bad_input_gives_one_clear_line_a_stable_code_and_no_damage() {
         .absent(&[&new_scan, &p("new.directions.npz")]),
         Row::new(
             "merge onto an existing file",
-            &[
-                "landscape",
-                "merge",
-                s(&old_scan),
-                "--out",
-                s(&file),
-            ],
+            &["landscape", "merge", s(&old_scan), "--out", s(&file)],
             USAGE,
             &[s(&file), "exists"],
         )
@@ -986,9 +979,6 @@ fn check(row: &Row, dir: &Path) -> Result<(), String> {
         );
     }
     let left = temporaries(dir);
-    ensure!(
-        left.is_empty(),
-        "temporary files left: {left:?}: {context}"
-    );
+    ensure!(left.is_empty(), "temporary files left: {left:?}: {context}");
     Ok(())
 }

@@ -330,7 +330,11 @@ fn an_empty_hidden_list_trains_logistic_regression() {
     let card: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("model.json")).expect("model.json"))
             .expect("json");
-    assert_eq!(card["model"]["hidden_sizes"], serde_json::json!([]), "{card}");
+    assert_eq!(
+        card["model"]["hidden_sizes"],
+        serde_json::json!([]),
+        "{card}"
+    );
 }
 
 /// Issue 21: several `descent train` started in the same second without `--out` each get a

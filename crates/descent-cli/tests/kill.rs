@@ -179,7 +179,11 @@ fn assert_same_folder(a: &Path, b: &Path, context: &str) {
 /// against the file it names beside it. The records hold Burn's random parameter ids, so
 /// their bytes and checksums differ between two processes (their contents are compared
 /// above: weights bit for bit, optimizer state by what it does).
-fn without_checksums(mut value: serde_json::Value, path: &Path, context: &str) -> serde_json::Value {
+fn without_checksums(
+    mut value: serde_json::Value,
+    path: &Path,
+    context: &str,
+) -> serde_json::Value {
     if let Some(sums) = value
         .as_object_mut()
         .and_then(|map| map.remove("checksums"))
@@ -205,7 +209,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for &byte in bytes {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -688,7 +696,11 @@ fn the_printed_resume_command_finishes_the_run_as_configured() {
         text(&resumed.stderr)
     );
     let csv = std::fs::read_to_string(tmp.path().join("run/metrics.csv")).expect("csv");
-    assert_eq!(csv.lines().count(), 41, "header + the run's 40 epochs: {csv}");
+    assert_eq!(
+        csv.lines().count(),
+        41,
+        "header + the run's 40 epochs: {csv}"
+    );
     assert!(tmp.path().join("run/swa/model.bpk").is_file());
     let config_after = std::fs::read(tmp.path().join("run/config.json")).expect("config");
     assert_eq!(

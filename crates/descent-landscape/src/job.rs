@@ -116,7 +116,8 @@ pub fn weights_hash(paths: &[PathBuf]) -> Result<String, LandscapeError> {
     let mut all = Vec::new();
     for path in paths {
         let (_, weights) = ModelCard::locate(path)?;
-        let bytes = std::fs::read(&weights).map_err(|e| LandscapeError::io("reading", &weights, e))?;
+        let bytes =
+            std::fs::read(&weights).map_err(|e| LandscapeError::io("reading", &weights, e))?;
         all.extend_from_slice(sha256_hex(&bytes).as_bytes());
     }
     Ok(match paths.len() {

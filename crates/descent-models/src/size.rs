@@ -88,7 +88,13 @@ impl VggConfig {
                 (scaled as u128).max(1)
             }
         };
-        let bn = |c: u128| if self.batch_norm { 2 * c.min(u128::MAX / 2) } else { 0 };
+        let bn = |c: u128| {
+            if self.batch_norm {
+                2 * c.min(u128::MAX / 2)
+            } else {
+                0
+            }
+        };
         let mut channels = self.in_channels as u128;
         let mut side = self.image_size as u128;
         let mut params = 0u128;
@@ -159,7 +165,9 @@ mod tests {
     #[test]
     fn activations_count_every_layer_output() {
         // 784 inputs, then 256, 128 and 10 outputs.
-        let mlp = MlpConfig::new(784, vec![256, 128], 10).size().expect("fits");
+        let mlp = MlpConfig::new(784, vec![256, 128], 10)
+            .size()
+            .expect("fits");
         assert_eq!(mlp.activations_per_sample, 784 + 256 + 128 + 10);
         // VGG-11 x1 on 3x32x32: conv maps 64x32², 128x16², 256x8² twice, 512x4² twice,
         // 512x2² twice (each before its pool), then 10 logits.
@@ -171,7 +179,10 @@ mod tests {
             + 2 * 512 * 4 * 4
             + 2 * 512 * 2 * 2;
         assert_eq!(vgg.activations_per_sample, (maps + 10) as u128);
-        assert_eq!(vgg.training_bytes(2), 4 * (2 * vgg.params + 2 * (maps + 10) as u128));
+        assert_eq!(
+            vgg.training_bytes(2),
+            4 * (2 * vgg.params + 2 * (maps + 10) as u128)
+        );
     }
 
     #[test]
@@ -181,7 +192,12 @@ mod tests {
         let wide = VggConfig::new(VggDepth::Vgg19).with_width(1e300);
         assert!(matches!(wide.size(), Err(ModelError::TooLarge { .. })));
         // Large but countable: 10^11 hidden units on two inputs.
-        let big = MlpConfig::new(2, vec![100_000_000_000], 3).size().expect("fits");
-        assert_eq!(big.params, 2 * 100_000_000_000 + 100_000_000_000 + 3 * 100_000_000_000 + 3);
+        let big = MlpConfig::new(2, vec![100_000_000_000], 3)
+            .size()
+            .expect("fits");
+        assert_eq!(
+            big.params,
+            2 * 100_000_000_000 + 100_000_000_000 + 3 * 100_000_000_000 + 3
+        );
     }
 }

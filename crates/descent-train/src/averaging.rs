@@ -31,10 +31,10 @@ use descent_optim::{OptimError, SwaLrConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::atomic;
-use crate::layout;
-use crate::records;
 use crate::error::TrainError;
 use crate::evaluate::Metrics;
+use crate::layout;
+use crate::records;
 
 /// Which averages a run keeps, and how. All off by default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -477,18 +477,8 @@ impl<M: ImageClassifier> Averages<M> {
     ) -> Result<(), TrainError> {
         *self = Self::new(options, live)?;
         let slots = [
-            (
-                layout::SWA_RECORD,
-                &mut self.swa,
-                state.swa_updates,
-                "swa",
-            ),
-            (
-                layout::EMA_RECORD,
-                &mut self.ema,
-                state.ema_updates,
-                "ema",
-            ),
+            (layout::SWA_RECORD, &mut self.swa, state.swa_updates, "swa"),
+            (layout::EMA_RECORD, &mut self.ema, state.ema_updates, "ema"),
         ];
         for (name, slot, updates, what) in slots {
             if updates == 0 {

@@ -21,12 +21,12 @@ use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::atomic;
-use crate::layout;
-use crate::records::{bad, checksum, read};
 use crate::averaging::AveragingState;
 use crate::error::TrainError;
 use crate::evaluate::MetricsSum;
 use crate::history::EpochRecord;
+use crate::layout;
+use crate::records::{bad, checksum, read};
 use crate::rules::RulesState;
 
 /// Version of the `state.json` layout; bumped when it changes incompatibly.
@@ -101,7 +101,6 @@ pub struct CheckpointParts {
     pub extra_models: Vec<(&'static str, Bytes)>,
 }
 
-
 /// Writes a checkpoint folder atomically: the old folder at `dir` survives until the new one
 /// is complete on disk.
 pub fn save(dir: &Path, parts: &CheckpointParts) -> Result<(), TrainError> {
@@ -112,7 +111,12 @@ pub fn save(dir: &Path, parts: &CheckpointParts) -> Result<(), TrainError> {
         (layout::SCHEDULER, &parts.scheduler),
     ]
     .into_iter()
-    .chain(parts.extra_models.iter().map(|(name, bytes)| (*name, bytes)))
+    .chain(
+        parts
+            .extra_models
+            .iter()
+            .map(|(name, bytes)| (*name, bytes)),
+    )
     .map(|(name, bytes)| (name.to_string(), checksum(bytes)))
     .collect();
     atomic::write_dir(dir, |tmp| {

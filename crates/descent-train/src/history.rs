@@ -10,9 +10,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::atomic;
-use crate::layout;
 use crate::error::TrainError;
 use crate::evaluate::Metrics;
+use crate::layout;
 
 /// What happened in one epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,7 +31,6 @@ pub struct EpochRecord {
     /// Wall-clock seconds the epoch's training steps took (evaluation excluded).
     pub seconds: f64,
 }
-
 
 /// Rewrites `metrics.jsonl` and `metrics.csv` in `dir` from `history`.
 pub fn write_logs(dir: &Path, history: &[EpochRecord]) -> Result<(), TrainError> {

@@ -60,15 +60,15 @@ pub use averaging::{
     AverageReport, AveragingOptions, EmaOptions, EnsembleReport, Snapshots, SwaOptions, SwaRate,
 };
 pub use checkpoint::Progress;
+pub use config::{DataConfig, NormalizationChoice, RunConfig};
 pub use device::DeviceChoice;
 pub use error::TrainError;
 pub use evaluate::{Metrics, evaluate, evaluate_ensemble};
 pub use history::EpochRecord;
+pub use layout::RunFolder;
 pub use observer::{ConsoleObserver, Observer, RunStart, Silent, StepInfo};
 pub use options::TrainOptions;
 pub use rules::{EarlyStoppingOptions, EpochRules, Monitor, PlateauOptions, Stopped};
-pub use config::{DataConfig, NormalizationChoice, RunConfig};
 pub use run::{ModelCard, RunOutcome, train_run};
-pub use layout::RunFolder;
 pub use trainer::{TrainReport, Trainer};
 pub use trajectory::{TrajectoryConfig, TrajectoryIndex, TrajectoryRecorder, TrajectoryUnit};

@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 
 use crate::error::TrainError;
 
-
 /// An exclusive lock, held until dropped.
 #[derive(Debug)]
 pub struct PathLock {
@@ -136,7 +135,10 @@ mod tests {
             "{text}"
         );
         drop(first);
-        assert!(!dir.path().join(crate::layout::LOCK).exists(), "removed on drop");
+        assert!(
+            !dir.path().join(crate::layout::LOCK).exists(),
+            "removed on drop"
+        );
         let again = PathLock::run_folder(dir.path()).expect("free again");
         drop(again);
 

@@ -8,9 +8,9 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::checkpoint::Progress;
+use crate::config::RunConfig;
 use crate::history::EpochRecord;
 use crate::rules::Stopped;
-use crate::config::RunConfig;
 
 /// What [`train_run`](crate::train_run) is about to do, once the data is loaded and any
 /// checkpoint restored (so a refused run never announces itself).
@@ -225,15 +225,22 @@ impl Observer for ConsoleObserver {
     }
 
     fn lr_reduced(&mut self, epoch: usize, from: f64, to: f64) {
-        log_line(format_args!("epoch {epoch:>3}  plateau: learning rate {from:.3e} -> {to:.3e}"));
+        log_line(format_args!(
+            "epoch {epoch:>3}  plateau: learning rate {from:.3e} -> {to:.3e}"
+        ));
     }
 
     fn stopped(&mut self, stopped: &Stopped) {
-        log_line(format_args!("stopped after epoch {}: {}", stopped.epoch, stopped.reason));
+        log_line(format_args!(
+            "stopped after epoch {}: {}",
+            stopped.epoch, stopped.reason
+        ));
     }
 
     fn best_restored(&mut self, epoch: usize) {
-        log_line(format_args!("restored the weights of the best epoch, {epoch}"));
+        log_line(format_args!(
+            "restored the weights of the best epoch, {epoch}"
+        ));
     }
 
     fn interrupt_requested(&mut self) -> bool {

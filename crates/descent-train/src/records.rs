@@ -224,7 +224,6 @@ pub(crate) fn bad(path: &Path, e: impl std::fmt::Display) -> TrainError {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,12 +18,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::atomic;
 use crate::averaging::SwaOptions;
-use crate::layout::{self, RunFolder};
-use crate::records;
 use crate::config::{NormalizationChoice, RunConfig};
 use crate::error::TrainError;
+use crate::layout::{self, RunFolder};
 use crate::lock::PathLock;
 use crate::observer::{Observer, RunStart};
+use crate::records;
 use crate::seed::{SeedPurpose, derive};
 use crate::trainer::{TrainReport, Trainer};
 
@@ -127,7 +127,6 @@ fn locate_model(path: &Path) -> Result<(PathBuf, PathBuf), TrainError> {
         ),
     })
 }
-
 
 /// How a run ended.
 #[derive(Debug, Clone)]

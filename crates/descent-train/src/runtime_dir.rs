@@ -41,8 +41,7 @@ fn private_dir() -> Option<PathBuf> {
     }
     // Never another user's folder, nor a link to one, nor one others can enter.
     let meta = std::fs::symlink_metadata(&dir).ok()?;
-    let private =
-        meta.is_dir() && meta.uid() == uid && meta.permissions().mode() & 0o777 == 0o700;
+    let private = meta.is_dir() && meta.uid() == uid && meta.permissions().mode() & 0o777 == 0o700;
     (private && dir.is_absolute()).then_some(dir)
 }
 

@@ -11,14 +11,14 @@ use descent_data::{ImageBatcher, ImageDataset, shuffled_indices};
 use descent_models::ImageClassifier;
 
 use crate::averaging::{self, AverageReport, Averages, EnsembleReport};
-use crate::layout::{self, RunFolder};
-use crate::records;
 use crate::checkpoint::{self, CheckpointParts, Progress, STATE_FORMAT, TrainerState};
 use crate::error::TrainError;
 use crate::evaluate::{Metrics, correct_count, evaluate, evaluate_ensemble};
 use crate::history::{self, EpochRecord};
+use crate::layout::{self, RunFolder};
 use crate::observer::{Observer, StepInfo};
 use crate::options::TrainOptions;
+use crate::records;
 use crate::rules::{ActiveRules, RateSchedule, Stopped};
 use crate::seed::{SeedPurpose, derive};
 use crate::trajectory::TrajectoryRecorder;
@@ -202,8 +202,7 @@ impl<M: ImageClassifier> Trainer<M> {
         self.schedule.load_record(record);
         self.rules.load(&state.rules);
         if let Some(live) = &self.model {
-            self.averages
-                .load(
+            self.averages.load(
                 &self.options.averaging,
                 live,
                 dir,

@@ -351,8 +351,8 @@ fn cli_error(err: ToyError) -> anyhow::Error {
 mod tests {
     use super::*;
     use crate::args::{Cli, Command};
-    use descent_optim::OptimizerKind;
     use clap::Parser;
+    use descent_optim::OptimizerKind;
 
     fn toy_args(extra: &[&str]) -> ToyArgs {
         let mut line = vec!["descent", "toy"];
@@ -424,8 +424,8 @@ mod tests {
         }
         // A typed value (`--optimizer` lists its choices): refused while parsing, by the
         // library's own FromStr, with clap's usage exit code.
-        let err = Cli::try_parse_from(["descent", "toy", "--optimizer", "lbfgs"])
-            .expect_err("refused");
+        let err =
+            Cli::try_parse_from(["descent", "toy", "--optimizer", "lbfgs"]).expect_err("refused");
         assert!(err.to_string().contains("lbfgs"), "{err}");
         assert_eq!(err.exit_code(), 2);
     }

@@ -349,8 +349,8 @@ fn averaging_options(
 mod tests {
     use super::*;
     use crate::args::{Cli, Command};
-    use descent_data::DatasetKind;
     use clap::Parser;
+    use descent_data::DatasetKind;
 
     fn train_args(extra: &[&str]) -> TrainArgs {
         let mut line = vec!["descent", "train"];

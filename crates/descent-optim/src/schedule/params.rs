@@ -360,7 +360,10 @@ mod tests {
         };
         let err = ScheduleConfig::from_kind(ScheduleKind::Step, &params).expect_err("t0");
         let text = err.to_string();
-        assert!(text.contains("--t0") && text.contains("t_0") && text.contains("sgdr"), "{text}");
+        assert!(
+            text.contains("--t0") && text.contains("t_0") && text.contains("sgdr"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -388,8 +391,9 @@ mod tests {
 
     #[test]
     fn a_misspelt_field_in_a_file_is_refused_not_dropped() {
-        let err = serde_json::from_str::<ScheduleConfig>(r#"{"kind": "sgdr", "t_0": 10, "t_mlt": 2}"#)
-            .expect_err("t_mlt is no field");
+        let err =
+            serde_json::from_str::<ScheduleConfig>(r#"{"kind": "sgdr", "t_0": 10, "t_mlt": 2}"#)
+                .expect_err("t_mlt is no field");
         assert!(err.to_string().contains("t_mlt"), "{err}");
     }
 }

@@ -44,7 +44,9 @@ impl ScanObserver for ScanProgress {
         self.done = done;
         self.started = Instant::now();
         if done > 0 {
-            log_line(format_args!("resuming: {done} of {share} points already done"));
+            log_line(format_args!(
+                "resuming: {done} of {share} points already done"
+            ));
         }
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(share as u64);
