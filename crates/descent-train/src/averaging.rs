@@ -30,7 +30,7 @@ use descent_optim::schedule::{AnnealStrategy, Schedule};
 use descent_optim::{OptimError, SwaLrConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic;
+use descent_files as atomic;
 use crate::error::TrainError;
 use crate::evaluate::Metrics;
 use crate::layout;

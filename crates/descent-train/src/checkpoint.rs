@@ -1,6 +1,6 @@
 //! Checkpoints: everything needed to continue a run exactly where it stopped.
 //!
-//! A checkpoint is a folder written atomically (see [`crate::atomic`]):
+//! A checkpoint is a folder written atomically (see [`descent_files::write_dir`]):
 //!
 //! | file            | holds                                                         |
 //! |-----------------|---------------------------------------------------------------|
@@ -20,7 +20,7 @@ use std::path::Path;
 use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::atomic;
+use descent_files as atomic;
 use crate::averaging::AveragingState;
 use crate::error::TrainError;
 use crate::evaluate::MetricsSum;
@@ -131,7 +131,8 @@ pub fn save(dir: &Path, parts: &CheckpointParts) -> Result<(), TrainError> {
             atomic::write_file(&tmp.join(layout::MODEL_CARD), &text)?;
         }
         let state = serde_json::to_vec_pretty(&state).map_err(|e| bad(tmp, e))?;
-        atomic::write_file(&tmp.join(layout::STATE), &state)
+        atomic::write_file(&tmp.join(layout::STATE), &state)?;
+        Ok(())
     })
 }
 

@@ -161,3 +161,21 @@ impl TrainError {
         }
     }
 }
+
+impl From<descent_files::FilesError> for TrainError {
+    /// An atomic write's failure as [`TrainError::Io`], with the same action and path (so
+    /// the message and the CLI's exit code are those of any other write).
+    fn from(err: descent_files::FilesError) -> Self {
+        match err {
+            descent_files::FilesError::Io {
+                action,
+                path,
+                source,
+            } => TrainError::Io {
+                action,
+                path,
+                source,
+            },
+        }
+    }
+}

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::atomic;
+use descent_files as atomic;
 use crate::error::TrainError;
 use crate::evaluate::Metrics;
 use crate::layout;
@@ -44,7 +44,8 @@ pub fn write_logs(dir: &Path, history: &[EpochRecord]) -> Result<(), TrainError>
         jsonl.push('\n');
     }
     atomic::write_file(&dir.join(layout::METRICS_JSONL), jsonl.as_bytes())?;
-    atomic::write_file(&dir.join(layout::METRICS_CSV), to_csv(history).as_bytes())
+    atomic::write_file(&dir.join(layout::METRICS_CSV), to_csv(history).as_bytes())?;
+    Ok(())
 }
 
 /// The history as CSV with a header line; empty test columns when there is no test set.

@@ -16,7 +16,7 @@ use descent_data::{DatasetKind, ImageDataset, ImageShape, Normalization};
 use descent_models::{Model, ModelConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic;
+use descent_files as atomic;
 use crate::averaging::SwaOptions;
 use crate::config::{NormalizationChoice, RunConfig};
 use crate::error::TrainError;

@@ -652,14 +652,14 @@ impl<M: ImageClassifier> Trainer<M> {
             let dir = folder.best();
             std::fs::create_dir_all(&dir).map_err(|e| TrainError::io("creating", &dir, e))?;
             let bytes = records::module_bytes(&best)?;
-            crate::atomic::write_file(&dir.join(layout::MODEL), &bytes)?;
+            descent_files::write_file(&dir.join(layout::MODEL), &bytes)?;
             if let Some(config) = &self.model_config {
                 let text =
                     serde_json::to_vec_pretty(config).map_err(|e| TrainError::BadCheckpoint {
                         path: dir.clone(),
                         reason: e.to_string(),
                     })?;
-                crate::atomic::write_file(&dir.join(layout::MODEL_CARD), &text)?;
+                descent_files::write_file(&dir.join(layout::MODEL_CARD), &text)?;
             }
         }
         self.best_model = Some(best);
