@@ -30,11 +30,11 @@ use descent_optim::schedule::{AnnealStrategy, Schedule};
 use descent_optim::{OptimError, SwaLrConfig};
 use serde::{Deserialize, Serialize};
 
-use descent_files as atomic;
 use crate::error::TrainError;
 use crate::evaluate::Metrics;
 use crate::layout;
 use crate::records;
+use descent_files as atomic;
 
 /// Which averages a run keeps, and how. All off by default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

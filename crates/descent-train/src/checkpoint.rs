@@ -20,7 +20,6 @@ use std::path::Path;
 use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
-use descent_files as atomic;
 use crate::averaging::AveragingState;
 use crate::error::TrainError;
 use crate::evaluate::MetricsSum;
@@ -28,6 +27,7 @@ use crate::history::EpochRecord;
 use crate::layout;
 use crate::records::{bad, checksum, read};
 use crate::rules::RulesState;
+use descent_files as atomic;
 
 /// Version of the `state.json` layout; bumped when it changes incompatibly.
 pub const STATE_FORMAT: u32 = 1;

@@ -9,10 +9,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use descent_files as atomic;
 use crate::error::TrainError;
 use crate::evaluate::Metrics;
 use crate::layout;
+use descent_files as atomic;
 
 /// What happened in one epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

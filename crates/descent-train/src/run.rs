@@ -16,7 +16,6 @@ use descent_data::{DatasetKind, ImageDataset, ImageShape, Normalization};
 use descent_models::{Model, ModelConfig};
 use serde::{Deserialize, Serialize};
 
-use descent_files as atomic;
 use crate::averaging::SwaOptions;
 use crate::config::{NormalizationChoice, RunConfig};
 use crate::error::TrainError;
@@ -26,6 +25,7 @@ use crate::observer::{Observer, RunStart};
 use crate::records;
 use crate::seed::{SeedPurpose, derive};
 use crate::trainer::{TrainReport, Trainer};
+use descent_files as atomic;
 
 /// What a trained model needs to be used again: its architecture, its input and the
 /// normalization it was trained with. Saved as `model.json` beside every model file.

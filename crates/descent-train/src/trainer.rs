@@ -206,7 +206,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 &self.options.averaging,
                 live,
                 dir,
-                state.averaging.clone(),
+                state.averaging,
                 &state.checksums,
             )?;
         }
