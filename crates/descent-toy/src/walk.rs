@@ -3,12 +3,10 @@
 use burn::lr_scheduler::LrScheduler;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
-use descent_optim::{OptimizerConfig, ScheduleConfig, ScheduleKind};
-use serde::{Deserialize, Serialize};
 
+use crate::ToyError;
 use crate::path::{Divergence, DivergenceReason, Path};
 use crate::point::{Point, read};
-use crate::{GradientNoise, ToyError, ToyFunction};
 
 mod config;
 
