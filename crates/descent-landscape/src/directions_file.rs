@@ -40,6 +40,12 @@ pub struct DirectionMeta {
     pub count: usize,
     /// The cosine between the first two directions.
     pub cosine: Option<f64>,
+    /// For random directions: the SHA-256 of the weights file they were normalized against
+    /// (filter normalization scales each filter to the same filter of those weights), so a
+    /// scan of other weights does not pick them up by accident. Files written before this
+    /// field have none and are not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_hash: Option<String>,
 }
 
 /// The most directions one file holds: a line needs one, a plane two.
@@ -70,6 +76,7 @@ impl DirectionSet {
                 params,
                 count: directions.len(),
                 cosine,
+                weights_hash: None,
             },
             directions,
         }
@@ -79,7 +86,8 @@ impl DirectionSet {
     ///
     /// # Errors
     ///
-    /// If a tensor cannot be read back from the device.
+    /// If a tensor cannot be read back from the device, or a parameter path is longer than a
+    /// zip entry name can be ([`LandscapeError::InvalidOption`]).
     pub fn to_bytes(&self) -> Result<Vec<u8>, LandscapeError> {
         let mut npz = Npz::default();
         for (i, d) in self.directions.iter().enumerate() {
@@ -93,7 +101,8 @@ impl DirectionSet {
         let meta = serde_json::to_vec_pretty(&self.meta)
             .map_err(|e| LandscapeError::invalid("directions", "meta", e.to_string()))?;
         npz.raw.insert("meta.json".into(), meta);
-        Ok(npz.to_bytes())
+        npz.to_bytes()
+            .map_err(|e| LandscapeError::invalid("directions", "npz", e))
     }
 
     /// SHA-256 of [`DirectionSet::to_bytes`], hex: identifies the directions in scan files.
@@ -111,7 +120,7 @@ impl DirectionSet {
     ///
     /// Writing fails.
     pub fn save(&self, path: &Path) -> Result<(), LandscapeError> {
-        descent_train::atomic::write_file(path, &self.to_bytes()?)?;
+        descent_files::write_file(path, &self.to_bytes()?)?;
         Ok(())
     }
 
@@ -279,8 +288,13 @@ mod tests {
             meta["count"] = count.into();
             npz.raw
                 .insert("meta.json".into(), meta.to_string().into_bytes());
-            let err = DirectionSet::from_bytes(&npz.to_bytes(), path, &theta.infos(), &device)
-                .expect_err("bad count");
+            let err = DirectionSet::from_bytes(
+                &npz.to_bytes().expect("writes"),
+                path,
+                &theta.infos(),
+                &device,
+            )
+            .expect_err("bad count");
             assert!(matches!(err, LandscapeError::BadFile { .. }), "{err}");
             let msg = err.to_string();
             assert!(

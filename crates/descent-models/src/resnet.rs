@@ -283,7 +283,7 @@ pub enum BlockShortcut {
 }
 
 impl BlockShortcut {
-    fn plan(kind: Shortcut, c_in: usize, c_out: usize, stride: usize) -> BlockShortcut {
+    pub(crate) fn plan(kind: Shortcut, c_in: usize, c_out: usize, stride: usize) -> BlockShortcut {
         match kind {
             Shortcut::None => BlockShortcut::None,
             _ if stride == 1 && c_in == c_out => BlockShortcut::Identity,
