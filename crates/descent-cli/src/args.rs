@@ -62,7 +62,8 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
     // ----- model -----
-    /// Architecture: mlp, vgg9, vgg11, vgg13, vgg16 or vgg19.
+    /// Architecture: mlp, vgg9, vgg11, vgg13, vgg16, vgg19, or a CIFAR ResNet: resnet20,
+    /// resnet32, resnet44, resnet56, resnet110 (any resnetN with N = 6n + 2).
     #[arg(long, default_value = "vgg9", help_heading = "Model")]
     pub model: String,
     /// MLP hidden layer sizes, comma-separated (e.g. 256,128); empty (`--hidden ""`) for
@@ -75,12 +76,21 @@ pub struct TrainArgs {
     /// MLP dropout probability after each hidden layer.
     #[arg(long, help_heading = "Model")]
     pub dropout: Option<f64>,
-    /// VGG width multiplier (0.25 = a quarter of the channels).
-    #[arg(long, default_value_t = 0.125, help_heading = "Model")]
-    pub width: f64,
+    /// VGG or ResNet width multiplier (0.25 = a quarter of the channels) [default: 0.125 for
+    /// VGG, 1 for ResNet].
+    #[arg(long, help_heading = "Model")]
+    pub width: Option<f64>,
     /// VGG without batch normalization.
     #[arg(long, help_heading = "Model")]
     pub no_batch_norm: bool,
+    /// ResNet without shortcut connections (Li et al. 2018's `noshort` networks: the same
+    /// layers, no residual additions).
+    #[arg(long, conflicts_with = "shortcut", help_heading = "Model")]
+    pub no_shortcuts: bool,
+    /// ResNet shortcuts where the shape changes: projection (1x1 convolution + batch norm,
+    /// He et al.'s option B, Li et al.'s) or zero-pad (subsampling and zero channels, option A).
+    #[arg(long, value_enum, help_heading = "Model")]
+    pub shortcut: Option<crate::model_args::ShortcutArg>,
 
     // ----- data -----
     /// Dataset.

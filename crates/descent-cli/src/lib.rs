@@ -12,6 +12,7 @@
 pub mod args;
 pub mod commands;
 pub mod exit;
+pub mod model_args;
 pub mod optimizer_args;
 pub mod schedule_args;
 pub mod values;

@@ -5,7 +5,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use descent_data::Augmentation;
-use descent_models::{Activation, MlpConfig, ModelConfig, VggConfig, VggDepth};
 use descent_optim::averaging::BufferPolicy;
 use descent_optim::schedule::{AnnealStrategy, ScheduleConfig, ScheduleUnit};
 use descent_optim::{ConvergenceConfig, EarlyStoppingConfig, ReduceLrOnPlateauConfig};
@@ -154,26 +153,16 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// Converts the flags into the library's run configuration, validating each.
 pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
     let dataset = args.dataset;
-    let model = if args.model.eq_ignore_ascii_case("mlp") {
-        let activation: Activation = args.activation.parse()?;
-        let mut mlp = MlpConfig::new(0, args.hidden_sizes(), 0).with_activation(activation);
-        mlp.dropout = args.dropout;
-        ModelConfig::Mlp(mlp)
-    } else {
-        let depth: VggDepth = args.model.parse().with_context(|| {
-            format!(
-                "--model {} (mlp, vgg9, vgg11, vgg13, vgg16 or vgg19)",
-                args.model
-            )
-        })?;
-        let mut vgg = VggConfig::new(depth);
-        vgg.width = args.width;
-        vgg.batch_norm = !args.no_batch_norm;
-        vgg.num_classes = 0;
-        vgg.in_channels = 0;
-        vgg.image_size = 0;
-        ModelConfig::Vgg(vgg)
-    };
+    let model = crate::model_args::model_config(&crate::model_args::ModelFlags {
+        model: &args.model,
+        hidden: &args.hidden_sizes(),
+        activation: &args.activation,
+        dropout: args.dropout,
+        width: args.width,
+        no_batch_norm: args.no_batch_norm,
+        no_shortcuts: args.no_shortcuts,
+        shortcut: args.shortcut,
+    })?;
     let augmentation = (args.crop_padding.is_some() || args.flip).then_some(Augmentation {
         crop_padding: args.crop_padding,
         horizontal_flip: args.flip,
@@ -351,6 +340,7 @@ mod tests {
     use crate::args::{Cli, Command};
     use clap::Parser;
     use descent_data::DatasetKind;
+    use descent_models::ModelConfig;
 
     fn train_args(extra: &[&str]) -> TrainArgs {
         let mut line = vec!["descent", "train"];
