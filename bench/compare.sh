@@ -12,7 +12,8 @@
 #                    $TORCH_BENCH_DIR/README.md ("Setup")
 #   ROUNDS           how many times the interleaved sequence runs (default 1)
 #   BACKENDS         descent backends, comma separated (default flex)
-#   ROWS             descent suite rows to run (default 1,2,3,4,5,6; row 6 has no PyTorch side)
+#   ROWS             descent suite rows to run (default 1,2,3,4,5,6,7,8; row 6 has no PyTorch
+#                    side; rows 7 and 8, the ResNets, run bench/torch/bench_resnet.py)
 #   STEPS, WARMUP    timed / warm-up steps for both sides (default: each script's own)
 #   GRID             landscape points per axis for both sides (default 3, i.e. 9 points)
 #   MAX_SECONDS      descent's time limit per workload (default 60)
@@ -33,12 +34,12 @@ if [[ -z "${NO_AUTOGROUP:-}" && -z "${DESCENT_COMPARE_GROUPED:-}" ]] && command 
     exec setsid -w bash -c 'echo -20 > /proc/self/autogroup 2>/dev/null || echo "note: could not set autogroup nice" >&2; exec bash "$0" "$@"' "$SELF" "$@"
 fi
 
-TORCH_BENCH_DIR="${TORCH_BENCH_DIR:-$ROOT/../shared/bench/torch}"
+export TORCH_BENCH_DIR="${TORCH_BENCH_DIR:-$ROOT/../shared/bench/torch}"
 TORCH_VENV="${TORCH_VENV:-$HOME/.cache/torch-venv}"
 PY="$TORCH_VENV/bin/python"
 ROUNDS="${ROUNDS:-1}"
 BACKENDS="${BACKENDS:-flex}"
-ROWS="${ROWS:-1,2,3,4,5,6}"
+ROWS="${ROWS:-1,2,3,4,5,6,7,8}"
 GRID="${GRID:-3}"
 MAX_SECONDS="${MAX_SECONDS:-60}"
 OUT="${OUT:-$HOME/.cache/descent-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
@@ -142,6 +143,14 @@ for round in $(seq 1 "$ROUNDS"); do
     fi
     if has_row 6; then
         ours "$round" 6
+    fi
+    if has_row 7; then
+        torch "$round" "$ROOT/bench/torch/bench_resnet.py" --depth 20 "${torch_steps[@]}"
+        ours "$round" 7
+    fi
+    if has_row 8; then
+        torch "$round" "$ROOT/bench/torch/bench_resnet.py" --depth 56 "${torch_steps[@]}"
+        ours "$round" 8
     fi
 done
 

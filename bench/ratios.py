@@ -20,6 +20,8 @@ PAIRS = {
     "vgg11_narrow_infer_b512": ("vgg11_narrow_infer", 512, "images_per_s", "3 VGG-11 x1/4 infer b512"),
     "landscape": ("landscape_vgg11_narrow", None, "s_per_point", "4 landscape x1/4, 2048 img, b512"),
     "tiny_mlp": ("mlp_tiny_train", None, "steps_per_s", "5 tiny MLP 2-32-1 b32"),
+    "resnet20_train": ("resnet20_train", None, "images_per_s", "7 ResNet-20 train b128"),
+    "resnet56_train": ("resnet56_train", None, "images_per_s", "8 ResNet-56 train b128"),
 }
 
 

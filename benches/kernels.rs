@@ -10,6 +10,7 @@
 //! cargo bench --bench kernels --profile dev -- step descent   # one side only (for perf)
 //! cargo bench --bench kernels --profile dev -- layers full descent  # full-width VGG-11 shapes
 //! cargo bench --bench kernels --profile dev -- mlp      # MLP 3072-512-512-10 step: fwd, bwd, SGD
+//! cargo bench --bench kernels --profile dev -- resnet   # ResNet-20's convolutions, strided and 1x1 too
 //! ```
 //!
 //! The matrix products alone are measured in `crates/descent-kernels/benches/sgemm.rs`:
@@ -173,6 +174,76 @@ fn conv_layers() {
         "total         {:7.2} {:7.2}   {:7.2} {:7.2}",
         tot[0], tot[1], tot[2], tot[3]
     );
+}
+
+/// The convolutions of a CIFAR ResNet-20 at batch 128 (3x32x32 input): the "same" 3x3 layers
+/// of each stage, the stride-2 3x3 layers that open stages 2 and 3, and their 1x1 stride-2
+/// projections. Forward and forward + both gradients, ours against Burn's, and the rate of
+/// ours (three products of `2·N·K·P·L` flops for forward + backward), to see whether the
+/// strided and 1x1 shapes fall off the "same" layers' pace.
+fn resnet_layers() {
+    use burn::tensor::ops::ConvOptions;
+    use burn::tensor::{Device, Distribution, Tensor};
+    use descent_models::conv::{CpuConvKernels, conv2d, set_cpu_conv_kernels};
+    // (c_in, c_out, input size, kernel, stride)
+    let layers = [
+        (3, 16, 32, 3, 1),
+        (16, 16, 32, 3, 1),
+        (16, 32, 32, 3, 2),
+        (16, 32, 32, 1, 2),
+        (32, 32, 16, 3, 1),
+        (32, 64, 16, 3, 2),
+        (32, 64, 16, 1, 2),
+        (64, 64, 8, 3, 1),
+    ];
+    let run = families();
+    println!("layer              burn fwd  f+b    ours fwd  f+b (ms)   ours GFLOP/s fwd  f+b");
+    for &(ci, co, s, k, stride) in &layers {
+        let mut row = [f64::NAN; 4];
+        let pad = k / 2;
+        let opt = ConvOptions::new([stride, stride], [pad, pad], [1, 1], 1);
+        let out = (s + 2 * pad - k) / stride + 1;
+        for family in &run {
+            let (i, kernels) = match *family {
+                "burn" => (0, CpuConvKernels::Burn),
+                _ => (1, CpuConvKernels::Descent),
+            };
+            set_cpu_conv_kernels(kernels);
+            let plain = Device::flex();
+            let x = Tensor::<4>::random([128, ci, s, s], Distribution::Default, &plain);
+            let w = Tensor::<4>::random([co, ci, k, k], Distribution::Default, &plain);
+            row[2 * i] = time_t(
+                || {
+                    std::hint::black_box(
+                        conv2d(x.clone(), w.clone(), None, opt.clone()).into_data(),
+                    );
+                },
+                7,
+            );
+            let ad = Device::flex().autodiff();
+            let xa = Tensor::<4>::from_data(x.to_data(), &ad).require_grad();
+            let wa = Tensor::<4>::from_data(w.to_data(), &ad).require_grad();
+            row[2 * i + 1] = time_t(
+                || {
+                    let g = conv2d(xa.clone(), wa.clone(), None, opt.clone())
+                        .sum()
+                        .backward();
+                    std::hint::black_box((xa.grad(&g), wa.grad(&g)));
+                },
+                7,
+            );
+        }
+        let pass = 2.0 * 128.0 * (co * ci * k * k * out * out) as f64;
+        println!(
+            "{ci:>3}->{co:<3}@{s:<2} {k}x{k}/{stride}   {:7.2} {:7.2}   {:7.2} {:7.2}     {:7.0} {:5.0}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            pass / row[2] / 1e6,
+            3.0 * pass / row[3] / 1e6,
+        );
+    }
 }
 
 fn norm_and_pool() {
@@ -416,6 +487,7 @@ fn main() {
         Some("norm") => norm_and_pool(),
         Some("step") => step_breakdown(),
         Some("mlp") => mlp_breakdown(),
+        Some("resnet") => resnet_layers(),
         _ => {
             conv_layers();
             norm_and_pool();

@@ -1,4 +1,4 @@
-//! The six workloads of the speed suite, each measured on one device. Every function returns
+//! The workloads of the speed suite, each measured on one device. Every function returns
 //! JSON records (one per measured workload) that the parent process turns into the table.
 //!
 //! The definitions follow the PyTorch scripts in `shared/bench/torch/` so the two can be put side
@@ -21,7 +21,9 @@ use descent::landscape::{
     Axis, ClassifierEvaluator, DirectionConfig, Grid, ParamVector, PointEvaluator, PreparedSet,
     ScanFile, ScanOptions, SilentScan, Surface, run_scan,
 };
-use descent::models::{ImageClassifier, Mlp, MlpConfig, Vgg, VggConfig, VggDepth};
+use descent::models::{
+    ImageClassifier, Mlp, MlpConfig, ResNet, ResNetConfig, Vgg, VggConfig, VggDepth,
+};
 use descent::optim::{MomentumConfig, SgdConfig};
 use serde_json::{Value, json};
 
@@ -75,6 +77,13 @@ impl Net for Mlp {
 }
 
 impl Net for Vgg {
+    type Input = Tensor<4>;
+    fn out(&self, x: Tensor<4>) -> Tensor<2> {
+        ImageClassifier::logits(self, x)
+    }
+}
+
+impl Net for ResNet {
     type Input = Tensor<4>;
     fn out(&self, x: Tensor<4>) -> Tensor<2> {
         ImageClassifier::logits(self, x)
@@ -283,6 +292,32 @@ pub fn vgg_full_train(device: &Device, backend: &str, s: &Settings) -> Vec<Value
     vec![train_record(
         2,
         "vgg11_full_train",
+        backend,
+        128,
+        budget,
+        result,
+    )]
+}
+
+/// Rows 7 and 8: a CIFAR ResNet-`depth` (projection shortcuts, Li et al.'s) training step,
+/// batch 128, 3x32x32.
+pub fn resnet_train(depth: usize, device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
+    let row = if depth == 20 { 7 } else { 8 };
+    let device = device.clone().autodiff();
+    device.seed(s.seed);
+    let model = ResNetConfig::new(depth)
+        .init(&device)
+        .expect("valid ResNet config");
+    let pool = image_pool(128, &device, s.seed + 1);
+    let budget = if depth <= 20 {
+        s.budget(5, 30)
+    } else {
+        s.budget(3, 15)
+    };
+    let result = time_training(model, our_sgd(), &pool, budget, &device);
+    vec![train_record(
+        row,
+        &format!("resnet{depth}_train"),
         backend,
         128,
         budget,
