@@ -104,7 +104,7 @@ impl ResNetConfig {
     /// [`ModelError::ZeroSize`] for a zero `num_classes`, `in_channels` or `image_size`;
     /// [`ModelError::InvalidWidth`] for a `width` that is not finite or not greater than 0.
     pub fn validate(&self) -> Result<(), ModelError> {
-        if self.depth < 8 || (self.depth - 2) % 6 != 0 {
+        if self.depth < 8 || !(self.depth - 2).is_multiple_of(6) {
             return Err(ModelError::InvalidResNetDepth { depth: self.depth });
         }
         for (field, value) in [
@@ -200,7 +200,8 @@ impl ResNetConfig {
             .iter()
             .flatten()
             .map(|b| {
-                let convs = b.c_in * b.c_out * 9 + 2 * b.c_out + b.c_out * b.c_out * 9 + 2 * b.c_out;
+                let convs =
+                    b.c_in * b.c_out * 9 + 2 * b.c_out + b.c_out * b.c_out * 9 + 2 * b.c_out;
                 let projection = match b.shortcut {
                     BlockShortcut::Projection => b.c_in * b.c_out + 2 * b.c_out,
                     _ => 0,

@@ -152,7 +152,12 @@ impl ResNetConfig {
         let channels = self.stage_channels();
         // A 3x3 convolution without bias and its batch norm.
         let conv_bn = |c_in: u128, c_out: u128| -> Result<u128, ModelError> {
-            mul_add(mul_add(c_in, c_out, 0, &name)?, 9, 2 * c_out.min(u128::MAX / 2), &name)
+            mul_add(
+                mul_add(c_in, c_out, 0, &name)?,
+                9,
+                2 * c_out.min(u128::MAX / 2),
+                &name,
+            )
         };
         let mut side = self.image_size as u128;
         let input = self.in_channels as u128;
@@ -174,7 +179,12 @@ impl ResNetConfig {
             let mut first_maps = 2;
             if BlockShortcut::plan(self.shortcut, c_in, c_out, stride) == BlockShortcut::Projection
             {
-                first = mul_add(i, o, mul_add(1, first, 2 * o.min(u128::MAX / 2), &name)?, &name)?;
+                first = mul_add(
+                    i,
+                    o,
+                    mul_add(1, first, 2 * o.min(u128::MAX / 2), &name)?,
+                    &name,
+                )?;
                 first_maps = 3;
             }
             // The other n - 1 blocks: c_out -> c_out, identity or no shortcut.
@@ -186,7 +196,12 @@ impl ResNetConfig {
         }
         let classes = self.num_classes as u128;
         let features = channels[2] as u128;
-        params = mul_add(features, classes, mul_add(1, params, classes, &name)?, &name)?;
+        params = mul_add(
+            features,
+            classes,
+            mul_add(1, params, classes, &name)?,
+            &name,
+        )?;
         activations = mul_add(1, activations, classes, &name)?;
         Ok(ModelSize {
             params,
@@ -224,7 +239,10 @@ mod tests {
                 .with_shortcut(Shortcut::ZeroPad)
                 .with_width(2.0)
                 .into(),
-            ResNetConfig::new(8).with_width(0.3).with_image_size(7).into(),
+            ResNetConfig::new(8)
+                .with_width(0.3)
+                .with_image_size(7)
+                .into(),
         ];
         for config in configs {
             let size = config.size().expect("fits");

@@ -161,7 +161,11 @@ fn param_counts_match_pytorch() {
             "module count of {what}"
         );
         let projections = resnet.blocks().filter(|b| b.shortcut.is_some()).count();
-        let expected = if shortcut == Shortcut::Projection { 2 } else { 0 };
+        let expected = if shortcut == Shortcut::Projection {
+            2
+        } else {
+            0
+        };
         assert_eq!(projections, expected, "{what}");
     }
     // The counts of the ResNet paper's table 6 (option A): 0.27M, 0.46M, 0.66M, 0.85M, 1.7M.
@@ -241,10 +245,9 @@ fn logits_match_pytorch_eval_and_train_mode() {
         let images = wave_tensor([3, channels, size, size], 0.7, 1.0, &device);
         let logits = resnet.forward(images);
         // Eval-mode logits reach a few hundred with these weights: compare relatively.
-        logits.into_data().assert_approx_eq::<f32>(
-            &TensorData::from(want),
-            Tolerance::rel_abs(2e-5, 1e-4),
-        );
+        logits
+            .into_data()
+            .assert_approx_eq::<f32>(&TensorData::from(want), Tolerance::rel_abs(2e-5, 1e-4));
     }
 }
 
@@ -291,7 +294,13 @@ fn blocks_stages_and_shortcut_plan() {
         back: 8,
     };
     assert_eq!(kinds[3], pad);
-    assert_eq!(kinds.iter().filter(|k| **k == BlockShortcut::Identity).count(), 7);
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == BlockShortcut::Identity)
+            .count(),
+        7
+    );
     assert_eq!(resnet.layer2[0].conv1.stride, [2, 2]);
     assert_eq!(resnet.layer2[1].conv1.stride, [1, 1]);
     // Width 0.3: 5, 10, 19 channels; the odd extras split with the smaller half first.
@@ -422,7 +431,10 @@ fn invalid_configs_are_errors_naming_the_field() {
         assert_eq!(config.init(&device).err(), Some(want));
     }
     assert_eq!(
-        ResNetConfig::new(21).validate().expect_err("bad depth").to_string(),
+        ResNetConfig::new(21)
+            .validate()
+            .expect_err("bad depth")
+            .to_string(),
         "`depth` of a CIFAR ResNet must be 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...), got 21"
     );
 }
@@ -478,7 +490,11 @@ fn trains_one_step_through_every_shortcut() {
         };
         resnet.visit(&mut check);
         // conv1 + bn1(2) + 3 blocks x (2 convs + 2 bns x 2) + projections + linear(2).
-        let projections = if shortcut == Shortcut::Projection { 2 * 3 } else { 0 };
+        let projections = if shortcut == Shortcut::Projection {
+            2 * 3
+        } else {
+            0
+        };
         assert_eq!(check.seen, 3 + 3 * 6 + projections + 2, "{shortcut}");
     }
 }
