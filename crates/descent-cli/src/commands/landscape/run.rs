@@ -4,10 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use descent_data::{DatasetKind, Split};
-use descent_landscape::scan_file::merge;
 use descent_landscape::{
     Axis, BiasBn, BnPolicy, DirectionChoice, DirectionConfig, EvalOptions, Grid, LandscapeError,
-    Normalization, ScanFile, ScanJob, ScanKind, ScanOptions, Shard, run_job,
+    Normalization, ScanFile, ScanJob, ScanKind, ScanOptions, Shard, merge_shard_files, run_job,
 };
 
 use super::args::{EvalFlags, LandscapeArgs, LandscapeCommand, MergeArgs, OutputFlags, PlotArgs};
@@ -188,13 +187,11 @@ fn scan(
 }
 
 fn merge_files(args: &MergeArgs) -> anyhow::Result<()> {
-    let files = args
-        .files
-        .iter()
-        .map(|p| ScanFile::load(p).map(|f| (p.clone(), f)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let merged = merge(&files)?;
-    merged.save(&args.out)?;
+    let outcome = merge_shard_files(&args.files, &args.out)?;
+    let merged = &outcome.file;
+    if let Some(path) = &outcome.directions_written {
+        eprintln!("directions: {}", path.display());
+    }
     let missing = merged.done.len() - merged.done_count();
     println!(
         "{}: {} of {} points done{}",
