@@ -32,7 +32,9 @@ pub struct MergeOutcome {
 ///
 /// # Errors
 ///
-/// Loading errors; [`LandscapeError::Incompatible`] for shards of different scans, a point
+/// Loading errors; [`LandscapeError::InvalidOption`] if `out` exists (checked once the inputs
+/// are known to merge, before anything is written); [`LandscapeError::Incompatible`] for
+/// shards of different scans, a point
 /// with two values, or an existing directions file at `out`'s directions name holding other
 /// directions; [`LandscapeError::BadFile`] when no shard's directions file is found with the
 /// recorded hash; writing errors.
@@ -42,6 +44,14 @@ pub fn merge_shard_files(paths: &[PathBuf], out: &Path) -> Result<MergeOutcome, 
         .map(|p| ScanFile::load(p).map(|f| (p.clone(), f)))
         .collect::<Result<Vec<_>, _>>()?;
     let mut merged = merge(&files)?;
+    // Like a scan, a merge never replaces an existing file (it may be another scan's result).
+    if out.exists() {
+        return Err(LandscapeError::invalid(
+            "out",
+            out.display(),
+            "exists; merge writes a new file: remove it or choose another --out",
+        ));
+    }
     let names: Vec<&Option<String>> = files.iter().map(|(_, f)| &f.meta.directions_file).collect();
     let shared = names.windows(2).all(|w| w[0] == w[1]);
     let mut directions_written = None;
@@ -89,7 +99,7 @@ fn place_directions(
             if let Ok(bytes) = std::fs::read(&candidate)
                 && sha256_hex(&bytes) == hash
             {
-                descent_train::atomic::write_file(target, &bytes)?;
+                descent_files::write_file(target, &bytes)?;
                 return Ok(());
             }
             tried.push(candidate);
@@ -165,8 +175,13 @@ mod tests {
             saved.meta.directions_file,
             Some(target.display().to_string())
         );
-        // Merging again finds the same directions in place and writes the same file.
+        // An existing merged file is not replaced.
         let before = std::fs::read(&out).expect("read");
+        let err = merge_shard_files(&paths, &out).expect_err("exists");
+        assert!(matches!(err, LandscapeError::InvalidOption { .. }), "{err}");
+        // Merging again to a new name beside the directions already there keeps them and
+        // writes the same file.
+        std::fs::remove_file(&out).expect("rm");
         merge_shard_files(&paths, &out).expect("merge again");
         assert_eq!(std::fs::read(&out).expect("read"), before);
     }

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use descent_train::checkpoint::load_module;
+use descent_train::records::load_module;
 use descent_train::trajectory::TrajectoryIndex;
 use serde::{Deserialize, Serialize};
 
@@ -153,16 +153,16 @@ pub fn run_trajectory_job(
     };
     let xs: Vec<f64> = path.iter().map(|p| p[0]).collect();
     let ys: Vec<f64> = path.iter().map(|p| p[1]).collect();
-    let grid = Grid {
-        x: match job.x {
+    let grid = Grid::new(
+        match job.x {
             Some(a) => a,
             None => default_axis(&xs, job.margin, job.resolution)?,
         },
-        y: Some(match job.y {
+        Some(match job.y {
             Some(a) => a,
             None => default_axis(&ys, job.margin, job.resolution)?,
         }),
-    };
+    )?;
     let directions = result.components.clone();
     let set = DirectionSet::new(
         DirectionSource::Target {
@@ -189,6 +189,7 @@ pub fn run_trajectory_job(
         directions: set.meta.source.clone(),
         directions_hash: set.hash()?,
         directions_file: None,
+        weights_hash: None,
         cosine: Some(directions[0].cosine(&directions[1])?),
         eval: spec,
         metrics: PointEvaluator::<descent_models::Model>::metric_names(&evaluator),
@@ -261,7 +262,7 @@ pub fn save_trajectory(
     let json = serde_json::to_vec_pretty(info)
         .map_err(|e| LandscapeError::invalid("trajectory", "info", e.to_string()))?;
     npz.raw.insert("trajectory.json".into(), json);
-    descent_train::atomic::write_file(path, &npz.to_bytes())?;
+    descent_files::write_file(path, &npz.to_bytes())?;
     Ok(())
 }
 

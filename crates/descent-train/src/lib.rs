@@ -34,17 +34,23 @@
 //! ```
 
 pub mod allocator;
-pub mod atomic;
 pub mod averaging;
 pub mod checkpoint;
+pub mod config;
 pub mod device;
 pub mod error;
 pub mod evaluate;
 pub mod history;
+pub mod layout;
+pub mod lock;
+pub mod memory;
 pub mod observer;
 pub mod options;
+pub mod records;
+pub mod relaunch;
 pub mod rules;
 pub mod run;
+pub mod runtime_dir;
 pub mod seed;
 pub mod trainer;
 pub mod trajectory;
@@ -53,13 +59,15 @@ pub use averaging::{
     AverageReport, AveragingOptions, EmaOptions, EnsembleReport, Snapshots, SwaOptions, SwaRate,
 };
 pub use checkpoint::Progress;
+pub use config::{DataConfig, NormalizationChoice, RunConfig};
 pub use device::DeviceChoice;
 pub use error::TrainError;
 pub use evaluate::{Metrics, evaluate, evaluate_ensemble};
 pub use history::EpochRecord;
+pub use layout::RunFolder;
 pub use observer::{ConsoleObserver, Observer, RunStart, Silent, StepInfo};
 pub use options::TrainOptions;
 pub use rules::{EarlyStoppingOptions, EpochRules, Monitor, PlateauOptions, Stopped};
-pub use run::{DataConfig, ModelCard, NormalizationChoice, RunConfig, RunOutcome, train_run};
-pub use trainer::{RunFolder, TrainReport, Trainer};
+pub use run::{ModelCard, RunOutcome, train_run};
+pub use trainer::{TrainReport, Trainer};
 pub use trajectory::{TrajectoryConfig, TrajectoryIndex, TrajectoryRecorder, TrajectoryUnit};
