@@ -350,7 +350,9 @@ impl ScanFile {
 }
 
 /// Joins shard files (or partial files) of one scan into one: every field except the shard
-/// must agree, and a point computed in two files must have bit-identical values there.
+/// must agree, and a point computed in two files must have bit-identical values there. The
+/// result keeps the first file's directions file name; [`crate::merge_shard_files`] merges
+/// files on disk and places the directions as an unsharded scan would.
 ///
 /// # Errors
 ///
