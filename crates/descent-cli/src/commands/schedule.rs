@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use descent_landscape::plot::{LinePlot, PlotError, Series, draw_lines};
 use descent_optim::schedule::{ScheduleConfig, ScheduleKind, trace};
+use descent_plot::{LinePlot, PlotError, Series, draw_lines};
 use descent_train::TrainError;
 use serde_json::{Map, Value, json};
 
@@ -384,7 +384,7 @@ impl RateTable {
 pub fn run(args: ScheduleCmdArgs) -> anyhow::Result<()> {
     // Check the plot's extension before any output, so a typo writes nothing.
     if let Some(path) = &args.plot {
-        descent_landscape::plot::ImageFormat::from_path(path).map_err(plot_error)?;
+        descent_plot::ImageFormat::from_path(path).map_err(plot_error)?;
     }
     let table = rate_table(&args)?;
     let config = args.schedule.to_config()?;

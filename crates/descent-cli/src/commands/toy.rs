@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use burn::tensor::Device;
 use clap::Args;
-use descent_landscape::plot::{PlotError, SurfaceStyle};
 use descent_optim::schedule::{ScheduleConfig, ScheduleKind};
 use descent_optim::{OptimizerConfig, OptimizerKind, OptimizerParams};
+use descent_plot::{PlotError, SurfaceStyle};
 use descent_toy::{
     GradientNoise, Path, PlotOptions, ToyError, ToyFunction, WalkConfig, draw_paths, write_paths,
 };

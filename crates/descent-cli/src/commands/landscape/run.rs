@@ -232,7 +232,7 @@ pub fn exit_code(err: &LandscapeError) -> Option<u8> {
         | LandscapeError::BadFile { .. }
         | LandscapeError::Incompatible { .. }
         | LandscapeError::Data(_) => crate::exit::BAD_INPUT,
-        LandscapeError::Plot(descent_landscape::plot::PlotError::Io { .. }) => crate::exit::OUTPUT,
+        LandscapeError::Plot(descent_plot::PlotError::Io { .. }) => crate::exit::OUTPUT,
         LandscapeError::Plot(_) => crate::exit::BAD_INPUT,
         LandscapeError::Io { action, .. } if action.starts_with("read") => crate::exit::BAD_INPUT,
         LandscapeError::Io { .. } => crate::exit::OUTPUT,
