@@ -44,23 +44,14 @@ mod activation;
 mod classifier;
 pub mod conv;
 #[cfg(feature = "flex")]
-mod conv_cpu;
+mod cpu;
 mod error;
-#[cfg(feature = "flex")]
-mod flex_data;
-#[cfg(feature = "flex")]
-mod gemm;
 pub mod linear;
 mod mlp;
 mod model;
 pub mod norm;
-#[cfg(feature = "flex")]
-mod norm_cpu;
-#[cfg(feature = "flex")]
-mod norm_pool_cpu;
 pub mod pool;
-#[cfg(feature = "flex")]
-mod pool_cpu;
+mod size;
 mod vgg;
 mod vgg_depth;
 
@@ -72,5 +63,6 @@ pub use classifier::ImageClassifier;
 pub use error::ModelError;
 pub use mlp::{Mlp, MlpConfig};
 pub use model::{Model, ModelConfig};
+pub use size::{BYTES_PER_VALUE, ModelSize};
 pub use vgg::{Vgg, VggBlock, VggConfig, VggHidden};
 pub use vgg_depth::{VggDepth, VggLayer};

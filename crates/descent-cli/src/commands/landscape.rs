@@ -14,16 +14,17 @@
 mod args;
 mod curvature;
 mod curvature_map;
+mod flags;
 mod plot;
 mod progress;
 mod run;
 mod trajectory;
 
 pub use args::{
-    EvalFlags, InterpolateArgs, LandscapeArgs, LandscapeCommand, MergeArgs, OutputFlags, PlaneArgs,
-    PlotArgs, ScanArgs,
+    InterpolateArgs, LandscapeArgs, LandscapeCommand, MergeArgs, PlaneArgs, PlotArgs, ScanArgs,
 };
 pub use curvature::CurvatureArgs;
 pub use curvature_map::CurvatureMapArgs;
-pub use run::{exit_code, run};
+pub use flags::{EvalFlags, OutputFlags};
+pub use run::run;
 pub use trajectory::TrajectoryArgs;

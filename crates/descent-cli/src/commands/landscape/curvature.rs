@@ -8,7 +8,7 @@ use descent_landscape::curvature::job::{CurvatureJob, run_curvature_job};
 use descent_landscape::curvature::{CurvatureOptions, PowerOptions, SharpnessOptions};
 use descent_landscape::{BiasBn, LandscapeError};
 
-use super::args::EvalFlags;
+use super::flags::{EvalFlags, eval_options};
 
 /// `descent landscape curvature`.
 #[derive(Debug, Clone, Args)]
@@ -79,7 +79,7 @@ pub fn run(device_name: &str, args: &CurvatureArgs) -> anyhow::Result<()> {
         sharpness,
         fd_step: args.fd_step,
     };
-    let eval = super::run::eval_options(&args.eval)?;
+    let eval = eval_options(&args.eval)?;
     if eval.splits.len() != 1 {
         anyhow::bail!(LandscapeError::invalid(
             "split",

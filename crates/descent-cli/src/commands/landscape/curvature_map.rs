@@ -8,7 +8,7 @@ use clap::Args;
 use descent_landscape::curvature::PowerOptions;
 use descent_landscape::curvature::map::{CurvatureMapJob, run_curvature_map_job};
 
-use super::args::EvalFlags;
+use super::flags::{EvalFlags, eval_options};
 
 /// `descent landscape curvature-map`.
 #[derive(Debug, Clone, Args)]
@@ -39,7 +39,7 @@ pub struct CurvatureMapArgs {
 pub fn run(device_name: &str, args: &CurvatureMapArgs) -> anyhow::Result<()> {
     let job = CurvatureMapJob {
         scan: args.scan.clone(),
-        eval: super::run::eval_options(&args.eval)?,
+        eval: eval_options(&args.eval)?,
         power: PowerOptions {
             max_iterations: args.iterations,
             tol: args.tol,
