@@ -38,11 +38,11 @@ use std::str::FromStr;
 use crate::LandscapeError;
 use crate::directions_file::DirectionSource;
 use crate::evaluator::BnPolicy;
-use crate::plot::{
+use crate::scan_file::{ScanFile, ScanKind};
+use descent_plot::{
     ImageFormat, LinePlot, Series, SurfacePlot, SurfaceStyle, YAxis, draw_lines, draw_surface,
     write_vtp,
 };
-use crate::scan_file::{ScanFile, ScanKind};
 
 /// The kinds of file [`draw_scan`] writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,12 +247,6 @@ fn axis_labels(file: &ScanFile) -> (String, String) {
     }
 }
 
-/// An image width that fits `title` on one line (16 px DejaVu Sans is about 9 px a character).
-fn width_for(title: &str, default: u32) -> u32 {
-    let needed = 9 * title.chars().count() as u32 + 40;
-    needed.clamp(default, 1600)
-}
-
 /// `metric`'s values with NaN at the points not done.
 fn values(file: &ScanFile, metric: &str) -> Result<Vec<f64>, LandscapeError> {
     let v = file.values.get(metric).ok_or_else(|| {
@@ -353,7 +347,6 @@ pub fn scan_line_plot(
     let title = format!("{what} {}", scan_description(file));
     let (x_label, _) = axis_labels(file);
     Ok(LinePlot {
-        width: width_for(&title, 800),
         title,
         x_label,
         y_label_left: label(&left),
@@ -376,7 +369,9 @@ fn default_metric(file: &ScanFile) -> Result<&str, LandscapeError> {
 }
 
 /// The 2-D figure of `metric` (default: the first loss) in `style`, with log-spaced levels
-/// and colours when `log`.
+/// and colours when `log`; the rest as [`SurfacePlot`]'s defaults (about 20 labelled
+/// contour levels, equal units on both axes), which a caller may change before drawing it
+/// with [`draw_surface`].
 ///
 /// # Errors
 ///
@@ -404,7 +399,6 @@ pub fn scan_surface_plot(
     let title = format!("{} {}", metric_label(metric), scan_description(file));
     let (x_label, y_label) = axis_labels(file);
     Ok(SurfacePlot {
-        width: width_for(&title, 760),
         title,
         x_label,
         y_label,

@@ -274,20 +274,19 @@ mod tests {
     fn cuda_is_named_and_fails_cleanly_where_absent() {
         let choice: DeviceChoice = "cuda".parse().expect("a known name");
         assert_eq!(choice, DeviceChoice::Cuda);
-        // A binding, not `assert!(cfg!(..))`: clippy refuses assertions on constants.
-        let cuda_built = cfg!(feature = "cuda");
+        let built_with_cuda = cfg!(feature = "cuda");
         match choice.open() {
             Err(TrainError::DeviceNotCompiled { device, .. }) => {
-                assert!(!cuda_built);
+                assert!(!built_with_cuda);
                 assert_eq!(device, "cuda");
             }
             Err(TrainError::DeviceUnavailable { reason, .. }) => {
-                assert!(cuda_built);
+                assert!(built_with_cuda);
                 assert!(reason.contains("no CUDA device"), "{reason}");
             }
             Err(other) => panic!("unexpected error: {other}"),
             // A machine with a working NVIDIA GPU and a cuda build.
-            Ok(_) => assert!(cuda_built),
+            Ok(_) => assert!(built_with_cuda),
         }
     }
 
