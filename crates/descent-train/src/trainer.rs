@@ -71,6 +71,16 @@ pub struct Trainer<M: ImageClassifier> {
 /// clipping by the global norm over all parameters).
 pub type GradientHook<M> = Box<dyn FnMut(&M, GradientsParams) -> GradientsParams + Send>;
 
+/// The model between steps. The trainer holds it in an `Option` only so that [`Trainer::step`]
+/// can move it into the optimizer (which returns the updated model) and back; every path out
+/// of `step` puts it back, so it is present whenever anything else looks. A free function on
+/// the field, so callers can borrow other fields (the trajectory recorder) at the same time.
+fn live<M>(model: &Option<M>) -> &M {
+    model
+        .as_ref()
+        .expect("the model is only taken out during a step") // unwrap-ok: only `step` takes it, and restores it
+}
+
 impl<M: ImageClassifier> Trainer<M> {
     /// A trainer for `model` (already on `device`; the trainer enables autodiff on it).
     ///
@@ -140,9 +150,7 @@ impl<M: ImageClassifier> Trainer<M> {
 
     /// The model being trained.
     pub fn model(&self) -> &M {
-        self.model
-            .as_ref()
-            .expect("the model is only taken out during a step") // unwrap-ok: only `step` takes it, and restores it
+        live(&self.model)
     }
 
     /// Consumes the trainer, returning the model.
@@ -335,6 +343,35 @@ impl<M: ImageClassifier> Trainer<M> {
         batcher: &ImageBatcher,
         observer: &mut dyn Observer,
     ) -> Result<TrainReport, TrainError> {
+        self.prepare_run(train, test)?;
+        let steps = self.options.steps_per_epoch(train.len());
+        let epochs = self.options.epochs;
+        while self.state.progress.epoch < epochs && self.state.rules.stopped.is_none() {
+            let epoch = self.state.progress.epoch + 1;
+            let started = Instant::now();
+            let lr = self.run_epoch_steps(train, batcher, epoch, steps, observer)?;
+            let record = self.epoch_record(epoch, lr, started, test, batcher);
+            let stopped = self.end_epoch(&record, observer)?;
+            if epoch < epochs && stopped.is_none() && observer.interrupt_requested() {
+                // The epoch's checkpoint was just written.
+                return Err(TrainError::Interrupted {
+                    epoch,
+                    step: steps,
+                    global_step: self.state.progress.global_step,
+                    checkpoint: self.folder.as_ref().map(RunFolder::checkpoint),
+                });
+            }
+        }
+        self.finish_run(train, test, batcher, observer)
+    }
+
+    /// Checks the data and the options against each other before the first step, makes the
+    /// run folder and opens the trajectory recorder (recording the start when at step 0).
+    fn prepare_run(
+        &mut self,
+        train: &ImageDataset,
+        test: Option<&ImageDataset>,
+    ) -> Result<(), TrainError> {
         if train.is_empty() {
             return Err(TrainError::InvalidOption {
                 field: "training set",
@@ -369,135 +406,168 @@ impl<M: ImageClassifier> Trainer<M> {
             }
             self.trajectory = Some(recorder);
         }
-        let steps = self.options.steps_per_epoch(train.len());
-        let epochs = self.options.epochs;
-        while self.state.progress.epoch < epochs && self.state.rules.stopped.is_none() {
-            let epoch = self.state.progress.epoch + 1;
-            let order = if self.options.shuffle {
-                shuffled_indices(
-                    train.len(),
-                    derive(self.options.seed, SeedPurpose::Shuffle, epoch as u64),
-                )
-            } else {
-                (0..train.len()).collect()
-            };
-            let first = self.state.progress.step_in_epoch;
-            observer.epoch_started(epoch, epochs, first, steps);
-            let started = Instant::now();
-            let mut lr = f64::NAN;
-            for (index, chunk) in order
-                .chunks(self.options.batch_size)
-                .enumerate()
-                .skip(first)
-            {
-                lr = self.step(train, batcher, chunk, epoch, index + 1, steps, observer)?;
-                let global_step = self.state.progress.global_step;
-                if let Some(live) = &self.model {
-                    self.averages
-                        .after_step(&self.options.averaging, live, epoch, global_step)?;
-                }
-                if let Some(recorder) = &mut self.trajectory
-                    && recorder.config().due_after_step(global_step)
-                {
-                    let model = self
-                        .model
-                        .as_ref()
-                        .expect("the model is present between steps"); // unwrap-ok: only `step` takes it, and restores it
-                    recorder.record(model, epoch, global_step)?;
-                }
-                if let Some(every) = self.options.checkpoint_every_steps
-                    && self.state.progress.global_step.is_multiple_of(every)
-                    && index + 1 < steps
-                    && let Some(path) = self.save_checkpoint()?
-                {
-                    observer.checkpoint_written(&path);
-                }
-                // On the epoch's last step the epoch is finished first (evaluated and saved).
-                if index + 1 < steps && observer.interrupt_requested() {
-                    let checkpoint = self.save_checkpoint()?;
-                    return Err(TrainError::Interrupted {
-                        epoch,
-                        step: index + 1,
-                        global_step,
-                        checkpoint,
-                    });
-                }
-            }
-            let seconds = started.elapsed().as_secs_f64();
-            let train_metrics = self.state.epoch_sum().finish().unwrap_or(Metrics {
-                loss: f64::NAN,
-                accuracy: f64::NAN,
-                samples: 0,
-            });
-            let test_metrics = test.and_then(|set| {
-                evaluate(
-                    self.model(),
-                    set,
-                    batcher,
-                    self.options.eval_batch_size,
-                    &self.device,
-                )
-            });
-            if lr.is_nan() {
-                // Resumed exactly at an epoch's end: the last lr is in the history.
-                lr = self.state.history.last().map_or(f64::NAN, |r| r.lr);
-            }
-            let record = EpochRecord {
+        Ok(())
+    }
+
+    /// The optimizer steps of epoch `epoch` that remain (all of them, or those after a resume
+    /// point inside it), each followed by what is due after a step: averaging, a trajectory
+    /// point, a mid-epoch checkpoint, an interruption. Returns the last step's learning rate
+    /// (NaN when no step remained).
+    fn run_epoch_steps(
+        &mut self,
+        train: &ImageDataset,
+        batcher: &ImageBatcher,
+        epoch: usize,
+        steps: usize,
+        observer: &mut dyn Observer,
+    ) -> Result<f64, TrainError> {
+        let order = if self.options.shuffle {
+            shuffled_indices(
+                train.len(),
+                derive(self.options.seed, SeedPurpose::Shuffle, epoch as u64),
+            )
+        } else {
+            (0..train.len()).collect()
+        };
+        let first = self.state.progress.step_in_epoch;
+        observer.epoch_started(epoch, self.options.epochs, first, steps);
+        let mut lr = f64::NAN;
+        for (index, chunk) in order
+            .chunks(self.options.batch_size)
+            .enumerate()
+            .skip(first)
+        {
+            lr = self.step(train, batcher, chunk, epoch, index + 1, steps, observer)?;
+            let global_step = self.state.progress.global_step;
+            self.averages.after_step(
+                &self.options.averaging,
+                live(&self.model),
                 epoch,
-                global_step: self.state.progress.global_step,
-                lr,
-                train: train_metrics,
-                test: test_metrics,
-                seconds,
-            };
-            let verdict = self.rules.after_epoch(&record, &mut self.schedule);
-            if verdict.improved && self.options.rules.restore_best() {
-                self.keep_best()?;
-            }
-            let stopped = verdict.stop.map(|reason| Stopped {
-                epoch,
-                reason: reason.to_string(),
-            });
+                global_step,
+            )?;
             if let Some(recorder) = &mut self.trajectory
-                && recorder.config().due_after_epoch(epoch)
+                && recorder.config().due_after_step(global_step)
             {
-                let model = self
-                    .model
-                    .as_ref()
-                    .expect("the model is present between epochs"); // unwrap-ok: only `step` takes it, and restores it
-                recorder.record(model, epoch, self.state.progress.global_step)?;
+                recorder.record(live(&self.model), epoch, global_step)?;
             }
-            self.end_of_epoch_averaging(epoch)?;
-            self.state.rules = self.rules.save(stopped.clone());
-            self.state.history.push(record.clone());
-            self.state.progress.epoch = epoch;
-            self.state.progress.step_in_epoch = 0;
-            self.state.epoch_loss_sum = 0.0;
-            self.state.epoch_correct = 0;
-            self.state.epoch_samples = 0;
-            if let Some(folder) = &self.folder {
-                history::write_logs(&folder.dir, &self.state.history)?;
-            }
-            if let Some(path) = self.save_checkpoint()? {
+            if let Some(every) = self.options.checkpoint_every_steps
+                && global_step.is_multiple_of(every)
+                && index + 1 < steps
+                && let Some(path) = self.save_checkpoint()?
+            {
                 observer.checkpoint_written(&path);
             }
-            observer.epoch_finished(&record);
-            if let Some((from, to)) = verdict.reduced {
-                observer.lr_reduced(epoch, from, to);
-            }
-            if let Some(stopped) = &stopped {
-                observer.stopped(stopped);
-            }
-            if epoch < epochs && stopped.is_none() && observer.interrupt_requested() {
-                // The epoch's checkpoint was just written.
+            // On the epoch's last step the epoch is finished first (evaluated and saved).
+            if index + 1 < steps && observer.interrupt_requested() {
+                let checkpoint = self.save_checkpoint()?;
                 return Err(TrainError::Interrupted {
                     epoch,
-                    step: steps,
-                    global_step: self.state.progress.global_step,
-                    checkpoint: self.folder.as_ref().map(RunFolder::checkpoint),
+                    step: index + 1,
+                    global_step,
+                    checkpoint,
                 });
             }
         }
+        Ok(lr)
+    }
+
+    /// What epoch `epoch` did: its training metrics (summed over its steps), the test set's
+    /// metrics after it, its last learning rate and its duration.
+    fn epoch_record(
+        &self,
+        epoch: usize,
+        lr: f64,
+        started: Instant,
+        test: Option<&ImageDataset>,
+        batcher: &ImageBatcher,
+    ) -> EpochRecord {
+        let seconds = started.elapsed().as_secs_f64();
+        let train = self.state.epoch_sum().finish().unwrap_or(Metrics {
+            loss: f64::NAN,
+            accuracy: f64::NAN,
+            samples: 0,
+        });
+        let test = test.and_then(|set| {
+            evaluate(
+                self.model(),
+                set,
+                batcher,
+                self.options.eval_batch_size,
+                &self.device,
+            )
+        });
+        // Resumed exactly at an epoch's end: the last lr is in the history.
+        let lr = if lr.is_nan() {
+            self.state.history.last().map_or(f64::NAN, |r| r.lr)
+        } else {
+            lr
+        };
+        EpochRecord {
+            epoch,
+            global_step: self.state.progress.global_step,
+            lr,
+            train,
+            test,
+            seconds,
+        }
+    }
+
+    /// Everything due at an epoch's end, in order: the rules' verdict (plateau, early stopping,
+    /// the best weights kept), the trajectory point, averaging and snapshots, the new state,
+    /// the logs and the checkpoint, then the observer's news. Returns why the run stops, if a
+    /// rule stopped it.
+    fn end_epoch(
+        &mut self,
+        record: &EpochRecord,
+        observer: &mut dyn Observer,
+    ) -> Result<Option<Stopped>, TrainError> {
+        let epoch = record.epoch;
+        let verdict = self.rules.after_epoch(record, &mut self.schedule);
+        if verdict.improved && self.options.rules.restore_best() {
+            self.keep_best()?;
+        }
+        let stopped = verdict.stop.map(|reason| Stopped {
+            epoch,
+            reason: reason.to_string(),
+        });
+        if let Some(recorder) = &mut self.trajectory
+            && recorder.config().due_after_epoch(epoch)
+        {
+            recorder.record(live(&self.model), epoch, self.state.progress.global_step)?;
+        }
+        self.end_of_epoch_averaging(epoch)?;
+        self.state.rules = self.rules.save(stopped.clone());
+        self.state.history.push(record.clone());
+        self.state.progress.epoch = epoch;
+        self.state.progress.step_in_epoch = 0;
+        self.state.epoch_loss_sum = 0.0;
+        self.state.epoch_correct = 0;
+        self.state.epoch_samples = 0;
+        if let Some(folder) = &self.folder {
+            history::write_logs(&folder.dir, &self.state.history)?;
+        }
+        if let Some(path) = self.save_checkpoint()? {
+            observer.checkpoint_written(&path);
+        }
+        observer.epoch_finished(record);
+        if let Some((from, to)) = verdict.reduced {
+            observer.lr_reduced(epoch, from, to);
+        }
+        if let Some(stopped) = &stopped {
+            observer.stopped(stopped);
+        }
+        Ok(stopped)
+    }
+
+    /// After the last epoch: the best epoch's weights restored (early stopping), the averages
+    /// finished and evaluated, the snapshot ensemble evaluated, and the report.
+    fn finish_run(
+        &mut self,
+        train: &ImageDataset,
+        test: Option<&ImageDataset>,
+        batcher: &ImageBatcher,
+        observer: &mut dyn Observer,
+    ) -> Result<TrainReport, TrainError> {
         let mut final_test = self.state.history.last().and_then(|r| r.test);
         let mut restored_epoch = None;
         if self.options.rules.restore_best()
@@ -524,9 +594,7 @@ impl<M: ImageClassifier> Trainer<M> {
     /// Folds the epoch's final weights into SWA (when due) and keeps a snapshot (when due),
     /// before the epoch's checkpoint is written.
     fn end_of_epoch_averaging(&mut self, epoch: usize) -> Result<(), TrainError> {
-        let Some(live) = &self.model else {
-            return Ok(());
-        };
+        let live = live(&self.model);
         self.averages
             .after_epoch(&self.options.averaging, live, epoch)?;
         if let Some(snapshots) = &self.options.averaging.snapshots
