@@ -5,7 +5,7 @@
 //! <https://www.cs.toronto.edu/~kriz/cifar.html> and unpack it, then:
 //!
 //! ```sh
-//! cargo run --release --example cifar10_vgg -- ~/data/cifar-10-batches-bin [--width 0.25] [--device wgpu]
+//! cargo run --example cifar10_vgg -- ~/data/cifar-10-batches-bin [--width 0.25] [--device wgpu]
 //! ```
 
 use std::path::PathBuf;

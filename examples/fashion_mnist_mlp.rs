@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! sudo apt-get install dataset-fashion-mnist        # /usr/share/datasets/fashion-mnist
-//! cargo run --release --example fashion_mnist_mlp [DATA_DIR] [--device wgpu]
+//! cargo run --example fashion_mnist_mlp [DATA_DIR] [--device wgpu]
 //! ```
 
 use std::path::PathBuf;

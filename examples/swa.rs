@@ -21,7 +21,7 @@
 //!
 //! ```sh
 //! sudo apt-get install dataset-fashion-mnist        # /usr/share/datasets/fashion-mnist
-//! cargo run --release --example swa -- --seed 1 --epochs 20 --train-samples 20000
+//! cargo run --example swa -- --seed 1 --epochs 20 --train-samples 20000
 //! ```
 //!
 //! Flags (all optional): `--seed N` (default 1), `--epochs N` (20), `--train-samples N` (a
