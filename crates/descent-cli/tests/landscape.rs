@@ -50,7 +50,8 @@ fn same_bits(a: &ScanFile, b: &ScanFile) -> bool {
         })
 }
 
-const EVAL: [&str; 4] = ["--samples", "100", "--batch-size", "32"];
+/// The test split (the default is the training split), 100 samples.
+const EVAL: [&str; 6] = ["--samples", "100", "--batch-size", "32", "--split", "test"];
 
 #[test]
 fn scan_resume_shards_merge_interpolate_and_plane() {

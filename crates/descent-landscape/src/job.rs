@@ -49,10 +49,12 @@ pub struct EvalOptions {
     pub bn: BnPolicy,
 }
 
+/// The default evaluates the training split: the loss that was minimized, which Li et al.
+/// (2018), PyHessian and Keskar et al. (2017) measure.
 impl Default for EvalOptions {
     fn default() -> Self {
         EvalOptions {
-            splits: vec![Split::Test],
+            splits: vec![Split::Train],
             samples: None,
             subset_seed: 0,
             batch_size: 256,

@@ -15,8 +15,10 @@
 //!   once: [`ClassifierEvaluator`]; or any closure: [`FnEvaluator`]), recorded in a
 //!   [`ScanFile`] (`.npz` + `meta.json`, readable from numpy) saved atomically as points
 //!   finish, resumable, and shardable ([`Shard`], merged with [`scan_file::merge`]).
-//! - [`curvature`]: Hessian eigenvalues (power iteration with deflation), trace (Hutchinson)
-//!   and epsilon-sharpness from finite-difference Hessian-vector products on Burn's autodiff.
+//! - [`curvature`]: Hessian eigenvalues (Lanczos, or power iteration) with measured residuals,
+//!   trace (deflated Hutchinson with a controlled standard error), spectral density
+//!   (stochastic Lanczos quadrature), per-layer blocks, and sharpness (Keskar's, filter-
+//!   normalized, ASAM's) from finite-difference Hessian-vector products on Burn's autodiff.
 //! - [`pca`]: principal directions of a set of parameter vectors (trajectory PCA).
 //! - [`job::run_job`]: a whole scan of checkpoints written by `descent train`.
 //! - [`scan_plot::draw_scan`]: the figures of a scan file (curves, contours, heatmaps, 3-D

@@ -8,15 +8,18 @@
 //! descent landscape merge shard-*.npz --out scan.npz
 //! descent landscape trajectory RUN --split test --out traj.npz
 //! descent landscape curvature-map scan.npz --split test --samples 256 --out map.npz
-//! descent landscape curvature RUN --split train --samples 512 --top-k 2 --out curv.npz
+//! descent landscape curvature RUN --samples 512 --top-k 3 --per-layer --out curv.npz
+//! descent landscape spectrum RUN --lanczos-steps 100 --probes 4 --out spectrum.npz
 //! ```
 
 mod args;
 mod curvature;
 mod curvature_map;
+mod hessian_flags;
 mod plot;
 mod progress;
 mod run;
+mod spectrum;
 mod trajectory;
 
 pub use args::{
@@ -26,4 +29,5 @@ pub use args::{
 pub use curvature::CurvatureArgs;
 pub use curvature_map::CurvatureMapArgs;
 pub use run::{exit_code, run};
+pub use spectrum::SpectrumArgs;
 pub use trajectory::TrajectoryArgs;

@@ -7,6 +7,7 @@ use burn::tensor::{Device, Int, Tensor};
 use descent_models::ImageClassifier;
 
 use crate::LandscapeError;
+use crate::curvature::flat::Precision;
 use crate::evaluator::PreparedSet;
 use crate::kind::ParamKind;
 use crate::vector::{ParamEntry, ParamInfo, ParamVector};
@@ -249,6 +250,11 @@ impl ModuleVisitor for GradReader<'_> {
 /// The mean cross-entropy of an image classifier over a [`PreparedSet`] (the loss the scans
 /// report), as an [`Objective`]: one part per batch, weighted by its sample count.
 ///
+/// With [`Precision::F64`] the images are cast to `f64` here, and the objective expects its
+/// points in `f64` too (as [`Hessian`](super::Hessian) and [`analyze`](super::analyze) pass
+/// them): the whole forward and backward pass then runs in double precision on the CPU
+/// backends.
+///
 /// # Errors
 ///
 /// [`LandscapeError::InvalidOption`] for a set without batches.
@@ -256,7 +262,8 @@ pub fn classifier_objective<M: ImageClassifier>(
     model: M,
     set: &PreparedSet,
     device: &Device,
-) -> Result<ModuleObjective<M, impl FnMut(&M, usize) -> Tensor<1>>, LandscapeError> {
+    precision: Precision,
+) -> Result<ModuleObjective<M, impl FnMut(&M, usize) -> Tensor<1> + use<M>>, LandscapeError> {
     let autodiff = autodiff_device(device);
     let total = set.samples as f64;
     let batches: Vec<(Tensor<4>, Tensor<1, Int>, f64)> = set
@@ -264,11 +271,13 @@ pub fn classifier_objective<M: ImageClassifier>(
         .iter()
         .map(|b| {
             let n = b.targets.dims()[0] as f64;
-            (
-                b.images.clone().to_device(&autodiff),
-                b.targets.clone().to_device(&autodiff),
-                n / total,
-            )
+            let images = b.images.clone().to_device(&autodiff);
+            let images = if images.dtype() == precision.dtype() {
+                images
+            } else {
+                images.cast(precision.dtype())
+            };
+            (images, b.targets.clone().to_device(&autodiff), n / total)
         })
         .collect();
     let loss = CrossEntropyLossConfig::new().init(&autodiff);

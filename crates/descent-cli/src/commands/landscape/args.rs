@@ -25,9 +25,13 @@ pub enum LandscapeCommand {
     Plot(PlotArgs),
     /// Join the shard files of one scan into one file.
     Merge(MergeArgs),
-    /// Hessian eigenvalues (power iteration), trace (Hutchinson) and epsilon-sharpness of a
+    /// Hessian eigenvalues (Lanczos or power iteration, with residuals), trace (deflated
+    /// Hutchinson), per-layer blocks and sharpness (Keskar, filter-normalized, ASAM) of a
     /// checkpoint.
     Curvature(super::curvature::CurvatureArgs),
+    /// The eigenvalue spectral density of a checkpoint's Hessian (stochastic Lanczos
+    /// quadrature), saved and plotted.
+    Spectrum(super::spectrum::SpectrumArgs),
     /// |lambda_min / lambda_max| of the Hessian at every point of a 2-D scan (expensive).
     CurvatureMap(super::curvature_map::CurvatureMapArgs),
     /// Scan the PCA plane of a run's kept weights (--trajectory-every) and draw the path on it.
@@ -38,8 +42,10 @@ pub enum LandscapeCommand {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Evaluation")]
 pub struct EvalFlags {
-    /// Splits to evaluate, comma-separated: train, test.
-    #[arg(long, value_delimiter = ',', default_value = "test")]
+    /// Splits to evaluate, comma-separated: train, test. The default is the training split,
+    /// the loss that was minimized (as Li et al. 2018, PyHessian and Keskar et al. 2017
+    /// measure it).
+    #[arg(long, value_delimiter = ',', default_value = "train")]
     pub split: Vec<String>,
     /// Evaluate on a fixed, seeded subset of this many samples per split (generated sets:
     /// generate this many).

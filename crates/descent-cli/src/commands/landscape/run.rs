@@ -75,6 +75,7 @@ fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
         LandscapeCommand::Plot(a) => plot(&a),
         LandscapeCommand::Merge(a) => merge_files(&a),
         LandscapeCommand::Curvature(a) => super::curvature::run(device_name, &a),
+        LandscapeCommand::Spectrum(a) => super::spectrum::run(device_name, &a),
         LandscapeCommand::CurvatureMap(a) => super::curvature_map::run(device_name, &a),
         LandscapeCommand::Trajectory(a) => super::trajectory::run(device_name, &a),
     }
