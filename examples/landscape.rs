@@ -87,6 +87,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             orthogonalize: false,
         }),
         eval: EvalOptions::default(),
+        plane_axes: Default::default(),
         out: scan_path.clone(),
         shard: None,
         options: ScanOptions::default(),

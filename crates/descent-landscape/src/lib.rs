@@ -20,6 +20,7 @@
 //!   (stochastic Lanczos quadrature), per-layer blocks, and sharpness (Keskar's, filter-
 //!   normalized, ASAM's) from finite-difference Hessian-vector products on Burn's autodiff.
 //! - [`pca`]: principal directions of a set of parameter vectors (trajectory PCA).
+//! - [`plane`]: the plane through three models, with an orthonormal basis by default.
 //! - [`job::run_job`]: a whole scan of checkpoints written by `descent train`.
 //! - [`scan_plot::draw_scan`]: the figures of a scan file (curves, contours, heatmaps, 3-D
 //!   surfaces, ParaView export), drawn from the file alone.
@@ -66,6 +67,7 @@ pub mod job;
 pub mod kind;
 pub mod npz;
 pub mod pca;
+pub mod plane;
 pub mod plot;
 pub mod scan;
 pub mod scan_file;
@@ -84,6 +86,7 @@ pub use evaluator::{BnPolicy, ClassifierEvaluator, FnEvaluator, PointEvaluator, 
 pub use grid::{Axis, Grid};
 pub use job::{DirectionChoice, EvalOptions, JobOutcome, ScanJob, run_job};
 pub use kind::ParamKind;
+pub use plane::{PlaneAxes, PlaneInfo};
 pub use scan::{ScanObserver, ScanOptions, ScanOutcome, SilentScan, Surface, run_scan};
 pub use scan_file::{ScanFile, ScanKind, ScanMeta};
 pub use shard::Shard;

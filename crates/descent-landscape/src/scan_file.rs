@@ -105,6 +105,9 @@ pub struct ScanMeta {
     pub directions_file: Option<String>,
     /// Cosine between the two directions (2-D scans).
     pub cosine: Option<f64>,
+    /// Where the three models of a plane scan sit, and the axes used (plane scans only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plane: Option<crate::plane::PlaneInfo>,
     /// How points are evaluated.
     pub eval: EvalSpec,
     /// Metric array names, in the evaluator's order.
@@ -150,7 +153,7 @@ impl ScanMeta {
 }
 
 /// The fields of [`ScanMeta`] in declaration order.
-const META_FIELDS: [&str; 15] = [
+const META_FIELDS: [&str; 16] = [
     "format",
     "version",
     "kind",
@@ -162,6 +165,7 @@ const META_FIELDS: [&str; 15] = [
     "directions_hash",
     "directions_file",
     "cosine",
+    "plane",
     "eval",
     "metrics",
     "shard",
@@ -404,6 +408,7 @@ pub fn example_meta(grid: Grid, metrics: &[&str]) -> ScanMeta {
         directions_hash: String::new(),
         directions_file: None,
         cosine: None,
+        plane: None,
         eval: EvalSpec {
             datasets: Vec::new(),
             splits: Vec::new(),

@@ -3,7 +3,7 @@
 //! ```text
 //! descent landscape scan RUN --x -1:1:51 [--y -1:1:51] --norm filter
 //! descent landscape interpolate A B --x -0.5:1.5:41
-//! descent landscape plane A B C --x -0.5:1.5:21 --y -0.5:1.5:21
+//! descent landscape plane A B C [--affine --x -0.5:1.5:21 --y -0.5:1.5:21]
 //! descent landscape plot scan.npz
 //! descent landscape merge shard-*.npz --out scan.npz
 //! descent landscape trajectory RUN --split test --out traj.npz
@@ -16,6 +16,7 @@ mod args;
 mod curvature;
 mod curvature_map;
 mod hessian_flags;
+mod plane;
 mod plot;
 mod progress;
 mod run;

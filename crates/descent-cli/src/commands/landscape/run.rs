@@ -7,7 +7,7 @@ use descent_data::{DatasetKind, Split};
 use descent_landscape::scan_file::merge;
 use descent_landscape::{
     Axis, BiasBn, BnPolicy, DirectionChoice, DirectionConfig, EvalOptions, Grid, LandscapeError,
-    Normalization, ScanFile, ScanJob, ScanKind, ScanOptions, Shard, run_job,
+    Normalization, PlaneAxes, ScanFile, ScanJob, ScanKind, ScanOptions, Shard, run_job,
 };
 
 use super::args::{EvalFlags, LandscapeArgs, LandscapeCommand, MergeArgs, OutputFlags, PlotArgs};
@@ -44,6 +44,7 @@ fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
                 vec![a.checkpoint],
                 Grid { x, y },
                 directions,
+                PlaneAxes::default(),
                 &a.eval,
                 &a.output,
             )
@@ -57,21 +58,11 @@ fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
                 y: None,
             },
             DirectionChoice::Random(DirectionConfig::default()),
+            PlaneAxes::default(),
             &a.eval,
             &a.output,
         ),
-        LandscapeCommand::Plane(a) => scan(
-            device_name,
-            ScanKind::Plane,
-            vec![a.a, a.b, a.c],
-            Grid {
-                x: a.x.parse()?,
-                y: Some(a.y.parse()?),
-            },
-            DirectionChoice::Random(DirectionConfig::default()),
-            &a.eval,
-            &a.output,
-        ),
+        LandscapeCommand::Plane(a) => super::plane::run(device_name, a),
         LandscapeCommand::Plot(a) => plot(&a),
         LandscapeCommand::Merge(a) => merge_files(&a),
         LandscapeCommand::Curvature(a) => super::curvature::run(device_name, &a),
@@ -117,12 +108,14 @@ fn shard(flags: &OutputFlags) -> anyhow::Result<Option<Shard>> {
     })
 }
 
-fn scan(
+#[allow(clippy::too_many_arguments)]
+pub(super) fn scan(
     device_name: &str,
     kind: ScanKind,
     checkpoints: Vec<PathBuf>,
     grid: Grid,
     directions: DirectionChoice,
+    plane_axes: PlaneAxes,
     eval: &EvalFlags,
     output: &OutputFlags,
 ) -> anyhow::Result<()> {
@@ -138,6 +131,7 @@ fn scan(
         checkpoints,
         grid,
         directions,
+        plane_axes,
         eval: eval_options(eval)?,
         out: output.out.clone(),
         shard: shard(output)?,
@@ -154,8 +148,21 @@ fn scan(
     if let Some(path) = &outcome.directions_file {
         eprintln!("directions: {}", path.display());
     }
-    if let Some(cos) = file.meta.cosine {
-        eprintln!("cosine between the two directions: {cos:.6}");
+    match (&file.meta.plane, file.meta.cosine) {
+        (Some(p), _) => eprintln!(
+            "{} axes; A at ({:.4}, {:.4}), B at ({:.4}, {:.4}), C at ({:.4}, {:.4}); cosine \
+             between B - A and C - A: {:.6}",
+            p.axes,
+            p.marks[0][0],
+            p.marks[0][1],
+            p.marks[1][0],
+            p.marks[1][1],
+            p.marks[2][0],
+            p.marks[2][1],
+            p.cosine
+        ),
+        (None, Some(cos)) => eprintln!("cosine between the two directions: {cos:.6}"),
+        (None, None) => {}
     }
     let share = match file.meta.shard {
         Some(s) => format!(" (shard {s})"),
