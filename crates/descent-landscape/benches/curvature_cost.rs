@@ -113,8 +113,8 @@ fn compare(
         ));
     }
     println!(
-        "| {name} | top {top_k} + bottom {bottom_k} | {} | {} |",
-        cells[0], cells[1]
+        "| {name} | top {top_k} + bottom {bottom_k} | {} | {} | {} |",
+        cells[0], cells[1], cells[2]
     );
     Ok(())
 }
