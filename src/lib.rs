@@ -4,6 +4,7 @@
 //!
 //! | module | crate | holds |
 //! |---|---|---|
+//! | [`files`] | `descent-files` | atomic file and folder writes |
 //! | [`models`] | `descent-models` | MLP and VGG-style networks |
 //! | [`data`] | `descent-data` | CIFAR-10, MNIST/Fashion-MNIST, synthetic sets, batchers |
 //! | [`optim`] | `descent-optim` | optimizers, learning-rate schedules, stopping rules |
@@ -19,6 +20,7 @@
 //! ```
 
 pub use descent_data as data;
+pub use descent_files as files;
 pub use descent_landscape as landscape;
 pub use descent_models as models;
 pub use descent_optim as optim;

@@ -61,6 +61,8 @@ pub fn code(err: &anyhow::Error) -> u8 {
         Some(TrainError::InvalidOption { .. }) => 2,
         Some(_) => BAD_INPUT,
         None if landscape_code(err).is_some() => landscape_code(err).unwrap_or(1),
+        // An atomic write's failure not wrapped in a crate's error: as TrainError::Io.
+        None if err.downcast_ref::<descent_files::FilesError>().is_some() => files_code(err),
         None if err.downcast_ref::<descent_data::DataError>().is_some() => BAD_INPUT,
         None if err.downcast_ref::<descent_models::ModelError>().is_some()
             || err.downcast_ref::<descent_optim::OptimError>().is_some() =>
@@ -68,6 +70,15 @@ pub fn code(err: &anyhow::Error) -> u8 {
             2
         }
         None => 1,
+    }
+}
+
+fn files_code(err: &anyhow::Error) -> u8 {
+    match err.downcast_ref::<descent_files::FilesError>() {
+        Some(descent_files::FilesError::Io { action, .. }) if action.starts_with("read") => {
+            BAD_INPUT
+        }
+        _ => OUTPUT,
     }
 }
 

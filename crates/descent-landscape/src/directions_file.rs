@@ -111,7 +111,7 @@ impl DirectionSet {
     ///
     /// Writing fails.
     pub fn save(&self, path: &Path) -> Result<(), LandscapeError> {
-        descent_train::atomic::write_file(path, &self.to_bytes()?)?;
+        descent_files::write_file(path, &self.to_bytes()?)?;
         Ok(())
     }
 

@@ -40,10 +40,10 @@ pub enum LandscapeError {
         /// Which field differs, or which point conflicts.
         reason: String,
     },
-    /// Reading a file failed.
+    /// Reading or writing a file failed.
     #[error("{action} {path}: {source}")]
     Io {
-        /// What was being done (`reading`, ...).
+        /// What was being done (`reading`, `writing`, `renaming into`, ...).
         action: &'static str,
         /// The file.
         path: PathBuf,
@@ -51,7 +51,7 @@ pub enum LandscapeError {
         #[source]
         source: std::io::Error,
     },
-    /// Loading a checkpoint, evaluation data or a device, or writing a file atomically, failed.
+    /// Loading a checkpoint, evaluation data or a device failed.
     #[error(transparent)]
     Train(#[from] descent_train::TrainError),
     /// Loading the evaluation data failed.
@@ -60,6 +60,23 @@ pub enum LandscapeError {
     /// Drawing or writing a figure failed.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),
+}
+
+impl From<descent_files::FilesError> for LandscapeError {
+    /// An atomic write's failure as [`LandscapeError::Io`], with the same action and path.
+    fn from(err: descent_files::FilesError) -> Self {
+        match err {
+            descent_files::FilesError::Io {
+                action,
+                path,
+                source,
+            } => LandscapeError::Io {
+                action,
+                path,
+                source,
+            },
+        }
+    }
 }
 
 impl LandscapeError {

@@ -252,7 +252,7 @@ impl ScanFile {
     ///
     /// Writing fails.
     pub fn save(&self, path: &Path) -> Result<(), LandscapeError> {
-        descent_train::atomic::write_file(path, &self.to_bytes()?)?;
+        descent_files::write_file(path, &self.to_bytes()?)?;
         Ok(())
     }
 

@@ -288,7 +288,7 @@ pub fn save_trajectory(
     let json = serde_json::to_vec_pretty(info)
         .map_err(|e| LandscapeError::invalid("trajectory", "info", e.to_string()))?;
     npz.raw.insert("trajectory.json".into(), json);
-    descent_train::atomic::write_file(path, &npz.to_bytes())?;
+    descent_files::write_file(path, &npz.to_bytes())?;
     Ok(())
 }
 

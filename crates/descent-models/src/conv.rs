@@ -140,8 +140,8 @@ mod flex {
     //! The `Flex` route: a backend extension with a hand-written backward step.
 
     use super::{CpuConvKernels, cpu_conv_kernels};
-    use crate::conv_cpu;
-    use crate::flex_data::dims;
+    use crate::cpu;
+    use crate::cpu::flex_data::dims;
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
     use burn::backend::autodiff::grads::Gradients;
@@ -226,7 +226,7 @@ mod flex {
             weight: FloatTensor<Self>,
             options: ConvOptions<2>,
         ) -> FloatTensor<Self> {
-            conv_cpu::conv2d(x, weight, None, &options)
+            cpu::conv::conv2d(x, weight, None, &options)
         }
 
         fn descent_conv2d_bias(
@@ -235,7 +235,7 @@ mod flex {
             bias: FloatTensor<Self>,
             options: ConvOptions<2>,
         ) -> FloatTensor<Self> {
-            conv_cpu::conv2d(x, weight, Some(bias), &options)
+            cpu::conv::conv2d(x, weight, Some(bias), &options)
         }
     }
 
@@ -263,14 +263,14 @@ mod flex {
             let weight = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(weight);
             if let Some(node) = node_x {
                 let dx =
-                    conv_cpu::conv2d_input_grad(dims(&x), weight.clone(), grad.clone(), &options);
+                    cpu::conv::conv2d_input_grad(dims(&x), weight.clone(), grad.clone(), &options);
                 grads.register::<Flex>(node.id, dx);
             }
             match (node_weight, node_bias) {
                 (Some(node), bias) => {
                     // The bias gradient, when asked for, is summed while the weight
                     // gradient reads the output gradient.
-                    let (dw, db) = conv_cpu::conv2d_weight_and_bias_grad(
+                    let (dw, db) = cpu::conv::conv2d_weight_and_bias_grad(
                         x,
                         dims(&weight),
                         grad,
@@ -283,7 +283,7 @@ mod flex {
                     }
                 }
                 (None, Some(node)) => {
-                    grads.register::<Flex>(node.id, conv_cpu::conv2d_bias_grad(grad));
+                    grads.register::<Flex>(node.id, cpu::conv::conv2d_bias_grad(grad));
                 }
                 (None, None) => {}
             }
@@ -309,7 +309,7 @@ mod flex {
                        weight: FloatTensor<Autodiff<Flex, C>>,
                        bias: FloatTensor<Autodiff<Flex, C>>| {
             let bias = has_bias.then(|| bias.into_primitive());
-            conv_cpu::conv2d(x.into_primitive(), weight.into_primitive(), bias, &options)
+            cpu::conv::conv2d(x.into_primitive(), weight.into_primitive(), bias, &options)
         };
         match ConvStep
             .prepare::<C>([x.node(), weight.node(), bias.node()])

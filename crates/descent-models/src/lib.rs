@@ -44,23 +44,13 @@ mod activation;
 mod classifier;
 pub mod conv;
 #[cfg(feature = "flex")]
-mod conv_cpu;
+mod cpu;
 mod error;
-#[cfg(feature = "flex")]
-mod flex_data;
-#[cfg(feature = "flex")]
-mod gemm;
 pub mod linear;
 mod mlp;
 mod model;
 pub mod norm;
-#[cfg(feature = "flex")]
-mod norm_cpu;
-#[cfg(feature = "flex")]
-mod norm_pool_cpu;
 pub mod pool;
-#[cfg(feature = "flex")]
-mod pool_cpu;
 mod vgg;
 mod vgg_depth;
 

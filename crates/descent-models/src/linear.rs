@@ -38,8 +38,8 @@ mod flex {
     //! The `Flex` route: a backend extension with a hand-written backward step.
 
     use crate::conv::{CpuConvKernels, cpu_conv_kernels};
-    use crate::flex_data::{contiguous, dims, f32_slice, tensor, zeros};
-    use crate::gemm::matmul;
+    use crate::cpu::flex_data::{contiguous, dims, f32_slice, tensor, zeros};
+    use crate::cpu::gemm::matmul;
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
     use burn::backend::autodiff::grads::Gradients;

@@ -77,7 +77,7 @@ mod flex {
     //! The `Flex` route: a backend extension with a hand-written backward step.
 
     use crate::conv::{CpuConvKernels, cpu_conv_kernels};
-    use crate::{norm_cpu, norm_pool_cpu};
+    use crate::cpu;
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
     use burn::backend::autodiff::grads::Gradients;
@@ -260,7 +260,7 @@ mod flex {
             epsilon: f64,
             relu: bool,
         ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
-            norm_cpu::batch_norm_train(x, gamma, beta, epsilon, relu)
+            cpu::norm::batch_norm_train(x, gamma, beta, epsilon, relu)
         }
 
         fn descent_batch_norm(
@@ -272,7 +272,7 @@ mod flex {
             epsilon: f64,
             relu: bool,
         ) -> FloatTensor<Self> {
-            norm_cpu::batch_norm(x, gamma, beta, mean, variance, epsilon, relu)
+            cpu::norm::batch_norm(x, gamma, beta, mean, variance, epsilon, relu)
         }
 
         fn descent_batch_norm_relu_pool_train(
@@ -283,7 +283,7 @@ mod flex {
             kernel: [usize; 2],
         ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
             let (y, _, mean, variance) =
-                norm_pool_cpu::batch_norm_relu_pool_train(x, gamma, beta, epsilon, kernel);
+                cpu::norm_pool::batch_norm_relu_pool_train(x, gamma, beta, epsilon, kernel);
             (y, mean, variance)
         }
 
@@ -296,7 +296,7 @@ mod flex {
             epsilon: f64,
             kernel: [usize; 2],
         ) -> FloatTensor<Self> {
-            norm_pool_cpu::batch_norm_relu_pool(x, gamma, beta, mean, variance, epsilon, kernel)
+            cpu::norm_pool::batch_norm_relu_pool(x, gamma, beta, mean, variance, epsilon, kernel)
         }
     }
 
@@ -332,7 +332,7 @@ mod flex {
             let state = ops.state;
             let x = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(state.x);
             let gamma = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(state.gamma);
-            let (dx, dgamma, dbeta) = norm_pool_cpu::batch_norm_relu_pool_train_backward(
+            let (dx, dgamma, dbeta) = cpu::norm_pool::batch_norm_relu_pool_train_backward(
                 x,
                 gamma,
                 state.mean,
@@ -376,7 +376,7 @@ mod flex {
             let (x, gamma, mean, variance, epsilon, relu_output) = ops.state;
             let x = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(x);
             let gamma = checkpointer.retrieve_node_output::<FloatTensor<Flex>>(gamma);
-            let (dx, dgamma, dbeta) = norm_cpu::batch_norm_train_backward(
+            let (dx, dgamma, dbeta) = cpu::norm::batch_norm_train_backward(
                 x,
                 gamma,
                 mean,
@@ -455,7 +455,7 @@ mod flex {
                 [x, gamma, beta],
                 |x, gamma, beta| {
                     let (out, mean, variance) =
-                        norm_cpu::batch_norm_train(x, gamma, beta, epsilon, relu);
+                        cpu::norm::batch_norm_train(x, gamma, beta, epsilon, relu);
                     (out, mean, variance, ())
                 },
                 |[x, gamma], out, [mean, variance], ()| {
@@ -495,7 +495,7 @@ mod flex {
                 [x, gamma, beta],
                 |x, gamma, beta| {
                     let (pooled, argmax, mean, variance) =
-                        norm_pool_cpu::batch_norm_relu_pool_train(x, gamma, beta, epsilon, kernel);
+                        cpu::norm_pool::batch_norm_relu_pool_train(x, gamma, beta, epsilon, kernel);
                     (pooled, mean, variance, argmax)
                 },
                 |[x, gamma], pooled, [mean, variance], argmax| PooledState {

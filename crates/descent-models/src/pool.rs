@@ -46,8 +46,8 @@ mod flex {
     //! The `Flex` route: a backend extension with a hand-written backward step.
 
     use crate::conv::{CpuConvKernels, cpu_conv_kernels};
-    use crate::flex_data::dims;
-    use crate::pool_cpu;
+    use crate::cpu;
+    use crate::cpu::flex_data::dims;
     use burn::backend::autodiff::Autodiff;
     use burn::backend::autodiff::checkpoint::base::Checkpointer;
     use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -100,7 +100,7 @@ mod flex {
 
     impl DescentPool for Flex {
         fn descent_max_pool2d(x: FloatTensor<Self>, kh: usize, kw: usize) -> FloatTensor<Self> {
-            pool_cpu::max_pool2d(x, [kh, kw]).0
+            cpu::pool::max_pool2d(x, [kh, kw]).0
         }
     }
 
@@ -121,7 +121,7 @@ mod flex {
             let grad = grads.consume::<Flex>(&ops.node);
             let (shape, kernel, argmax) = ops.state;
             if let Some(node) = node {
-                let dx = pool_cpu::max_pool2d_backward(shape, kernel, &argmax, grad);
+                let dx = cpu::pool::max_pool2d_backward(shape, kernel, &argmax, grad);
                 grads.register::<Flex>(node.id, dx);
             }
         }
@@ -137,11 +137,11 @@ mod flex {
                 OpsKind::Tracked(prep) => {
                     let x = x.into_primitive();
                     let shape = dims::<4>(&x);
-                    let (y, argmax) = pool_cpu::max_pool2d(x, [kh, kw]);
+                    let (y, argmax) = cpu::pool::max_pool2d(x, [kh, kw]);
                     prep.finish((shape, [kh, kw], argmax), y)
                 }
                 OpsKind::UnTracked(prep) => {
-                    prep.finish(pool_cpu::max_pool2d(x.into_primitive(), [kh, kw]).0)
+                    prep.finish(cpu::pool::max_pool2d(x.into_primitive(), [kh, kw]).0)
                 }
             }
         }

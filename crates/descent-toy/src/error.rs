@@ -47,7 +47,7 @@ pub enum ToyError {
     },
     /// Writing an output file (atomically) failed.
     #[error(transparent)]
-    Write(#[from] descent_train::TrainError),
+    Write(#[from] descent_files::FilesError),
     /// Drawing a figure failed.
     #[error(transparent)]
     Plot(#[from] descent_landscape::plot::PlotError),

@@ -194,7 +194,7 @@ pub fn write_paths(paths: &[Path], file: &FsPath) -> Result<(), ToyError> {
             })?
         }
     };
-    descent_train::atomic::write_file(file, &bytes)?;
+    descent_files::write_file(file, &bytes)?;
     Ok(())
 }
 

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Bytes;
 use descent_data::{ImageBatcher, ImageDataset};
+use descent_files as atomic;
 use descent_models::ImageClassifier;
 use descent_optim::averaging::{
     AveragedModel, AveragingRule, BufferPolicy, SnapshotPolicy, recompute_batch_norm,
@@ -29,7 +30,6 @@ use descent_optim::schedule::{AnnealStrategy, Schedule};
 use descent_optim::{OptimError, SwaLrConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic;
 use crate::checkpoint;
 use crate::error::TrainError;
 use crate::evaluate::Metrics;

@@ -1,6 +1,6 @@
 //! Checkpoints: everything needed to continue a run exactly where it stopped.
 //!
-//! A checkpoint is a folder written atomically (see [`crate::atomic`]):
+//! A checkpoint is a folder written atomically (see [`descent_files::write_dir`]):
 //!
 //! | file            | holds                                                         |
 //! |-----------------|---------------------------------------------------------------|
@@ -21,9 +21,9 @@ use burn::module::Module;
 use burn::optim::OptimizerRecord;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
+use descent_files as atomic;
 use serde::{Deserialize, Serialize};
 
-use crate::atomic;
 use crate::averaging::AveragingState;
 use crate::error::TrainError;
 use crate::evaluate::MetricsSum;
@@ -125,7 +125,8 @@ pub fn save(dir: &Path, parts: &CheckpointParts) -> Result<(), TrainError> {
             atomic::write_file(&tmp.join(files::MODEL_CONFIG), &text)?;
         }
         let state = serde_json::to_vec_pretty(&parts.state).map_err(|e| bad(tmp, e))?;
-        atomic::write_file(&tmp.join(files::STATE), &state)
+        atomic::write_file(&tmp.join(files::STATE), &state)?;
+        Ok(())
     })
 }
 

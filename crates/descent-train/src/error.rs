@@ -122,6 +122,24 @@ pub enum TrainError {
     Optim(#[from] descent_optim::OptimError),
 }
 
+impl From<descent_files::FilesError> for TrainError {
+    /// An atomic write's failure as [`TrainError::Io`], with the same action and path (so
+    /// the message and the CLI's exit code are those of any other write).
+    fn from(err: descent_files::FilesError) -> Self {
+        match err {
+            descent_files::FilesError::Io {
+                action,
+                path,
+                source,
+            } => TrainError::Io {
+                action,
+                path,
+                source,
+            },
+        }
+    }
+}
+
 impl TrainError {
     /// Wraps an I/O error with what was being done and to which path.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {

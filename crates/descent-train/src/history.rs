@@ -7,9 +7,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use descent_files as atomic;
 use serde::{Deserialize, Serialize};
 
-use crate::atomic;
 use crate::error::TrainError;
 use crate::evaluate::Metrics;
 
@@ -51,7 +51,8 @@ pub fn write_logs(dir: &Path, history: &[EpochRecord]) -> Result<(), TrainError>
         jsonl.push('\n');
     }
     atomic::write_file(&dir.join(files::JSONL), jsonl.as_bytes())?;
-    atomic::write_file(&dir.join(files::CSV), to_csv(history).as_bytes())
+    atomic::write_file(&dir.join(files::CSV), to_csv(history).as_bytes())?;
+    Ok(())
 }
 
 /// The history as CSV with a header line; empty test columns when there is no test set.

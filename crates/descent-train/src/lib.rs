@@ -34,7 +34,6 @@
 //! ```
 
 pub mod allocator;
-pub mod atomic;
 pub mod averaging;
 pub mod checkpoint;
 pub mod device;

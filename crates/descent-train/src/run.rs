@@ -16,11 +16,11 @@ use descent_data::{
     Augmentation, DatasetKind, ImageBatcher, ImageDataset, ImageShape, LoadOptions, Normalization,
     Split,
 };
+use descent_files as atomic;
 use descent_models::{Model, ModelConfig};
 use descent_optim::{OptimizerConfig, ScheduleConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic;
 use crate::averaging::SwaOptions;
 use crate::checkpoint;
 use crate::error::TrainError;

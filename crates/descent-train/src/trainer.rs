@@ -604,14 +604,14 @@ impl<M: ImageClassifier> Trainer<M> {
             let dir = folder.best();
             std::fs::create_dir_all(&dir).map_err(|e| TrainError::io("creating", &dir, e))?;
             let bytes = checkpoint::module_bytes(&best)?;
-            crate::atomic::write_file(&dir.join(checkpoint::files::MODEL), &bytes)?;
+            descent_files::write_file(&dir.join(checkpoint::files::MODEL), &bytes)?;
             if let Some(config) = &self.model_config {
                 let text =
                     serde_json::to_vec_pretty(config).map_err(|e| TrainError::BadCheckpoint {
                         path: dir.clone(),
                         reason: e.to_string(),
                     })?;
-                crate::atomic::write_file(&dir.join(checkpoint::files::MODEL_CONFIG), &text)?;
+                descent_files::write_file(&dir.join(checkpoint::files::MODEL_CONFIG), &text)?;
             }
         }
         self.best_model = Some(best);

@@ -234,7 +234,7 @@ impl TrajectoryRecorder {
         std::fs::create_dir_all(&self.dir).map_err(|e| TrainError::io("creating", &self.dir, e))?;
         let file = format!("{:04}.bpk", self.index.snapshots.len());
         let bytes = module_bytes(model)?;
-        crate::atomic::write_file(&self.dir.join(&file), &bytes)?;
+        descent_files::write_file(&self.dir.join(&file), &bytes)?;
         self.index.snapshots.push(Snapshot {
             file,
             epoch,
@@ -246,6 +246,7 @@ impl TrajectoryRecorder {
                 value: "index".into(),
                 reason: e.to_string(),
             })?;
-        crate::atomic::write_file(&self.dir.join(INDEX_FILE), &json)
+        descent_files::write_file(&self.dir.join(INDEX_FILE), &json)?;
+        Ok(())
     }
 }

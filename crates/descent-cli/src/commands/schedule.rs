@@ -393,7 +393,7 @@ pub fn run(args: ScheduleCmdArgs) -> anyhow::Result<()> {
         TableFormat::Json => table.to_json(&config, &args)?,
     };
     match &args.out {
-        Some(path) => descent_train::atomic::write_file(path, text.as_bytes())?,
+        Some(path) => descent_files::write_file(path, text.as_bytes())?,
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout

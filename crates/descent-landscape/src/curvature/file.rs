@@ -152,7 +152,7 @@ impl CurvatureFile {
     ///
     /// Writing fails.
     pub fn save(&self, path: &Path) -> Result<(), LandscapeError> {
-        descent_train::atomic::write_file(path, &self.to_bytes()?)?;
+        descent_files::write_file(path, &self.to_bytes()?)?;
         Ok(())
     }
 

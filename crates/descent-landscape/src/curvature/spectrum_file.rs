@@ -110,7 +110,7 @@ impl SpectrumFile {
     ///
     /// Writing fails.
     pub fn save(&self, path: &Path) -> Result<(), LandscapeError> {
-        descent_train::atomic::write_file(path, &self.to_bytes()?)?;
+        descent_files::write_file(path, &self.to_bytes()?)?;
         Ok(())
     }
 

@@ -53,12 +53,11 @@ impl PlotError {
     }
 }
 
-impl From<descent_train::TrainError> for PlotError {
-    /// The atomic writer reports I/O failures as [`descent_train::TrainError::Io`]; keep the
-    /// action and path, wrap anything else as a rendering failure.
-    fn from(err: descent_train::TrainError) -> Self {
+impl From<descent_files::FilesError> for PlotError {
+    /// An atomic write's failure as [`PlotError::Io`], with the same action and path.
+    fn from(err: descent_files::FilesError) -> Self {
         match err {
-            descent_train::TrainError::Io {
+            descent_files::FilesError::Io {
                 action,
                 path,
                 source,
@@ -66,10 +65,6 @@ impl From<descent_train::TrainError> for PlotError {
                 action,
                 path,
                 source,
-            },
-            other => PlotError::Render {
-                path: PathBuf::new(),
-                reason: other.to_string(),
             },
         }
     }

@@ -19,7 +19,7 @@ pub(crate) fn write_image(svg: &str, format: ImageFormat, path: &Path) -> Result
         ImageFormat::Svg => svg.as_bytes().to_vec(),
         ImageFormat::Png => render_png(svg, path)?,
     };
-    descent_train::atomic::write_file(path, &bytes)?;
+    descent_files::write_file(path, &bytes)?;
     Ok(())
 }
 

@@ -25,7 +25,7 @@ pub type Field<'a> = (&'a str, &'a [f64]);
 /// empty or not plain text; [`PlotError::Io`] when the file cannot be written.
 pub fn write_vtp(x: &[f64], y: &[f64], fields: &[Field<'_>], path: &Path) -> Result<(), PlotError> {
     let xml = vtp_string(x, y, fields)?;
-    descent_train::atomic::write_file(path, xml.as_bytes())?;
+    descent_files::write_file(path, xml.as_bytes())?;
     Ok(())
 }
 
@@ -36,7 +36,7 @@ pub fn write_vtp(x: &[f64], y: &[f64], fields: &[Field<'_>], path: &Path) -> Res
 /// As [`write_vtp`].
 pub fn write_vts(x: &[f64], y: &[f64], fields: &[Field<'_>], path: &Path) -> Result<(), PlotError> {
     let xml = vts_string(x, y, fields)?;
-    descent_train::atomic::write_file(path, xml.as_bytes())?;
+    descent_files::write_file(path, xml.as_bytes())?;
     Ok(())
 }
 

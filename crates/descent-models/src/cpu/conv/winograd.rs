@@ -32,8 +32,8 @@
 //! ([`Filters::input_grad`]).
 
 use super::{Geometry, balanced_groups, grow, with_scratch};
-use crate::flex_data::zeros;
-use crate::gemm::{Threading, packed, product, product_packed, view, view_mut};
+use crate::cpu::flex_data::zeros;
+use crate::cpu::gemm::{Threading, packed, product, product_packed, view, view_mut};
 use descent_kernels::PackedA;
 use rayon::prelude::*;
 

@@ -21,8 +21,8 @@
 use super::{
     InputTransform, LANES, POINTS, Shape, TileCursor, Unit, filter_transform, store_lanes,
 };
-use crate::conv_cpu::{grow, with_scratch};
-use crate::gemm::{Threading, product, view, view_mut};
+use crate::cpu::conv::{grow, with_scratch};
+use crate::cpu::gemm::{Threading, product, view, view_mut};
 use rayon::prelude::*;
 
 /// Upper bound on one unit's transformed inputs and output gradients (`16·(C + K)` floats a
@@ -34,7 +34,7 @@ const UNIT_BUDGET_BYTES: usize = 8 << 20;
 /// The weight gradient `[K, C, 3, 3]` of the "same" 3x3 convolution of `x`
 /// (`[N, C, H, W]`) whose output gradient is `dy` (`[N, K, H, W]`), and when `with_bias`,
 /// each output channel's sum of `dy` in f64 (`[K]`; empty without).
-pub(in crate::conv_cpu) fn weight_and_bias_grad(
+pub(in crate::cpu::conv) fn weight_and_bias_grad(
     x: &[f32],
     dy: &[f32],
     [batch, inputs, height, width]: [usize; 4],
@@ -156,7 +156,7 @@ fn add_unit(
             (0..unit.images)
                 .map(|b| {
                     let plane = &dy[(b * k + channel) * plane..][..plane];
-                    crate::norm_cpu::sum(&plane[row_start..row_end])
+                    crate::cpu::norm::sum(&plane[row_start..row_end])
                 })
                 .sum()
         })

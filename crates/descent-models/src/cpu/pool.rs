@@ -8,7 +8,7 @@
 //! each output gradient to that offset. Ties go to the first maximum in row-major order; a NaN
 //! in the window wins (it is propagated), as in Burn and PyTorch.
 
-use crate::flex_data::{contiguous, f32_slice as values, tensor, zeros};
+use crate::cpu::flex_data::{contiguous, f32_slice as values, tensor, zeros};
 use burn::backend::flex::FlexTensor;
 use rayon::prelude::*;
 

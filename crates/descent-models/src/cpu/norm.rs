@@ -15,7 +15,7 @@
 //! `relu_backward` would before this layer's backward: one pass each way fewer, no buffer for
 //! the ReLU. In inference a uniquely owned input is normalized in place.
 
-use crate::flex_data::{contiguous, f32_slice as values, tensor, zeros};
+use crate::cpu::flex_data::{contiguous, f32_slice as values, tensor, zeros};
 use burn::backend::flex::FlexTensor;
 use burn::tensor::Shape;
 use rayon::prelude::*;

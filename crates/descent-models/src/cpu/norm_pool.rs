@@ -8,17 +8,17 @@
 //! backward pass works from the pooled gradient and the positions of the maxima: its sums
 //! visit the maxima only, and `dx` is one dense pass over the input (in place when it can).
 //!
-//! Against [`norm_cpu`](crate::norm_cpu) followed by [`pool_cpu`](crate::pool_cpu) (tested):
+//! Against [`norm`](super::norm) followed by [`pool`](super::pool) (tested):
 //! the forward pass gives the same bits (each normalized value is computed by the same
 //! expression and the maxima are picked by the same rule); the backward pass agrees within
 //! float rounding, its sums adding the same terms in another order.
 
-use crate::flex_data::{contiguous, f32_slice as values, tensor, zeros};
-use crate::norm_cpu::{
+use crate::cpu::flex_data::{contiguous, f32_slice as values, tensor, zeros};
+use crate::cpu::norm::{
     BackwardCoefficients, affine_value, batch_statistics, given_scale_and_shift, inv_std, layout,
     relu_keeps, scale_and_shift,
 };
-use crate::pool_cpu::pool_planes;
+use crate::cpu::pool::pool_planes;
 use burn::backend::flex::FlexTensor;
 use burn::tensor::Shape;
 use rayon::prelude::*;
@@ -49,7 +49,7 @@ pub(crate) fn batch_norm_relu_pool_train(
 ) -> (FlexTensor, Vec<u8>, FlexTensor, FlexTensor) {
     let x = contiguous(x);
     let (gamma, beta) = (contiguous(gamma), contiguous(beta));
-    let dims = crate::flex_data::dims::<4>(&x);
+    let dims = crate::cpu::flex_data::dims::<4>(&x);
     let xs = values(&x);
     let (mean, variance) = batch_statistics(xs, layout(&x));
     let (scale, shift) = scale_and_shift(values(&gamma), values(&beta), &mean, &variance, epsilon);
@@ -75,7 +75,7 @@ pub(crate) fn batch_norm_relu_pool(
 ) -> FlexTensor {
     let x = contiguous(x);
     let (scale, shift) = given_scale_and_shift([gamma, beta, mean, variance], epsilon);
-    let dims = crate::flex_data::dims::<4>(&x);
+    let dims = crate::cpu::flex_data::dims::<4>(&x);
     let (y, _) = normalize_and_pool(values(&x), dims, kernel, &scale, &shift);
     let [n, c, h, w] = dims;
     tensor(y, [n, c, h / kernel[0], w / kernel[1]])
@@ -301,7 +301,7 @@ impl descent_kernels::VectorLoop for MaximaSums<'_> {
 /// The gradient reaching the normalized activation is zero except at the maxima the ReLU
 /// kept, so the sums `Σ dy` and `Σ dy·(x - μ)` visit the maxima only, and `dx` is the dense
 /// `k2·(x - μ) + k3` with `k1·dy` added at the maxima (each maximum's value computed by
-/// `norm_cpu`'s expression). The sums add the same terms as `norm_cpu`'s in another order:
+/// `norm`'s expression). The sums add the same terms as `norm`'s in another order:
 /// the result agrees with the unfused layers within float rounding, not bit for bit.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn batch_norm_relu_pool_train_backward(
@@ -317,7 +317,7 @@ pub(crate) fn batch_norm_relu_pool_train_backward(
     let x = contiguous(x);
     let (pooled, grad) = (contiguous(pooled), contiguous(grad));
     let [gamma, mean, variance] = [gamma, mean, variance].map(contiguous);
-    let [n, c, h, w] = crate::flex_data::dims::<4>(&x);
+    let [n, c, h, w] = crate::cpu::flex_data::dims::<4>(&x);
     let (s, per_plane) = (h * w, (h / kernel[0]) * (w / kernel[1]));
     let (pooled, grad) = (values(&pooled), values(&grad));
     let (gamma, mean) = (values(&gamma), values(&mean));
@@ -455,7 +455,7 @@ mod tests {
             let beta = tensor(vec![0.2, -0.1, 0.0][..c].to_vec(), [c]);
             let (pooled, argmax, mean, variance) =
                 batch_norm_relu_pool_train(x.clone(), gamma.clone(), beta, 1e-5, kernel);
-            let [n, _, ho, wo] = crate::flex_data::dims::<4>(&pooled);
+            let [n, _, ho, wo] = crate::cpu::flex_data::dims::<4>(&pooled);
             let grad = ramp([n, c, ho, wo], 2);
             let backward = |x: FlexTensor| {
                 let (dx, dg, db) = batch_norm_relu_pool_train_backward(

@@ -38,8 +38,8 @@
 //! [`WEIGHT_GRAD_PARTS_FLOATS`]), added in order. These choices depend on the shapes only, so
 //! results are the same bit for bit whatever the thread count.
 
-use crate::flex_data::{contiguous, dims, f32_slice, tensor, zeros};
-use crate::gemm::{Threading, packed, product, product_packed, view, view_mut};
+use crate::cpu::flex_data::{contiguous, dims, f32_slice, tensor, zeros};
+use crate::cpu::gemm::{Threading, packed, product, product_packed, view, view_mut};
 use burn::backend::flex::FlexTensor;
 use burn::backend::ops::ConvOptions;
 use rayon::prelude::*;
@@ -967,7 +967,7 @@ fn add_tile_sums(dy: &[f32], g: &Geometry, n: usize, rows: (usize, usize), sums:
     let band = (rows.1 - rows.0) * wo;
     for (ch, sum) in sums.iter_mut().enumerate() {
         for b in 0..n {
-            *sum += crate::norm_cpu::sum(&dy[(b * k + ch) * l + rows.0 * wo..][..band]);
+            *sum += crate::cpu::norm::sum(&dy[(b * k + ch) * l + rows.0 * wo..][..band]);
         }
     }
 }
@@ -1101,7 +1101,7 @@ pub(crate) fn conv2d_bias_grad(output_grad: FlexTensor) -> FlexTensor {
     let (l, values) = (ho * wo, f32_slice(&dy));
     let channel = |ch: usize| {
         let total: f64 = (0..n)
-            .map(|b| crate::norm_cpu::sum(&values[(b * k + ch) * l..][..l]))
+            .map(|b| crate::cpu::norm::sum(&values[(b * k + ch) * l..][..l]))
             .sum();
         total as f32
     };
