@@ -2,7 +2,10 @@
 //!
 //! - [`Objective`] / [`ModuleObjective`]: a loss as a function of a [`ParamVector`], with its
 //!   gradient from Burn's autodiff, for any module in eval mode over fixed data
-//!   ([`classifier_objective`]: the mean cross-entropy the scans report, in `f32` or `f64`).
+//!   ([`classifier_objective`]: the mean cross-entropy the scans report, in `f32` or `f64`;
+//!   [`model_objective`]: the same for our models, with an MLP's ReLU activation pattern
+//!   frozen while its Hessian is measured, so that finite differences give autodiff's
+//!   Hessian).
 //! - [`Hessian`]: Hessian-vector products by finite differences of gradients (Burn's autodiff
 //!   is first order), central or Richardson-extrapolated, with a step scaled to the point, as a
 //!   [`SymmetricOperator`] on the flat trainable entries (never running statistics).
@@ -56,12 +59,14 @@ pub mod job;
 pub mod lanczos;
 pub mod layers;
 pub mod map;
+pub mod model_objective;
 pub mod objective;
 pub mod operator;
 pub mod power;
 pub mod sharpness;
 pub mod spectrum_file;
 pub mod spectrum_job;
+pub mod spectrum_plot;
 
 #[cfg(test)]
 mod reference_tests;
@@ -79,6 +84,7 @@ pub use flat::{FlatLayout, Precision};
 pub use hutchinson::{TraceEstimate, TraceOptions, hutchinson_trace};
 pub use hvp::{FdScheme, Hessian, HvpOptions, default_step};
 pub use layers::{LayerCurvature, per_layer_curvature};
+pub use model_objective::{ModelObjective, model_objective};
 pub use objective::{ModuleObjective, Objective, autodiff_device, classifier_objective};
 pub use operator::{BlockOperator, MatrixOperator, SymmetricOperator};
 pub use sharpness::{Sharpness, SharpnessDefinition, SharpnessOptions, sharpness};
@@ -224,6 +230,8 @@ pub fn analyze<O: Objective>(
     };
     let hessian_vector_products = hessian.products();
     let fd_step = hessian.step();
+    // Releases the frozen activation pattern: sharpness walks the real loss.
+    drop(hessian);
     let sharpness = options
         .sharpness
         .iter()

@@ -8,7 +8,7 @@ use descent_models::Model;
 
 use crate::LandscapeError;
 use crate::curvature::file::{CURVATURE_FORMAT, CURVATURE_VERSION, CurvatureFile};
-use crate::curvature::{CurvatureOptions, analyze, classifier_objective};
+use crate::curvature::{CurvatureOptions, analyze, model_objective};
 use crate::evaluator::PointEvaluator;
 use crate::job::{EvalOptions, load_checkpoints, prepare_evaluator};
 
@@ -54,7 +54,7 @@ pub fn run_curvature_job(
     let (mut evaluator, spec) = prepare_evaluator(&card, &job.eval, &device)?;
     let measured = PointEvaluator::<Model>::evaluate(&mut evaluator, &model)?;
     let set = &evaluator.sets()[0];
-    let mut objective = classifier_objective(model, set, &device, job.options.hvp.precision)?;
+    let mut objective = model_objective(model, set, &device, job.options.hvp.precision)?;
     let theta = objective.params();
     let report = analyze(&mut objective, &theta, &job.options)?;
     let file = CurvatureFile {

@@ -10,11 +10,10 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use descent_models::Model;
 
 use crate::LandscapeError;
 use crate::curvature::{
-    EigenOptions, Hessian, HvpOptions, Objective, classifier_objective, extreme_eigenpairs,
+    EigenOptions, Hessian, HvpOptions, Objective, extreme_eigenpairs, model_objective,
 };
 use crate::directions_file::DirectionSet;
 use crate::job::{EvalOptions, load_checkpoints, prepare_evaluator};
@@ -132,7 +131,7 @@ pub fn run_curvature_map_job(
     let (card, model) = models.remove(0);
     let (evaluator, spec) = prepare_evaluator(&card, &job.eval, &device)?;
     let set = &evaluator.sets()[0];
-    let mut objective = classifier_objective::<Model>(model, set, &device, job.hvp.precision)?;
+    let mut objective = model_objective(model, set, &device, job.hvp.precision)?;
     let centre = objective.params();
     let directions = DirectionSet::load(&directions_path, &centre.infos(), &device)?;
     if directions.directions.len() < 2 {

@@ -32,6 +32,20 @@ pub trait Objective {
     ///
     /// As [`Objective::loss`].
     fn gradient(&mut self, theta: &ParamVector) -> Result<(f64, ParamVector), LandscapeError>;
+
+    /// Fixes the loss's piecewise-linear pieces (the activation pattern of ReLU units) at
+    /// `at`, so that the loss is smooth around it and finite differences of its gradient
+    /// give the Hessian autodiff's double backward gives there; `None` releases them. The
+    /// default does nothing (a smooth loss). [`Hessian`](super::Hessian) freezes at its
+    /// point for its lifetime.
+    ///
+    /// # Errors
+    ///
+    /// As [`Objective::loss`].
+    fn freeze_activations(&mut self, at: Option<&ParamVector>) -> Result<(), LandscapeError> {
+        let _ = at;
+        Ok(())
+    }
 }
 
 /// The autodiff version of a plain device (`device` itself if it already is one).
@@ -110,6 +124,19 @@ where
     /// How many gradients have been computed so far.
     pub fn gradient_count(&self) -> usize {
         self.gradients
+    }
+
+    /// The module with `theta` loaded, in eval mode on `device` (no gradients).
+    ///
+    /// # Errors
+    ///
+    /// [`LandscapeError::Mismatch`] if `theta` is not the module's layout.
+    pub fn model_at(&self, theta: &ParamVector, device: &Device) -> Result<M, LandscapeError> {
+        let model = self.model.as_ref().ok_or_else(|| {
+            LandscapeError::invalid("objective", "model", "lost after an earlier error")
+        })?;
+        let plain = model.clone().valid().to_device(device);
+        theta.to_device(device).load_into(plain, false)
     }
 
     fn set(&mut self, theta: &ParamVector) -> Result<M, LandscapeError> {
@@ -249,6 +276,10 @@ impl ModuleVisitor for GradReader<'_> {
 
 /// The mean cross-entropy of an image classifier over a [`PreparedSet`] (the loss the scans
 /// report), as an [`Objective`]: one part per batch, weighted by its sample count.
+///
+/// It does not freeze activation patterns: for one of our [`Model`](descent_models::Model)s
+/// use [`model_objective`](super::model_objective), whose Hessian of a ReLU MLP is autodiff's
+/// (see [`hvp`](super::hvp) on kinks).
 ///
 /// With [`Precision::F64`] the images are cast to `f64` here, and the objective expects its
 /// points in `f64` too (as [`Hessian`](super::Hessian) and [`analyze`](super::analyze) pass

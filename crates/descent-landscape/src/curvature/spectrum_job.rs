@@ -10,7 +10,8 @@ use crate::LandscapeError;
 use crate::curvature::density::{DensityOptions, slq_density};
 use crate::curvature::flat::FlatLayout;
 use crate::curvature::hvp::{Hessian, HvpOptions};
-use crate::curvature::objective::{Objective, classifier_objective};
+use crate::curvature::model_objective::model_objective;
+use crate::curvature::objective::Objective;
 use crate::curvature::spectrum_file::{
     SPECTRUM_FORMAT, SPECTRUM_VERSION, SpectrumFile, SpectrumMeta,
 };
@@ -61,7 +62,7 @@ pub fn run_spectrum_job(
     let (card, model) = models.remove(0);
     let (evaluator, spec) = prepare_evaluator(&card, &job.eval, &device)?;
     let set = &evaluator.sets()[0];
-    let mut objective = classifier_objective(model, set, &device, job.hvp.precision)?;
+    let mut objective = model_objective(model, set, &device, job.hvp.precision)?;
     let theta = objective.params();
     let layout = FlatLayout::new(&theta.infos());
     let theta = layout.unflatten(&layout.flatten(&theta)?, &theta, job.hvp.precision)?;

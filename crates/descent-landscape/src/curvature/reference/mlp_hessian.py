@@ -11,7 +11,11 @@ Writes `mlp_hessian.npz` next to this file (read by `curvature/reference_tests.r
   Rademacher draw of Hutchinson's estimator for H and for H^2 (`2 (|A|_F^2 - sum_i A_ii^2)`);
 - each layer's diagonal block (its weight and bias): `block_max`, `block_min`, `block_trace`;
 - `probe` (a unit vector from a formula) and `hessian_probe` (H times it), for the
-  Hessian-vector products' error.
+  Hessian-vector products' error;
+- the same network with ReLU in place of tanh at the same weights: `eigenvalues_relu`,
+  `trace_relu`, `hutchinson_variance_relu`, `hessian_probe_relu`. Autograd's double backward
+  treats ReLU's derivative as a constant mask (ReLU'' = 0): this is the Hessian with the
+  activation pattern of the point frozen, which is what PyHessian reports.
 
 The model: MLP 8-40-40-4 with tanh (2164 parameters), trained from formula weights by 30
 steps of full-batch gradient descent (rate 0.5, float64) on 64 formula points, then rounded to
@@ -60,13 +64,13 @@ def split(flat):
     return tensors
 
 
-def loss_fn(flat, x, labels):
+def loss_fn(flat, x, labels, act=torch.tanh):
     t = split(flat)
     h = x
     for layer in range(len(SIZES) - 1):
         h = h @ t[2 * layer] + t[2 * layer + 1]
         if layer < len(SIZES) - 2:
-            h = torch.tanh(h)
+            h = act(h)
     return F.cross_entropy(h, labels)
 
 
@@ -116,6 +120,14 @@ def main():
         "probe": probe,
         "hessian_probe": h @ probe,
     }
+    h_relu = torch.autograd.functional.hessian(
+        lambda p: loss_fn(p, x, y, torch.relu), flat.detach()
+    ).numpy()
+    h_relu = 0.5 * (h_relu + h_relu.T)
+    out["eigenvalues_relu"] = np.linalg.eigvalsh(h_relu)
+    out["trace_relu"] = np.array([np.trace(h_relu)])
+    out["hutchinson_variance_relu"] = np.array([hutchinson_variance(h_relu)])
+    out["hessian_probe_relu"] = h_relu @ probe
     names = ["w0", "b0", "w1", "b1", "w2", "b2"]
     for name, t in zip(names, split(flat.detach().numpy())):
         out[name] = t.astype(np.float32)
@@ -126,6 +138,8 @@ def main():
     print("bottom 3", eigenvalues[:3])
     print("trace", np.trace(h), "tr H^2", np.trace(h2))
     print("blocks max", out["block_max"], "min", out["block_min"], "trace", out["block_trace"])
+    e = out["eigenvalues_relu"]
+    print("relu: top 3", e[-3:][::-1], "bottom", e[:2], "trace", out["trace_relu"])
 
 
 if __name__ == "__main__":
