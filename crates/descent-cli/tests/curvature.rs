@@ -163,6 +163,13 @@ fn spectrum_is_saved_with_a_density_that_integrates_to_one() {
         assert_eq!(t.len(), 30);
         assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-9);
     }
+    for ext in ["svg", "png"] {
+        let path = dir.path().join(format!("spectrum.{ext}"));
+        assert!(stdout.contains(&path.display().to_string()), "{stdout}");
+        assert!(path.is_file(), "{ext}");
+    }
+    let svg = std::fs::read_to_string(dir.path().join("spectrum.svg")).expect("svg");
+    assert!(svg.contains("eigenvalue") && svg.contains("log scale"));
 }
 
 #[test]

@@ -133,6 +133,19 @@ fn plane_is_orthonormal_in_euclidean_units_with_the_models_at_their_marks() {
         assert!(y.min < m[1] + 1e-12 && m[1] < y.max + 1e-12);
     }
 
+    // The plot marks the three models and shows the cosine the orthonormal axes removed.
+    ok(descent(&["landscape", "plot", s(&dir.path().join("plane.npz"))]));
+    let svg = std::fs::read_to_string(dir.path().join("plane-contour.svg")).expect("svg");
+    for needle in [
+        "A: a".to_string(),
+        "B: b".to_string(),
+        "C: c".to_string(),
+        "orthonormal basis".to_string(),
+        format!("cosine of B - A and C - A: {cosine:.3}"),
+    ] {
+        assert!(svg.contains(&needle), "{needle:?} not in the plane's SVG");
+    }
+
     // Scanning through the marks gives each model's own training loss.
     let axis = |lo: f64, hi: f64| format!("{lo:.17e}:{hi:.17e}:2");
     let ab_file = plane(

@@ -8,6 +8,7 @@ use clap::Args;
 use descent_landscape::LandscapeError;
 use descent_landscape::curvature::DensityOptions;
 use descent_landscape::curvature::spectrum_job::{SpectrumJob, run_spectrum_job};
+use descent_landscape::curvature::spectrum_plot::draw_spectrum;
 
 use super::args::EvalFlags;
 use super::hessian_flags::HvpFlags;
@@ -99,5 +100,8 @@ pub fn run(device_name: &str, args: &SpectrumArgs) -> anyhow::Result<()> {
     );
     println!("mean square     {:.6e}", m.moments[1]);
     println!("{}", job.out.display());
+    for path in draw_spectrum(&file, &job.out.with_extension(""))? {
+        println!("{}", path.display());
+    }
     Ok(())
 }
