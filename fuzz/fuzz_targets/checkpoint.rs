@@ -3,8 +3,8 @@
 //!
 //! - 0: `state.json` (the trainer state, `checkpoint::read_state` from a folder);
 //! - 1: `model.bpk` (a burnpack module record, loaded into a tiny MLP by
-//!   `checkpoint::load_module`);
-//! - 2: `optimizer.bpk` (`checkpoint::parse_optimizer`, then, as the trainer does,
+//!   `records::load_module`);
+//! - 2: `optimizer.bpk` (`records::parse_optimizer`, then, as the trainer does,
 //!   `ModuleOptimizer::load_record` into SGD with momentum or Adam (flag bit 2) and one
 //!   step on the tiny MLP, where a state of the wrong shape would show);
 //! - 3: `scheduler.bpk` (`LrSchedulerRecord::from_bytes`, then `load_record` into one of
@@ -18,7 +18,7 @@ use burn::tensor::{Bytes, Tensor};
 use descent_fuzz::{device, scratch_dir, split_flags, tiny_model, write_scratch};
 use descent_models::ImageClassifier;
 use descent_optim::{AdamConfig, MomentumConfig, ScheduleConfig, SgdConfig};
-use descent_train::checkpoint::{self, files};
+use descent_train::{checkpoint, layout, records};
 use libfuzzer_sys::fuzz_target;
 
 /// Schedules with state worth restoring (counters, restarts, cycles, a sequence).
@@ -65,16 +65,16 @@ fuzz_target!(|data: &[u8]| {
     let (flags, rest) = split_flags(data);
     match flags % 4 {
         0 => {
-            write_scratch(files::STATE, rest);
+            write_scratch(layout::STATE, rest);
             let _ = checkpoint::read_state(scratch_dir());
         }
         1 => {
-            let path = write_scratch(files::MODEL, rest);
-            let _ = checkpoint::load_module(tiny_model(&device()), &path);
+            let path = write_scratch(layout::MODEL, rest);
+            let _ = records::load_module(tiny_model(&device()), &path);
         }
         2 => {
-            let path = scratch_dir().join(files::OPTIMIZER);
-            if let Ok(record) = checkpoint::parse_optimizer(rest.to_vec(), &path) {
+            let path = scratch_dir().join(layout::OPTIMIZER);
+            if let Ok(record) = records::parse_optimizer(rest.to_vec(), &path) {
                 optimizer_step(flags, record);
             }
         }

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use descent_fuzz::{scratch_dir, split_flags, write_scratch};
-use descent_train::run::{ModelCard, RunConfig};
+use descent_train::{ModelCard, RunConfig};
 use descent_train::trajectory::TrajectoryIndex;
 use libfuzzer_sys::fuzz_target;
 

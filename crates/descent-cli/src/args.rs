@@ -4,14 +4,23 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use descent_data::DatasetKind;
+
+use crate::values::named;
 
 /// Gradient descent, its variants, and the loss landscapes they walk.
 #[derive(Debug, Parser)]
 #[command(name = "descent", version, about, propagate_version = true)]
 pub struct Cli {
-    /// The compute device: cpu (the default CPU backend), flex, ndarray or wgpu.
-    #[arg(long, global = true, env = "BURN_DEVICE", default_value = "cpu")]
-    pub device: String,
+    /// The compute device (cpu: the default CPU backend of this build).
+    #[arg(
+        long,
+        global = true,
+        env = "BURN_DEVICE",
+        default_value = "cpu",
+        value_parser = named(descent_train::DeviceChoice::ALL, |d| d.name())
+    )]
+    pub device: descent_train::DeviceChoice,
 
     /// What to do.
     #[command(subcommand)]
@@ -30,9 +39,23 @@ pub enum Command {
     /// Probe the loss landscape of checkpoints: scans, interpolations, planes, plots, merges.
     Landscape(Box<crate::commands::landscape::LandscapeArgs>),
     /// Walk analytic surfaces (Rosenbrock, saddle, ...) with any optimizer; write the paths.
+    // The optimizer flags are `descent train`'s, with the toy's own defaults.
+    #[command(
+        mut_arg("optimizer", |a| a.default_value("sgd")),
+        mut_arg("lr", |a| a.default_value("0.001"))
+    )]
     Toy(Box<crate::commands::toy::ToyArgs>),
     /// Print (CSV or JSON) or plot the learning rate of every epoch or step of a schedule.
     Schedule(Box<crate::commands::schedule::ScheduleCmdArgs>),
+    /// Print a shell completion script, e.g. `descent completions bash >
+    /// ~/.local/share/bash-completion/completions/descent`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `descent man > descent.1; man ./descent.1`.
+    Man,
 }
 
 /// `descent train`.
@@ -42,14 +65,10 @@ pub struct TrainArgs {
     /// Architecture: mlp, vgg9, vgg11, vgg13, vgg16 or vgg19.
     #[arg(long, default_value = "vgg9", help_heading = "Model")]
     pub model: String,
-    /// MLP hidden layer sizes, comma-separated (e.g. 256,128); empty for none.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "256,128",
-        help_heading = "Model"
-    )]
-    pub hidden: Vec<usize>,
+    /// MLP hidden layer sizes, comma-separated (e.g. 256,128); empty (`--hidden ""`) for
+    /// none: logistic regression.
+    #[arg(long, default_value = "256,128", help_heading = "Model")]
+    pub hidden: Vec<LayerSizes>,
     /// MLP activation: relu, tanh, sigmoid or gelu.
     #[arg(long, default_value = "relu", help_heading = "Model")]
     pub activation: String,
@@ -64,9 +83,14 @@ pub struct TrainArgs {
     pub no_batch_norm: bool,
 
     // ----- data -----
-    /// Dataset: synthetic, spirals, blobs, fashion-mnist, mnist or cifar10.
-    #[arg(long, default_value = "synthetic", help_heading = "Data")]
-    pub dataset: String,
+    /// Dataset.
+    #[arg(
+        long,
+        default_value = "synthetic",
+        value_parser = named(DatasetKind::ALL, DatasetKind::as_str),
+        help_heading = "Data"
+    )]
+    pub dataset: DatasetKind,
     /// Folder holding the dataset's files (default: the dataset's usual place).
     #[arg(long, help_heading = "Data")]
     pub data_dir: Option<PathBuf>,
@@ -87,85 +111,20 @@ pub struct TrainArgs {
     pub flip: bool,
 
     // ----- optimization -----
-    /// Optimizer: sgd, momentum, nesterov, rmsprop, adam or adamw.
-    #[arg(long, default_value = "momentum", help_heading = "Optimization")]
-    pub optimizer: String,
-    /// Learning rate (the peak rate for schedules that vary it).
-    #[arg(
-        long,
-        default_value_t = 0.05,
-        allow_negative_numbers = true,
-        help_heading = "Optimization"
-    )]
-    pub lr: f64,
-    /// Momentum coefficient (momentum, nesterov, rmsprop).
-    #[arg(long, default_value_t = 0.9, help_heading = "Optimization")]
-    pub momentum: f64,
-    /// Momentum dampening (PyTorch's default: 0).
-    #[arg(long, default_value_t = 0.0, help_heading = "Optimization")]
-    pub dampening: f64,
-    /// Weight decay (L2 added to the gradient, as torch.optim.SGD).
-    #[arg(long, default_value_t = 0.0, help_heading = "Optimization")]
-    pub weight_decay: f64,
-    /// Apply weight decay decoupled from the gradient (SGDW/AdamW) instead.
-    #[arg(long, help_heading = "Optimization")]
-    pub decoupled_weight_decay: bool,
-    /// Clip the gradient's global norm to this value.
-    #[arg(long, help_heading = "Optimization")]
-    pub clip_norm: Option<f64>,
-    /// Clip each gradient element to [-v, v].
-    #[arg(long, help_heading = "Optimization")]
-    pub clip_value: Option<f64>,
-    /// Adam/AdamW beta1.
-    #[arg(long, default_value_t = 0.9, help_heading = "Optimization")]
-    pub beta1: f64,
-    /// Adam/AdamW beta2.
-    #[arg(long, default_value_t = 0.999, help_heading = "Optimization")]
-    pub beta2: f64,
-    /// Adam/AdamW/RMSProp epsilon.
-    #[arg(long, default_value_t = 1e-8, help_heading = "Optimization")]
-    pub eps: f64,
+    /// The optimizer and its settings.
+    #[command(flatten)]
+    pub optimizer: crate::optimizer_args::OptimizerArgs,
 
     // ----- schedule -----
-    /// Learning-rate schedule: constant, step, multistep, exponential, poly, cosine, sgdr,
-    /// cyclic or onecycle.
-    #[arg(long, default_value = "constant", help_heading = "Schedule")]
-    pub schedule: String,
-    /// step: epochs between decays; cyclic: steps per half cycle.
-    #[arg(long, help_heading = "Schedule")]
-    pub step_size: Option<usize>,
-    /// multistep: epochs at which the rate decays, comma-separated.
-    #[arg(long, value_delimiter = ',', help_heading = "Schedule")]
-    pub milestones: Vec<usize>,
-    /// Decay factor (step, multistep, exponential; cyclic exp_range).
-    #[arg(long, help_heading = "Schedule")]
-    pub gamma: Option<f64>,
-    /// Lowest rate (cosine, sgdr; cyclic: the base rate).
-    #[arg(long, help_heading = "Schedule")]
-    pub min_lr: Option<f64>,
-    /// sgdr: epochs of the first cycle (T_0).
-    #[arg(long, help_heading = "Schedule")]
-    pub t0: Option<usize>,
-    /// sgdr: factor by which each cycle is longer than the last (T_mult).
-    #[arg(long, help_heading = "Schedule")]
-    pub t_mult: Option<usize>,
-    /// sgdr: factor applied to the peak rate at each restart.
-    #[arg(long, help_heading = "Schedule")]
-    pub restart_decay: Option<f64>,
-    /// cyclic: triangular, triangular2 or exp_range.
-    #[arg(long, help_heading = "Schedule")]
-    pub cyclic_mode: Option<String>,
-    /// Linear warm-up over this many epochs before the schedule.
-    #[arg(long, help_heading = "Schedule")]
-    pub warmup_epochs: Option<usize>,
-    /// poly: the power.
-    #[arg(long, help_heading = "Schedule")]
-    pub power: Option<f64>,
+    /// The learning-rate schedule and its settings.
+    #[command(flatten)]
+    pub schedule: crate::schedule_args::ScheduleArgs,
 
     // ----- run -----
-    /// Passes over the training set.
-    #[arg(long, default_value_t = 2, help_heading = "Run")]
-    pub epochs: usize,
+    /// Passes over the training set [default: 2]. With --resume: the run's own, unless given
+    /// (to extend the run).
+    #[arg(long, help_heading = "Run")]
+    pub epochs: Option<usize>,
     /// Samples per step: 1 is per-example SGD, the training-set size is full-batch descent.
     #[arg(long, default_value_t = 64, help_heading = "Run")]
     pub batch_size: usize,
@@ -179,7 +138,7 @@ pub struct TrainArgs {
     #[arg(long, short, help_heading = "Run")]
     pub out: Option<PathBuf>,
     /// Continue the run in --out from its last checkpoint (its config.json wins over flags,
-    /// except --epochs, which may extend the run).
+    /// except --epochs, which may extend the run; without it the run keeps its own).
     #[arg(long, requires = "out", help_heading = "Run")]
     pub resume: bool,
     /// Also checkpoint every this many steps (besides each epoch's end).
@@ -350,6 +309,42 @@ pub struct TrainArgs {
     /// data at the end.
     #[arg(long, help_heading = "Averaging")]
     pub no_bn_recompute: bool,
+}
+
+/// Epochs of a new run when `--epochs` is not given.
+pub const DEFAULT_EPOCHS: usize = 2;
+
+/// One `--hidden` value: layer sizes separated by commas, or none (`""`). Repeated
+/// `--hidden` flags add their layers in order, as a comma does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerSizes(pub Vec<usize>);
+
+impl std::str::FromStr for LayerSizes {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().is_empty() {
+            return Ok(LayerSizes(Vec::new()));
+        }
+        s.split(',')
+            .map(|part| {
+                part.trim().parse::<usize>().map_err(|_| {
+                    format!("`{part}` is not a layer size (a whole number; `\"\"` for none)")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(LayerSizes)
+    }
+}
+
+impl TrainArgs {
+    /// The hidden layer sizes of every `--hidden`, in order.
+    pub fn hidden_sizes(&self) -> Vec<usize> {
+        self.hidden
+            .iter()
+            .flat_map(|l| l.0.iter().copied())
+            .collect()
+    }
 }
 
 /// `descent eval`.

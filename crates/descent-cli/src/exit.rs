@@ -1,19 +1,24 @@
 //! How failures are reported: one line on stderr and a stable exit code.
 //!
-//! | code | meaning                                                   |
-//! |------|-----------------------------------------------------------|
-//! | 0    | success                                                   |
-//! | 1    | any other failure                                         |
-//! | 2    | bad command line: a flag or value that is not valid       |
-//! | 3    | bad input data or files (dataset, checkpoint, config)     |
-//! | 4    | device unknown, not compiled in, or unavailable           |
-//! | 5    | training diverged (loss became NaN or infinite)           |
-//! | 6    | an output could not be written                            |
-//! | 130  | interrupted (Ctrl-C or SIGTERM) after saving a checkpoint |
-//! | 141  | stdout was closed by its reader (`descent ... \| head`)    |
+//! | code | meaning                                                                     |
+//! |------|-----------------------------------------------------------------------------|
+//! | 0    | success                                                                     |
+//! | 1    | any other failure                                                           |
+//! | 2    | bad command line: a flag or value that is not valid (an unknown device name, a model too large for memory, ...) |
+//! | 3    | bad input data or files (dataset, checkpoint, config, scan file)            |
+//! | 4    | a known device not compiled into this build, or that cannot be opened here  |
+//! | 5    | training diverged (loss or weights became NaN or infinite)                  |
+//! | 6    | an output could not be written (full disk, read-only, or in use by another descent process) |
+//! | 130  | interrupted (Ctrl-C or SIGTERM) after saving a checkpoint                   |
+//! | 141  | stdout was closed by its reader (`descent ... \| head`)                      |
+//!
+//! The README's table says the same; `tests/bad_input.rs` checks a row of each.
 
+use descent_landscape::LandscapeError;
 use descent_train::TrainError;
 
+/// A bad flag or value.
+pub const USAGE: u8 = 2;
 /// A bad input data file, checkpoint or config.
 pub const BAD_INPUT: u8 = 3;
 /// A device problem.
@@ -26,6 +31,7 @@ pub const OUTPUT: u8 = 6;
 pub const INTERRUPTED: u8 = 130;
 
 /// stdout was closed by its reader: what a shell reports for a process killed by SIGPIPE.
+/// (A closed stderr ends nothing: its lines are dropped and the work goes on.)
 pub const CLOSED_STDOUT: u8 = 141;
 
 /// Whether `err` comes from writing to a pipe whose reader went away.
@@ -51,14 +57,20 @@ pub fn code(err: &anyhow::Error) -> u8 {
         return INTERRUPTED;
     }
     match err.downcast_ref::<TrainError>() {
-        Some(TrainError::UnknownDevice { .. })
-        | Some(TrainError::DeviceNotCompiled { .. })
-        | Some(TrainError::DeviceUnavailable { .. }) => DEVICE,
+        // A name that is no device is a bad value like any other.
+        Some(TrainError::UnknownDevice { .. }) => USAGE,
+        Some(TrainError::DeviceNotCompiled { .. }) | Some(TrainError::DeviceUnavailable { .. }) => {
+            DEVICE
+        }
+        Some(TrainError::InUse { .. }) => OUTPUT,
+        // Model and optimizer settings come from flags; the same errors from a file are
+        // reported as a bad checkpoint or config (3) where the file is read.
+        Some(TrainError::Model(_)) | Some(TrainError::Optim(_)) => USAGE,
         Some(TrainError::Diverged { .. }) | Some(TrainError::NonFiniteWeights { .. }) => DIVERGED,
         Some(TrainError::Interrupted { .. }) => INTERRUPTED,
         Some(TrainError::Io { action, .. }) if action.starts_with("read") => BAD_INPUT,
         Some(TrainError::Io { .. }) => OUTPUT,
-        Some(TrainError::InvalidOption { .. }) => 2,
+        Some(TrainError::InvalidOption { .. }) => USAGE,
         Some(_) => BAD_INPUT,
         None if landscape_code(err).is_some() => landscape_code(err).unwrap_or(1),
         // An atomic write's failure not wrapped in a crate's error: as TrainError::Io.
@@ -67,7 +79,7 @@ pub fn code(err: &anyhow::Error) -> u8 {
         None if err.downcast_ref::<descent_models::ModelError>().is_some()
             || err.downcast_ref::<descent_optim::OptimError>().is_some() =>
         {
-            2
+            USAGE
         }
         None => 1,
     }
@@ -83,8 +95,25 @@ fn files_code(err: &anyhow::Error) -> u8 {
 }
 
 fn landscape_code(err: &anyhow::Error) -> Option<u8> {
-    err.downcast_ref::<descent_landscape::LandscapeError>()
-        .and_then(crate::commands::landscape::exit_code)
+    err.downcast_ref::<LandscapeError>()
+        .and_then(landscape_exit_code)
+}
+
+/// The exit code for a landscape error; `None` for a wrapped training error, which
+/// `commands::landscape` unwraps first.
+fn landscape_exit_code(err: &LandscapeError) -> Option<u8> {
+    Some(match err {
+        LandscapeError::InvalidOption { .. } => USAGE,
+        LandscapeError::Mismatch { .. }
+        | LandscapeError::BadFile { .. }
+        | LandscapeError::Incompatible { .. }
+        | LandscapeError::Data(_) => BAD_INPUT,
+        LandscapeError::Plot(descent_landscape::plot::PlotError::Io { .. }) => OUTPUT,
+        LandscapeError::Plot(_) => BAD_INPUT,
+        LandscapeError::Io { action, .. } if action.starts_with("read") => BAD_INPUT,
+        LandscapeError::Io { .. } => OUTPUT,
+        LandscapeError::Train(_) => return None,
+    })
 }
 
 /// The error and its causes on one line, `outer: inner: innermost`.

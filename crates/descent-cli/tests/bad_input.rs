@@ -12,12 +12,12 @@ use std::process::{Command, Output};
 
 mod common;
 
-use common::{descent, ok, s, text};
+use common::{descent, descent_env, ok, s, text};
 
 /// Exit codes, as in `descent_cli::exit`.
 const USAGE: i32 = 2;
 const BAD_INPUT: i32 = 3;
-const DEVICE: i32 = 4;
+const DIVERGED: i32 = 5;
 const OUTPUT: i32 = 6;
 
 /// One bad input.
@@ -40,6 +40,8 @@ struct Row {
     progress: bool,
     /// Run under `ulimit -f` with this many 512-byte blocks (a full disk).
     file_limit_blocks: Option<u32>,
+    /// Extra environment variables.
+    env: Vec<(&'static str, &'static str)>,
 }
 
 impl Row {
@@ -53,7 +55,13 @@ impl Row {
             kept: Vec::new(),
             progress: false,
             file_limit_blocks: None,
+            env: Vec::new(),
         }
+    }
+
+    fn env(mut self, name: &'static str, value: &'static str) -> Row {
+        self.env.push((name, value));
+        self
     }
 
     fn absent(mut self, paths: &[&Path]) -> Row {
@@ -79,7 +87,7 @@ impl Row {
     fn run(&self) -> Output {
         let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
         match self.file_limit_blocks {
-            None => descent(&args),
+            None => descent_env(&args, &self.env),
             Some(blocks) => {
                 // dash and bash both count `ulimit -f` for sh in 512-byte blocks here; the
                 // limit only has to fall between the files that fit and the one that must not.
@@ -231,6 +239,11 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Trains an MLP on spirals for one epoch into `dir/name`.
 fn train_mlp(dir: &Path, name: &str, hidden: &str) -> PathBuf {
+    train_mlp_seeded(dir, name, hidden, "1")
+}
+
+/// [`train_mlp`] from another seed: the same architecture with other weights.
+fn train_mlp_seeded(dir: &Path, name: &str, hidden: &str, seed: &str) -> PathBuf {
     let out = dir.join(name);
     ok(descent(&[
         "train",
@@ -243,7 +256,7 @@ fn train_mlp(dir: &Path, name: &str, hidden: &str) -> PathBuf {
         "--epochs",
         "1",
         "--seed",
-        "1",
+        seed,
         "--out",
         s(&out),
     ]));
@@ -371,6 +384,55 @@ fn every_bad_input_gives_one_clear_line_a_stable_code_and_no_damage() {
     // A file where a folder should be.
     let file = p("a-file");
     std::fs::write(&file, b"not a folder").expect("write");
+
+    // Issue 21. A run of the same architecture as `net` with other weights.
+    let net_b = train_mlp_seeded(dir, "net-b", "8", "2");
+    // A checkpoint whose state says it stopped past the end of its epoch.
+    let past_end = variant(&net, &p("past-end"), |d| {
+        let f = d.join("checkpoint/state.json");
+        let mut state: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&f).expect("read")).expect("json");
+        state["progress"]["step_in_epoch"] = 999.into();
+        std::fs::write(&f, serde_json::to_vec_pretty(&state).expect("json")).expect("write");
+    });
+    // Checkpoint records with one byte flipped in the middle (their tensors' data).
+    let flip = |name: &'static str| {
+        move |d: &Path| {
+            let f = d.join("checkpoint").join(name);
+            let mut bytes = std::fs::read(&f).expect("read");
+            let at = bytes.len() * 3 / 4;
+            bytes[at] ^= 0x10;
+            std::fs::write(&f, bytes).expect("write");
+        }
+    };
+    let flipped_model = variant(&net, &p("flipped-model"), flip("model.bpk"));
+    let flipped_optimizer = variant(&net, &p("flipped-optimizer"), flip("optimizer.bpk"));
+    // A scan started on `moved`, whose weights are then replaced by net-b's (a run retrained
+    // in place).
+    let moved = variant(&net, &p("moved"), |_| {});
+    let moved_scan = p("moved.npz");
+    ok(descent(
+        &[
+            &["landscape", "scan", s(&moved), "--x", "-1:1:5", "--out"][..],
+            &[s(&moved_scan), "--max-points", "2"],
+            &EVAL[..],
+        ]
+        .concat(),
+    ));
+    std::fs::copy(net_b.join("model.bpk"), moved.join("model.bpk")).expect("copy");
+    // Directions drawn (and filter-normalized) for `net`, left beside an --out whose scan
+    // file was removed.
+    let fresh_scan = p("fresh.npz");
+    ok(descent(
+        &[
+            &["landscape", "scan", s(&net), "--x", "-1:1:5", "--out"][..],
+            &[s(&fresh_scan), "--max-points", "0"],
+            &EVAL[..],
+        ]
+        .concat(),
+    ));
+    std::fs::remove_file(&fresh_scan).expect("remove");
+    let fresh_directions = p("fresh.directions.npz");
 
     let out = p("out");
     let new_scan = p("new.npz");
@@ -593,10 +655,12 @@ fn every_bad_input_gives_one_clear_line_a_stable_code_and_no_damage() {
         )
         .kept(&[&old_scan, &old_directions]),
         {
+            // A name that is no device is a bad flag value (2); exit 4 is for a device this
+            // build has but cannot open here.
             let mut row = Row::new(
                 "unknown device (train)",
                 &[],
-                DEVICE,
+                USAGE,
                 &["tpu", "unknown device"],
             );
             row.args = [
@@ -616,7 +680,7 @@ fn every_bad_input_gives_one_clear_line_a_stable_code_and_no_damage() {
             let mut row = scan_row(
                 "unknown device (scan)",
                 &[s(&net), "--x", "0:1:3", "--out", s(&old_scan)],
-                DEVICE,
+                USAGE,
                 &["tpu", "unknown device"],
             );
             row.args
@@ -669,52 +733,252 @@ fn every_bad_input_gives_one_clear_line_a_stable_code_and_no_damage() {
         ])
         .progress()
         .disk_full(16),
+        // ----- issue 21 -----
+        {
+            let mut row = Row::new(
+                "unknown device (BURN_DEVICE)",
+                &[],
+                USAGE,
+                &["tpu", "unknown device"],
+            )
+            .env("BURN_DEVICE", "tpu");
+            row.args = train(&["--dataset", "spirals"]);
+            row.absent(&[&out])
+        },
+        {
+            // 2 x 10^11 x 4 bytes for the first layer alone.
+            let mut row = Row::new(
+                "MLP too large for memory",
+                &[],
+                USAGE,
+                &["100000000000", "parameters", "memory"],
+            );
+            row.args = train(&["--dataset", "spirals", "--hidden", "100000000000"]);
+            row.absent(&[&out])
+        },
+        {
+            let mut row = Row::new(
+                "VGG too wide for memory",
+                &[],
+                USAGE,
+                &["x100000", "parameters", "memory"],
+            );
+            row.args = [
+                "train",
+                "--model",
+                "vgg9",
+                "--width",
+                "100000",
+                "--epochs",
+                "1",
+                "--out",
+                s(&out),
+            ]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+            row.absent(&[&out])
+        },
+        {
+            let mut row = Row::new("dropout of 1", &[], USAGE, &["dropout", "1"]);
+            row.args = train(&["--dataset", "spirals", "--dropout", "1.0"]);
+            row.absent(&[&out])
+        },
+        {
+            let mut row = Row::new("hidden layer of 0", &[], USAGE, &["hidden", "0"]);
+            row.args = train(&["--dataset", "spirals", "--hidden", "8,0"]);
+            row.absent(&[&out])
+        },
+        {
+            let mut row = Row::new("width of 0", &[], USAGE, &["width", "0"]);
+            row.args = ["train", "--model", "vgg9", "--width", "0", "--out", s(&out)]
+                .iter()
+                .map(|a| a.to_string())
+                .collect();
+            row.absent(&[&out])
+        },
+        {
+            let mut row = Row::new("0 training samples", &[], USAGE, &["train_samples", "0"]);
+            row.args = train(&["--dataset", "spirals", "--train-samples", "0"]);
+            row.absent(&[&out])
+        },
+        {
+            let mut row = Row::new(
+                "divergence before any checkpoint",
+                &[],
+                DIVERGED,
+                &["no checkpoint", "smaller learning rate"],
+            );
+            row.args = train(&["--dataset", "spirals", "--lr", "1e30"]);
+            row.progress()
+        },
+        Row::new(
+            "resumed state past its epoch's end",
+            &["train", "--resume", "--epochs", "2", "--out", s(&past_end)],
+            BAD_INPUT,
+            &[s(&past_end.join("checkpoint")), "step_in_epoch 999"],
+        )
+        .kept(&[&past_end]),
+        Row::new(
+            "flipped byte in model.bpk",
+            &[
+                "train",
+                "--resume",
+                "--epochs",
+                "2",
+                "--out",
+                s(&flipped_model),
+            ],
+            BAD_INPUT,
+            &[s(&flipped_model.join("checkpoint/model.bpk")), "checksum"],
+        )
+        .kept(&[&flipped_model]),
+        Row::new(
+            "flipped byte in optimizer.bpk",
+            &[
+                "train",
+                "--resume",
+                "--epochs",
+                "2",
+                "--out",
+                s(&flipped_optimizer),
+            ],
+            BAD_INPUT,
+            &[
+                s(&flipped_optimizer.join("checkpoint/optimizer.bpk")),
+                "checksum",
+            ],
+        )
+        .kept(&[&flipped_optimizer]),
+        scan_row(
+            "scan resumed onto other weights",
+            &[s(&moved), "--x", "-1:1:5", "--out", s(&moved_scan)],
+            BAD_INPUT,
+            &[s(&moved_scan), "weights"],
+        )
+        .kept(&[&moved_scan, &p("moved.directions.npz")]),
+        scan_row(
+            "directions file of other weights",
+            &[s(&net_b), "--x", "-1:1:5", "--out", s(&fresh_scan)],
+            BAD_INPUT,
+            &[s(&fresh_directions), "weights"],
+        )
+        .kept(&[&fresh_directions])
+        .absent(&[&fresh_scan]),
+        scan_row(
+            "grid of 10^10 points",
+            &[
+                s(&net),
+                "--x",
+                "-1:1:100000",
+                "--y",
+                "-1:1:100000",
+                "--out",
+                s(&new_scan),
+            ],
+            USAGE,
+            &["10000000000 points", "GB"],
+        )
+        .absent(&[&new_scan, &p("new.directions.npz")]),
+        // 3.2 GB per array: this one grew to all the machine's memory before the kernel killed
+        // it (not run before the fix, for that reason).
+        scan_row(
+            "grid of 4 x 10^8 points",
+            &[
+                s(&net),
+                "--x",
+                "-1:1:20000",
+                "--y",
+                "-1:1:20000",
+                "--out",
+                s(&new_scan),
+            ],
+            USAGE,
+            &["400000000 points", "3.2 GB"],
+        )
+        .absent(&[&new_scan, &p("new.directions.npz")]),
+        Row::new(
+            "merge onto an existing file",
+            &["landscape", "merge", s(&old_scan), "--out", s(&file)],
+            USAGE,
+            &[s(&file), "exists"],
+        )
+        .kept(&[&file]),
     ];
 
-    for row in &rows {
-        let before: Vec<_> = row.kept.iter().map(|k| snapshot(k)).collect();
-        let result = row.run();
-        let stderr = text(&result.stderr);
-        let context = format!("{} ({:?}):\n{stderr}", row.name, row.args);
-        assert_eq!(result.status.code(), Some(row.code), "{context}");
-        assert!(!stderr.contains("panicked"), "{context}");
-        let lines: Vec<&str> = stderr
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect();
-        let errors: Vec<&&str> = lines.iter().filter(|l| l.starts_with("error")).collect();
-        assert_eq!(errors.len(), 1, "one error line: {context}");
-        let error = *errors[0];
-        assert_eq!(
-            lines.last(),
-            Some(&error),
-            "the error comes last: {context}"
-        );
-        if !row.progress {
-            assert_eq!(lines.len(), 1, "nothing but the error: {context}");
+    // Every row is checked, and every failing row reported, before the test fails.
+    let failures: Vec<String> = rows
+        .iter()
+        .filter_map(|row| check(row, dir).err())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows failed:\n\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Fails with `message` unless `condition` holds.
+macro_rules! ensure {
+    ($condition:expr, $($message:tt)+) => {
+        if !$condition {
+            return Err(format!($($message)+));
         }
-        for needle in &row.needles {
-            assert!(
-                error.contains(needle.as_str()),
-                "{needle:?} missing: {context}"
-            );
-        }
-        for path in &row.absent {
-            assert!(
-                !path.exists(),
-                "{} was left behind: {context}",
-                path.display()
-            );
-        }
-        for (path, old) in row.kept.iter().zip(&before) {
-            assert!(
-                snapshot(path) == *old,
-                "{} changed: {context}",
-                path.display()
-            );
-        }
-        let left = temporaries(dir);
-        assert!(left.is_empty(), "temporary files left: {left:?}: {context}");
+    };
+}
+
+/// Runs one row and checks its exit code, its one error line, and the files it must leave
+/// alone; `dir` is searched for temporaries left behind.
+fn check(row: &Row, dir: &Path) -> Result<(), String> {
+    let before: Vec<_> = row.kept.iter().map(|k| snapshot(k)).collect();
+    let result = row.run();
+    let stderr = text(&result.stderr);
+    let context = format!("{} ({:?}):\n{stderr}", row.name, row.args);
+    ensure!(
+        result.status.code() == Some(row.code),
+        "exit {:?}, expected {}: {context}",
+        result.status.code(),
+        row.code
+    );
+    ensure!(!stderr.contains("panicked"), "{context}");
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let errors: Vec<&&str> = lines.iter().filter(|l| l.starts_with("error")).collect();
+    ensure!(errors.len() == 1, "one error line: {context}");
+    let error = *errors[0];
+    ensure!(
+        lines.last() == Some(&error),
+        "the error comes last: {context}"
+    );
+    if !row.progress {
+        ensure!(lines.len() == 1, "nothing but the error: {context}");
     }
+    for needle in &row.needles {
+        ensure!(
+            error.contains(needle.as_str()),
+            "{needle:?} missing: {context}"
+        );
+    }
+    for path in &row.absent {
+        ensure!(
+            !path.exists(),
+            "{} was left behind: {context}",
+            path.display()
+        );
+    }
+    for (path, old) in row.kept.iter().zip(&before) {
+        ensure!(
+            snapshot(path) == *old,
+            "{} changed: {context}",
+            path.display()
+        );
+    }
+    let left = temporaries(dir);
+    ensure!(left.is_empty(), "temporary files left: {left:?}: {context}");
+    Ok(())
 }

@@ -134,7 +134,11 @@ fn plane_is_orthonormal_in_euclidean_units_with_the_models_at_their_marks() {
     }
 
     // The plot marks the three models and shows the cosine the orthonormal axes removed.
-    ok(descent(&["landscape", "plot", s(&dir.path().join("plane.npz"))]));
+    ok(descent(&[
+        "landscape",
+        "plot",
+        s(&dir.path().join("plane.npz")),
+    ]));
     let svg = std::fs::read_to_string(dir.path().join("plane-contour.svg")).expect("svg");
     for needle in [
         "A: a".to_string(),

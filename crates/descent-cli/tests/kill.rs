@@ -148,10 +148,11 @@ fn assert_same_folder(a: &Path, b: &Path, context: &str) {
         );
         let name = rel.to_string_lossy();
         let same = if name.ends_with(".json") {
-            let parse = |bytes: &[u8]| {
-                without_times(serde_json::from_slice::<serde_json::Value>(bytes).expect("json"))
+            let parse = |bytes: &[u8], folder: &Path| {
+                let value = serde_json::from_slice::<serde_json::Value>(bytes).expect("json");
+                without_times(without_checksums(value, &folder.join(&rel), context))
             };
-            parse(&x) == parse(&y)
+            parse(&x, a) == parse(&y, b)
         } else if name.ends_with(".jsonl") {
             let parse = |bytes: &[u8]| -> Vec<serde_json::Value> {
                 text(bytes)
@@ -172,6 +173,50 @@ fn assert_same_folder(a: &Path, b: &Path, context: &str) {
         };
         assert!(same, "{name} differs: {context}");
     }
+}
+
+/// A checkpoint's `state.json` (at `path`) without its `checksums`, after checking each
+/// against the file it names beside it. The records hold Burn's random parameter ids, so
+/// their bytes and checksums differ between two processes (their contents are compared
+/// above: weights bit for bit, optimizer state by what it does).
+fn without_checksums(
+    mut value: serde_json::Value,
+    path: &Path,
+    context: &str,
+) -> serde_json::Value {
+    if let Some(sums) = value
+        .as_object_mut()
+        .and_then(|map| map.remove("checksums"))
+    {
+        let folder = path.parent().expect("a file in a folder");
+        for (file, sum) in sums.as_object().expect("an object") {
+            let bytes = std::fs::read(folder.join(file)).expect("a record the state names");
+            let actual = format!("crc32:{:08x}", crc32(&bytes));
+            assert_eq!(
+                Some(actual.as_str()),
+                sum.as_str(),
+                "{}: {file}: {context}",
+                path.display()
+            );
+        }
+    }
+    value
+}
+
+/// CRC-32 (IEEE, as zip and `crc32fast`), bit by bit: the tests' own reference.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }
 
 /// Every tensor of a saved model, as exact bit patterns in module order. The files themselves
@@ -572,4 +617,160 @@ fn scan_killed_and_resumed_ends_like_an_uninterrupted_scan() {
             "{file} differs: {context}"
         );
     }
+}
+
+/// Waits until `path` exists (the run or scan got that far) or `child` ended; true if it
+/// exists.
+fn wait_for(path: &Path, child: &mut Child, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if path.exists() {
+            return true;
+        }
+        if child.try_wait().expect("try_wait").is_some() {
+            return path.exists();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    false
+}
+
+/// A training run long enough to be interrupted or run into: 40 short epochs, SWA from the
+/// 30th (so a resume that forgot the run's own epochs is refused, not just short).
+fn long_run_args() -> Vec<&'static str> {
+    vec![
+        "train",
+        "--model",
+        "mlp",
+        "--hidden",
+        "32,32",
+        "--dataset",
+        "spirals",
+        "--epochs",
+        "40",
+        "--batch-size",
+        "100",
+        "--swa-start",
+        "30",
+        "--seed",
+        "5",
+        "--log-every",
+        "0",
+        "--out",
+        "run",
+    ]
+}
+
+/// Issue 21: the command printed after Ctrl-C, run exactly as printed (no `--epochs`),
+/// continues the run with its own settings to its own end, and leaves its config alone.
+#[test]
+fn the_printed_resume_command_finishes_the_run_as_configured() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut child = command(tmp.path(), &long_run_args())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    assert!(
+        wait_for(
+            &tmp.path().join("run/metrics.csv"),
+            &mut child,
+            Duration::from_secs(120)
+        ),
+        "the first epoch never ended"
+    );
+    let config_before = std::fs::read(tmp.path().join("run/config.json")).expect("config");
+    let (code, stderr) = interrupt_after(child, Duration::ZERO);
+    assert_eq!(code, Some(130), "interrupted during training: {stderr}");
+    let printed = stderr
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("continue with: "))
+        .unwrap_or_else(|| panic!("no resume command in {stderr}"))
+        .to_string();
+    let words: Vec<&str> = printed.split_whitespace().collect();
+    assert_eq!(words.first(), Some(&"descent"), "{printed}");
+    let resumed = command(tmp.path(), &words[1..]).output().expect("runs");
+    assert!(
+        resumed.status.success(),
+        "`{printed}` failed: {}",
+        text(&resumed.stderr)
+    );
+    let csv = std::fs::read_to_string(tmp.path().join("run/metrics.csv")).expect("csv");
+    assert_eq!(
+        csv.lines().count(),
+        41,
+        "header + the run's 40 epochs: {csv}"
+    );
+    assert!(tmp.path().join("run/swa/model.bpk").is_file());
+    let config_after = std::fs::read(tmp.path().join("run/config.json")).expect("config");
+    assert_eq!(
+        without_times(serde_json::from_slice(&config_before).expect("json")),
+        without_times(serde_json::from_slice(&config_after).expect("json")),
+        "the resume rewrote config.json"
+    );
+}
+
+/// Issue 21: a second process on a run folder (or scan file) in use is refused at once,
+/// naming the process that holds it; once that one is gone, the same command works.
+#[test]
+fn a_run_or_scan_in_use_is_refused_naming_its_process() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut first = command(tmp.path(), &long_run_args())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    assert!(
+        wait_for(
+            &tmp.path().join("run/metrics.csv"),
+            &mut first,
+            Duration::from_secs(120)
+        ),
+        "the first epoch never ended"
+    );
+    let second = command(
+        tmp.path(),
+        &["train", "--resume", "--epochs", "40", "--out", "run"],
+    )
+    .output()
+    .expect("runs");
+    let stderr = text(&second.stderr);
+    let holder = first.id();
+    let (code, _) = interrupt_after(first, Duration::ZERO);
+    assert_eq!(code, Some(130), "the first run was still training");
+    assert_eq!(second.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains(&format!("in use by PID {holder}")),
+        "{stderr}"
+    );
+    ok(command(tmp.path(), &["train", "--resume", "--out", "run"])
+        .output()
+        .expect("runs"));
+
+    let args = scan_args(&tmp.path().join("run"));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut first = command(tmp.path(), &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    assert!(
+        wait_for(
+            &tmp.path().join("scan.npz"),
+            &mut first,
+            Duration::from_secs(120)
+        ),
+        "the scan never saved"
+    );
+    let second = command(tmp.path(), &args).output().expect("runs");
+    let stderr = text(&second.stderr);
+    let holder = first.id();
+    let (code, _) = interrupt_after(first, Duration::ZERO);
+    assert_eq!(code, Some(130), "the first scan was still scanning");
+    assert_eq!(second.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains(&format!("in use by PID {holder}")),
+        "{stderr}"
+    );
+    ok(command(tmp.path(), &args).output().expect("runs"));
 }

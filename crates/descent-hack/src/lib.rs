@@ -16,5 +16,6 @@
 //! `scripts/check-one-build` fails when the binary would need a second build).
 //!
 //! ```
-//! // Nothing to call: this crate only carries features.
+//! // Nothing to call: this crate only carries features; depending on it is its use.
+//! let _ = core::any::type_name::<()>();
 //! ```

@@ -40,6 +40,12 @@ pub struct DirectionMeta {
     pub count: usize,
     /// The cosine between the first two directions.
     pub cosine: Option<f64>,
+    /// For random directions: the SHA-256 of the weights file they were normalized against
+    /// (filter normalization scales each filter to the same filter of those weights), so a
+    /// scan of other weights does not pick them up by accident. Files written before this
+    /// field have none and are not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_hash: Option<String>,
 }
 
 /// The most directions one file holds: a line needs one, a plane two.
@@ -70,6 +76,7 @@ impl DirectionSet {
                 params,
                 count: directions.len(),
                 cosine,
+                weights_hash: None,
             },
             directions,
         }

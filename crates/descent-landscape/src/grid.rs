@@ -150,18 +150,23 @@ impl Grid {
         if let Some(y) = y {
             y.validate()?;
         }
-        let points = x.num.checked_mul(y.map_or(1, |y| y.num));
-        match points {
-            Some(points) if points <= MAX_GRID_POINTS => Ok(Grid { x, y }),
-            _ => Err(LandscapeError::invalid(
-                "grid",
-                match y {
-                    Some(y) => format!("{x} by {y}"),
-                    None => x.to_string(),
-                },
-                format!("more than the limit of {MAX_GRID_POINTS} points"),
-            )),
+        // In 128 bits, so the message can name the count of any two valid axes.
+        let points = x.num as u128 * y.map_or(1, |y| y.num) as u128;
+        if points <= MAX_GRID_POINTS as u128 {
+            return Ok(Grid { x, y });
         }
+        Err(LandscapeError::invalid(
+            "grid",
+            match y {
+                Some(y) => format!("{x} by {y}"),
+                None => x.to_string(),
+            },
+            format!(
+                "{points} points would take {} per metric array (8 bytes a point), more than \
+                 the limit of {MAX_GRID_POINTS} points",
+                descent_train::memory::format_bytes(points.saturating_mul(8))
+            ),
+        ))
     }
 
     /// Checks a grid built as a struct literal or read from a file by the rules of

@@ -9,10 +9,11 @@ use burn::tensor::Device;
 use descent_data::{DatasetKind, ImageBatcher, LoadOptions, Split};
 use descent_models::Model;
 use descent_train::ModelCard;
+use descent_train::lock::PathLock;
 
 use crate::LandscapeError;
 use crate::direction::{DirectionConfig, target_direction};
-use crate::directions_file::{DirectionSet, DirectionSource};
+use crate::directions_file::{DirectionSet, DirectionSource, sha256_hex};
 use crate::evaluator::{BnPolicy, ClassifierEvaluator, PointEvaluator, PreparedSet};
 use crate::grid::Grid;
 use crate::plane::{PlaneAxes, PlaneInfo, plane_basis};
@@ -109,6 +110,27 @@ pub fn directions_path(out: &Path) -> PathBuf {
     out.with_extension("directions.npz")
 }
 
+/// SHA-256 (hex) of the weights files of `paths` (run folders, checkpoint folders or `.bpk`
+/// files, as [`ModelCard::load_model`] finds them), in order: what a scan file records, so
+/// that a checkpoint retrained in place is told apart from the one scanned.
+///
+/// # Errors
+///
+/// A checkpoint that cannot be found or read.
+pub fn weights_hash(paths: &[PathBuf]) -> Result<String, LandscapeError> {
+    let mut all = Vec::new();
+    for path in paths {
+        let (_, weights) = ModelCard::locate(path)?;
+        let bytes =
+            std::fs::read(&weights).map_err(|e| LandscapeError::io("reading", &weights, e))?;
+        all.extend_from_slice(sha256_hex(&bytes).as_bytes());
+    }
+    Ok(match paths.len() {
+        1 => String::from_utf8_lossy(&all).into_owned(),
+        _ => sha256_hex(&all),
+    })
+}
+
 /// Loads each checkpoint (eval mode), checking that they share one architecture.
 ///
 /// # Errors
@@ -137,6 +159,15 @@ pub fn load_checkpoints(
         out.push((card, model.valid()));
     }
     Ok(out)
+}
+
+/// The checkpoints, for messages: `a`, or `a, b and c`.
+fn checkpoint_list(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
 }
 
 /// Loads and batches the evaluation sets a model card implies.
@@ -247,7 +278,35 @@ pub fn run_job(
             },
         ));
     }
+    job.grid.validate()?;
+    // One process at a time on a scan file. A lock file that cannot be made (a read-only or
+    // missing folder) is no refusal: the scan's own writes report that better.
+    let _lock = match PathLock::beside(&job.out) {
+        Ok(lock) => Some(lock),
+        Err(e @ descent_train::TrainError::InUse { .. }) => return Err(e.into()),
+        Err(_) => None,
+    };
     let models = load_checkpoints(&job.checkpoints, device)?;
+    let weights = weights_hash(&job.checkpoints)?;
+    let centre_weights = weights_hash(&job.checkpoints[..1])?;
+    // A scan resumed onto a checkpoint retrained in place would mix the points of two
+    // models: refused first, before anything else about the file is compared.
+    let existing = match job.out.exists() {
+        true => Some(ScanFile::load(&job.out)?),
+        false => None,
+    };
+    if let Some(recorded) = existing.as_ref().and_then(|f| f.meta.weights_hash.as_ref())
+        && *recorded != weights
+    {
+        return Err(LandscapeError::Incompatible {
+            reason: format!(
+                "{} was scanned from other weights than {} holds now (retrained in place?); \
+                 choose another --out to scan these",
+                job.out.display(),
+                checkpoint_list(&job.checkpoints)
+            ),
+        });
+    }
     let (card, centre_model) = models[0].clone();
     let centre = ParamVector::from_module(&centre_model);
     let count = if two_d { 2 } else { 1 };
@@ -279,6 +338,22 @@ pub fn run_job(
             let path = directions_path(&job.out);
             let set = if path.exists() {
                 let set = DirectionSet::load(&path, &centre.infos(), device)?;
+                if set
+                    .meta
+                    .weights_hash
+                    .as_ref()
+                    .is_some_and(|h| *h != centre_weights)
+                {
+                    return Err(LandscapeError::Incompatible {
+                        reason: format!(
+                            "{} holds directions drawn for other weights than {} holds (their \
+                             filter normalization follows those weights); remove it, choose \
+                             another --out, or pass it with --directions to use it anyway",
+                            path.display(),
+                            job.checkpoints[0].display()
+                        ),
+                    });
+                }
                 if set.meta.source != DirectionSource::Random(*config)
                     || set.directions.len() != count
                 {
@@ -293,7 +368,8 @@ pub fn run_job(
                 set
             } else {
                 let (dirs, _) = config.directions(&centre, count);
-                let set = DirectionSet::new(DirectionSource::Random(*config), dirs);
+                let mut set = DirectionSet::new(DirectionSource::Random(*config), dirs);
+                set.meta.weights_hash = Some(centre_weights.clone());
                 unsaved_directions = Some(path.clone());
                 set
             };
@@ -357,6 +433,7 @@ pub fn run_job(
         directions: set.meta.source.clone(),
         directions_hash: set.hash()?,
         directions_file: directions_file.as_ref().map(|p| p.display().to_string()),
+        weights_hash: Some(weights),
         cosine,
         plane,
         eval: spec,
@@ -364,8 +441,15 @@ pub fn run_job(
         shard: job.shard,
         device: device_name.to_string(),
     };
-    let (mut file, resumed) = if job.out.exists() {
-        let existing = ScanFile::load(&job.out)?;
+    let (mut file, resumed) = if let Some(existing) = existing {
+        // A file from before weights were recorded resumes without that check.
+        let meta = match existing.meta.weights_hash {
+            None => ScanMeta {
+                weights_hash: None,
+                ..meta
+            },
+            Some(_) => meta,
+        };
         if let Some(diff) = existing.meta.first_difference(&meta) {
             return Err(LandscapeError::Incompatible {
                 reason: format!(

@@ -164,10 +164,7 @@ pub fn grid_around(info: &PlaneInfo, margin: f64, num: usize) -> Result<Grid, La
         let w = hi - lo;
         format!("{}:{}:{num}", lo - margin * w, hi + margin * w).parse()
     };
-    Ok(Grid {
-        x: axis(0)?,
-        y: Some(axis(1)?),
-    })
+    Grid::new(axis(0)?, Some(axis(1)?))
 }
 
 #[cfg(test)]

@@ -103,6 +103,12 @@ pub struct ScanMeta {
     pub directions_hash: String,
     /// The directions file written next to the scan, if any.
     pub directions_file: Option<String>,
+    /// SHA-256 of the weights files of the checkpoints, in order (see
+    /// [`crate::job::weights_hash`]): a resume onto a checkpoint retrained in place is refused.
+    /// Scan files written before this field have none; they load, plot and merge as before,
+    /// and resume without this check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_hash: Option<String>,
     /// Cosine between the two directions (2-D scans).
     pub cosine: Option<f64>,
     /// Where the three models of a plane scan sit, and the axes used (plane scans only).
@@ -153,7 +159,7 @@ impl ScanMeta {
 }
 
 /// The fields of [`ScanMeta`] in declaration order.
-const META_FIELDS: [&str; 16] = [
+const META_FIELDS: [&str; 17] = [
     "format",
     "version",
     "kind",
@@ -164,6 +170,7 @@ const META_FIELDS: [&str; 16] = [
     "directions",
     "directions_hash",
     "directions_file",
+    "weights_hash",
     "cosine",
     "plane",
     "eval",
@@ -407,6 +414,7 @@ pub fn example_meta(grid: Grid, metrics: &[&str]) -> ScanMeta {
         directions: DirectionSource::Random(crate::DirectionConfig::default()),
         directions_hash: String::new(),
         directions_file: None,
+        weights_hash: None,
         cosine: None,
         plane: None,
         eval: EvalSpec {

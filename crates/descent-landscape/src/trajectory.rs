@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use descent_train::checkpoint::load_module;
+use descent_train::records::load_module;
 use descent_train::trajectory::TrajectoryIndex;
 use serde::{Deserialize, Serialize};
 
@@ -172,16 +172,16 @@ pub fn run_trajectory_job(
     };
     let xs: Vec<f64> = path.iter().map(|p| p[0]).collect();
     let ys: Vec<f64> = path.iter().map(|p| p[1]).collect();
-    let grid = Grid {
-        x: match job.x {
+    let grid = Grid::new(
+        match job.x {
             Some(a) => a,
             None => default_axis(&xs, job.margin, job.resolution)?,
         },
-        y: Some(match job.y {
+        Some(match job.y {
             Some(a) => a,
             None => default_axis(&ys, job.margin, job.resolution)?,
         }),
-    };
+    )?;
     let directions = result.components.clone();
     let set = DirectionSet::new(
         DirectionSource::Target {
@@ -208,6 +208,7 @@ pub fn run_trajectory_job(
         directions: set.meta.source.clone(),
         directions_hash: set.hash()?,
         directions_file: None,
+        weights_hash: None,
         cosine: Some(directions[0].cosine(&directions[1])?),
         plane: None,
         eval: spec,

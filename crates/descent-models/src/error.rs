@@ -47,4 +47,10 @@ pub enum ModelError {
         /// The accepted spellings.
         expected: &'static str,
     },
+    /// The configuration's sizes do not fit in 128-bit arithmetic.
+    #[error("`{model}` is too large: its parameter or activation count overflows")]
+    TooLarge {
+        /// The model, described.
+        model: String,
+    },
 }

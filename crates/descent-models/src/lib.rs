@@ -51,6 +51,7 @@ mod mlp;
 mod model;
 pub mod norm;
 pub mod pool;
+mod size;
 mod vgg;
 mod vgg_depth;
 
@@ -62,5 +63,6 @@ pub use classifier::ImageClassifier;
 pub use error::ModelError;
 pub use mlp::{Mlp, MlpConfig};
 pub use model::{Model, ModelConfig};
+pub use size::{BYTES_PER_VALUE, ModelSize};
 pub use vgg::{Vgg, VggBlock, VggConfig, VggHidden};
 pub use vgg_depth::{VggDepth, VggLayer};

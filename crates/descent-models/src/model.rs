@@ -68,6 +68,19 @@ impl ModelConfig {
         }
     }
 
+    /// Its parameter count and activations per sample, with overflow checked, so that a
+    /// caller can refuse a model that cannot fit in memory before building it.
+    ///
+    /// # Errors
+    ///
+    /// [`ModelError::TooLarge`] when a count does not fit in 128 bits.
+    pub fn size(&self) -> Result<crate::ModelSize, ModelError> {
+        match self {
+            ModelConfig::Mlp(c) => c.size(),
+            ModelConfig::Vgg(c) => c.size(),
+        }
+    }
+
     /// Number of classes (outputs).
     pub fn num_classes(&self) -> usize {
         match self {

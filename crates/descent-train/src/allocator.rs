@@ -20,8 +20,8 @@
 //! Fashion-MNIST MLP 784-256-128-10 ran at the same speed either way (11-12 s and 2.3-2.8 s
 //! an epoch). The settings never change a result: losses come out bit-identical.
 //!
-//! `descent` applies them to itself at start-up: [`apply_by_reexec`] runs the binary again
-//! with them set, as the same process. A program of your own can set the variables of
+//! `descent` applies them to itself at start-up: the `relaunch` module's `apply` runs the
+//! binary again with them set, as the same process. A program of your own can set the variables of
 //! [`MALLOC_TUNING`] in its environment before it starts.
 
 /// The environment variables and values (glibc's `mallopt` tunables): mmap threshold 32 MiB,
@@ -45,27 +45,12 @@ pub fn environment_decides() -> bool {
         .any(|name| std::env::var_os(name).is_some())
 }
 
-/// On Linux with glibc, when [`environment_decides`] is false: replaces this process (same
-/// pid, arguments, streams) with a fresh run of its own executable with [`MALLOC_TUNING`]
-/// set. It returns only if it did nothing or the exec failed, and then the program goes on
-/// with the default settings. Call it first thing in `main`, before threads are started.
-pub fn apply_by_reexec() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        use std::os::unix::process::CommandExt;
-        if environment_decides() {
-            return;
-        }
-        let Ok(exe) = std::env::current_exe() else {
-            return;
-        };
-        let mut command = std::process::Command::new(exe);
-        command.args(std::env::args_os().skip(1));
-        if let Some(arg0) = std::env::args_os().next() {
-            command.arg0(arg0);
-        }
-        command.envs(MALLOC_TUNING.iter().copied());
-        // Only returns on failure.
-        let _ = command.exec();
+/// The settings of [`MALLOC_TUNING`] to add to the environment: all of them, or none when
+/// [`environment_decides`].
+pub fn settings_to_add() -> Vec<(&'static str, &'static str)> {
+    if environment_decides() {
+        Vec::new()
+    } else {
+        MALLOC_TUNING.to_vec()
     }
 }

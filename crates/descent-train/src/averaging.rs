@@ -17,11 +17,11 @@
 //! [`AveragingOptions::recompute_batch_norm`]), so `descent eval RUN/swa` evaluates what SWA
 //! produced.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Bytes;
 use descent_data::{ImageBatcher, ImageDataset};
-use descent_files as atomic;
 use descent_models::ImageClassifier;
 use descent_optim::averaging::{
     AveragedModel, AveragingRule, BufferPolicy, SnapshotPolicy, recompute_batch_norm,
@@ -30,9 +30,11 @@ use descent_optim::schedule::{AnnealStrategy, Schedule};
 use descent_optim::{OptimError, SwaLrConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint;
 use crate::error::TrainError;
 use crate::evaluate::Metrics;
+use crate::layout;
+use crate::records;
+use descent_files as atomic;
 
 /// Which averages a run keeps, and how. All off by default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -302,28 +304,6 @@ pub struct EnsembleReport {
     pub test: Option<Metrics>,
 }
 
-/// File and folder names of the averaging outputs.
-pub mod files {
-    /// The SWA average in a checkpoint folder.
-    pub const SWA_CHECKPOINT: &str = "swa.bpk";
-    /// The moving average in a checkpoint folder.
-    pub const EMA_CHECKPOINT: &str = "ema.bpk";
-    /// The final SWA model's folder in a run folder.
-    pub const SWA_DIR: &str = "swa";
-    /// The final moving average's folder in a run folder.
-    pub const EMA_DIR: &str = "ema";
-    /// The folder of snapshots in a run folder.
-    pub const SNAPSHOTS_DIR: &str = "snapshots";
-    /// What an average's folder says about it.
-    pub const AVERAGING: &str = "averaging.json";
-}
-
-/// The folder of the snapshot taken at the end of `epoch` (`snapshots/epoch-0005`).
-pub fn snapshot_dir(run: &Path, epoch: usize) -> PathBuf {
-    run.join(files::SNAPSHOTS_DIR)
-        .join(format!("epoch-{epoch:04}"))
-}
-
 /// The snapshot folders of a run folder, sorted by epoch.
 ///
 /// # Errors
@@ -331,7 +311,7 @@ pub fn snapshot_dir(run: &Path, epoch: usize) -> PathBuf {
 /// [`TrainError::Io`] when the folder cannot be listed; [`TrainError::BadCheckpoint`] when it
 /// holds no snapshot.
 pub fn snapshot_dirs(run: &Path) -> Result<Vec<PathBuf>, TrainError> {
-    let dir = run.join(files::SNAPSHOTS_DIR);
+    let dir = run.join(layout::SNAPSHOTS_DIR);
     if !dir.is_dir() {
         return Err(TrainError::BadCheckpoint {
             path: run.to_path_buf(),
@@ -343,10 +323,8 @@ pub fn snapshot_dirs(run: &Path) -> Result<Vec<PathBuf>, TrainError> {
     for entry in std::fs::read_dir(&dir).map_err(|e| TrainError::io("listing", &dir, e))? {
         let entry = entry.map_err(|e| TrainError::io("listing", &dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(epoch) = name
-            .strip_prefix("epoch-")
-            .and_then(|n| n.parse::<usize>().ok())
-            && entry.path().join(checkpoint::files::MODEL).is_file()
+        if let Some(epoch) = layout::snapshot_epoch(&name)
+            && entry.path().join(layout::MODEL).is_file()
         {
             found.push((epoch, entry.path()));
         }
@@ -385,12 +363,12 @@ pub(crate) fn write_model_dir(
         .transpose()
         .map_err(bad)?;
     atomic::write_dir(dir, |tmp| {
-        atomic::write_file(&tmp.join(checkpoint::files::MODEL), weights)?;
+        atomic::write_file(&tmp.join(layout::MODEL), weights)?;
         if let Some(card) = &card {
-            atomic::write_file(&tmp.join(checkpoint::files::MODEL_CONFIG), card)?;
+            atomic::write_file(&tmp.join(layout::MODEL_CARD), card)?;
         }
         if let Some(about) = &about {
-            atomic::write_file(&tmp.join(files::AVERAGING), about)?;
+            atomic::write_file(&tmp.join(layout::AVERAGING), about)?;
         }
         Ok(())
     })
@@ -475,13 +453,13 @@ impl<M: ImageClassifier> Averages<M> {
     pub(crate) fn checkpoint_files(&self) -> Result<Vec<(&'static str, Bytes)>, TrainError> {
         let mut parts = Vec::new();
         for (name, avg) in [
-            (files::SWA_CHECKPOINT, &self.swa),
-            (files::EMA_CHECKPOINT, &self.ema),
+            (layout::SWA_RECORD, &self.swa),
+            (layout::EMA_RECORD, &self.ema),
         ] {
             if let Some(avg) = avg
                 && avg.n_averaged() > 0
             {
-                parts.push((name, checkpoint::module_bytes(&avg.model())?));
+                parts.push((name, records::module_bytes(&avg.model())?));
             }
         }
         Ok(parts)
@@ -495,21 +473,12 @@ impl<M: ImageClassifier> Averages<M> {
         live: &M,
         dir: &Path,
         state: AveragingState,
+        checksums: &BTreeMap<String, String>,
     ) -> Result<(), TrainError> {
         *self = Self::new(options, live)?;
         let slots = [
-            (
-                files::SWA_CHECKPOINT,
-                &mut self.swa,
-                state.swa_updates,
-                "swa",
-            ),
-            (
-                files::EMA_CHECKPOINT,
-                &mut self.ema,
-                state.ema_updates,
-                "ema",
-            ),
+            (layout::SWA_RECORD, &mut self.swa, state.swa_updates, "swa"),
+            (layout::EMA_RECORD, &mut self.ema, state.ema_updates, "ema"),
         ];
         for (name, slot, updates, what) in slots {
             if updates == 0 {
@@ -517,14 +486,17 @@ impl<M: ImageClassifier> Averages<M> {
             }
             let Some(avg) = slot else {
                 return Err(TrainError::BadCheckpoint {
-                    path: dir.join(checkpoint::files::STATE),
+                    path: dir.join(layout::STATE),
                     reason: format!(
                         "records {updates} {what} updates but this run does not average with \
                          {what}"
                     ),
                 });
             };
-            let model = checkpoint::load_module(live.valid(), &dir.join(name))?;
+            let bytes = records::read(dir, name)?;
+            let check = records::verify(dir, name, &bytes, checksums);
+            let model = records::load_module_bytes(live.valid(), bytes, &dir.join(name))?;
+            check?;
             *avg = AveragedModel::from_parts(model, avg.rule(), avg.buffers(), updates)?;
         }
         Ok(())

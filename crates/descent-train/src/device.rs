@@ -63,7 +63,8 @@ impl DeviceChoice {
             .collect()
     }
 
-    fn name(self) -> &'static str {
+    /// The name `FromStr` takes and `Display` prints.
+    pub fn name(self) -> &'static str {
         match self {
             DeviceChoice::Cpu => "cpu",
             DeviceChoice::Flex => "flex",

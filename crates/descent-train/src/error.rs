@@ -44,7 +44,8 @@ pub enum TrainError {
     /// The loss stopped being a finite number.
     #[error(
         "the loss became {value} at epoch {epoch}, step {step} (global step {global_step}); \
-         training stopped and the last good checkpoint was kept; try a smaller learning rate"
+         training stopped and {}; try a smaller learning rate",
+        kept(checkpoint)
     )]
     Diverged {
         /// 1-based epoch in which it happened.
@@ -55,13 +56,15 @@ pub enum TrainError {
         global_step: u64,
         /// The non-finite value (`NaN`, `inf`, `-inf`).
         value: f32,
+        /// The last good checkpoint, kept as it was; `None` when none had been written.
+        checkpoint: Option<PathBuf>,
     },
     /// The weights stopped being finite numbers after an optimizer step whose loss was still
     /// finite; they were not saved.
     #[error(
         "the weights became non-finite ({tensor} holds {value}) in epoch {epoch}, by global \
-         step {global_step}; training stopped and the last good checkpoint was kept; try a \
-         smaller learning rate"
+         step {global_step}; training stopped and {}; try a smaller learning rate",
+        kept(checkpoint)
     )]
     NonFiniteWeights {
         /// 1-based epoch of the last step taken.
@@ -72,6 +75,8 @@ pub enum TrainError {
         tensor: String,
         /// A non-finite value it holds (`NaN`, `inf`, `-inf`).
         value: f32,
+        /// The last good checkpoint, kept as it was; `None` when none had been written.
+        checkpoint: Option<PathBuf>,
     },
     /// The run was asked to stop (Ctrl-C) and did, after saving a checkpoint of its last step
     /// when it has a run folder.
@@ -103,6 +108,22 @@ pub enum TrainError {
         #[source]
         source: std::io::Error,
     },
+    /// Another process holds the lock on a run folder or output file (see the `lock` module).
+    #[error(
+        "{} is in use by {}: another descent process is writing to it; wait for it to end, or \
+         stop it",
+        path.display(),
+        match pid {
+            Some(pid) => format!("PID {pid}"),
+            None => "another process".to_string(),
+        }
+    )]
+    InUse {
+        /// The run folder or file.
+        path: PathBuf,
+        /// The holder's process id, as it wrote it in the lock file.
+        pid: Option<u32>,
+    },
     /// A checkpoint or run file exists but cannot be used.
     #[error("bad checkpoint {path}: {reason}")]
     BadCheckpoint {
@@ -122,6 +143,25 @@ pub enum TrainError {
     Optim(#[from] descent_optim::OptimError),
 }
 
+/// What a stopped run leaves to go back to, for the messages of divergence.
+fn kept(checkpoint: &Option<PathBuf>) -> String {
+    match checkpoint {
+        Some(path) => format!("the last good checkpoint {} was kept", path.display()),
+        None => "no checkpoint was written before it, so there is none to go back to".into(),
+    }
+}
+
+impl TrainError {
+    /// Wraps an I/O error with what was being done and to which path.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        TrainError::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
 impl From<descent_files::FilesError> for TrainError {
     /// An atomic write's failure as [`TrainError::Io`], with the same action and path (so
     /// the message and the CLI's exit code are those of any other write).
@@ -136,17 +176,6 @@ impl From<descent_files::FilesError> for TrainError {
                 path,
                 source,
             },
-        }
-    }
-}
-
-impl TrainError {
-    /// Wraps an I/O error with what was being done and to which path.
-    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        TrainError::Io {
-            action,
-            path: path.into(),
-            source,
         }
     }
 }

@@ -7,11 +7,12 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use descent_files as atomic;
 use serde::{Deserialize, Serialize};
 
 use crate::error::TrainError;
 use crate::evaluate::Metrics;
+use crate::layout;
+use descent_files as atomic;
 
 /// What happened in one epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,27 +32,19 @@ pub struct EpochRecord {
     pub seconds: f64,
 }
 
-/// File names of the run logs.
-pub mod files {
-    /// One JSON object per epoch.
-    pub const JSONL: &str = "metrics.jsonl";
-    /// The same as a table.
-    pub const CSV: &str = "metrics.csv";
-}
-
 /// Rewrites `metrics.jsonl` and `metrics.csv` in `dir` from `history`.
 pub fn write_logs(dir: &Path, history: &[EpochRecord]) -> Result<(), TrainError> {
     let mut jsonl = String::new();
     for record in history {
         let line = serde_json::to_string(record).map_err(|e| TrainError::BadCheckpoint {
-            path: dir.join(files::JSONL),
+            path: dir.join(layout::METRICS_JSONL),
             reason: e.to_string(),
         })?;
         jsonl.push_str(&line);
         jsonl.push('\n');
     }
-    atomic::write_file(&dir.join(files::JSONL), jsonl.as_bytes())?;
-    atomic::write_file(&dir.join(files::CSV), to_csv(history).as_bytes())?;
+    atomic::write_file(&dir.join(layout::METRICS_JSONL), jsonl.as_bytes())?;
+    atomic::write_file(&dir.join(layout::METRICS_CSV), to_csv(history).as_bytes())?;
     Ok(())
 }
 

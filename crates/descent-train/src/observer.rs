@@ -8,9 +8,9 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::checkpoint::Progress;
+use crate::config::RunConfig;
 use crate::history::EpochRecord;
 use crate::rules::Stopped;
-use crate::run::RunConfig;
 
 /// What [`train_run`](crate::train_run) is about to do, once the data is loaded and any
 /// checkpoint restored (so a refused run never announces itself).
@@ -70,6 +70,14 @@ pub trait Observer {
     fn interrupt_requested(&mut self) -> bool {
         false
     }
+}
+
+/// Writes one line to stderr, dropping it when stderr cannot be written: progress lines are
+/// not worth a run, so a reader that went away (`descent train 2>&1 | head -1`) or a closed
+/// stderr never stops or breaks one (`eprintln!` would panic).
+pub fn log_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{args}");
 }
 
 /// An observer that ignores everything.
@@ -149,7 +157,7 @@ impl Observer for ConsoleObserver {
             Some(p) => format!("; resuming after epoch {}", p.epoch),
             None => String::new(),
         };
-        eprintln!(
+        log_line(format_args!(
             "{} ({} parameters), {} ({} train / {} test){device}: {} epochs of batch {}, {} lr \
              {} ({} schedule), out {}{resumed}",
             config.model.describe(),
@@ -163,7 +171,7 @@ impl Observer for ConsoleObserver {
             config.learning_rate,
             config.schedule.kind(),
             start.folder.display(),
-        );
+        ));
     }
 
     fn epoch_started(&mut self, epoch: usize, epochs: usize, first_step: usize, steps: usize) {
@@ -189,10 +197,10 @@ impl Observer for ConsoleObserver {
                 info.epoch, info.epochs, info.loss, info.lr
             ));
         } else if self.log_every > 0 && info.step.is_multiple_of(self.log_every) {
-            eprintln!(
+            log_line(format_args!(
                 "epoch {}/{} step {}/{} loss {:.4} lr {:.3e}",
                 info.epoch, info.epochs, info.step, info.steps_per_epoch, info.loss, info.lr
-            );
+            ));
         }
     }
 
@@ -204,7 +212,7 @@ impl Observer for ConsoleObserver {
             Some(m) => format!("  test loss {:.4} acc {:.2}%", m.loss, 100.0 * m.accuracy),
             None => String::new(),
         };
-        eprintln!(
+        log_line(format_args!(
             "epoch {:>3}  train loss {:.4} acc {:.2}%{}  lr {:.3e}  {:.1}s  (elapsed {:.0}s)",
             record.epoch,
             record.train.loss,
@@ -213,19 +221,26 @@ impl Observer for ConsoleObserver {
             record.lr,
             record.seconds,
             self.started.elapsed().as_secs_f64()
-        );
+        ));
     }
 
     fn lr_reduced(&mut self, epoch: usize, from: f64, to: f64) {
-        eprintln!("epoch {epoch:>3}  plateau: learning rate {from:.3e} -> {to:.3e}");
+        log_line(format_args!(
+            "epoch {epoch:>3}  plateau: learning rate {from:.3e} -> {to:.3e}"
+        ));
     }
 
     fn stopped(&mut self, stopped: &Stopped) {
-        eprintln!("stopped after epoch {}: {}", stopped.epoch, stopped.reason);
+        log_line(format_args!(
+            "stopped after epoch {}: {}",
+            stopped.epoch, stopped.reason
+        ));
     }
 
     fn best_restored(&mut self, epoch: usize) {
-        eprintln!("restored the weights of the best epoch, {epoch}");
+        log_line(format_args!(
+            "restored the weights of the best epoch, {epoch}"
+        ));
     }
 
     fn interrupt_requested(&mut self) -> bool {

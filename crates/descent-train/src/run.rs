@@ -12,140 +12,20 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use descent_data::{
-    Augmentation, DatasetKind, ImageBatcher, ImageDataset, ImageShape, LoadOptions, Normalization,
-    Split,
-};
-use descent_files as atomic;
+use descent_data::{DatasetKind, ImageDataset, ImageShape, Normalization};
 use descent_models::{Model, ModelConfig};
-use descent_optim::{OptimizerConfig, ScheduleConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::averaging::SwaOptions;
-use crate::checkpoint;
+use crate::config::{NormalizationChoice, RunConfig};
 use crate::error::TrainError;
+use crate::layout::{self, RunFolder};
+use crate::lock::PathLock;
 use crate::observer::{Observer, RunStart};
-use crate::options::TrainOptions;
+use crate::records;
 use crate::seed::{SeedPurpose, derive};
-use crate::trainer::{RunFolder, TrainReport, Trainer};
-
-/// Which data a run trains and tests on, and how it is prepared.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DataConfig {
-    /// The dataset.
-    pub dataset: DatasetKind,
-    /// Its folder; `None` is the dataset's usual place (synthetic sets need none).
-    pub dir: Option<PathBuf>,
-    /// Train on a seeded random subset of this size (synthetic sets: generate this many).
-    pub train_samples: Option<usize>,
-    /// Test on the first this many test samples.
-    pub test_samples: Option<usize>,
-    /// How inputs are normalized.
-    pub normalization: NormalizationChoice,
-    /// Random crops and flips of training images.
-    pub augmentation: Option<Augmentation>,
-}
-
-/// How a run normalizes its inputs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum NormalizationChoice {
-    /// Raw inputs (pixels in `[0, 1]`).
-    None,
-    /// Per-channel mean and std of the training set, computed at the start of the run and
-    /// then stored in `config.json` as [`NormalizationChoice::Fixed`].
-    FromTrainingSet,
-    /// Given per-channel mean and std.
-    Fixed(Normalization),
-}
-
-/// The training and test sets of a run and the batcher that prepares them.
-pub struct RunData {
-    /// The training set.
-    pub train: ImageDataset,
-    /// The test set.
-    pub test: ImageDataset,
-    /// Normalization (and augmentation for training batches).
-    pub batcher: ImageBatcher,
-    /// The normalization actually used.
-    pub normalization: Option<Normalization>,
-}
-
-impl DataConfig {
-    /// Loads both splits, takes the subsets and resolves the normalization.
-    pub fn load(&self, seed: u64) -> Result<RunData, TrainError> {
-        let options = LoadOptions {
-            synthetic_samples: self.train_samples,
-            seed,
-        };
-        let mut train =
-            descent_data::load(self.dataset, self.dir.as_deref(), Split::Train, &options)?;
-        let test_options = LoadOptions {
-            synthetic_samples: self.test_samples,
-            seed,
-        };
-        let mut test = descent_data::load(
-            self.dataset,
-            self.dir.as_deref(),
-            Split::Test,
-            &test_options,
-        )?;
-        if let Some(n) = self.train_samples
-            && n < train.len()
-        {
-            train = train.random_subset(n, seed);
-        }
-        if let Some(n) = self.test_samples {
-            test = test.take(n);
-        }
-        let normalization = match &self.normalization {
-            NormalizationChoice::None => None,
-            NormalizationChoice::FromTrainingSet => Some(train.channel_stats()),
-            NormalizationChoice::Fixed(n) => Some(n.clone()),
-        };
-        let batcher = ImageBatcher::new(
-            normalization.clone(),
-            self.augmentation,
-            derive(seed, SeedPurpose::Augment, u64::MAX),
-        );
-        Ok(RunData {
-            train,
-            test,
-            batcher,
-            normalization,
-        })
-    }
-}
-
-/// Everything that defines a training run; saved as `config.json` in the run folder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunConfig {
-    /// The architecture.
-    pub model: ModelConfig,
-    /// The data.
-    pub data: DataConfig,
-    /// The optimizer.
-    pub optimizer: OptimizerConfig,
-    /// The learning-rate schedule.
-    pub schedule: ScheduleConfig,
-    /// The base (peak) learning rate the schedule scales.
-    pub learning_rate: f64,
-    /// Epochs, batch size, seed, checkpoints.
-    pub training: TrainOptions,
-}
-
-impl RunConfig {
-    /// Parses the bytes of a run's `config.json`; `path` only names the file in errors.
-    ///
-    /// # Errors
-    ///
-    /// [`TrainError::BadCheckpoint`] if the bytes are not a run configuration.
-    pub fn from_json(bytes: &[u8], path: &Path) -> Result<RunConfig, TrainError> {
-        serde_json::from_slice(bytes).map_err(|e| TrainError::BadCheckpoint {
-            path: path.to_path_buf(),
-            reason: format!("not a run configuration: {e}"),
-        })
-    }
-}
+use crate::trainer::{TrainReport, Trainer};
+use descent_files as atomic;
 
 /// What a trained model needs to be used again: its architecture, its input and the
 /// normalization it was trained with. Saved as `model.json` beside every model file.
@@ -189,17 +69,37 @@ impl ModelCard {
     /// Loads a card and its weights from a run folder, a checkpoint folder, or a `.bpk` file
     /// with `model.json` beside it.
     pub fn load_model(path: &Path, device: &Device) -> Result<(ModelCard, Model), TrainError> {
-        let (card_path, weights) = locate_model(path)?;
+        let (card_path, weights) = ModelCard::locate(path)?;
         let bytes =
             std::fs::read(&card_path).map_err(|e| TrainError::io("reading", &card_path, e))?;
         let card = ModelCard::from_json(&bytes, &card_path)?;
+        // A card from a file describes a model of any size: refuse one whose weights alone
+        // exceed the machine's memory before allocating them.
+        crate::memory::check_weights_fit(&card.model, crate::memory::total_memory())
+            .and_then(|()| card.model.validate().map_err(|e| e.to_string()))
+            .map_err(|reason| TrainError::BadCheckpoint {
+                path: card_path.clone(),
+                reason,
+            })?;
         let model = card.init(device)?;
-        let model = checkpoint::load_module(model, &weights)?;
+        let model = records::load_module(model, &weights)?;
         Ok((card, model))
     }
 }
 
-/// Finds `(model.json, weights.bpk)` for a path given by the user.
+impl ModelCard {
+    /// Finds `(model.json, weights.bpk)` for a path given by the user: a run folder, a
+    /// checkpoint folder (or a run folder's `checkpoint/`), or a `.bpk` file with `model.json`
+    /// beside it.
+    ///
+    /// # Errors
+    ///
+    /// [`TrainError::BadCheckpoint`] when the path holds no model.
+    pub fn locate(path: &Path) -> Result<(PathBuf, PathBuf), TrainError> {
+        locate_model(path)
+    }
+}
+
 fn locate_model(path: &Path) -> Result<(PathBuf, PathBuf), TrainError> {
     if !path.exists() {
         return Err(TrainError::BadCheckpoint {
@@ -208,12 +108,12 @@ fn locate_model(path: &Path) -> Result<(PathBuf, PathBuf), TrainError> {
         });
     }
     if path.is_file() {
-        let card = path.with_file_name(checkpoint::files::MODEL_CONFIG);
+        let card = path.with_file_name(layout::MODEL_CARD);
         return Ok((card, path.to_path_buf()));
     }
     for dir in [path.to_path_buf(), path.join("checkpoint")] {
-        let card = dir.join(checkpoint::files::MODEL_CONFIG);
-        let weights = dir.join(checkpoint::files::MODEL);
+        let card = dir.join(layout::MODEL_CARD);
+        let weights = dir.join(layout::MODEL);
         if card.is_file() && weights.is_file() {
             return Ok((card, weights));
         }
@@ -222,16 +122,10 @@ fn locate_model(path: &Path) -> Result<(PathBuf, PathBuf), TrainError> {
         path: path.to_path_buf(),
         reason: format!(
             "holds no {} and {} (give a run folder, a checkpoint folder or a .bpk file)",
-            checkpoint::files::MODEL,
-            checkpoint::files::MODEL_CONFIG
+            layout::MODEL,
+            layout::MODEL_CARD
         ),
     })
-}
-
-/// File names in a run folder.
-pub mod files {
-    /// The run's configuration.
-    pub const CONFIG: &str = "config.json";
 }
 
 /// How a run ended.
@@ -257,16 +151,21 @@ pub fn train_run(
     epochs_override: Option<usize>,
     observer: &mut dyn Observer,
 ) -> Result<RunOutcome, TrainError> {
-    let config_path = folder.join(files::CONFIG);
+    let config_path = folder.join(layout::CONFIG);
     let checkpoint_dir = RunFolder {
         dir: folder.to_path_buf(),
     }
     .checkpoint();
-    if resume {
-        // A process killed between the two renames of a checkpoint write left the last
-        // complete checkpoint moved aside.
-        atomic::recover_dir(&checkpoint_dir)?;
-    }
+    let holds_run = || config_path.exists() || checkpoint_dir.exists();
+    let already = || TrainError::InvalidOption {
+        field: "out",
+        value: folder.display().to_string(),
+        reason: "already holds a run; pass --resume to continue it, or choose another folder"
+            .into(),
+    };
+    // A resumed run is locked from the start (recovery below renames its files); a new one
+    // once its folder is made, below.
+    let mut lock = None;
     let mut config = if resume {
         if !config_path.exists() {
             return Err(TrainError::InvalidOption {
@@ -274,22 +173,20 @@ pub fn train_run(
                 value: folder.display().to_string(),
                 reason: format!(
                     "holds no run to resume (no {}); drop --resume to start one there",
-                    files::CONFIG
+                    layout::CONFIG
                 ),
             });
         }
+        lock = Some(PathLock::run_folder(folder)?);
+        // A process killed between the two renames of a checkpoint write left the last
+        // complete checkpoint moved aside.
+        atomic::recover_dir(&checkpoint_dir)?;
         let bytes =
             std::fs::read(&config_path).map_err(|e| TrainError::io("reading", &config_path, e))?;
         RunConfig::from_json(&bytes, &config_path)?
     } else {
-        if config_path.exists() || checkpoint_dir.exists() {
-            return Err(TrainError::InvalidOption {
-                field: "out",
-                value: folder.display().to_string(),
-                reason:
-                    "already holds a run; pass --resume to continue it, or choose another folder"
-                        .into(),
-            });
+        if holds_run() {
+            return Err(already());
         }
         config.clone()
     };
@@ -297,9 +194,23 @@ pub fn train_run(
         config.training.epochs = epochs;
     }
     config.training.validate()?;
+    config.data.validate()?;
     let seed = config.training.seed;
     let data = config.data.load(seed)?;
     fit_model_to_data(&mut config.model, &data.train)?;
+    // A bad model in a resumed run's config.json is a bad file; in a new run, a bad option.
+    config.model.validate().map_err(|e| match resume {
+        true => TrainError::BadCheckpoint {
+            path: config_path.clone(),
+            reason: e.to_string(),
+        },
+        false => TrainError::Model(e),
+    })?;
+    crate::memory::check_training_fits(
+        &config.model,
+        config.training.batch_size,
+        crate::memory::total_memory(),
+    )?;
     if let Some(n) = &data.normalization {
         config.data.normalization = NormalizationChoice::Fixed(n.clone());
     }
@@ -357,10 +268,18 @@ pub fn train_run(
     // not at all) resumes from its start: config.json alone defines it.
     if resume && checkpoint_dir.exists() {
         trainer.load_checkpoint(&checkpoint_dir)?;
+        trainer.check_progress(data.train.len())?;
     }
     // Written only once the checkpoint has loaded: a refused resume leaves the folder as it
     // was.
     std::fs::create_dir_all(folder).map_err(|e| TrainError::io("creating", folder, e))?;
+    if lock.is_none() {
+        lock = Some(PathLock::run_folder(folder)?);
+        // Another process may have started a run here since the check above.
+        if holds_run() {
+            return Err(already());
+        }
+    }
     let text = serde_json::to_vec_pretty(&config).map_err(|e| TrainError::BadCheckpoint {
         path: config_path.clone(),
         reason: e.to_string(),
@@ -376,14 +295,15 @@ pub fn train_run(
     });
     let report = trainer.fit(&data.train, Some(&data.test), &data.batcher, observer)?;
 
-    let weights = checkpoint::module_bytes(trainer.model())?;
-    atomic::write_file(&folder.join(checkpoint::files::MODEL), &weights)?;
+    let weights = records::module_bytes(trainer.model())?;
+    atomic::write_file(&folder.join(layout::MODEL), &weights)?;
     let card_text =
         serde_json::to_vec_pretty(&card_json).map_err(|e| TrainError::BadCheckpoint {
             path: folder.to_path_buf(),
             reason: e.to_string(),
         })?;
-    atomic::write_file(&folder.join(checkpoint::files::MODEL_CONFIG), &card_text)?;
+    atomic::write_file(&folder.join(layout::MODEL_CARD), &card_text)?;
+    drop(lock);
     Ok(RunOutcome {
         report,
         folder: folder.to_path_buf(),

@@ -15,41 +15,13 @@ use crate::checkpoint::{self, CheckpointParts, Progress, STATE_FORMAT, TrainerSt
 use crate::error::TrainError;
 use crate::evaluate::{Metrics, correct_count, evaluate, evaluate_ensemble};
 use crate::history::{self, EpochRecord};
+use crate::layout::{self, RunFolder};
 use crate::observer::{Observer, StepInfo};
 use crate::options::TrainOptions;
+use crate::records;
 use crate::rules::{ActiveRules, RateSchedule, Stopped};
 use crate::seed::{SeedPurpose, derive};
 use crate::trajectory::TrajectoryRecorder;
-
-/// Where a run writes its logs and checkpoints.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunFolder {
-    /// The run's folder (`metrics.jsonl`, `metrics.csv`, `checkpoint/`).
-    pub dir: PathBuf,
-}
-
-impl RunFolder {
-    /// The folder of the newest checkpoint.
-    pub fn checkpoint(&self) -> PathBuf {
-        self.dir.join("checkpoint")
-    }
-
-    /// The folder holding the best epoch's weights (`model.bpk`, `model.json`), kept when early
-    /// stopping is to restore them.
-    pub fn best(&self) -> PathBuf {
-        self.dir.join("best")
-    }
-
-    /// The folder of an average's final model (`swa` or `ema`).
-    pub fn average(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    /// The folder of the snapshot taken at the end of `epoch` (1-based).
-    pub fn snapshot(&self, epoch: usize) -> PathBuf {
-        averaging::snapshot_dir(&self.dir, epoch)
-    }
-}
 
 /// How a call to [`Trainer::fit`] ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +108,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 history: Vec::new(),
                 rules: Default::default(),
                 averaging: Default::default(),
+                checksums: Default::default(),
             },
             folder: None,
             model_config: None,
@@ -200,32 +173,105 @@ impl<M: ImageClassifier> Trainer<M> {
         // Load into a copy without autodiff, then move it onto the autodiff device as `new`
         // does: loading straight into tracked parameters would make them non-leaf tensors.
         let plain = self.model().valid();
-        let loaded = checkpoint::load_module(plain, &dir.join(checkpoint::files::MODEL))?;
-        self.model = Some(loaded.to_device(&self.device).train());
+        let sums = &state.checksums;
+        let model_path = dir.join(layout::MODEL);
+        let bytes = records::read(dir, layout::MODEL)?;
+        let check = records::verify(dir, layout::MODEL, &bytes, sums);
+        let loaded = records::load_module_bytes(plain, bytes, &model_path)?;
+        check?;
 
-        let optim_path = dir.join(checkpoint::files::OPTIMIZER);
-        let bytes = checkpoint::read(dir, checkpoint::files::OPTIMIZER)?;
+        let optim_path = dir.join(layout::OPTIMIZER);
+        let bytes = records::read(dir, layout::OPTIMIZER)?;
+        let check = records::verify(dir, layout::OPTIMIZER, &bytes, sums);
         // Checked beyond `from_bytes`: some damaged records make Burn's `load_record` panic.
-        let record = checkpoint::parse_optimizer(bytes, &optim_path)?;
-        self.optimizer = self.optimizer.clone().load_record(record);
+        let optim_record = records::parse_optimizer(bytes, &optim_path)?;
+        check?;
 
-        let sched_path = dir.join(checkpoint::files::SCHEDULER);
-        let bytes = checkpoint::read(dir, checkpoint::files::SCHEDULER)?;
+        let sched_path = dir.join(layout::SCHEDULER);
+        let bytes = records::read(dir, layout::SCHEDULER)?;
+        records::verify(dir, layout::SCHEDULER, &bytes, sums)?;
         let record = LrSchedulerRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
             TrainError::BadCheckpoint {
                 path: sched_path,
                 reason: format!("not a schedule state: {e}"),
             }
         })?;
+        // Every record is checked before any of them is used.
+        self.model = Some(loaded.to_device(&self.device).train());
+        self.optimizer = self.optimizer.clone().load_record(optim_record);
         self.schedule.load_record(record);
         self.rules.load(&state.rules);
         if let Some(live) = &self.model {
-            self.averages
-                .load(&self.options.averaging, live, dir, state.averaging)?;
+            self.averages.load(
+                &self.options.averaging,
+                live,
+                dir,
+                state.averaging,
+                &state.checksums,
+            )?;
         }
         self.best_model = None;
         self.snapshots.clear();
         self.state = state;
+        Ok(())
+    }
+
+    /// The checkpoint on disk that a stopped run goes back to, if one was written.
+    fn last_checkpoint(&self) -> Option<PathBuf> {
+        self.folder
+            .as_ref()
+            .map(RunFolder::checkpoint)
+            .filter(|dir| dir.join(layout::STATE).is_file())
+    }
+
+    /// Checks the progress of a loaded checkpoint against `train_len` training samples and
+    /// the options: the step within the epoch lies inside it, and the history, the step
+    /// count and the epoch's sums agree with it. A state that fails would resume with an
+    /// empty or overlapping epoch (and write `NaN` metrics).
+    ///
+    /// # Errors
+    ///
+    /// [`TrainError::BadCheckpoint`] naming the checkpoint and the first inconsistency.
+    pub fn check_progress(&self, train_len: usize) -> Result<(), TrainError> {
+        let steps = self.options.steps_per_epoch(train_len);
+        let p = self.state.progress;
+        let bad = |reason: String| TrainError::BadCheckpoint {
+            path: self
+                .folder
+                .as_ref()
+                .map_or_else(|| PathBuf::from(layout::STATE), RunFolder::checkpoint),
+            reason: format!("{}: {reason}", layout::STATE),
+        };
+        if p.step_in_epoch >= steps.max(1) {
+            return Err(bad(format!(
+                "step_in_epoch {} is past the end of an epoch of {steps} steps ({train_len} \
+                 samples in batches of {})",
+                p.step_in_epoch, self.options.batch_size
+            )));
+        }
+        if self.state.history.len() != p.epoch {
+            return Err(bad(format!(
+                "{} epochs are complete but the history holds {}",
+                p.epoch,
+                self.state.history.len()
+            )));
+        }
+        let expected = (p.epoch as u64)
+            .checked_mul(steps as u64)
+            .and_then(|s| s.checked_add(p.step_in_epoch as u64));
+        if expected != Some(p.global_step) {
+            return Err(bad(format!(
+                "global_step {} is not {} epochs of {steps} steps and {} more",
+                p.global_step, p.epoch, p.step_in_epoch
+            )));
+        }
+        let samples = p.step_in_epoch.saturating_mul(self.options.batch_size);
+        if self.state.epoch_samples != samples {
+            return Err(bad(format!(
+                "epoch_samples {} is not {} steps of {} samples",
+                self.state.epoch_samples, p.step_in_epoch, self.options.batch_size
+            )));
+        }
         Ok(())
     }
 
@@ -236,7 +282,7 @@ impl<M: ImageClassifier> Trainer<M> {
         };
         // A checkpoint is where a diverged run goes back to: never save weights that already
         // overflowed (the loss of the step that made them was still finite).
-        if let Some((tensor, value)) = checkpoint::first_non_finite(self.model()) {
+        if let Some((tensor, value)) = records::first_non_finite(self.model()) {
             let progress = self.state.progress;
             return Err(TrainError::NonFiniteWeights {
                 epoch: if progress.step_in_epoch == 0 {
@@ -247,6 +293,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 global_step: progress.global_step,
                 tensor,
                 value,
+                checkpoint: self.last_checkpoint(),
             });
         }
         let path = folder.checkpoint();
@@ -255,7 +302,7 @@ impl<M: ImageClassifier> Trainer<M> {
             reason: format!("cannot serialize the {what}: {e}"),
         };
         let parts = CheckpointParts {
-            model: checkpoint::module_bytes(self.model())?,
+            model: records::module_bytes(self.model())?,
             optimizer: self
                 .optimizer
                 .into_bytes()
@@ -295,6 +342,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 reason: "holds no samples".into(),
             });
         }
+        self.check_progress(train.len())?;
         if test.is_none() && self.options.rules.needs_test_set() {
             return Err(TrainError::InvalidOption {
                 field: "monitor",
@@ -490,7 +538,7 @@ impl<M: ImageClassifier> Trainer<M> {
             match &self.folder {
                 Some(folder) => averaging::write_model_dir(
                     &folder.snapshot(epoch),
-                    &checkpoint::module_bytes(&snapshot)?,
+                    &records::module_bytes(&snapshot)?,
                     self.model_config.as_ref(),
                     None,
                 )?,
@@ -512,8 +560,8 @@ impl<M: ImageClassifier> Trainer<M> {
         let mut reports = Vec::new();
         let options = &self.options.averaging;
         for (name, average) in [
-            (averaging::files::SWA_DIR, &self.averages.swa),
-            (averaging::files::EMA_DIR, &self.averages.ema),
+            (layout::SWA_DIR, &self.averages.swa),
+            (layout::EMA_DIR, &self.averages.ema),
         ] {
             let Some(average) = average else { continue };
             if average.n_averaged() == 0 {
@@ -544,7 +592,7 @@ impl<M: ImageClassifier> Trainer<M> {
             };
             if let Some(folder) = &self.folder {
                 let dir = folder.average(name);
-                let bytes = checkpoint::module_bytes(&model)?;
+                let bytes = records::module_bytes(&model)?;
                 averaging::write_model_dir(
                     &dir,
                     &bytes,
@@ -575,8 +623,8 @@ impl<M: ImageClassifier> Trainer<M> {
                 Some((_, model)) => model.clone(),
                 None => {
                     let Some(folder) = &self.folder else { continue };
-                    let path = folder.snapshot(epoch).join(checkpoint::files::MODEL);
-                    checkpoint::load_module(self.model().valid(), &path)?
+                    let path = folder.snapshot(epoch).join(layout::MODEL);
+                    records::load_module(self.model().valid(), &path)?
                 }
             };
             members.push(member);
@@ -603,15 +651,15 @@ impl<M: ImageClassifier> Trainer<M> {
         if let Some(folder) = &self.folder {
             let dir = folder.best();
             std::fs::create_dir_all(&dir).map_err(|e| TrainError::io("creating", &dir, e))?;
-            let bytes = checkpoint::module_bytes(&best)?;
-            descent_files::write_file(&dir.join(checkpoint::files::MODEL), &bytes)?;
+            let bytes = records::module_bytes(&best)?;
+            descent_files::write_file(&dir.join(layout::MODEL), &bytes)?;
             if let Some(config) = &self.model_config {
                 let text =
                     serde_json::to_vec_pretty(config).map_err(|e| TrainError::BadCheckpoint {
                         path: dir.clone(),
                         reason: e.to_string(),
                     })?;
-                descent_files::write_file(&dir.join(checkpoint::files::MODEL_CONFIG), &text)?;
+                descent_files::write_file(&dir.join(layout::MODEL_CARD), &text)?;
             }
         }
         self.best_model = Some(best);
@@ -633,8 +681,8 @@ impl<M: ImageClassifier> Trainer<M> {
                              run folder"
                             .into(),
                     })?;
-                let path = folder.best().join(checkpoint::files::MODEL);
-                checkpoint::load_module(self.model().valid(), &path)?
+                let path = folder.best().join(layout::MODEL);
+                records::load_module(self.model().valid(), &path)?
             }
         };
         self.model = Some(best.to_device(&self.device).train());
@@ -682,6 +730,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 step,
                 global_step,
                 value: loss_value,
+                checkpoint: self.last_checkpoint(),
             });
         }
         let lr = self.schedule.step();
@@ -824,7 +873,7 @@ mod tests {
             .with_folder(folder.clone())
             .fit(&spirals(), None, &batcher, &mut Silent)
             .expect("trains");
-        let path = folder.checkpoint().join(checkpoint::files::OPTIMIZER);
+        let path = folder.checkpoint().join(layout::OPTIMIZER);
         let mut bytes = std::fs::read(&path).expect("optimizer.bpk");
         // The checkpoint fuzz target's finding: one changed byte of a key, and Burn's
         // `load_record` panicked on a state tensor without a parameter id.
@@ -888,10 +937,10 @@ mod tests {
     fn finite_weights_pass_the_check_and_each_kind_of_overflow_is_found() {
         let device = Device::flex();
         let model = trainer(0.1, &device).model().clone();
-        assert_eq!(checkpoint::first_non_finite(&model), None);
+        assert_eq!(records::first_non_finite(&model), None);
         for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
             let broken = model.clone().map(&mut SetFirst(bad));
-            let (tensor, value) = checkpoint::first_non_finite(&broken).expect("found");
+            let (tensor, value) = records::first_non_finite(&broken).expect("found");
             assert!(tensor.starts_with("tensor 1 of "), "{tensor}");
             assert_eq!(value.to_bits(), bad.to_bits());
         }
@@ -974,7 +1023,7 @@ mod tests {
             .with_folder(folder.clone())
         };
         let weights = |t: &Trainer<descent_models::Mlp>| {
-            checkpoint::module_bytes(&t.model().valid()).expect("serializes")
+            records::module_bytes(&t.model().valid()).expect("serializes")
         };
 
         let straight_dir = tempfile::tempdir().expect("tempdir");

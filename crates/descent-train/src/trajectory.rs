@@ -16,12 +16,9 @@ use burn::module::Module;
 use serde::{Deserialize, Serialize};
 
 use crate::TrainError;
-use crate::checkpoint::module_bytes;
+use crate::layout::{TRAJECTORY_DIR, TRAJECTORY_INDEX};
+use crate::records::module_bytes;
 
-/// The folder of a run holding the snapshots.
-pub const TRAJECTORY_DIR: &str = "trajectory";
-/// The index file in it.
-pub const INDEX_FILE: &str = "index.json";
 /// The index's format tag.
 pub const TRAJECTORY_FORMAT: &str = "descent-trajectory";
 
@@ -130,7 +127,7 @@ impl TrajectoryIndex {
     ///
     /// [`TrainError::BadCheckpoint`] if the run has no trajectory or its index is unreadable.
     pub fn load(run_dir: &Path) -> Result<TrajectoryIndex, TrainError> {
-        let path = run_dir.join(TRAJECTORY_DIR).join(INDEX_FILE);
+        let path = run_dir.join(TRAJECTORY_DIR).join(TRAJECTORY_INDEX);
         let bytes = std::fs::read(&path).map_err(|e| TrainError::BadCheckpoint {
             path: path.clone(),
             reason: format!("no trajectory ({e}); train with --trajectory-every K to keep one"),
@@ -177,7 +174,7 @@ impl TrajectoryRecorder {
     ) -> Result<TrajectoryRecorder, TrainError> {
         config.validate()?;
         let dir = run_dir.join(TRAJECTORY_DIR);
-        let index = if dir.join(INDEX_FILE).exists() {
+        let index = if dir.join(TRAJECTORY_INDEX).exists() {
             let mut index = TrajectoryIndex::load(run_dir)?;
             if index.config != config {
                 return Err(TrainError::InvalidOption {
@@ -246,7 +243,7 @@ impl TrajectoryRecorder {
                 value: "index".into(),
                 reason: e.to_string(),
             })?;
-        descent_files::write_file(&self.dir.join(INDEX_FILE), &json)?;
+        descent_files::write_file(&self.dir.join(TRAJECTORY_INDEX), &json)?;
         Ok(())
     }
 }

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use descent_data::{DatasetKind, ImageBatcher, LoadOptions, Split};
-use descent_train::averaging::{files, snapshot_dirs};
+use descent_train::averaging::snapshot_dirs;
+use descent_train::layout;
 use descent_train::{ModelCard, TrainError, evaluate, evaluate_ensemble};
 
 use crate::args::EvalArgs;
@@ -97,8 +98,8 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
 fn model_paths(args: &EvalArgs) -> anyhow::Result<Vec<PathBuf>> {
     if let Some(name) = &args.averaged {
         let folder = match name.to_ascii_lowercase().as_str() {
-            "swa" => files::SWA_DIR,
-            "ema" => files::EMA_DIR,
+            "swa" => layout::SWA_DIR,
+            "ema" => layout::EMA_DIR,
             _ => anyhow::bail!(TrainError::InvalidOption {
                 field: "averaged",
                 value: name.clone(),
@@ -111,7 +112,7 @@ fn model_paths(args: &EvalArgs) -> anyhow::Result<Vec<PathBuf>> {
                 path: args.checkpoint.clone(),
                 reason: format!(
                     "holds no {folder}/ folder (train with {})",
-                    if folder == files::SWA_DIR {
+                    if folder == layout::SWA_DIR {
                         "--swa-start"
                     } else {
                         "--ema"

@@ -15,6 +15,7 @@
 mod args;
 mod curvature;
 mod curvature_map;
+mod flags;
 mod hessian_flags;
 mod plane;
 mod plot;
@@ -24,11 +25,11 @@ mod spectrum;
 mod trajectory;
 
 pub use args::{
-    EvalFlags, InterpolateArgs, LandscapeArgs, LandscapeCommand, MergeArgs, OutputFlags, PlaneArgs,
-    PlotArgs, ScanArgs,
+    InterpolateArgs, LandscapeArgs, LandscapeCommand, MergeArgs, PlaneArgs, PlotArgs, ScanArgs,
 };
 pub use curvature::CurvatureArgs;
 pub use curvature_map::CurvatureMapArgs;
-pub use run::{exit_code, run};
+pub use flags::{EvalFlags, OutputFlags};
+pub use run::run;
 pub use spectrum::SpectrumArgs;
 pub use trajectory::TrajectoryArgs;

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod devices;
+pub mod docs;
 pub mod eval;
 pub mod landscape;
 pub mod schedule;
@@ -16,13 +17,17 @@ use crate::args::{Cli, Command};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // The commands open the device by its canonical name (`gpu` is `wgpu`).
+    let device = cli.device.to_string();
     match cli.command {
-        Command::Train(args) => train::run(&cli.device, *args),
-        Command::Eval(args) => eval::run(&cli.device, args),
+        Command::Train(args) => train::run(&device, *args),
+        Command::Eval(args) => eval::run(&device, args),
         Command::Devices => devices::run(),
-        Command::Landscape(args) => landscape::run(&cli.device, *args),
-        Command::Toy(args) => toy::run(&cli.device, *args),
+        Command::Landscape(args) => landscape::run(&device, *args),
+        Command::Toy(args) => toy::run(&device, *args),
         Command::Schedule(args) => schedule::run(*args),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man => docs::man(),
     }
 }
 

@@ -7,155 +7,18 @@
 //!                  --batch-size 128 --per step --format json --out onecycle.json --plot onecycle.png
 //! ```
 //!
-//! Also home of [`ScheduleArgs`], the schedule flags shared with `descent train`, and their
-//! conversion into a [`ScheduleConfig`].
+//! The schedule flags are [`ScheduleArgs`], shared with `descent train` and `descent toy`.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use descent_landscape::plot::{LinePlot, PlotError, Series, draw_lines};
-use descent_optim::schedule::{ScheduleConfig, ScheduleKind, trace};
+use descent_optim::schedule::{ScheduleConfig, trace};
 use descent_train::TrainError;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-/// The learning-rate schedule flags, shared by `descent train` and `descent schedule`.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Schedule")]
-pub struct ScheduleArgs {
-    /// Learning-rate schedule: constant, step, multistep, exponential, poly, cosine, sgdr,
-    /// cyclic or onecycle.
-    #[arg(long, default_value = "constant")]
-    pub schedule: String,
-    /// step: epochs between decays; cyclic: steps per half cycle.
-    #[arg(long)]
-    pub step_size: Option<usize>,
-    /// multistep: epochs at which the rate decays, comma-separated.
-    #[arg(long, value_delimiter = ',')]
-    pub milestones: Vec<usize>,
-    /// Decay factor (step, multistep, exponential; cyclic exp_range).
-    #[arg(long)]
-    pub gamma: Option<f64>,
-    /// Lowest rate (cosine, sgdr; cyclic: the base rate).
-    #[arg(long)]
-    pub min_lr: Option<f64>,
-    /// sgdr: epochs of the first cycle (T_0).
-    #[arg(long)]
-    pub t0: Option<usize>,
-    /// sgdr: factor by which each cycle is longer than the last (T_mult).
-    #[arg(long)]
-    pub t_mult: Option<usize>,
-    /// sgdr: factor applied to the peak rate at each restart.
-    #[arg(long)]
-    pub restart_decay: Option<f64>,
-    /// cyclic: triangular, triangular2 or exp_range.
-    #[arg(long)]
-    pub cyclic_mode: Option<String>,
-    /// Linear warm-up over this many epochs before the schedule.
-    #[arg(long)]
-    pub warmup_epochs: Option<usize>,
-    /// poly: the power.
-    #[arg(long)]
-    pub power: Option<f64>,
-}
-
-impl ScheduleArgs {
-    /// Builds the schedule from `--schedule` and its flags; a flag the chosen schedule does
-    /// not use is an error rather than silently ignored.
-    ///
-    /// # Errors
-    /// An unknown schedule name, a flag the schedule does not use
-    /// ([`TrainError::InvalidOption`]), or values the schedule rejects.
-    pub fn to_config(&self) -> anyhow::Result<ScheduleConfig> {
-        let kind: ScheduleKind = self.schedule.parse()?;
-        let name = kind.to_string();
-        let mut fields = Map::new();
-        let mut given: Vec<(&'static str, &'static str, Value, &[&str])> = Vec::new();
-        if let Some(v) = self.step_size {
-            let field = if name == "cyclic" {
-                "step_size_up"
-            } else {
-                "step_size"
-            };
-            given.push(("step-size", field, json!(v), &["step", "cyclic"]));
-        }
-        if !self.milestones.is_empty() {
-            given.push((
-                "milestones",
-                "milestones",
-                json!(self.milestones),
-                &["multistep"],
-            ));
-        }
-        if let Some(v) = self.gamma {
-            given.push((
-                "gamma",
-                "gamma",
-                json!(v),
-                &["step", "multistep", "exponential", "cyclic"],
-            ));
-        }
-        if let Some(v) = self.min_lr {
-            let field = if name == "cyclic" {
-                "min_lr"
-            } else {
-                "eta_min"
-            };
-            given.push(("min-lr", field, json!(v), &["cosine", "sgdr", "cyclic"]));
-        }
-        if let Some(v) = self.t0 {
-            given.push(("t0", "t_0", json!(v), &["sgdr"]));
-        }
-        if let Some(v) = self.t_mult {
-            given.push(("t-mult", "t_mult", json!(v), &["sgdr"]));
-        }
-        if let Some(v) = self.restart_decay {
-            given.push(("restart-decay", "restart_decay", json!(v), &["sgdr"]));
-        }
-        if let Some(v) = &self.cyclic_mode {
-            given.push(("cyclic-mode", "mode", json!(v), &["cyclic"]));
-        }
-        if let Some(v) = self.power {
-            given.push(("power", "power", json!(v), &["poly"]));
-        }
-        for (flag, field, value, kinds) in given {
-            if !kinds.contains(&name.as_str()) {
-                return Err(TrainError::InvalidOption {
-                    field: "schedule",
-                    value: name.clone(),
-                    reason: format!(
-                        "--schedule {name} does not use --{flag} (the flag for `{field}`; it applies to: {})",
-                        kinds.join(", ")
-                    ),
-                }
-                .into());
-            }
-            fields.insert(field.to_string(), value);
-        }
-        let mut base = serde_json::to_value(kind.default_config())?;
-        if let Value::Object(map) = &mut base {
-            map.extend(fields);
-        }
-        let main: ScheduleConfig = serde_json::from_value(base)
-            .with_context(|| format!("the flags of --schedule {name}"))?;
-        match self.warmup_epochs {
-            None | Some(0) => Ok(main),
-            Some(epochs) => {
-                let warmup: ScheduleConfig = serde_json::from_value(json!({
-                    "kind": "warmup", "total_iters": epochs, "start_factor": 0.1, "unit": "fractional_epoch"
-                }))
-                .context("the warm-up schedule")?;
-                let seq = json!({
-                    "kind": "sequence",
-                    "schedules": [serde_json::to_value(warmup)?, serde_json::to_value(main)?],
-                    "milestones": [epochs],
-                });
-                Ok(serde_json::from_value(seq).context("--warmup-epochs")?)
-            }
-        }
-    }
-}
+use crate::schedule_args::ScheduleArgs;
 
 /// One rate per step (batch) or one per epoch (the rate of its first step).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

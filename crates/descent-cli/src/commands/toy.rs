@@ -9,17 +9,20 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
 use burn::tensor::Device;
 use clap::Args;
 use descent_landscape::plot::{PlotError, SurfaceStyle};
-use descent_optim::schedule::{ScheduleConfig, ScheduleKind};
-use descent_optim::{OptimizerConfig, OptimizerKind, OptimizerParams};
+use descent_optim::OptimizerConfig;
+use descent_optim::schedule::{
+    SCHEDULE_PARAMS, ScheduleConfig, ScheduleKind, ScheduleParams, schedule_param,
+};
 use descent_toy::{
     GradientNoise, Path, PlotOptions, ToyError, ToyFunction, WalkConfig, draw_paths, write_paths,
 };
 use descent_train::TrainError;
-use serde_json::{Map, Value, json};
+
+use crate::optimizer_args::OptimizerArgs;
+use crate::schedule_args::ScheduleArgs;
 
 /// `descent toy`: walk an analytic surface with any optimizer and schedule, write the path.
 ///
@@ -48,45 +51,10 @@ pub struct ToyArgs {
     #[arg(long, default_value_t = 500, help_heading = "Surface")]
     pub steps: usize,
 
-    // ----- optimization (flag names as in `descent train`) -----
-    /// Optimizer: sgd, momentum, nesterov, rmsprop, adam or adamw.
-    #[arg(long, default_value = "sgd", help_heading = "Optimization")]
-    pub optimizer: String,
-    /// Learning rate (the peak rate for schedules that vary it).
-    #[arg(
-        long,
-        default_value_t = 0.001,
-        allow_negative_numbers = true,
-        help_heading = "Optimization"
-    )]
-    pub lr: f64,
-    /// Momentum coefficient (momentum, nesterov: default 0.9; rmsprop: default 0).
-    #[arg(long, help_heading = "Optimization")]
-    pub momentum: Option<f64>,
-    /// Momentum dampening (PyTorch's default: 0).
-    #[arg(long, default_value_t = 0.0, help_heading = "Optimization")]
-    pub dampening: f64,
-    /// Weight decay (adamw default 0.01, others 0).
-    #[arg(long, help_heading = "Optimization")]
-    pub weight_decay: Option<f64>,
-    /// Apply weight decay decoupled from the gradient (SGDW/AdamW) instead.
-    #[arg(long, help_heading = "Optimization")]
-    pub decoupled_weight_decay: bool,
-    /// Clip the gradient's norm to this value.
-    #[arg(long, help_heading = "Optimization")]
-    pub clip_norm: Option<f64>,
-    /// Clip each gradient element to [-v, v].
-    #[arg(long, help_heading = "Optimization")]
-    pub clip_value: Option<f64>,
-    /// Adam/AdamW beta1.
-    #[arg(long, default_value_t = 0.9, help_heading = "Optimization")]
-    pub beta1: f64,
-    /// Adam/AdamW beta2.
-    #[arg(long, default_value_t = 0.999, help_heading = "Optimization")]
-    pub beta2: f64,
-    /// Adam/AdamW/RMSProp epsilon.
-    #[arg(long, default_value_t = 1e-8, help_heading = "Optimization")]
-    pub eps: f64,
+    // ----- optimization (the flags of `descent train`; defaults sgd and 0.001 here) -----
+    /// The optimizer and its settings.
+    #[command(flatten)]
+    pub optimizer: OptimizerArgs,
     /// Standard deviation of Gaussian noise added to every gradient (imitates mini-batch SGD).
     #[arg(long, allow_negative_numbers = true, help_heading = "Optimization")]
     pub noise: Option<f64>,
@@ -94,38 +62,10 @@ pub struct ToyArgs {
     #[arg(long, default_value_t = 0, help_heading = "Optimization")]
     pub seed: u64,
 
-    // ----- schedule (durations count steps) -----
-    /// Learning-rate schedule: constant, step, multistep, exponential, poly, cosine, sgdr,
-    /// cyclic, onecycle, warmup. Durations below count steps.
-    #[arg(long, default_value = "constant", help_heading = "Schedule")]
-    pub schedule: String,
-    /// step: steps between decays; cyclic: steps per rising half cycle.
-    #[arg(long, help_heading = "Schedule")]
-    pub step_size: Option<usize>,
-    /// multistep: steps at which the rate decays, comma-separated.
-    #[arg(long, value_delimiter = ',', help_heading = "Schedule")]
-    pub milestones: Vec<usize>,
-    /// Decay factor (step, multistep, exponential; cyclic exp_range).
-    #[arg(long, help_heading = "Schedule")]
-    pub gamma: Option<f64>,
-    /// Lowest rate (cosine, sgdr; cyclic: the base rate).
-    #[arg(long, help_heading = "Schedule")]
-    pub min_lr: Option<f64>,
-    /// sgdr: steps of the first cycle (T_0).
-    #[arg(long, help_heading = "Schedule")]
-    pub t0: Option<usize>,
-    /// sgdr: factor by which each cycle is longer than the last (T_mult).
-    #[arg(long, help_heading = "Schedule")]
-    pub t_mult: Option<usize>,
-    /// sgdr: factor applied to the peak rate at each restart.
-    #[arg(long, help_heading = "Schedule")]
-    pub restart_decay: Option<f64>,
-    /// cyclic: triangular, triangular2 or exp_range.
-    #[arg(long, help_heading = "Schedule")]
-    pub cyclic_mode: Option<String>,
-    /// poly: the power.
-    #[arg(long, help_heading = "Schedule")]
-    pub power: Option<f64>,
+    // ----- schedule (the flags of `descent train`; durations count steps) -----
+    /// The learning-rate schedule and its settings (an epoch is one step here).
+    #[command(flatten)]
+    pub schedule: ScheduleArgs,
 
     // ----- output -----
     /// Another walk to run beside the main one: `KIND[:key=value,...]` (see above); repeat.
@@ -259,70 +199,25 @@ pub fn walks(args: &ToyArgs) -> anyhow::Result<Vec<WalkConfig>> {
 /// The settings of one walk that `--compare` may override.
 #[derive(Debug, Clone)]
 struct Spec {
-    optimizer: String,
-    lr: f64,
-    momentum: Option<f64>,
-    dampening: f64,
-    weight_decay: Option<f64>,
-    beta1: f64,
-    beta2: f64,
-    eps: f64,
+    optimizer: OptimizerArgs,
     noise: Option<f64>,
     seed: u64,
     label: Option<String>,
-    schedule: String,
-    /// Schedule fields given as flags or keys, as `(field, value, kinds that use it)`.
-    schedule_fields: Vec<(&'static str, Value, &'static [&'static str])>,
+    schedule: ScheduleKind,
+    /// The schedule's settings, from the flags or `--compare` keys (the shared map of
+    /// `descent_optim::schedule::SCHEDULE_PARAMS` names the keys).
+    schedule_params: ScheduleParams,
 }
 
 impl Spec {
     fn from_args(args: &ToyArgs) -> Self {
-        let mut fields: Vec<(&'static str, Value, &'static [&'static str])> = Vec::new();
-        if let Some(v) = args.step_size {
-            fields.push(("step_size", json!(v), &["step", "cyclic"]));
-        }
-        if !args.milestones.is_empty() {
-            fields.push(("milestones", json!(args.milestones), &["multistep"]));
-        }
-        if let Some(v) = args.gamma {
-            fields.push((
-                "gamma",
-                json!(v),
-                &["step", "multistep", "exponential", "cyclic"],
-            ));
-        }
-        if let Some(v) = args.min_lr {
-            fields.push(("min_lr", json!(v), &["cosine", "sgdr", "cyclic"]));
-        }
-        if let Some(v) = args.t0 {
-            fields.push(("t_0", json!(v), &["sgdr"]));
-        }
-        if let Some(v) = args.t_mult {
-            fields.push(("t_mult", json!(v), &["sgdr"]));
-        }
-        if let Some(v) = args.restart_decay {
-            fields.push(("restart_decay", json!(v), &["sgdr"]));
-        }
-        if let Some(v) = &args.cyclic_mode {
-            fields.push(("mode", json!(v), &["cyclic"]));
-        }
-        if let Some(v) = args.power {
-            fields.push(("power", json!(v), &["poly"]));
-        }
         Self {
             optimizer: args.optimizer.clone(),
-            lr: args.lr,
-            momentum: args.momentum,
-            dampening: args.dampening,
-            weight_decay: args.weight_decay,
-            beta1: args.beta1,
-            beta2: args.beta2,
-            eps: args.eps,
             noise: args.noise,
             seed: args.seed,
             label: None,
-            schedule: args.schedule.clone(),
-            schedule_fields: fields,
+            schedule: args.schedule.schedule,
+            schedule_params: args.schedule.params(),
         }
     }
 
@@ -340,10 +235,10 @@ impl Spec {
             None => (text, ""),
         };
         let mut spec = Spec {
-            optimizer: kind.trim().to_string(),
             label: None,
             ..self.clone()
         };
+        spec.optimizer.optimizer = kind.trim().parse()?;
         for pair in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (key, value) = pair
                 .split_once('=')
@@ -354,24 +249,15 @@ impl Spec {
                     .parse::<f64>()
                     .map_err(|_| bad(format!("{key} = `{value}` is not a number")))
             };
-            let count = || -> anyhow::Result<usize> {
-                value
-                    .parse::<usize>()
-                    .map_err(|_| bad(format!("{key} = `{value}` is not a whole number")))
-            };
-            let schedule_field =
-                |spec: &mut Spec, field: &'static str, v: Value, kinds: &'static [&'static str]| {
-                    spec.schedule_fields.retain(|(f, _, _)| *f != field);
-                    spec.schedule_fields.push((field, v, kinds));
-                };
+            let o = &mut spec.optimizer;
             match key.as_str() {
-                "lr" => spec.lr = num()?,
-                "momentum" => spec.momentum = Some(num()?),
-                "dampening" => spec.dampening = num()?,
-                "weight-decay" => spec.weight_decay = Some(num()?),
-                "beta1" => spec.beta1 = num()?,
-                "beta2" => spec.beta2 = num()?,
-                "eps" => spec.eps = num()?,
+                "lr" => o.lr = num()?,
+                "momentum" => o.momentum = Some(num()?),
+                "dampening" => o.dampening = num()?,
+                "weight-decay" => o.weight_decay = Some(num()?),
+                "beta1" => o.beta1 = num()?,
+                "beta2" => o.beta2 = num()?,
+                "eps" => o.eps = num()?,
                 "noise" => spec.noise = Some(num()?),
                 "seed" => {
                     spec.seed = value
@@ -380,59 +266,33 @@ impl Spec {
                 }
                 "label" => spec.label = Some(value.to_string()),
                 "schedule" => {
-                    spec.schedule = value.to_string();
-                    spec.schedule_fields.clear();
+                    spec.schedule = value.parse()?;
+                    spec.schedule_params = ScheduleParams::default();
                 }
-                "t0" => schedule_field(&mut spec, "t_0", json!(count()?), &["sgdr"]),
-                "t-mult" => schedule_field(&mut spec, "t_mult", json!(count()?), &["sgdr"]),
-                "restart-decay" => {
-                    schedule_field(&mut spec, "restart_decay", json!(num()?), &["sgdr"])
-                }
-                "min-lr" => schedule_field(
-                    &mut spec,
-                    "min_lr",
-                    json!(num()?),
-                    &["cosine", "sgdr", "cyclic"],
-                ),
-                "gamma" => schedule_field(
-                    &mut spec,
-                    "gamma",
-                    json!(num()?),
-                    &["step", "multistep", "exponential", "cyclic"],
-                ),
-                "step-size" => {
-                    schedule_field(&mut spec, "step_size", json!(count()?), &["step", "cyclic"])
-                }
-                "power" => schedule_field(&mut spec, "power", json!(num()?), &["poly"]),
-                other => {
-                    return Err(bad(format!(
-                        "unknown key `{other}` (lr, momentum, dampening, weight-decay, beta1, \
-                         beta2, eps, noise, seed, label, schedule, t0, t-mult, restart-decay, \
-                         min-lr, gamma, step-size, power)"
-                    )));
-                }
+                other => match schedule_param(other) {
+                    Some(param) => (param.set)(&mut spec.schedule_params, value)
+                        .map_err(|e| bad(format!("{key} = `{value}`: {e}")))?,
+                    None => {
+                        let schedule_keys: Vec<&str> =
+                            SCHEDULE_PARAMS.iter().map(|p| p.flag).collect();
+                        return Err(bad(format!(
+                            "unknown key `{other}` (lr, momentum, dampening, weight-decay, \
+                             beta1, beta2, eps, noise, seed, label, schedule, {})",
+                            schedule_keys.join(", ")
+                        )));
+                    }
+                },
             }
         }
         Ok(spec)
     }
 
     fn walk(&self, function: ToyFunction, args: &ToyArgs) -> anyhow::Result<WalkConfig> {
-        let kind: OptimizerKind = self.optimizer.parse()?;
-        let params = OptimizerParams {
-            momentum: self.momentum,
-            dampening: self.dampening,
-            weight_decay: self.weight_decay,
-            decoupled_weight_decay: args.decoupled_weight_decay,
-            beta1: self.beta1,
-            beta2: self.beta2,
-            eps: self.eps,
-            clip_value: args.clip_value.map(|v| v as f32),
-            clip_norm: args.clip_norm.map(|v| v as f32),
-            ..OptimizerParams::default()
-        };
-        let optimizer = OptimizerConfig::from_kind(kind, &params)?;
-        let mut walk = WalkConfig::new(function, optimizer, self.lr, args.steps)
-            .with_schedule(self.schedule_config()?)
+        let optimizer =
+            OptimizerConfig::from_kind(self.optimizer.optimizer, &self.optimizer.params())?;
+        let schedule = ScheduleConfig::from_kind(self.schedule, &self.schedule_params)?;
+        let mut walk = WalkConfig::new(function, optimizer, self.optimizer.lr, args.steps)
+            .with_schedule(schedule)
             .with_noise(self.noise.map(|std| GradientNoise::new(std, self.seed)));
         if !args.start.is_empty() {
             walk = walk.with_start(args.start.clone());
@@ -442,37 +302,6 @@ impl Spec {
         }
         walk.validate().map_err(cli_error)?;
         Ok(walk)
-    }
-
-    /// The schedule: the kind's defaults with the given fields; a field the kind does not use
-    /// is an error rather than silently ignored.
-    fn schedule_config(&self) -> anyhow::Result<ScheduleConfig> {
-        let kind: ScheduleKind = self.schedule.parse()?;
-        let name = kind.to_string();
-        let mut base = serde_json::to_value(kind.default_config())?;
-        let mut fields = Map::new();
-        for (field, value, kinds) in &self.schedule_fields {
-            if !kinds.contains(&name.as_str()) {
-                bail!(TrainError::InvalidOption {
-                    field: "schedule",
-                    value: name.clone(),
-                    reason: format!(
-                        "does not use `{field}` (it applies to: {})",
-                        kinds.join(", ")
-                    ),
-                });
-            }
-            let field = match (*field, name.as_str()) {
-                ("min_lr", "cosine" | "sgdr") => "eta_min",
-                ("step_size", "cyclic") => "step_size_up",
-                (f, _) => f,
-            };
-            fields.insert(field.to_string(), value.clone());
-        }
-        if let Value::Object(map) = &mut base {
-            map.extend(fields);
-        }
-        serde_json::from_value(base).with_context(|| format!("the settings of schedule {name}"))
     }
 }
 
@@ -523,6 +352,7 @@ mod tests {
     use super::*;
     use crate::args::{Cli, Command};
     use clap::Parser;
+    use descent_optim::OptimizerKind;
 
     fn toy_args(extra: &[&str]) -> ToyArgs {
         let mut line = vec!["descent", "toy"];
@@ -575,7 +405,6 @@ mod tests {
             (&["--steps", "0"][..], "steps"),
             (&["--start=1"][..], "start"),
             (&["--noise", "-0.5"][..], "noise"),
-            (&["--optimizer", "lbfgs"][..], "lbfgs"),
             (&["--schedule", "step", "--t0", "3"][..], "t_0"),
             (&["--compare", "sgd:lr"][..], "key=value"),
             (&["--compare", "sgd:speed=3"][..], "speed"),
@@ -593,5 +422,11 @@ mod tests {
             assert!(text.contains(needle), "{flags:?}: {text}");
             assert_eq!(crate::exit::code(&err), 2, "{flags:?}: {text}");
         }
+        // A typed value (`--optimizer` lists its choices): refused while parsing, by the
+        // library's own FromStr, with clap's usage exit code.
+        let err =
+            Cli::try_parse_from(["descent", "toy", "--optimizer", "lbfgs"]).expect_err("refused");
+        assert!(err.to_string().contains("lbfgs"), "{err}");
+        assert_eq!(err.exit_code(), 2);
     }
 }

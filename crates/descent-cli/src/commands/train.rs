@@ -4,33 +4,43 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
-use descent_data::{Augmentation, DatasetKind};
+use descent_data::Augmentation;
 use descent_models::{Activation, MlpConfig, ModelConfig, VggConfig, VggDepth};
 use descent_optim::averaging::BufferPolicy;
-use descent_optim::schedule::{AnnealStrategy, ScheduleConfig, ScheduleKind, ScheduleUnit};
+use descent_optim::schedule::{AnnealStrategy, ScheduleConfig, ScheduleUnit};
 use descent_optim::{ConvergenceConfig, EarlyStoppingConfig, ReduceLrOnPlateauConfig};
-use descent_optim::{OptimizerConfig, OptimizerKind, OptimizerParams};
+use descent_optim::{OptimizerConfig, OptimizerKind};
 use descent_train::{
     AveragingOptions, ConsoleObserver, DataConfig, EarlyStoppingOptions, EmaOptions, EpochRules,
     Monitor, NormalizationChoice, PlateauOptions, RunConfig, Snapshots, SwaOptions, SwaRate,
     TrainOptions, train_run,
 };
-use serde_json::{Map, Value, json};
 
 use crate::args::TrainArgs;
+use descent_train::observer::log_line;
+
+/// The momentum `descent train` gives momentum, nesterov and rmsprop when --momentum is not
+/// given.
+const TRAIN_MOMENTUM: f64 = 0.9;
 
 /// Runs `descent train`.
 pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
     let config = run_config(&args)?;
     let (choice, device) = super::open_device(device_name)?;
-    let folder = args.out.clone().unwrap_or_else(default_out);
+    // Without --out, a folder of its own, claimed now so that runs started in the same
+    // second do not share one; removed again if the run is refused before writing to it.
+    let (folder, claimed) = match &args.out {
+        Some(out) => (out.clone(), false),
+        None => (claim_default_out()?, true),
+    };
     let mut observer = match args.log_every {
         Some(n) => ConsoleObserver::with_terminal(false).log_every(n),
         None => ConsoleObserver::new(),
     }
     .with_interrupt(super::interrupt_flag()?)
     .with_device(choice.describe().unwrap_or_else(|_| choice.to_string()));
-    let epochs_override = args.resume.then_some(args.epochs);
+    // On resume the run's config.json gives every setting; an explicit --epochs extends it.
+    let epochs_override = if args.resume { args.epochs } else { None };
     let outcome = train_run(
         &config,
         &folder,
@@ -41,10 +51,14 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
     )
     .inspect_err(|e| {
         if matches!(e, descent_train::TrainError::Interrupted { .. }) {
-            eprintln!(
+            log_line(format_args!(
                 "continue with: descent train --resume --out {}",
                 folder.display()
-            );
+            ));
+        }
+        if claimed {
+            // Only an empty folder goes: a refused run wrote nothing into it.
+            let _ = std::fs::remove_dir(&folder);
         }
     })?;
     match outcome.report.final_test {
@@ -91,20 +105,37 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `runs/train-YYYYMMDD-HHMMSS` (UTC), so a second run never lands on the first one.
-fn default_out() -> PathBuf {
+/// `runs/train-YYYYMMDD-HHMMSS` (UTC), or the same with `-2`, `-3`, ... when taken: created
+/// here with `create_dir`, which fails when the folder exists, so of several runs started in
+/// the same second each gets its own.
+fn claim_default_out() -> anyhow::Result<PathBuf> {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, d) = civil_from_days(days as i64);
-    PathBuf::from(format!(
-        "runs/train-{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
+    let stem = format!(
+        "train-{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
-    ))
+    );
+    let parent = PathBuf::from("runs");
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| descent_train::TrainError::io("creating", &parent, e))?;
+    let mut n = 1u32;
+    loop {
+        let path = match n {
+            1 => parent.join(&stem),
+            n => parent.join(format!("{stem}-{n}")),
+        };
+        match std::fs::create_dir(&path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 10_000 => n += 1,
+            Err(e) => return Err(descent_train::TrainError::io("creating", &path, e).into()),
+        }
+    }
 }
 
 /// Howard Hinnant's days-to-civil-date algorithm.
@@ -122,10 +153,10 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 /// Converts the flags into the library's run configuration, validating each.
 pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
-    let dataset: DatasetKind = args.dataset.parse()?;
+    let dataset = args.dataset;
     let model = if args.model.eq_ignore_ascii_case("mlp") {
         let activation: Activation = args.activation.parse()?;
-        let mut mlp = MlpConfig::new(0, args.hidden.clone(), 0).with_activation(activation);
+        let mut mlp = MlpConfig::new(0, args.hidden_sizes(), 0).with_activation(activation);
         mlp.dropout = args.dropout;
         ModelConfig::Mlp(mlp)
     } else {
@@ -159,36 +190,22 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         },
         augmentation,
     };
-    let kind: OptimizerKind = args.optimizer.parse()?;
-    let params = OptimizerParams {
-        momentum: Some(args.momentum),
-        dampening: args.dampening,
-        weight_decay: Some(args.weight_decay),
-        decoupled_weight_decay: args.decoupled_weight_decay,
-        beta1: args.beta1,
-        beta2: args.beta2,
-        eps: args.eps,
-        clip_value: args.clip_value.map(|v| v as f32),
-        clip_norm: args.clip_norm.map(|v| v as f32),
-        ..OptimizerParams::default()
+    let kind = args.optimizer.optimizer;
+    // `descent train`'s own defaults (kept from before the optimizer flags were shared with
+    // `descent toy`, which takes each optimizer's): momentum 0.9 (rmsprop's too), no weight
+    // decay (adamw's too), plain SGD without momentum whatever --momentum says, and Adam
+    // without a momentum.
+    let mut params = args.optimizer.params();
+    params.momentum = match kind {
+        OptimizerKind::Sgd => Some(0.0),
+        OptimizerKind::Adam | OptimizerKind::AdamW => None,
+        _ => Some(params.momentum.unwrap_or(TRAIN_MOMENTUM)),
     };
-    let params = match kind {
-        // Plain SGD has no momentum whatever --momentum says; AdamW keeps its default decay
-        // unless one is given.
-        OptimizerKind::Sgd => OptimizerParams {
-            momentum: Some(0.0),
-            ..params
-        },
-        OptimizerKind::Adam | OptimizerKind::AdamW => OptimizerParams {
-            momentum: None,
-            ..params
-        },
-        _ => params,
-    };
+    params.weight_decay = Some(params.weight_decay.unwrap_or(0.0));
     let optimizer = OptimizerConfig::from_kind(kind, &params)?;
-    let schedule = schedule_config(args)?;
+    let schedule = args.schedule.to_config()?;
     let training = TrainOptions {
-        epochs: args.epochs,
+        epochs: args.epochs.unwrap_or(crate::args::DEFAULT_EPOCHS),
         batch_size: args.batch_size,
         eval_batch_size: args.eval_batch_size,
         seed: args.seed,
@@ -205,10 +222,10 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         averaging: averaging_options(args, &schedule)?,
     };
     training.validate()?;
-    if !(args.lr.is_finite() && args.lr > 0.0) {
+    if !(args.optimizer.lr.is_finite() && args.optimizer.lr > 0.0) {
         bail!(descent_train::TrainError::InvalidOption {
             field: "lr",
-            value: args.lr.to_string(),
+            value: args.optimizer.lr.to_string(),
             reason: "must be a positive finite number".into(),
         });
     }
@@ -217,7 +234,7 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         data,
         optimizer,
         schedule,
-        learning_rate: args.lr,
+        learning_rate: args.optimizer.lr,
         training,
     })
 }
@@ -301,7 +318,7 @@ fn averaging_options(
             }),
             _ => bail!(descent_train::TrainError::InvalidOption {
                 field: "snapshots",
-                value: format!("with --schedule {}", args.schedule),
+                value: format!("with --schedule {}", args.schedule.schedule),
                 reason: "keeps the weights at the end of each warm-restart cycle, so it needs \
                          --schedule sgdr counted in epochs and without --warmup-epochs; give \
                          the epochs with --snapshot-epochs instead"
@@ -328,95 +345,12 @@ fn averaging_options(
     })
 }
 
-/// Builds the schedule from `--schedule` and its flags; a flag the chosen schedule does not
-/// use is an error rather than silently ignored.
-fn schedule_config(args: &TrainArgs) -> anyhow::Result<ScheduleConfig> {
-    let kind: ScheduleKind = args.schedule.parse()?;
-    let name = kind.to_string();
-    let mut fields = Map::new();
-    let mut given: Vec<(&str, Value, &[&str])> = Vec::new();
-    if let Some(v) = args.step_size {
-        let field = if name == "cyclic" {
-            "step_size_up"
-        } else {
-            "step_size"
-        };
-        given.push((field, json!(v), &["step", "cyclic"]));
-    }
-    if !args.milestones.is_empty() {
-        given.push(("milestones", json!(args.milestones), &["multistep"]));
-    }
-    if let Some(v) = args.gamma {
-        given.push((
-            "gamma",
-            json!(v),
-            &["step", "multistep", "exponential", "cyclic"],
-        ));
-    }
-    if let Some(v) = args.min_lr {
-        let field = if name == "cyclic" {
-            "min_lr"
-        } else {
-            "eta_min"
-        };
-        given.push((field, json!(v), &["cosine", "sgdr", "cyclic"]));
-    }
-    if let Some(v) = args.t0 {
-        given.push(("t_0", json!(v), &["sgdr"]));
-    }
-    if let Some(v) = args.t_mult {
-        given.push(("t_mult", json!(v), &["sgdr"]));
-    }
-    if let Some(v) = args.restart_decay {
-        given.push(("restart_decay", json!(v), &["sgdr"]));
-    }
-    if let Some(v) = &args.cyclic_mode {
-        given.push(("mode", json!(v), &["cyclic"]));
-    }
-    if let Some(v) = args.power {
-        given.push(("power", json!(v), &["poly"]));
-    }
-    for (field, value, kinds) in given {
-        if !kinds.contains(&name.as_str()) {
-            bail!(descent_train::TrainError::InvalidOption {
-                field,
-                value: value.to_string(),
-                reason: format!(
-                    "--schedule {name} does not use this flag (it applies to: {})",
-                    kinds.join(", ")
-                ),
-            });
-        }
-        fields.insert(field.to_string(), value);
-    }
-    let mut base = serde_json::to_value(kind.default_config())?;
-    if let Value::Object(map) = &mut base {
-        map.extend(fields);
-    }
-    let main: ScheduleConfig =
-        serde_json::from_value(base).with_context(|| format!("the flags of --schedule {name}"))?;
-    match args.warmup_epochs {
-        None | Some(0) => Ok(main),
-        Some(epochs) => {
-            let warmup: ScheduleConfig = serde_json::from_value(json!({
-                "kind": "warmup", "total_iters": epochs, "start_factor": 0.1, "unit": "fractional_epoch"
-            }))
-            .context("the warm-up schedule")?;
-            let seq = json!({
-                "kind": "sequence",
-                "schedules": [serde_json::to_value(warmup)?, serde_json::to_value(main)?],
-                "milestones": [epochs],
-            });
-            Ok(serde_json::from_value(seq).context("--warmup-epochs")?)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::args::{Cli, Command};
     use clap::Parser;
+    use descent_data::DatasetKind;
 
     fn train_args(extra: &[&str]) -> TrainArgs {
         let mut line = vec!["descent", "train"];
@@ -472,12 +406,17 @@ mod tests {
             (&["--lr", "NaN"][..], "lr"),
             (&["--epochs", "0"][..], "epochs"),
             (&["--model", "vgg12"][..], "vgg12"),
-            (&["--dataset", "imagenet"][..], "imagenet"),
-            (&["--optimizer", "lbfgs"][..], "lbfgs"),
         ] {
             let err = run_config(&train_args(flags)).expect_err("refused");
             let text = format!("{err:#}");
             assert!(text.contains(needle), "{flags:?}: {text}");
+        }
+        // A typed value (`--optimizer` lists its choices): refused while parsing, by the
+        // library's own FromStr, with clap's usage exit code.
+        for (flag, value) in [("--optimizer", "lbfgs"), ("--dataset", "imagenet")] {
+            let err = Cli::try_parse_from(["descent", "train", flag, value]).expect_err("refused");
+            assert!(err.to_string().contains(value), "{err}");
+            assert_eq!(err.exit_code(), 2);
         }
     }
 

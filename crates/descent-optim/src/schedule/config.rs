@@ -75,7 +75,7 @@ fn final_div_factor_default() -> f64 {
 /// ));
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind")]
+#[serde(tag = "kind", deny_unknown_fields)]
 pub enum ScheduleConfig {
     /// The base rate throughout.
     #[serde(rename = "constant")]

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use super::flags::{EvalFlags, OutputFlags};
+
 /// `descent landscape`.
 #[derive(Debug, Clone, Args)]
 pub struct LandscapeArgs {
@@ -37,61 +39,6 @@ pub enum LandscapeCommand {
     CurvatureMap(super::curvature_map::CurvatureMapArgs),
     /// Scan the PCA plane of a run's kept weights (--trajectory-every) and draw the path on it.
     Trajectory(super::trajectory::TrajectoryArgs),
-}
-
-/// Which data each point is evaluated on.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Evaluation")]
-pub struct EvalFlags {
-    /// Splits to evaluate, comma-separated: train, test. The default is the training split,
-    /// the loss that was minimized (as Li et al. 2018, PyHessian and Keskar et al. 2017
-    /// measure it).
-    #[arg(long, value_delimiter = ',', default_value = "train")]
-    pub split: Vec<String>,
-    /// Evaluate on a fixed, seeded subset of this many samples per split (generated sets:
-    /// generate this many).
-    #[arg(long)]
-    pub samples: Option<usize>,
-    /// Seed of the subset.
-    #[arg(long, default_value_t = 0)]
-    pub subset_seed: u64,
-    /// Samples per forward pass.
-    #[arg(long, default_value_t = 256)]
-    pub batch_size: usize,
-    /// Dataset (default: the one in the model card).
-    #[arg(long)]
-    pub dataset: Option<String>,
-    /// Dataset folder (default: the one in the model card).
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-    /// Batch-norm running statistics: keep (the centre model's) or recompute (at each point,
-    /// from the batches of the first split; use one batch for the exact mean and variance).
-    #[arg(long, default_value = "keep")]
-    pub bn: String,
-}
-
-/// Where results go and which share of the points this run computes.
-#[derive(Debug, Clone, Args)]
-#[command(next_help_heading = "Output")]
-pub struct OutputFlags {
-    /// The scan file (.npz). An existing file with the same settings is resumed.
-    #[arg(long, short)]
-    pub out: PathBuf,
-    /// Compute only shard INDEX/COUNT of the points (point k belongs to shard k mod COUNT).
-    /// Without it, SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX
-    /// (with --shard-count) choose the shard when set.
-    #[arg(long)]
-    pub shard: Option<String>,
-    /// Number of shards, for JOB_COMPLETION_INDEX (a Kubernetes indexed job) or to override
-    /// SLURM_ARRAY_TASK_COUNT.
-    #[arg(long)]
-    pub shard_count: Option<usize>,
-    /// Save the scan file at least every this many seconds.
-    #[arg(long, default_value_t = 5.0)]
-    pub save_every: f64,
-    /// Stop after this many points (the file stays resumable). For tests.
-    #[arg(long, hide = true)]
-    pub max_points: Option<usize>,
 }
 
 /// `descent landscape scan`.

@@ -12,7 +12,7 @@ use descent_landscape::curvature::{
 };
 use descent_landscape::{BiasBn, LandscapeError};
 
-use super::args::EvalFlags;
+use super::flags::{EvalFlags, eval_options};
 use super::hessian_flags::{EigenFlags, HvpFlags};
 
 /// `--sharpness`.
@@ -142,7 +142,7 @@ pub fn run(device_name: &str, args: &CurvatureArgs) -> anyhow::Result<()> {
         sharpness,
         per_layer: args.per_layer,
     };
-    let eval = super::run::eval_options(&args.eval)?;
+    let eval = eval_options(&args.eval)?;
     if eval.splits.len() != 1 {
         anyhow::bail!(LandscapeError::invalid(
             "split",

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use descent_landscape::ScanObserver;
+use descent_train::observer::log_line;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Shows scan progress on stderr.
@@ -43,7 +44,9 @@ impl ScanObserver for ScanProgress {
         self.done = done;
         self.started = Instant::now();
         if done > 0 {
-            eprintln!("resuming: {done} of {share} points already done");
+            log_line(format_args!(
+                "resuming: {done} of {share} points already done"
+            ));
         }
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(share as u64);
@@ -69,12 +72,12 @@ impl ScanObserver for ScanProgress {
             && (self.done * 10 / self.share) != ((self.done - 1) * 10 / self.share)
         {
             let secs = self.started.elapsed().as_secs_f64();
-            eprintln!(
+            log_line(format_args!(
                 "{}/{} points, {:.2} s/point, loss {first:.4} at ({a:.3}, {b:.3})",
                 self.done,
                 self.share,
                 secs / self.done.max(1) as f64
-            );
+            ));
         }
     }
 

@@ -3,15 +3,16 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use descent_data::{DatasetKind, Split};
 use descent_landscape::scan_file::merge;
 use descent_landscape::{
-    Axis, BiasBn, BnPolicy, DirectionChoice, DirectionConfig, EvalOptions, Grid, LandscapeError,
-    Normalization, PlaneAxes, ScanFile, ScanJob, ScanKind, ScanOptions, Shard, run_job,
+    Axis, BiasBn, DirectionChoice, DirectionConfig, Grid, LandscapeError, Normalization, PlaneAxes,
+    ScanFile, ScanJob, ScanKind, ScanOptions, run_job,
 };
 
-use super::args::{EvalFlags, LandscapeArgs, LandscapeCommand, MergeArgs, OutputFlags, PlotArgs};
+use super::args::{LandscapeArgs, LandscapeCommand, MergeArgs, PlotArgs};
+use super::flags::{EvalFlags, OutputFlags, eval_options, shard};
 use super::progress::ScanProgress;
+use descent_train::observer::log_line;
 
 /// Runs `descent landscape`.
 pub fn run(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
@@ -42,7 +43,7 @@ fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
                 device_name,
                 ScanKind::Random,
                 vec![a.checkpoint],
-                Grid { x, y },
+                Grid::new(x, y)?,
                 directions,
                 PlaneAxes::default(),
                 &a.eval,
@@ -53,16 +54,25 @@ fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
             device_name,
             ScanKind::Interpolation,
             vec![a.a, a.b],
-            Grid {
-                x: a.x.parse()?,
-                y: None,
-            },
+            Grid::new(a.x.parse()?, None)?,
             DirectionChoice::Random(DirectionConfig::default()),
             PlaneAxes::default(),
             &a.eval,
             &a.output,
         ),
-        LandscapeCommand::Plane(a) => super::plane::run(device_name, a),
+        LandscapeCommand::Plane(a) => {
+            let (grid, axes) = super::plane::grid(device_name, &a)?;
+            scan(
+                device_name,
+                ScanKind::Plane,
+                vec![a.a, a.b, a.c],
+                grid,
+                DirectionChoice::Random(DirectionConfig::default()),
+                axes,
+                &a.eval,
+                &a.output,
+            )
+        }
         LandscapeCommand::Plot(a) => plot(&a),
         LandscapeCommand::Merge(a) => merge_files(&a),
         LandscapeCommand::Curvature(a) => super::curvature::run(device_name, &a),
@@ -72,44 +82,8 @@ fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
     }
 }
 
-pub(super) fn eval_options(flags: &EvalFlags) -> anyhow::Result<EvalOptions> {
-    let splits = flags
-        .split
-        .iter()
-        .map(|s| s.parse::<Split>())
-        .collect::<Result<Vec<_>, _>>()?;
-    let dataset = flags
-        .dataset
-        .as_deref()
-        .map(str::parse::<DatasetKind>)
-        .transpose()?;
-    if flags.batch_size == 0 {
-        anyhow::bail!(LandscapeError::invalid(
-            "batch_size",
-            0,
-            "must be at least 1"
-        ));
-    }
-    Ok(EvalOptions {
-        splits,
-        samples: flags.samples,
-        subset_seed: flags.subset_seed,
-        batch_size: flags.batch_size,
-        dataset,
-        data_dir: flags.data_dir.clone(),
-        bn: flags.bn.parse::<BnPolicy>()?,
-    })
-}
-
-fn shard(flags: &OutputFlags) -> anyhow::Result<Option<Shard>> {
-    Ok(match &flags.shard {
-        Some(text) => Some(text.parse()?),
-        None => Shard::from_env(|k| std::env::var(k).ok(), flags.shard_count)?,
-    })
-}
-
 #[allow(clippy::too_many_arguments)]
-pub(super) fn scan(
+fn scan(
     device_name: &str,
     kind: ScanKind,
     checkpoints: Vec<PathBuf>,
@@ -146,10 +120,10 @@ pub(super) fn scan(
     let outcome = run_job(&job, &device, &choice.to_string(), &mut progress)?;
     let file = &outcome.file;
     if let Some(path) = &outcome.directions_file {
-        eprintln!("directions: {}", path.display());
+        log_line(format_args!("directions: {}", path.display()));
     }
     match (&file.meta.plane, file.meta.cosine) {
-        (Some(p), _) => eprintln!(
+        (Some(p), _) => log_line(format_args!(
             "{} axes; A at ({:.4}, {:.4}), B at ({:.4}, {:.4}), C at ({:.4}, {:.4}); cosine \
              between B - A and C - A: {:.6}",
             p.axes,
@@ -160,8 +134,8 @@ pub(super) fn scan(
             p.marks[2][0],
             p.marks[2][1],
             p.cosine
-        ),
-        (None, Some(cos)) => eprintln!("cosine between the two directions: {cos:.6}"),
+        )),
+        (None, Some(cos)) => log_line(format_args!("cosine between the two directions: {cos:.6}")),
         (None, None) => {}
     }
     let share = match file.meta.shard {
@@ -169,10 +143,10 @@ pub(super) fn scan(
         None => String::new(),
     };
     if outcome.outcome.remaining > 0 && !interrupt.load(std::sync::atomic::Ordering::SeqCst) {
-        eprintln!(
+        log_line(format_args!(
             "stopped with {} points of this share missing; run the same command to resume",
             outcome.outcome.remaining
-        );
+        ));
     }
     println!(
         "{}: {} of {} points done{share}, {} computed now",
@@ -202,6 +176,15 @@ fn merge_files(args: &MergeArgs) -> anyhow::Result<()> {
         .map(|p| ScanFile::load(p).map(|f| (p.clone(), f)))
         .collect::<Result<Vec<_>, _>>()?;
     let merged = merge(&files)?;
+    // Like `scan`, merge never replaces an existing file (it may be another scan's result);
+    // checked once the inputs are known to merge, so their own errors come first.
+    if args.out.exists() {
+        anyhow::bail!(LandscapeError::invalid(
+            "out",
+            args.out.display(),
+            "exists; merge writes a new file: remove it or choose another --out"
+        ));
+    }
     merged.save(&args.out)?;
     let missing = merged.done.len() - merged.done_count();
     println!(
@@ -229,21 +212,4 @@ fn plot(args: &PlotArgs) -> anyhow::Result<()> {
         println!("{}", path.display());
     }
     Ok(())
-}
-
-/// The exit code for a landscape error (see `crate::exit`); `None` for a wrapped training
-/// error, which [`run`] unwraps first.
-pub fn exit_code(err: &LandscapeError) -> Option<u8> {
-    Some(match err {
-        LandscapeError::InvalidOption { .. } => 2,
-        LandscapeError::Mismatch { .. }
-        | LandscapeError::BadFile { .. }
-        | LandscapeError::Incompatible { .. }
-        | LandscapeError::Data(_) => crate::exit::BAD_INPUT,
-        LandscapeError::Plot(descent_landscape::plot::PlotError::Io { .. }) => crate::exit::OUTPUT,
-        LandscapeError::Plot(_) => crate::exit::BAD_INPUT,
-        LandscapeError::Io { action, .. } if action.starts_with("read") => crate::exit::BAD_INPUT,
-        LandscapeError::Io { .. } => crate::exit::OUTPUT,
-        LandscapeError::Train(_) => return None,
-    })
 }

@@ -10,7 +10,7 @@ use descent_landscape::curvature::DensityOptions;
 use descent_landscape::curvature::spectrum_job::{SpectrumJob, run_spectrum_job};
 use descent_landscape::curvature::spectrum_plot::draw_spectrum;
 
-use super::args::EvalFlags;
+use super::flags::{EvalFlags, eval_options};
 use super::hessian_flags::HvpFlags;
 
 /// `descent landscape spectrum`.
@@ -47,7 +47,7 @@ pub struct SpectrumArgs {
 
 /// Runs `descent landscape spectrum`.
 pub fn run(device_name: &str, args: &SpectrumArgs) -> anyhow::Result<()> {
-    let eval = super::run::eval_options(&args.eval)?;
+    let eval = eval_options(&args.eval)?;
     if eval.splits.len() != 1 {
         anyhow::bail!(LandscapeError::invalid(
             "split",

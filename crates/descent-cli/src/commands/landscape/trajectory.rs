@@ -8,7 +8,7 @@ use clap::Args;
 use descent_landscape::trajectory::{TrajectoryJob, run_trajectory_job};
 use descent_landscape::{Axis, BiasBn, ScanOptions};
 
-use super::args::EvalFlags;
+use super::flags::{EvalFlags, eval_options};
 use super::progress::ScanProgress;
 
 /// `descent landscape trajectory`.
@@ -51,7 +51,7 @@ pub fn run(device_name: &str, args: &TrajectoryArgs) -> anyhow::Result<()> {
         y,
         resolution: args.resolution,
         margin: args.margin,
-        eval: super::run::eval_options(&args.eval)?,
+        eval: eval_options(&args.eval)?,
         out: args.out.clone(),
         options: ScanOptions {
             max_points: None,
