@@ -9,7 +9,10 @@
 //! 6. our SGD + momentum versus Burn's built-in on the workloads of rows 1 and 3.
 //!
 //! Each (row, backend) runs in a child process (this binary with `--child`), so its peak
-//! resident memory (`VmHWM`) is its own. float32, seeded synthetic data, medians of per-step
+//! resident memory (`VmHWM`) is its own. Every backend asked for is opened once first: one that
+//! is not compiled in or does not open here (`cuda` without an NVIDIA GPU, `wgpu` without an
+//! adapter) is reported and skipped, so `--backends flex,wgpu,cuda` gives a GPU user the whole
+//! table and others the part their machine has. float32, seeded synthetic data, medians of per-step
 //! wall times after warm-up. The PyTorch scripts for the same workloads live in
 //! `shared/bench/torch/`; `bench/compare.sh` runs both in one sitting and prints the ratios.
 //!
@@ -39,7 +42,7 @@ use workloads::Settings;
 struct Args {
     /// Rows (1..=6) to run.
     rows: Vec<u32>,
-    /// Backends by name (`flex`, `ndarray`, `wgpu`).
+    /// Backends by name (`flex`, `ndarray`, `wgpu`, `cuda`).
     backends: Vec<String>,
     /// Shared workload settings.
     settings: Settings,
@@ -47,11 +50,13 @@ struct Args {
     json: bool,
     /// Internal: run one row in this process and print its records.
     child: bool,
+    /// Internal: open this backend and exit 0 if it opens.
+    probe: Option<String>,
     /// Print the table of the JSON lines in this file (from `--json`) instead of running.
     render: Option<String>,
 }
 
-const USAGE: &str = "usage: suite [--rows 1,2,3,4,5,6] [--backends flex,ndarray,wgpu] \
+const USAGE: &str = "usage: suite [--rows 1,2,3,4,5,6] [--backends flex,ndarray,wgpu,cuda] \
 [--steps N] [--warmup N] [--max-seconds S] [--grid N] [--seed N] [--json] [--render FILE]";
 
 /// The CPU backends compiled into this build (wgpu only when asked for: its first run
@@ -77,6 +82,7 @@ fn parse_args() -> Result<Args, String> {
         },
         json: false,
         child: false,
+        probe: None,
         render: None,
     };
     let mut it = std::env::args().skip(1);
@@ -87,6 +93,7 @@ fn parse_args() -> Result<Args, String> {
             "--bench" => {}
             "--json" => args.json = true,
             "--child" => args.child = true,
+            "--probe" => args.probe = Some(value("--probe")?),
             "--render" => args.render = Some(value("--render")?),
             "--rows" => {
                 args.rows = value("--rows")?
@@ -155,6 +162,33 @@ fn run_child(args: &Args) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether `backend` names a device this build has and this machine opens, in a child
+/// process (opening a GPU runtime in this one would stay in its memory for the whole run).
+fn opens(backend: &str) -> Result<(), String> {
+    let choice: DeviceChoice = backend.parse().map_err(|e| format!("{e}"))?;
+    if !choice.is_compiled() {
+        return Err(format!("{backend} is not compiled into this build"));
+    }
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new(exe)
+        .args(["--probe", backend])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        Err(stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty() && !l.contains("XDG_RUNTIME_DIR"))
+            .unwrap_or("did not open")
+            .trim()
+            .to_string())
+    }
 }
 
 /// The cargo profile this binary was built with, as far as it can tell.
@@ -227,6 +261,17 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(backend) = &args.probe {
+        let opened = backend
+            .parse::<DeviceChoice>()
+            .map_err(|e| e.to_string())
+            .and_then(|c| c.open().map_err(|e| e.to_string()));
+        if let Err(msg) = opened {
+            eprintln!("{msg}");
+            std::process::exit(1);
+        }
+        return;
+    }
     if args.child {
         if let Err(msg) = run_child(&args) {
             eprintln!("{msg}");
@@ -250,8 +295,23 @@ fn main() {
         return;
     }
     let mut all = Vec::new();
+    let mut backends = Vec::new();
+    for backend in &args.backends {
+        match opens(backend) {
+            Ok(()) => backends.push(backend.clone()),
+            Err(reason) => {
+                let skipped = serde_json::json!({ "backend": backend, "skipped": reason });
+                if args.json {
+                    println!("{skipped}");
+                } else {
+                    eprintln!("skipping {backend}: {reason}");
+                }
+                all.push(skipped);
+            }
+        }
+    }
     for &row in &args.rows {
-        for backend in &args.backends {
+        for backend in &backends {
             if !args.json {
                 eprintln!("running row {row} on {backend} ...");
             }

@@ -76,6 +76,15 @@ pub fn render(records: &[Value], settings: &Settings, profile: &str) -> String {
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
     for rec in records {
+        if let Some(reason) = rec.get("skipped") {
+            let _ = writeln!(
+                out,
+                "| - | - | {} | not run: {} | | | | |",
+                rec["backend"].as_str().unwrap_or("?"),
+                reason.as_str().unwrap_or("?")
+            );
+            continue;
+        }
         if let Some(err) = rec.get("error") {
             let _ = writeln!(
                 out,

@@ -10,11 +10,14 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(npz) = Npz::from_bytes(&npz_input(data)) {
-        let bytes = npz.to_bytes();
+        // Entry names read from a zip fit in a zip.
+        let bytes = npz
+            .to_bytes()
+            .unwrap_or_else(|e| panic!("the writer refuses what the reader read: {e}"));
         let again = Npz::from_bytes(&bytes)
             .unwrap_or_else(|e| panic!("the reader refuses what the writer wrote: {e}"));
         assert!(
-            again.to_bytes() == bytes,
+            again.to_bytes().ok() == Some(bytes),
             "a second round trip changes the file"
         );
     }

@@ -76,5 +76,6 @@ pub fn npz_input(data: &[u8]) -> std::borrow::Cow<'_, [u8]> {
             .insert(String::from_utf8_lossy(name).into_owned(), value.to_vec());
         rest = tail;
     }
-    std::borrow::Cow::Owned(npz.to_bytes())
+    // Names come from a one-byte length: a zip holds them.
+    std::borrow::Cow::Owned(npz.to_bytes().unwrap_or_default())
 }

@@ -33,6 +33,7 @@
 
 pub mod augmentation;
 pub mod batcher;
+#[cfg(any(test, feature = "download"))]
 pub mod checksum;
 pub mod cifar10;
 pub mod dataset;

@@ -1,10 +1,10 @@
 //! A tiny self-contained PRNG (xoshiro256++ seeded through SplitMix64), so that shuffles,
 //! subsets, augmentation draws and synthetic sets never change with a dependency upgrade.
 //!
-//! Integer draws ([`Rng::next_u64`], [`Rng::below`], [`shuffled_indices`]) are identical on
-//! every platform. Float draws use only IEEE arithmetic, except [`Rng::normal`], which calls
-//! `ln`, `sqrt` and `cos` from the platform's math library: its last bit may differ between
-//! platforms.
+//! Every draw is identical on every platform: integer draws ([`Rng::next_u64`], [`Rng::below`],
+//! [`shuffled_indices`]) by construction, float draws because they use only IEEE arithmetic
+//! (correctly rounded, `sqrt` included) and, for [`Rng::normal`], the `log`, `sin` and `cos` of
+//! [`libm`] (a port of musl's), not the platform's math library, whose last bit may differ.
 
 /// One step of SplitMix64 (Steele, Lea, Flood 2014): advances `state` and returns a well-mixed
 /// 64-bit value. Also a good way to derive independent seeds from one seed.
@@ -105,10 +105,10 @@ impl Rng {
         // 1 - uniform() is in (0, 1], so the logarithm is finite.
         let u1 = 1.0 - self.uniform();
         let u2 = self.uniform();
-        let radius = (-2.0 * u1.ln()).sqrt();
+        let radius = (-2.0 * libm::log(u1)).sqrt();
         let angle = std::f64::consts::TAU * u2;
-        self.spare_normal = Some((radius * angle.sin()).to_bits());
-        radius * angle.cos()
+        self.spare_normal = Some((radius * libm::sin(angle)).to_bits());
+        radius * libm::cos(angle)
     }
 
     /// Shuffles `items` in place (Fisher-Yates, from the last position down).

@@ -13,9 +13,9 @@
 //! instructions (AVX-512, AVX2), for the element-wise kernels of the crates above this one.
 //!
 //! Why it exists: the pure-Rust products Burn 0.22's CPU backends call (`gemm` 0.19,
-//! `matrixmultiply` 0.3) stop at the 256-bit FMA rate. On a 2-core AVX-512 machine that is half
-//! the peak, where MKL (PyTorch's) gets ~85% of it; `cargo bench -p descent-kernels` measures
-//! this crate against both on the same shapes.
+//! `matrixmultiply` 0.3) stop at the 256-bit FMA rate: on an AVX-512 machine, half the peak,
+//! which MKL (PyTorch's) comes close to. `cargo bench -p descent-kernels` measures this crate
+//! against both on the same shapes (figures in `bench/README.md`).
 //!
 //! This is the one crate of the workspace with `unsafe` code: the microkernels use SIMD
 //! intrinsics on raw pointers into the packed panels and the output tile. Shapes and strides
@@ -59,9 +59,10 @@ mod vectorize;
 pub use error::KernelError;
 pub use isa::Isa;
 pub use matrix::{MatMut, MatRef};
+pub use pack::KC;
 pub use packed::PackedA;
 pub use sgemm::{
-    KC, MB, NB, PARALLEL_MIN_FLOPS, Store, sgemm, sgemm_on, sgemm_packed, sgemm_packed_serial,
+    MB, NB, PARALLEL_MIN_FLOPS, Store, sgemm, sgemm_on, sgemm_packed, sgemm_packed_serial,
     sgemm_serial,
 };
 pub use vectorize::{VectorLoop, vectorized};

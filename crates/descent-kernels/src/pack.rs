@@ -8,6 +8,22 @@
 
 use crate::MatRef;
 
+/// Steps of `k` per packed block: the depth of the packed blocks of A and B.
+pub const KC: usize = 256;
+
+/// Cache line size: packed panels start on a line, so no vector load of a panel straddles two.
+const ALIGN_BYTES: usize = 64;
+
+/// Grows `buf` to hold `len` elements from a cache line on, and returns where that line starts.
+pub(crate) fn aligned_start(buf: &mut Vec<f32>, len: usize) -> usize {
+    let slack = ALIGN_BYTES / std::mem::size_of::<f32>();
+    if buf.len() < len + slack {
+        buf.resize(len + slack, 0.0);
+    }
+    let misalign = buf.as_ptr() as usize % ALIGN_BYTES;
+    (ALIGN_BYTES - misalign) % ALIGN_BYTES / std::mem::size_of::<f32>()
+}
+
 /// The rows `i0..i0 + mb` and steps `p0..p0 + kc` of `a`, as `ceil(mb / mr)` panels of `mr`
 /// rows in `dst`.
 #[allow(clippy::too_many_arguments)]

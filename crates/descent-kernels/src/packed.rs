@@ -17,7 +17,7 @@ use crate::microkernel::Microkernel;
 use crate::microkernel::portable::Portable;
 #[cfg(target_arch = "x86_64")]
 use crate::microkernel::{avx2::Avx2, avx512::Avx512};
-use crate::sgemm::KC;
+use crate::pack::{KC, aligned_start};
 use crate::{Isa, KernelError, MatRef};
 use rayon::prelude::*;
 
@@ -80,7 +80,7 @@ impl PackedA {
         let rows_padded = m.div_ceil(mr) * mr;
         let len = rows_padded * k;
         let mut buf = Vec::new();
-        let skip = crate::sgemm::aligned_start(&mut buf, len);
+        let skip = aligned_start(&mut buf, len);
         let panels = &mut buf[skip..skip + len];
         let block = |(b, dst): (usize, &mut [f32])| {
             let p0 = b * KC;

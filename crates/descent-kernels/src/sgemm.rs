@@ -20,12 +20,11 @@ use crate::microkernel::Microkernel;
 use crate::microkernel::portable::Portable;
 #[cfg(target_arch = "x86_64")]
 use crate::microkernel::{avx2::Avx2, avx512::Avx512};
+use crate::pack::{KC, aligned_start};
 use crate::{Isa, KernelError, MatMut, MatRef, PackedA};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
-/// Steps of `k` per packed block.
-pub const KC: usize = 256;
 /// Columns of `C` per packed block of B (a multiple of every kernel's `NR`).
 pub const NB: usize = 1024;
 /// Rows of `C` per packed block of A (a multiple of every kernel's `MR`).
@@ -293,23 +292,10 @@ thread_local! {
     static PACKED: RefCell<(Vec<f32>, Vec<f32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// Cache line size: packed panels start on a line, so no vector load of a panel straddles two.
-const ALIGN_BYTES: usize = 64;
-
 /// The first `len` elements of `buf` that start on a cache line, growing `buf` as needed.
 fn aligned(buf: &mut Vec<f32>, len: usize) -> &mut [f32] {
     let skip = aligned_start(buf, len);
     &mut buf[skip..skip + len]
-}
-
-/// Grows `buf` to hold `len` elements from a cache line on, and returns where that line starts.
-pub(crate) fn aligned_start(buf: &mut Vec<f32>, len: usize) -> usize {
-    let slack = ALIGN_BYTES / std::mem::size_of::<f32>();
-    if buf.len() < len + slack {
-        buf.resize(len + slack, 0.0);
-    }
-    let misalign = buf.as_ptr() as usize % ALIGN_BYTES;
-    (ALIGN_BYTES - misalign) % ALIGN_BYTES / std::mem::size_of::<f32>()
 }
 
 /// A pointer into the output, shared by the tasks that write its disjoint parts.

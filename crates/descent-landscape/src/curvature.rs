@@ -51,6 +51,7 @@
 
 pub mod density;
 pub mod eigen;
+pub mod extremes;
 pub mod file;
 pub mod flat;
 pub mod hutchinson;
@@ -78,7 +79,8 @@ mod tests;
 use serde::{Deserialize, Serialize};
 
 pub use density::{DensityOptions, SpectralDensity, slq_density};
-pub use eigen::{EigenMethod, EigenOptions, Eigenpair, ExtremeEigen, extreme_eigenpairs};
+pub use eigen::{EigenMethod, EigenOptions, Eigenpair, ExtremeEigen};
+pub use extremes::extreme_eigenpairs;
 pub use file::CurvatureFile;
 pub use flat::{FlatLayout, Precision};
 pub use hutchinson::{TraceEstimate, TraceOptions, hutchinson_trace};

@@ -86,7 +86,8 @@ impl DirectionSet {
     ///
     /// # Errors
     ///
-    /// If a tensor cannot be read back from the device.
+    /// If a tensor cannot be read back from the device, or a parameter path is longer than a
+    /// zip entry name can be ([`LandscapeError::InvalidOption`]).
     pub fn to_bytes(&self) -> Result<Vec<u8>, LandscapeError> {
         let mut npz = Npz::default();
         for (i, d) in self.directions.iter().enumerate() {
@@ -100,7 +101,8 @@ impl DirectionSet {
         let meta = serde_json::to_vec_pretty(&self.meta)
             .map_err(|e| LandscapeError::invalid("directions", "meta", e.to_string()))?;
         npz.raw.insert("meta.json".into(), meta);
-        Ok(npz.to_bytes())
+        npz.to_bytes()
+            .map_err(|e| LandscapeError::invalid("directions", "npz", e))
     }
 
     /// SHA-256 of [`DirectionSet::to_bytes`], hex: identifies the directions in scan files.
@@ -286,8 +288,13 @@ mod tests {
             meta["count"] = count.into();
             npz.raw
                 .insert("meta.json".into(), meta.to_string().into_bytes());
-            let err = DirectionSet::from_bytes(&npz.to_bytes(), path, &theta.infos(), &device)
-                .expect_err("bad count");
+            let err = DirectionSet::from_bytes(
+                &npz.to_bytes().expect("writes"),
+                path,
+                &theta.infos(),
+                &device,
+            )
+            .expect_err("bad count");
             assert!(matches!(err, LandscapeError::BadFile { .. }), "{err}");
             let msg = err.to_string();
             assert!(

@@ -14,7 +14,7 @@
 //!   by a [`PointEvaluator`] (loss and accuracy of an image classifier over batches prepared
 //!   once: [`ClassifierEvaluator`]; or any closure: [`FnEvaluator`]), recorded in a
 //!   [`ScanFile`] (`.npz` + `meta.json`, readable from numpy) saved atomically as points
-//!   finish, resumable, and shardable ([`Shard`], merged with [`scan_file::merge`]).
+//!   finish, resumable, and shardable ([`Shard`], merged with [`merge_shard_files`]).
 //! - [`curvature`]: Hessian eigenvalues (Lanczos, or power iteration) with measured residuals,
 //!   trace (deflated Hutchinson with a controlled standard error), spectral density
 //!   (stochastic Lanczos quadrature), per-layer blocks, and sharpness (Keskar's, filter-
@@ -65,6 +65,7 @@ pub mod evaluator;
 pub mod grid;
 pub mod job;
 pub mod kind;
+pub mod merge;
 pub mod npz;
 pub mod pca;
 pub mod plane;
@@ -86,6 +87,7 @@ pub use evaluator::{BnPolicy, ClassifierEvaluator, FnEvaluator, PointEvaluator, 
 pub use grid::{Axis, Grid};
 pub use job::{DirectionChoice, EvalOptions, JobOutcome, ScanJob, run_job};
 pub use kind::ParamKind;
+pub use merge::{MergeOutcome, merge_shard_files};
 pub use plane::{PlaneAxes, PlaneInfo};
 pub use scan::{ScanObserver, ScanOptions, ScanOutcome, SilentScan, Surface, run_scan};
 pub use scan_file::{ScanFile, ScanKind, ScanMeta};

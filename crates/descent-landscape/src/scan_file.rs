@@ -250,7 +250,8 @@ impl ScanFile {
         let meta = serde_json::to_vec_pretty(&self.meta)
             .map_err(|e| LandscapeError::invalid("scan", "meta", e.to_string()))?;
         npz.raw.insert("meta.json".into(), meta);
-        Ok(npz.to_bytes())
+        npz.to_bytes()
+            .map_err(|e| LandscapeError::invalid("scan", "npz", e))
     }
 
     /// Writes the file atomically (temporary file, then rename).
@@ -353,7 +354,9 @@ impl ScanFile {
 }
 
 /// Joins shard files (or partial files) of one scan into one: every field except the shard
-/// must agree, and a point computed in two files must have bit-identical values there.
+/// must agree, and a point computed in two files must have bit-identical values there. The
+/// result keeps the first file's directions file name; [`crate::merge_shard_files`] merges
+/// files on disk and places the directions as an unsharded scan would.
 ///
 /// # Errors
 ///
@@ -449,7 +452,7 @@ mod tests {
         edit(&mut meta);
         npz.raw
             .insert("meta.json".into(), meta.to_string().into_bytes());
-        npz.to_bytes()
+        npz.to_bytes().expect("writes")
     }
 
     #[test]
@@ -474,7 +477,8 @@ mod tests {
             };
             npz.arrays.insert(name.into(), NpyArray::new(vec![0], data));
         }
-        let err = ScanFile::from_bytes(&npz.to_bytes(), Path::new("s.npz")).expect_err("0 points");
+        let err = ScanFile::from_bytes(&npz.to_bytes().expect("writes"), Path::new("s.npz"))
+            .expect_err("0 points");
         assert!(matches!(err, LandscapeError::BadFile { .. }), "{err}");
         let msg = err.to_string();
         assert!(

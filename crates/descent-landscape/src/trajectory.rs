@@ -289,7 +289,10 @@ pub fn save_trajectory(
     let json = serde_json::to_vec_pretty(info)
         .map_err(|e| LandscapeError::invalid("trajectory", "info", e.to_string()))?;
     npz.raw.insert("trajectory.json".into(), json);
-    descent_files::write_file(path, &npz.to_bytes())?;
+    let bytes = npz
+        .to_bytes()
+        .map_err(|e| LandscapeError::invalid("trajectory", "npz", e))?;
+    descent_files::write_file(path, &bytes)?;
     Ok(())
 }
 

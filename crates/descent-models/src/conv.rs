@@ -5,11 +5,11 @@
 //! results (within float32 rounding). On a `Flex` device (with or without autodiff), for a
 //! float32 input and `groups == 1`, it runs the im2col + gemm kernels of this crate for the
 //! forward pass and both gradients, in cache-sized tiles on `descent-kernels`' matrix product
-//! (Winograd's F(2x2, 3x3) for "same" 3x3 convolutions of 64 channels and more, a VGG's).
-//! Measured on the eight convolutions of a width-1/4 VGG-11 (batch 128, `benches/kernels.rs`,
-//! `layers`, 2026-12-04): forward + both gradients 79-82 ms against 304-329 ms for Burn 0.22's
-//! `Flex` kernels (3.9x), the forward pass alone 22 against 75-78 ms. On any other
-//! device, dtype or grouping it calls Burn's `conv2d`, unchanged.
+//! (Winograd's F(2x2, 3x3) for "same" 3x3 convolutions of 64 channels and more, a VGG's):
+//! several times faster than Burn 0.22's `Flex` kernels, which compute the weight gradient as
+//! another convolution and the input gradient as a transposed one (`benches/kernels.rs`,
+//! `layers`; the figures are in `bench/README.md`). On any other device, dtype or grouping it
+//! calls Burn's `conv2d`, unchanged.
 //!
 //! The kernels plug into Burn through a backend extension (`#[backend_extension]`) with a
 //! hand-written backward step, so they work inside Burn's `Learner` and any training loop.

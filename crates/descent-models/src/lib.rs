@@ -12,8 +12,8 @@
 //!   (alone, with the ReLU after it fused in, or with the ReLU and a max-pool),
 //!   `MaxPool2d` and `Linear` forward passes that run this crate's CPU kernels on Burn's
 //!   `Flex` backend (feature `flex`) and Burn's own everywhere else; the VGG blocks use them.
-//!   A VGG-11 x1/4 training step (forward and backward) on `Flex` runs about 5x faster with
-//!   them (`benches/kernels.rs`, `step`).
+//!   A width-1/4 VGG-11 training step (forward and backward) on `Flex` runs several times
+//!   faster with them (`benches/kernels.rs`, `step`; the figures are in `bench/README.md`).
 //!
 //! Configurations are validated: `init` returns a [`ModelError`] naming the bad field instead
 //! of panicking. Parameter counts ([`ModelConfig::num_params`], `num_trainable_params`) follow

@@ -4,9 +4,10 @@
 //! [`linear_layer`] is a drop-in for [`Linear::forward`] on `[N, d_in]` inputs. On `Flex`
 //! (with or without autodiff) with float32 data the forward pass and the two weight-side
 //! gradients are one `descent_kernels::sgemm` product each, reading transposed operands in
-//! place. The products of an MLP 3072-512-512-10 step (batch 128) take 7.6 ms there against
-//! 22.6 ms on the `gemm` crate behind Burn's `Flex` matmul
-//! (`cargo bench -p descent-kernels --bench sgemm -- mlp`). Other devices, dtypes and ranks call `Linear::forward`.
+//! place: the `gemm` crate behind Burn's `Flex` matmul stops at the 256-bit FMA rate
+//! (`cargo bench -p descent-kernels --bench sgemm -- mlp` compares them on an MLP's products;
+//! the figures are in `bench/README.md`). Other devices, dtypes and ranks call
+//! `Linear::forward`.
 //! [`crate::conv::set_cpu_conv_kernels`] turns it off with the other kernels.
 //!
 //! ```

@@ -4,9 +4,9 @@
 //! statistics (autodiff device and the layer's training flag on) and running statistics, the
 //! same running-average update, the same records. On a `Flex` device with float32 data it
 //! computes the statistics, the normalization and (in training) the backward pass with the
-//! fused kernels of this crate; forward + backward over the eight activations of a width-1/4
-//! VGG-11 training step (batch 128) took 18 ms against 81 ms for Burn 0.22's composed batch
-//! norm (`benches/kernels.rs`, `norm`). Elsewhere it calls `BatchNorm::forward`.
+//! fused kernels of this crate: two passes over the activation each way, where Burn 0.22
+//! composes a dozen (`benches/kernels.rs`, `norm`; the figures are in `bench/README.md`).
+//! Elsewhere it calls `BatchNorm::forward`.
 //! [`batch_norm_relu_layer`] fuses the ReLU that follows, and [`batch_norm_relu_pool_layer`]
 //! the ReLU and a max-pool (the end of a VGG block), whose normalized activation is then
 //! never stored.

@@ -3,9 +3,9 @@
 //!
 //! [`max_pool_layer`] is a drop-in for [`MaxPool2d::forward`]. For a float32 input on `Flex`
 //! (with or without autodiff) and a non-overlapping pool (kernel = stride, no padding, no
-//! dilation, floor mode: the 2x2/2 pool of a VGG) it runs the kernels of this crate; forward +
-//! backward over a width-1/4 VGG-11's pools took 24 ms with Burn 0.22's kernels
-//! (`benches/kernels.rs`, `norm`). Any other configuration calls `MaxPool2d::forward`.
+//! dilation, floor mode: the 2x2/2 pool of a VGG) it runs the kernels of this crate, which
+//! keep a one-byte argmax where Burn 0.22's keep 64-bit indices (`benches/kernels.rs`, `norm`;
+//! the figures are in `bench/README.md`). Any other configuration calls `MaxPool2d::forward`.
 //! [`crate::conv::set_cpu_conv_kernels`] turns it off with the other kernels.
 //!
 //! ```

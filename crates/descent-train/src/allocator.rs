@@ -7,18 +7,10 @@
 //! step. They are the ones PyTorch's CPU tuning guide gives, and they are read by glibc at
 //! process start only, from the environment.
 //!
-//! Measured with `benches/suite.rs` (flex, 2 cores, 3 interleaved rounds, medians):
-//!
-//! | workload                      | default glibc | these settings | ratio |
-//! |-------------------------------|---------------|----------------|-------|
-//! | MLP 3072-512-512-10 train b128 | 3,046 img/s  | 6,538 img/s    | 2.15  |
-//! | VGG-11 x1/4 train b128        | 261 img/s     | 287 img/s      | 1.10  |
-//! | VGG-11 x1/4 infer b512        | 909 img/s     | 1,155 img/s    | 1.27  |
-//!
-//! Peak RSS did not grow (145 MiB against 168 MiB for the VGG rows). The gain depends on
-//! the workload. `descent train` on its default (VGG-9 x1/8, synthetic) and on the
-//! Fashion-MNIST MLP 784-256-128-10 ran at the same speed either way (11-12 s and 2.3-2.8 s
-//! an epoch). The settings never change a result: losses come out bit-identical.
+//! The gain depends on the workload: large on an MLP whose step is short next to its page
+//! faults, smaller on convolutional networks, none on some small runs; peak memory does not
+//! grow (`benches/suite.rs`; the figures are in `bench/README.md`, "malloc settings"). The
+//! settings never change a result: losses come out bit-identical.
 //!
 //! `descent` applies them to itself at start-up: the `relaunch` module's `apply` runs the
 //! binary again with them set, as the same process. A program of your own can set the variables of

@@ -2,8 +2,8 @@
 //!
 //! Burn 0.22 has no backend type parameter: a model runs on whatever [`Device`] its tensors were
 //! created on. [`DeviceChoice`] names the devices this build can open (`cpu`, `flex`, `ndarray`,
-//! `wgpu`) and opens them with a typed error instead of a panic when, for example, no wgpu
-//! adapter exists.
+//! `wgpu`, and `cuda` when built with the `cuda` feature) and opens them with a typed error
+//! instead of a panic when, for example, no wgpu adapter or no CUDA device exists.
 
 use std::fmt;
 use std::str::FromStr;
@@ -24,15 +24,20 @@ pub enum DeviceChoice {
     /// The wgpu GPU backend (Vulkan/Metal/DX12/GL); on machines without a GPU it can run on
     /// Mesa's lavapipe software rasterizer.
     Wgpu,
+    /// Burn's CUDA backend (NVIDIA GPUs, through the driver's `libcuda`, loaded at run time:
+    /// the CUDA toolkit is not needed to build or run). Only in builds with the `cuda`
+    /// feature, which is not in the default build (see the README, "GPUs").
+    Cuda,
 }
 
 impl DeviceChoice {
     /// Every name [`FromStr`] accepts, in the order `descent devices` lists them.
-    pub const ALL: [DeviceChoice; 4] = [
+    pub const ALL: [DeviceChoice; 5] = [
         DeviceChoice::Cpu,
         DeviceChoice::Flex,
         DeviceChoice::NdArray,
         DeviceChoice::Wgpu,
+        DeviceChoice::Cuda,
     ];
 
     /// Whether this build was compiled with the backend behind the choice.
@@ -42,6 +47,7 @@ impl DeviceChoice {
             DeviceChoice::Flex => cfg!(feature = "flex"),
             DeviceChoice::NdArray => cfg!(feature = "ndarray"),
             DeviceChoice::Wgpu => cfg!(feature = "wgpu"),
+            DeviceChoice::Cuda => cfg!(feature = "cuda"),
         }
     }
 
@@ -70,13 +76,15 @@ impl DeviceChoice {
             DeviceChoice::Flex => "flex",
             DeviceChoice::NdArray => "ndarray",
             DeviceChoice::Wgpu => "wgpu",
+            DeviceChoice::Cuda => "cuda",
         }
     }
 
     /// Opens the device (without autodiff; call `.autodiff()` on it to train).
     ///
     /// The wgpu runtime is initialised once per process and reused: Burn refuses to initialise
-    /// the same runtime twice. When no adapter exists the error says so and suggests `cpu`.
+    /// the same runtime twice. When no adapter exists the error says so and suggests `cpu`;
+    /// likewise when no CUDA device (or no NVIDIA driver) exists.
     pub fn open(self) -> Result<Device, TrainError> {
         if !self.is_compiled() {
             return Err(TrainError::DeviceNotCompiled {
@@ -92,6 +100,8 @@ impl DeviceChoice {
             DeviceChoice::NdArray => Ok(Device::ndarray()),
             #[cfg(feature = "wgpu")]
             DeviceChoice::Wgpu => wgpu::open().map(|w| w.device.clone()),
+            #[cfg(feature = "cuda")]
+            DeviceChoice::Cuda => cuda::open().map(|c| c.device.clone()),
             other => Err(TrainError::DeviceNotCompiled {
                 device: other.name().to_string(),
                 compiled: Self::compiled_names().join(", "),
@@ -107,6 +117,8 @@ impl DeviceChoice {
             DeviceChoice::NdArray => Ok("ndarray (CPU, deprecated upstream)".to_string()),
             #[cfg(feature = "wgpu")]
             DeviceChoice::Wgpu => wgpu::open().map(|w| format!("wgpu ({})", w.adapter)),
+            #[cfg(feature = "cuda")]
+            DeviceChoice::Cuda => cuda::open().map(|c| c.description.clone()),
             other => self.open().map(|_| other.name().to_string()),
         }
     }
@@ -127,6 +139,7 @@ impl FromStr for DeviceChoice {
             "flex" => Ok(DeviceChoice::Flex),
             "ndarray" => Ok(DeviceChoice::NdArray),
             "wgpu" | "gpu" => Ok(DeviceChoice::Wgpu),
+            "cuda" => Ok(DeviceChoice::Cuda),
             _ => Err(TrainError::UnknownDevice {
                 name: s.to_string(),
                 compiled: Self::compiled_names().join(", "),
@@ -171,6 +184,27 @@ mod wgpu {
     }
 }
 
+#[cfg(feature = "cuda")]
+mod cuda {
+    use super::*;
+    use std::sync::OnceLock;
+
+    static CUDA: OnceLock<Result<descent_cuda::OpenCuda, descent_cuda::CudaError>> =
+        OnceLock::new();
+
+    /// Opens CUDA device 0 once per process (see `descent_cuda::open`).
+    pub(super) fn open() -> Result<&'static descent_cuda::OpenCuda, TrainError> {
+        CUDA.get_or_init(descent_cuda::open)
+            .as_ref()
+            .map_err(|err| TrainError::DeviceUnavailable {
+                device: "cuda".to_string(),
+                reason: err.to_string(),
+                hint: "use `--device cpu` or `--device wgpu`; `descent devices` lists what opens"
+                    .to_string(),
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +225,28 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("tpu"), "{msg}");
         assert!(msg.contains("cpu"), "{msg}");
+    }
+
+    /// Without the `cuda` feature, `cuda` is a known name that this build lacks; with it, on a
+    /// machine without an NVIDIA GPU (CI, this machine), opening it is a typed error saying
+    /// there is no CUDA device, not a panic.
+    #[test]
+    fn cuda_is_named_and_fails_cleanly_where_absent() {
+        let choice: DeviceChoice = "cuda".parse().expect("a known name");
+        assert_eq!(choice, DeviceChoice::Cuda);
+        match choice.open() {
+            Err(TrainError::DeviceNotCompiled { device, .. }) => {
+                assert!(!cfg!(feature = "cuda"));
+                assert_eq!(device, "cuda");
+            }
+            Err(TrainError::DeviceUnavailable { reason, .. }) => {
+                assert!(cfg!(feature = "cuda"));
+                assert!(reason.contains("no CUDA device"), "{reason}");
+            }
+            Err(other) => panic!("unexpected error: {other}"),
+            // A machine with a working NVIDIA GPU and a cuda build.
+            Ok(_) => assert!(cfg!(feature = "cuda")),
+        }
     }
 
     #[test]

@@ -7,7 +7,11 @@ pub fn run() -> anyhow::Result<()> {
     println!("{:<8} {:<10} detail", "device", "status");
     for choice in DeviceChoice::ALL {
         let (status, detail) = if !choice.is_compiled() {
-            ("absent", "not compiled into this build".to_string())
+            let how = match choice {
+                DeviceChoice::Cuda => " (build with `--features cuda`; see the README, \"GPUs\")",
+                _ => "",
+            };
+            ("absent", format!("not compiled into this build{how}"))
         } else {
             match choice.describe() {
                 Ok(text) => ("ok", text),

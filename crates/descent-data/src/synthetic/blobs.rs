@@ -42,7 +42,7 @@ impl BlobsConfig {
         (0..self.num_classes)
             .map(|k| {
                 let angle = std::f64::consts::TAU * k as f64 / self.num_classes as f64 + rotation;
-                [radius * angle.cos(), radius * angle.sin()]
+                [radius * libm::cos(angle), radius * libm::sin(angle)]
             })
             .collect()
     }

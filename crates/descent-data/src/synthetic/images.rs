@@ -125,7 +125,7 @@ impl SyntheticImagesConfig {
                     for (y, row) in field.chunks_exact_mut(width).enumerate() {
                         for (x, value) in row.iter_mut().enumerate() {
                             let t = fy * y as f64 / height as f64 + fx * x as f64 / width as f64;
-                            *value += amplitude * (std::f64::consts::TAU * t + phase).cos();
+                            *value += amplitude * libm::cos(std::f64::consts::TAU * t + phase);
                         }
                     }
                 }

@@ -1,7 +1,7 @@
 //! Datasets generated from a seed: 10-class images, and 2-D spirals and blobs.
 //!
-//! Same config, same dataset, on every platform up to the last bit of `ln`/`cos` (see
-//! [`crate::rng`]). Each generator separates the seed of what defines the classes (templates,
+//! Same config, same dataset, bit for bit on every platform: the draws come from
+//! [`crate::rng`], and the generators' own `sin`/`cos` from [`libm`] too. Each generator separates the seed of what defines the classes (templates,
 //! centers) from the seed of the samples, so a training and a test set drawn with different
 //! sample seeds share their classes.
 

@@ -52,8 +52,8 @@ impl SpiralsConfig {
             let t = rng.uniform();
             let radius = 0.1 + 0.9 * t;
             let angle = std::f64::consts::TAU * (label as f64 / k_total + turns * t);
-            let x = radius * angle.cos() + noise * rng.normal();
-            let y = radius * angle.sin() + noise * rng.normal();
+            let x = radius * libm::cos(angle) + noise * rng.normal();
+            let y = radius * libm::sin(angle) + noise * rng.normal();
             points.push(x as f32);
             points.push(y as f32);
         }

@@ -13,7 +13,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::LandscapeError;
-use crate::curvature::operator::SymmetricOperator;
 
 /// How the ends of the spectrum are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -146,42 +145,6 @@ impl ExtremeEigen {
             .iter()
             .chain(&self.smallest)
             .all(|p| p.converged)
-    }
-}
-
-/// The `top_k` largest and `bottom_k` smallest eigenpairs of `op` (each at least 1, at most
-/// the dimension) by the method of `options`.
-///
-/// # Errors
-///
-/// Bad options or counts; the operator's errors.
-pub fn extreme_eigenpairs(
-    op: &mut dyn SymmetricOperator,
-    top_k: usize,
-    bottom_k: usize,
-    options: &EigenOptions,
-) -> Result<ExtremeEigen, LandscapeError> {
-    options.validate()?;
-    let n = op.dim();
-    if n == 0 {
-        return Err(LandscapeError::invalid(
-            "operator",
-            0,
-            "has no trainable parameter",
-        ));
-    }
-    for (field, k) in [("top_k", top_k), ("bottom_k", bottom_k)] {
-        if k == 0 || k > n {
-            return Err(LandscapeError::invalid(
-                field,
-                k,
-                format!("ask for 1 to {n} eigenvalues (the number of parameters)"),
-            ));
-        }
-    }
-    match options.method {
-        EigenMethod::Lanczos => super::lanczos::lanczos_extremes(op, top_k, bottom_k, options),
-        EigenMethod::Power => super::power::power_extremes(op, top_k, bottom_k, options),
     }
 }
 

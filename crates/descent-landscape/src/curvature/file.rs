@@ -71,7 +71,8 @@ impl CurvatureFile {
     ///
     /// # Errors
     ///
-    /// [`LandscapeError::InvalidOption`] if the description cannot be serialized.
+    /// [`LandscapeError::InvalidOption`] if the description cannot be serialized or the zip
+    /// cannot hold an entry (see [`Npz::to_bytes`]).
     pub fn to_bytes(&self) -> Result<Vec<u8>, LandscapeError> {
         let r = &self.report;
         let mut npz = Npz::default();
@@ -143,7 +144,8 @@ impl CurvatureFile {
         let meta = serde_json::to_vec_pretty(self)
             .map_err(|e| LandscapeError::invalid("curvature file", "meta", e.to_string()))?;
         npz.raw.insert("meta.json".into(), meta);
-        Ok(npz.to_bytes())
+        npz.to_bytes()
+            .map_err(|e| LandscapeError::invalid("curvature", "npz", e))
     }
 
     /// Writes the file atomically (temporary file, then rename).

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::LandscapeError;
 use crate::curvature::EigenSummary;
-use crate::curvature::eigen::{EigenOptions, extreme_eigenpairs};
+use crate::curvature::eigen::EigenOptions;
+use crate::curvature::extremes::extreme_eigenpairs;
 use crate::curvature::flat::FlatLayout;
 use crate::curvature::hutchinson::{TraceEstimate, TraceOptions, hutchinson_trace};
 use crate::curvature::operator::{BlockOperator, SymmetricOperator};

@@ -77,7 +77,8 @@ impl SpectrumFile {
     ///
     /// # Errors
     ///
-    /// [`LandscapeError::InvalidOption`] if the description cannot be serialized.
+    /// [`LandscapeError::InvalidOption`] if the description cannot be serialized or the npz
+    /// cannot hold an entry (see [`Npz::to_bytes`](crate::npz::Npz::to_bytes)).
     pub fn to_bytes(&self) -> Result<Vec<u8>, LandscapeError> {
         let d = &self.density;
         let probes = d.nodes.len();
@@ -101,7 +102,8 @@ impl SpectrumFile {
         let meta = serde_json::to_vec_pretty(&self.meta)
             .map_err(|e| LandscapeError::invalid("spectrum file", "meta", e.to_string()))?;
         npz.raw.insert("meta.json".into(), meta);
-        Ok(npz.to_bytes())
+        npz.to_bytes()
+            .map_err(|e| LandscapeError::invalid("spectrum", "npz", e))
     }
 
     /// Writes the file atomically (temporary file, then rename).

@@ -34,8 +34,8 @@ pub(crate) fn dims<const D: usize>(t: &FlexTensor) -> [usize; D] {
 const PARALLEL_MIN_ZEROS: usize = 1 << 17;
 
 /// `len` zeros, written by rayon's threads when `len` is large: the output buffers of this
-/// crate's kernels (several MB each) are zeroed before the kernels write them, and one thread
-/// alone took ~4% of a training step doing it.
+/// crate's kernels (several MB each) are zeroed before the kernels write them, a pass over
+/// memory that one thread alone makes a visible share of a training step.
 pub(crate) fn zeros(len: usize) -> Vec<f32> {
     if len < PARALLEL_MIN_ZEROS {
         return vec![0f32; len];

@@ -4,10 +4,9 @@
 //!
 //! Why not the products Burn 0.22's CPU backends use: `gemm` 0.19 (behind `Flex::float_matmul`)
 //! and `matrixmultiply` 0.3 stop at the 256-bit FMA rate, and split work poorly on the shapes of
-//! a small convolution (few channels, many positions). On the products of a width-1/4 VGG-11
-//! training step, `descent_kernels` took 43 ms against 136 ms (`gemm`) and 144 ms
-//! (`matrixmultiply`); on an MLP 3072-512-512-10 step 7.6 ms against 22.6 and 14.4
-//! (`cargo bench -p descent-kernels --bench sgemm`).
+//! a small convolution (few channels, many positions). `cargo bench -p descent-kernels --bench
+//! sgemm` compares the three on the products of a VGG-11 and an MLP step (figures in
+//! `bench/README.md`).
 
 use crate::cpu::flex_data::{dims, f32_slice};
 use burn::backend::flex::FlexTensor;

@@ -3,8 +3,8 @@
 //!
 //! Why: Burn 0.22 composes batch norm from generic tensor ops (swap axes, reshape, mean, sub,
 //! mul, ...), each a full pass with a fresh buffer and some a strided copy. On `Flex`, one
-//! forward + backward of a `[128, 16, 32, 32]` activation took 50 ms, more than the
-//! convolution next to it (`benches/kernels.rs`, `norm`). The same semantics as Burn's
+//! forward + backward of an activation took longer than the convolution next to it
+//! (`benches/kernels.rs`, `norm`; figures in `bench/README.md`). The same semantics as Burn's
 //! `batch_norm_train`: biased batch variance, `epsilon` inside the square root; per-channel sums
 //! are accumulated in f64.
 //!

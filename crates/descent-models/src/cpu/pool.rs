@@ -2,8 +2,8 @@
 //! no padding, no dilation, floor mode, the 2x2/2 pool of a VGG.
 //!
 //! Why: Burn 0.22's `Flex` max-pool goes through its general 3-D pooling with 64-bit argmax
-//! indices, and its backward scatters through them; a VGG-11 x1/4 training step spent 24 ms in
-//! max-pool forward + backward (`benches/kernels.rs`, `norm`). Here the forward pass keeps, per
+//! indices, and its backward scatters through them (`benches/kernels.rs`, `norm`; figures in
+//! `bench/README.md`). Here the forward pass keeps, per
 //! output, the offset of its maximum inside the window (one byte), and the backward pass writes
 //! each output gradient to that offset. Ties go to the first maximum in row-major order; a NaN
 //! in the window wins (it is propagated), as in Burn and PyTorch.

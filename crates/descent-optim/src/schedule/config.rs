@@ -7,8 +7,7 @@ use super::validate::{at_least_one, checked_scale, invalid, positive};
 use super::{
     AnnealStrategy, ConstantLrConfig, CosineAnnealingLrConfig, CyclicLrConfig, CyclicMode,
     ExponentialLrConfig, LinearLrConfig, MultiStepLrConfig, OneCycleLrConfig, PerEpoch,
-    PolynomialLrConfig, Schedule, ScheduleKind, ScheduleUnit, SequentialLr, StepLrConfig,
-    WarmRestartsConfig,
+    PolynomialLrConfig, Schedule, ScheduleUnit, SequentialLr, StepLrConfig, WarmRestartsConfig,
 };
 use crate::OptimError;
 
@@ -61,7 +60,7 @@ fn final_div_factor_default() -> f64 {
 ///
 /// # Format
 ///
-/// Internally tagged by `kind`, with the [`ScheduleKind`] names; omitted fields take the defaults
+/// Internally tagged by `kind`, with the [`ScheduleKind`](super::ScheduleKind) names; omitted fields take the defaults
 /// listed on each field:
 ///
 /// ```
@@ -294,23 +293,6 @@ impl Budget {
 }
 
 impl ScheduleConfig {
-    /// The kind of this configuration.
-    pub fn kind(&self) -> ScheduleKind {
-        match self {
-            ScheduleConfig::Constant => ScheduleKind::Constant,
-            ScheduleConfig::Step { .. } => ScheduleKind::Step,
-            ScheduleConfig::MultiStep { .. } => ScheduleKind::MultiStep,
-            ScheduleConfig::Exponential { .. } => ScheduleKind::Exponential,
-            ScheduleConfig::Polynomial { .. } => ScheduleKind::Poly,
-            ScheduleConfig::Cosine { .. } => ScheduleKind::Cosine,
-            ScheduleConfig::WarmRestarts { .. } => ScheduleKind::Sgdr,
-            ScheduleConfig::Cyclic { .. } => ScheduleKind::Cyclic,
-            ScheduleConfig::OneCycle { .. } => ScheduleKind::OneCycle,
-            ScheduleConfig::Warmup { .. } => ScheduleKind::Warmup,
-            ScheduleConfig::Sequence { .. } => ScheduleKind::Sequence,
-        }
-    }
-
     /// Builds the schedule for a trainer that calls `step()` once per batch.
     ///
     /// `base_lr` is the optimizer's rate, `steps_per_epoch` the number of batches per epoch
@@ -491,6 +473,7 @@ impl ScheduleConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schedule::ScheduleKind;
     use crate::schedule::test_utils::{
         TORCH_RTOL, assert_close, assert_invalid, check_resume, take,
     };

@@ -132,6 +132,25 @@ impl ScheduleKind {
     }
 }
 
+impl ScheduleConfig {
+    /// The kind of this configuration.
+    pub fn kind(&self) -> ScheduleKind {
+        match self {
+            ScheduleConfig::Constant => ScheduleKind::Constant,
+            ScheduleConfig::Step { .. } => ScheduleKind::Step,
+            ScheduleConfig::MultiStep { .. } => ScheduleKind::MultiStep,
+            ScheduleConfig::Exponential { .. } => ScheduleKind::Exponential,
+            ScheduleConfig::Polynomial { .. } => ScheduleKind::Poly,
+            ScheduleConfig::Cosine { .. } => ScheduleKind::Cosine,
+            ScheduleConfig::WarmRestarts { .. } => ScheduleKind::Sgdr,
+            ScheduleConfig::Cyclic { .. } => ScheduleKind::Cyclic,
+            ScheduleConfig::OneCycle { .. } => ScheduleKind::OneCycle,
+            ScheduleConfig::Warmup { .. } => ScheduleKind::Warmup,
+            ScheduleConfig::Sequence { .. } => ScheduleKind::Sequence,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

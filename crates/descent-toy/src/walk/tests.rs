@@ -8,7 +8,7 @@ use descent_optim::{
 };
 
 use super::*;
-use crate::DivergenceReason;
+use crate::{DivergenceReason, GradientNoise, ToyFunction};
 
 const KAPPA: f64 = 10.0;
 const START: [f64; 2] = [-4.0, 1.0];

@@ -3,10 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use descent_landscape::scan_file::merge;
 use descent_landscape::{
     Axis, BiasBn, DirectionChoice, DirectionConfig, Grid, LandscapeError, Normalization, PlaneAxes,
-    ScanFile, ScanJob, ScanKind, ScanOptions, run_job,
+    ScanFile, ScanJob, ScanKind, ScanOptions, merge_shard_files, run_job,
 };
 
 use super::args::{LandscapeArgs, LandscapeCommand, MergeArgs, PlotArgs};
@@ -170,22 +169,14 @@ fn scan(
 }
 
 fn merge_files(args: &MergeArgs) -> anyhow::Result<()> {
-    let files = args
-        .files
-        .iter()
-        .map(|p| ScanFile::load(p).map(|f| (p.clone(), f)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let merged = merge(&files)?;
     // Like `scan`, merge never replaces an existing file (it may be another scan's result);
-    // checked once the inputs are known to merge, so their own errors come first.
-    if args.out.exists() {
-        anyhow::bail!(LandscapeError::invalid(
-            "out",
-            args.out.display(),
-            "exists; merge writes a new file: remove it or choose another --out"
-        ));
+    // merge_shard_files checks that once the inputs are known to merge, so their own errors
+    // come first, and writes nothing then.
+    let outcome = merge_shard_files(&args.files, &args.out)?;
+    let merged = &outcome.file;
+    if let Some(path) = &outcome.directions_written {
+        eprintln!("directions: {}", path.display());
     }
-    merged.save(&args.out)?;
     let missing = merged.done.len() - merged.done_count();
     println!(
         "{}: {} of {} points done{}",

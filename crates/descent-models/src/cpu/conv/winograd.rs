@@ -31,7 +31,8 @@
 //! filters are the forward ones with points permuted and each matrix transposed
 //! ([`Filters::input_grad`]).
 
-use super::{Geometry, balanced_groups, grow, with_scratch};
+use super::geometry::{Geometry, balanced_groups};
+use super::{grow, with_scratch};
 use crate::cpu::flex_data::zeros;
 use crate::cpu::gemm::{Threading, packed, product, product_packed, view, view_mut};
 use descent_kernels::PackedA;
@@ -44,18 +45,16 @@ pub(super) use weight_grad::weight_and_bias_grad;
 /// Points of the transformed space: a 4x4 block, `ξ = 4·row + column`.
 const POINTS: usize = 16;
 
-/// Channels in and out from which a convolution takes this path. Measured on VGG-11 layers,
-/// forward + backward (`benches/kernels.rs`, `layers`, against im2col): width 1/4, 16->32 on
-/// 16x16 planes 4.0 -> 5.6 ms and 32->64 on 8x8 3.4 -> 3.7 ms (slower: 16- and 32-deep
-/// products), 64->64 on 8x8 about even, 128->128 on 4x4 6.0 -> 4.6 ms; full width, all
-/// layers from 64 channels faster (8x8 and 4x4 layers by 15-30%).
+/// Channels in and out from which a convolution takes this path: below, the 16 products are
+/// 16- or 32-deep and lose to the transforms around them; at 64 the VGG-11 layers measured
+/// about even, above faster (`benches/kernels.rs`, `layers`, against im2col; figures in
+/// `bench/README.md`).
 pub(super) const MIN_CHANNELS: usize = 64;
 
 /// Upper bound on one unit's transformed inputs and products (`16·(C + K)` floats a tile), in
-/// bytes: the same as im2col's [`super::TILE_BUDGET_BYTES`]. 1 MB measured about even (some
-/// layers better, some worse); units of the whole batch with the 16 products spread over the
-/// threads (so that each transformed filter is read once) measured slower on the 4x4 and 2x2
-/// layers.
+/// bytes: the same as im2col's [`super::geometry::TILE_BUDGET_BYTES`]. Smaller units measured
+/// about even; units of the whole batch with the 16 products spread over the threads (so that
+/// each transformed filter is read once) measured slower on the 4x4 and 2x2 layers.
 const UNIT_BUDGET_BYTES: usize = 2 << 20;
 
 /// Tiles (columns of the 16 products) a unit of small images should reach.
@@ -77,12 +76,11 @@ pub(super) fn applies(g: &Geometry) -> bool {
 }
 
 /// Products of channels in and out (`C·K`) from which the weight gradient of a convolution
-/// that [`applies`] takes this path too ([`weight_and_bias_grad`]); below, im2col's. Measured
-/// (`benches/kernels.rs`, `layers`, weight-gradient pass against im2col's): full width,
-/// 128->256 on 8x8 planes 387 -> 388-440 GFLOP/s, 256->256 405 -> 490-590, 512->512 on 4x4
-/// 426 -> 542-557, 64->128 on 16x16 348 -> 324-349; width 1/4, 64->64 on 8x8 242-268 ->
-/// 164-170, 64->128 on 4x4 261-270 -> 207-223, 128->128 on 4x4 289 -> 260-267 (each of the 16
-/// products too small for the passes around it).
+/// that [`applies`] takes this path too ([`weight_and_bias_grad`]); below, im2col's: the
+/// weight-gradient pass of the full-width VGG-11 layers from 128->256 measured faster this
+/// way, those of the width-1/4 layers (64 and 128 channels) slower, each of the 16 products
+/// too small for the passes around it (`benches/kernels.rs`, `layers`; figures in
+/// `bench/README.md`).
 pub(super) const WEIGHT_GRAD_MIN_CHANNEL_PAIRS: usize = 128 * 256;
 
 /// Whether the weight gradient of a convolution of geometry `g` takes this path: one that

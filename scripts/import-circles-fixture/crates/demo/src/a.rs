@@ -1,0 +1,8 @@
+use crate::b::Beta;
+
+pub struct Alpha(pub Beta);
+
+#[cfg(test)]
+mod tests {
+    use crate::solo::Solo;
+}

@@ -1,0 +1,5 @@
+pub struct Beta;
+
+pub fn make() -> crate::Alpha {
+    crate::Alpha(Beta)
+}

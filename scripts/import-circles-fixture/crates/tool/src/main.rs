@@ -1,0 +1,6 @@
+mod x;
+mod y;
+
+fn main() {
+    y::run();
+}

@@ -1,0 +1,5 @@
+pub struct Why;
+
+pub fn run() {
+    let _ = super::x::Ex(Why);
+}
