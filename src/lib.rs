@@ -7,6 +7,7 @@
 //! | [`files`] | `descent-files` | atomic file and folder writes |
 //! | [`models`] | `descent-models` | MLP and VGG-style networks |
 //! | [`data`] | `descent-data` | CIFAR-10, MNIST/Fashion-MNIST, synthetic sets, batchers |
+//! | [`plot`] | `descent-plot` | line plots, bar charts, contours, heatmaps, 3-D surfaces (SVG, PNG, VTK) |
 //! | [`optim`] | `descent-optim` | optimizers, learning-rate schedules, stopping rules |
 //! | [`train`] | `descent-train` | the training loop, checkpoints, devices |
 //! | [`landscape`] | `descent-landscape` | loss-landscape scans (unfinished) |
@@ -24,5 +25,6 @@ pub use descent_files as files;
 pub use descent_landscape as landscape;
 pub use descent_models as models;
 pub use descent_optim as optim;
+pub use descent_plot as plot;
 pub use descent_toy as toy;
 pub use descent_train as train;

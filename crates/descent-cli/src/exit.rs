@@ -108,7 +108,7 @@ fn landscape_exit_code(err: &LandscapeError) -> Option<u8> {
         | LandscapeError::BadFile { .. }
         | LandscapeError::Incompatible { .. }
         | LandscapeError::Data(_) => BAD_INPUT,
-        LandscapeError::Plot(descent_landscape::plot::PlotError::Io { .. }) => OUTPUT,
+        LandscapeError::Plot(descent_plot::PlotError::Io { .. }) => OUTPUT,
         LandscapeError::Plot(_) => BAD_INPUT,
         LandscapeError::Io { action, .. } if action.starts_with("read") => BAD_INPUT,
         LandscapeError::Io { .. } => OUTPUT,

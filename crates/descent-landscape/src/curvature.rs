@@ -67,6 +67,7 @@ pub mod power;
 pub mod sharpness;
 pub mod spectrum_file;
 pub mod spectrum_job;
+#[cfg(feature = "plot")]
 pub mod spectrum_plot;
 
 #[cfg(test)]

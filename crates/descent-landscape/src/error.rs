@@ -57,9 +57,10 @@ pub enum LandscapeError {
     /// Loading the evaluation data failed.
     #[error(transparent)]
     Data(#[from] descent_data::DataError),
-    /// Drawing or writing a figure failed.
+    /// Drawing or writing a figure failed (feature `plot`).
+    #[cfg(feature = "plot")]
     #[error(transparent)]
-    Plot(#[from] crate::plot::PlotError),
+    Plot(#[from] descent_plot::PlotError),
 }
 
 impl From<descent_files::FilesError> for LandscapeError {

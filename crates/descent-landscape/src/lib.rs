@@ -23,7 +23,11 @@
 //! - [`plane`]: the plane through three models, with an orthonormal basis by default.
 //! - [`job::run_job`]: a whole scan of checkpoints written by `descent train`.
 //! - [`scan_plot::draw_scan`]: the figures of a scan file (curves, contours, heatmaps, 3-D
-//!   surfaces, ParaView export), drawn from the file alone.
+//!   surfaces, ParaView export), drawn from the file alone by `descent-plot` (feature
+//!   `plot`, on by default; without it nothing of the rendering stack is compiled).
+//!   `descent_landscape::plot` re-exports `descent_plot`, where the drawing code lived
+//!   before it became its own crate, so paths such as `descent_landscape::plot::SurfacePlot`
+//!   keep working.
 //!
 //! ```
 //! use burn::module::Module;
@@ -69,9 +73,9 @@ pub mod merge;
 pub mod npz;
 pub mod pca;
 pub mod plane;
-pub mod plot;
 pub mod scan;
 pub mod scan_file;
+#[cfg(feature = "plot")]
 pub mod scan_plot;
 pub mod shard;
 pub mod trajectory;
@@ -93,3 +97,9 @@ pub use scan::{ScanObserver, ScanOptions, ScanOutcome, SilentScan, Surface, run_
 pub use scan_file::{ScanFile, ScanKind, ScanMeta};
 pub use shard::Shard;
 pub use vector::{ParamEntry, ParamInfo, ParamVector};
+
+/// The plotting crate, `descent-plot`, under the path it had when it was a module of this
+/// crate (`descent_landscape::plot::SurfacePlot`, ...). New code can use `descent_plot`
+/// directly.
+#[cfg(feature = "plot")]
+pub use descent_plot as plot;

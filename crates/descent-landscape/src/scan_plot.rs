@@ -38,11 +38,11 @@ use std::str::FromStr;
 use crate::LandscapeError;
 use crate::directions_file::DirectionSource;
 use crate::evaluator::BnPolicy;
-use crate::plot::{
+use crate::scan_file::{ScanFile, ScanKind};
+use descent_plot::{
     ImageFormat, LinePlot, Series, SurfacePlot, SurfaceStyle, YAxis, draw_lines, draw_surface,
     write_vtp,
 };
-use crate::scan_file::{ScanFile, ScanKind};
 
 /// The kinds of file [`draw_scan`] writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,12 +270,6 @@ fn axis_labels(file: &ScanFile) -> (String, String) {
     }
 }
 
-/// An image width that fits `title` on one line (16 px DejaVu Sans is about 9 px a character).
-fn width_for(title: &str, default: u32) -> u32 {
-    let needed = 9 * title.chars().count() as u32 + 40;
-    needed.clamp(default, 1600)
-}
-
 /// `metric`'s values with NaN at the points not done.
 fn values(file: &ScanFile, metric: &str) -> Result<Vec<f64>, LandscapeError> {
     let v = file.values.get(metric).ok_or_else(|| {
@@ -376,7 +370,6 @@ pub fn scan_line_plot(
     let title = format!("{what} {}", scan_description(file));
     let (x_label, _) = axis_labels(file);
     Ok(LinePlot {
-        width: width_for(&title, 800),
         title,
         x_label,
         y_label_left: label(&left),
@@ -399,7 +392,9 @@ fn default_metric(file: &ScanFile) -> Result<&str, LandscapeError> {
 }
 
 /// The 2-D figure of `metric` (default: the first loss) in `style`, with log-spaced levels
-/// and colours when `log`.
+/// and colours when `log`; the rest as [`SurfacePlot`]'s defaults (about 20 labelled
+/// contour levels, equal units on both axes), which a caller may change before drawing it
+/// with [`draw_surface`].
 ///
 /// # Errors
 ///
@@ -427,7 +422,6 @@ pub fn scan_surface_plot(
     let title = format!("{} {}", metric_label(metric), scan_description(file));
     let (x_label, y_label) = axis_labels(file);
     Ok(SurfacePlot {
-        width: width_for(&title, 760),
         title,
         x_label,
         y_label,
@@ -443,7 +437,7 @@ pub fn scan_surface_plot(
 }
 
 /// The three models of a plane scan, marked where they sit (named by their checkpoints).
-fn plane_markers(file: &ScanFile) -> Vec<crate::plot::Marker> {
+fn plane_markers(file: &ScanFile) -> Vec<descent_plot::Marker> {
     let Some(plane) = &file.meta.plane else {
         return Vec::new();
     };
@@ -458,7 +452,7 @@ fn plane_markers(file: &ScanFile) -> Vec<crate::plot::Marker> {
         .iter()
         .zip(["A", "B", "C"])
         .enumerate()
-        .map(|(k, (at, letter))| crate::plot::Marker {
+        .map(|(k, (at, letter))| descent_plot::Marker {
             label: names
                 .get(k)
                 .map_or(letter.to_string(), |n| format!("{letter}: {n}")),

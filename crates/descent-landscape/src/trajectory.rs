@@ -26,7 +26,6 @@ use crate::grid::{Axis, Grid};
 use crate::job::{EvalOptions, load_checkpoints, prepare_evaluator};
 use crate::npz::{NpyArray, NpyData, Npz};
 use crate::pca::pca;
-use crate::plot::{Marker, PathOverlay, SurfacePlot, SurfaceStyle, draw_surface};
 use crate::scan::{ScanObserver, ScanOptions, Surface, run_scan};
 use crate::scan_file::{SCAN_FORMAT, ScanFile, ScanKind, ScanMeta};
 use crate::vector::ParamVector;
@@ -103,7 +102,7 @@ pub struct TrajectoryOutcome {
     pub file: ScanFile,
     /// The path and the variance shares.
     pub info: TrajectoryInfo,
-    /// The figures written.
+    /// The figures written (none without the `plot` feature).
     pub figures: Vec<PathBuf>,
 }
 
@@ -227,7 +226,10 @@ pub fn run_trajectory_job(
         observer,
     )?;
     save_trajectory(&file, &info, &job.out)?;
+    #[cfg(feature = "plot")]
     let figures = draw_trajectory(&file, &info, &job.out.with_extension(""))?;
+    #[cfg(not(feature = "plot"))]
+    let figures = Vec::new();
     Ok(TrajectoryOutcome {
         file,
         info,
@@ -331,9 +333,14 @@ pub fn trajectory_from_bytes(
 /// Draws the loss contours of a trajectory scan with the path on them, as `stem.svg` and
 /// `stem.png`; the axes show each component's share of the variance.
 ///
+/// The axes keep their own scales ([`Aspect::Free`](descent_plot::Aspect::Free)), as in
+/// Li et al.'s trajectory figures: the first component usually spans several times the
+/// second.
+///
 /// # Errors
 ///
 /// [`LandscapeError::InvalidOption`] if the scan has no loss; plot errors.
+#[cfg(feature = "plot")]
 pub fn draw_trajectory(
     file: &ScanFile,
     info: &TrajectoryInfo,
@@ -357,6 +364,7 @@ pub fn draw_trajectory(
         .collect();
     let [x_label, y_label] = info.axis_labels();
     let start = info.path.first().copied().unwrap_or([0.0, 0.0]);
+    use descent_plot::{Aspect, Marker, PathOverlay, SurfacePlot, SurfaceStyle, draw_surface};
     let plot = SurfacePlot {
         title: format!(
             "Training trajectory of {} on the PCA plane",
@@ -369,6 +377,7 @@ pub fn draw_trajectory(
         y: y.values(),
         values,
         style: SurfaceStyle::Contour,
+        aspect: Aspect::Free,
         paths: vec![PathOverlay {
             label: "trajectory".into(),
             points: info.path.clone(),

@@ -48,9 +48,10 @@ pub enum ToyError {
     /// Writing an output file (atomically) failed.
     #[error(transparent)]
     Write(#[from] descent_files::FilesError),
-    /// Drawing a figure failed.
+    /// Drawing a figure failed (feature `plot`).
+    #[cfg(feature = "plot")]
     #[error(transparent)]
-    Plot(#[from] descent_landscape::plot::PlotError),
+    Plot(#[from] descent_plot::PlotError),
 }
 
 impl ToyError {

@@ -12,7 +12,7 @@
 //!   (not an error: "too large a rate diverges" is a lesson); written as CSV or JSON by
 //!   [`write_paths`].
 //! - [`draw_paths`]: paths over the function's contours (2-D) or curve (1-D), SVG or PNG,
-//!   drawn by `descent_landscape::plot`.
+//!   drawn by `descent-plot` (feature `plot`, on by default).
 //! - [`lessons`]: the four lessons of `examples/valleys.rs`, as configurations whose outcomes
 //!   the tests assert.
 //!
@@ -35,6 +35,7 @@ pub mod function;
 pub mod lessons;
 pub mod noise;
 pub mod path;
+#[cfg(feature = "plot")]
 pub mod plot;
 pub mod point;
 pub mod walk;
@@ -43,6 +44,7 @@ pub use error::ToyError;
 pub use function::{CriticalKind, CriticalPoint, PlotBox, ToyFunction};
 pub use noise::GradientNoise;
 pub use path::{Divergence, DivergenceReason, Path, PathFormat, PathsFile, paths_csv, write_paths};
+#[cfg(feature = "plot")]
 pub use plot::{PlotOptions, draw_paths};
 pub use point::Point;
 pub use walk::WalkConfig;

@@ -1,4 +1,4 @@
-//! Drawing paths over a function, with `descent_landscape::plot` (no drawing code here).
+//! Drawing paths over a function, with `descent-plot` (no drawing code here).
 //!
 //! 2-D functions: the function sampled on a grid (one Burn expression for the whole grid)
 //! as a [`SurfacePlot`] with the paths as [`PathOverlay`]s and the known critical points as
@@ -8,7 +8,7 @@
 use std::path::Path as FsPath;
 
 use burn::tensor::{Device, Tensor};
-use descent_landscape::plot::{
+use descent_plot::{
     LinePlot, Marker, PathOverlay, Series, SurfacePlot, SurfaceStyle, draw_lines, draw_surface,
 };
 

@@ -1,4 +1,4 @@
-//! [`WalkConfig`]: any optimizer and schedule of `descent-optim` walking a [`ToyFunction`].
+//! [`WalkConfig`]: any optimizer and schedule of `descent-optim` walking a [`ToyFunction`](crate::ToyFunction).
 
 use burn::lr_scheduler::LrScheduler;
 use burn::optim::GradientsParams;

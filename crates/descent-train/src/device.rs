@@ -187,21 +187,61 @@ mod wgpu {
 #[cfg(feature = "cuda")]
 mod cuda {
     use super::*;
+    use burn::cubecl::device::DeviceUnavailable;
     use std::sync::OnceLock;
 
-    static CUDA: OnceLock<Result<descent_cuda::OpenCuda, descent_cuda::CudaError>> =
-        OnceLock::new();
+    pub(super) struct OpenCuda {
+        pub(super) device: Device,
+        pub(super) description: String,
+    }
 
-    /// Opens CUDA device 0 once per process (see `descent_cuda::open`).
-    pub(super) fn open() -> Result<&'static descent_cuda::OpenCuda, TrainError> {
-        CUDA.get_or_init(descent_cuda::open)
-            .as_ref()
-            .map_err(|err| TrainError::DeviceUnavailable {
-                device: "cuda".to_string(),
-                reason: err.to_string(),
-                hint: "use `--device cpu` or `--device wgpu`; `descent devices` lists what opens"
-                    .to_string(),
-            })
+    static CUDA: OnceLock<Result<OpenCuda, String>> = OnceLock::new();
+
+    /// Opens CUDA device 0. cubecl first asks the driver whether the device exists (no
+    /// NVIDIA driver counts as no device: `libcuda` is loaded at run time, and a missing one is
+    /// not an error there, where using the device would panic); then one small computation
+    /// runs, so that a device that is listed but unusable fails here with its message rather
+    /// than in the middle of a job.
+    pub(super) fn open() -> Result<&'static OpenCuda, TrainError> {
+        CUDA.get_or_init(|| {
+            match burn::cubecl::Device::cuda(0) {
+                Ok(_) => {}
+                Err(DeviceUnavailable::NoSuchDevice { .. }) => {
+                    return Err(
+                        "no CUDA device (no NVIDIA driver was found, or it reports no GPU)"
+                            .to_string(),
+                    );
+                }
+                Err(other) => return Err(other.to_string()),
+            }
+            let device = Device::cuda(0);
+            let probe = std::panic::catch_unwind(|| {
+                let t = burn::tensor::Tensor::<1>::from_floats([1.0, 2.0], &device);
+                t.sum().into_scalar::<f32>()
+            });
+            match probe {
+                Ok(sum) if sum == 3.0 => Ok(OpenCuda {
+                    device: device.clone(),
+                    description: "cuda:0 (CUDA)".to_string(),
+                }),
+                Ok(sum) => Err(format!("CUDA device 0 computed 1 + 2 = {sum}")),
+                Err(panic) => Err(format!(
+                    "CUDA device 0 failed to start: {}",
+                    panic
+                        .downcast_ref::<String>()
+                        .map(String::as_str)
+                        .or_else(|| panic.downcast_ref::<&str>().copied())
+                        .unwrap_or("unknown error")
+                )),
+            }
+        })
+        .as_ref()
+        .map_err(|reason| TrainError::DeviceUnavailable {
+            device: "cuda".to_string(),
+            reason: reason.clone(),
+            hint: "use `--device cpu` or `--device wgpu`; `descent devices` lists what opens"
+                .to_string(),
+        })
     }
 }
 
@@ -234,18 +274,19 @@ mod tests {
     fn cuda_is_named_and_fails_cleanly_where_absent() {
         let choice: DeviceChoice = "cuda".parse().expect("a known name");
         assert_eq!(choice, DeviceChoice::Cuda);
+        let built_with_cuda = cfg!(feature = "cuda");
         match choice.open() {
             Err(TrainError::DeviceNotCompiled { device, .. }) => {
-                assert!(!cfg!(feature = "cuda"));
+                assert!(!built_with_cuda);
                 assert_eq!(device, "cuda");
             }
             Err(TrainError::DeviceUnavailable { reason, .. }) => {
-                assert!(cfg!(feature = "cuda"));
+                assert!(built_with_cuda);
                 assert!(reason.contains("no CUDA device"), "{reason}");
             }
             Err(other) => panic!("unexpected error: {other}"),
             // A machine with a working NVIDIA GPU and a cuda build.
-            Ok(_) => assert!(cfg!(feature = "cuda")),
+            Ok(_) => assert!(built_with_cuda),
         }
     }
 

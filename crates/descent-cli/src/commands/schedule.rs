@@ -13,8 +13,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use descent_landscape::plot::{LinePlot, PlotError, Series, draw_lines};
 use descent_optim::schedule::{ScheduleConfig, trace};
+use descent_plot::{LinePlot, PlotError, Series, draw_lines};
 use descent_train::TrainError;
 use serde_json::{Value, json};
 
@@ -247,7 +247,7 @@ impl RateTable {
 pub fn run(args: ScheduleCmdArgs) -> anyhow::Result<()> {
     // Check the plot's extension before any output, so a typo writes nothing.
     if let Some(path) = &args.plot {
-        descent_landscape::plot::ImageFormat::from_path(path).map_err(plot_error)?;
+        descent_plot::ImageFormat::from_path(path).map_err(plot_error)?;
     }
     let table = rate_table(&args)?;
     let config = args.schedule.to_config()?;

@@ -11,11 +11,11 @@ use std::path::PathBuf;
 
 use burn::tensor::Device;
 use clap::Args;
-use descent_landscape::plot::{PlotError, SurfaceStyle};
 use descent_optim::OptimizerConfig;
 use descent_optim::schedule::{
     SCHEDULE_PARAMS, ScheduleConfig, ScheduleKind, ScheduleParams, schedule_param,
 };
+use descent_plot::{PlotError, SurfaceStyle};
 use descent_toy::{
     GradientNoise, Path, PlotOptions, ToyError, ToyFunction, WalkConfig, draw_paths, write_paths,
 };

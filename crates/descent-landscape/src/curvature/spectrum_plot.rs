@@ -1,12 +1,12 @@
 //! The figure of a spectrum file: the smoothed eigenvalue density on a log scale against the
 //! eigenvalue, as in PyHessian's figures (`density + 1e-7`, so the empty stretches between
-//! the outliers and the bulk stay on the axis).
+//! the outliers and the bulk stay on the axis), drawn by `descent-plot` (feature `plot`).
 
 use std::path::{Path, PathBuf};
 
 use crate::LandscapeError;
 use crate::curvature::spectrum_file::SpectrumFile;
-use crate::plot::{LinePlot, Series, draw_lines};
+use descent_plot::{LinePlot, Series, draw_lines};
 
 /// PyHessian's floor under the density before taking its logarithm.
 pub const DENSITY_FLOOR: f64 = 1e-7;

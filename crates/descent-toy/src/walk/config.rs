@@ -19,7 +19,7 @@ fn constant() -> ScheduleConfig {
 /// One walk: a function, a start, an optimizer with its learning rate and schedule, a number
 /// of steps, and optional gradient noise.
 ///
-/// The point is a [`Point`] module and the optimizer a Burn `ModuleOptimizer` built by
+/// The point is a [`Point`](crate::Point) module and the optimizer a Burn `ModuleOptimizer` built by
 /// [`OptimizerConfig::init`], so the walk runs the very code that trains networks. Each step:
 /// forward the loss, `backward`, add noise to the gradient (if any), clip by the global norm
 /// (if the optimizer config asks), then `optim.step(lr, point, grads)` with `lr` from the
@@ -51,7 +51,7 @@ pub struct WalkConfig {
     /// A name for legends; `None` makes one from the optimizer, rate, schedule and noise.
     #[serde(default)]
     pub label: Option<String>,
-    /// The walk stops, recorded as [`DivergenceReason::Escaped`], once a coordinate's
+    /// The walk stops, recorded as [`DivergenceReason::Escaped`](crate::DivergenceReason::Escaped), once a coordinate's
     /// magnitude exceeds this (default 1e10).
     #[serde(default = "default_escape_radius")]
     pub escape_radius: f64,

@@ -3,11 +3,8 @@
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use super::{ImageFormat, PlotError};
-
-/// DejaVu Sans (Bitstream Vera licence, see `assets/DejaVuSans-LICENSE.txt`), embedded so
-/// PNG text never depends on the machine's fonts.
-static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+use crate::font::{DEJAVU_SANS, FAMILY};
+use crate::{ImageFormat, PlotError};
 
 /// Scale of PNG output relative to the SVG's size (2 = crisp on high-DPI screens and in print).
 pub(crate) const PNG_SCALE: f32 = 2.0;
@@ -28,7 +25,7 @@ fn fontdb() -> Arc<resvg::usvg::fontdb::Database> {
     DB.get_or_init(|| {
         let mut db = resvg::usvg::fontdb::Database::new();
         db.load_font_data(DEJAVU_SANS.to_vec());
-        db.set_sans_serif_family(super::svg::FONT);
+        db.set_sans_serif_family(FAMILY);
         Arc::new(db)
     })
     .clone()
@@ -41,7 +38,7 @@ pub(crate) fn render_png(svg: &str, path: &Path) -> Result<Vec<u8>, PlotError> {
         reason,
     };
     let options = resvg::usvg::Options {
-        font_family: super::svg::FONT.to_string(),
+        font_family: FAMILY.to_string(),
         fontdb: fontdb(),
         ..Default::default()
     };

@@ -3,9 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::PlotError;
+use crate::PlotError;
 
-/// How [`draw_surface`](super::draw_surface) shows a 2-D surface.
+/// How [`draw_surface`](crate::draw_surface) shows a 2-D surface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SurfaceStyle {
     /// Iso-lines (marching squares), coloured by level, with a colour bar.

@@ -1,9 +1,9 @@
 //! [`LinePlot`]: 1-D curves (loss and accuracy along a direction, learning-rate schedules,
-//! training curves) on one or two y axes, drawn by [`draw_lines`].
+//! training curves, spectra) on one or two y axes, linear or log, drawn by [`draw_lines`].
 
 use std::path::Path;
 
-use super::PlotError;
+use crate::{Figure, PlotError};
 
 /// Which y axis a [`Series`] is measured on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,6 +65,8 @@ pub struct LinePlot {
     pub y_label_right: Option<String>,
     /// Log-scale the left y axis (values <= 0 are then left out, like NaN).
     pub log_y: bool,
+    /// Log-scale the x axis (points at x <= 0 are then left out, like NaN).
+    pub log_x: bool,
     /// Image width in pixels (SVG user units); 0 means the default 800.
     pub width: u32,
     /// Image height in pixels (SVG user units); 0 means the default 500.
@@ -80,6 +82,7 @@ impl Default for LinePlot {
             y_label_left: String::new(),
             y_label_right: None,
             log_y: false,
+            log_x: false,
             width: 800,
             height: 500,
         }
@@ -114,22 +117,33 @@ impl LinePlot {
                 ));
             }
             let log = self.log_y && s.axis == YAxis::Left;
-            drawable +=
-                s.y.iter()
-                    .filter(|v| v.is_finite() && (!log || **v > 0.0))
-                    .count();
+            drawable += s
+                .x
+                .iter()
+                .zip(&s.y)
+                .filter(|(x, y)| y.is_finite() && (!log || **y > 0.0) && (!self.log_x || **x > 0.0))
+                .count();
         }
         if drawable == 0 {
             return Err(PlotError::invalid(
                 "series",
-                if self.log_y {
-                    "no finite positive value to draw on a log axis"
+                if self.log_y || self.log_x {
+                    "no finite value to draw (positive on a log axis)"
                 } else {
                     "every y value is NaN or infinite"
                 },
             ));
         }
         check_size(self.width, self.height)
+    }
+
+    /// Lays out and draws the plot, without writing it.
+    ///
+    /// # Errors
+    /// [`PlotError::InvalidInput`] for unusable data (see [`LinePlot::validate`]).
+    pub fn render(&self) -> Result<Figure, PlotError> {
+        self.validate()?;
+        Ok(crate::line_render::render(self))
     }
 }
 
@@ -152,10 +166,8 @@ pub(crate) fn check_size(width: u32, height: u32) -> Result<(), PlotError> {
 /// [`PlotError::InvalidInput`] for unusable data, [`PlotError::UnsupportedFormat`] for another
 /// extension, [`PlotError::Io`] when the file cannot be written.
 pub fn draw_lines(plot: &LinePlot, path: &Path) -> Result<(), PlotError> {
-    let format = super::ImageFormat::from_path(path)?;
-    plot.validate()?;
-    let svg = super::line_render::render(plot);
-    super::output::write_image(&svg, format, path)
+    crate::ImageFormat::from_path(path)?;
+    plot.render()?.write(path)
 }
 
 #[cfg(test)]
@@ -202,6 +214,16 @@ mod tests {
         assert!(p.validate().is_err());
         p.series[0].y = vec![0.0, 1.0];
         p.validate().expect("one positive value is drawable");
+    }
+
+    #[test]
+    fn log_x_axis_needs_a_positive_x() {
+        let mut p = plot();
+        p.log_x = true;
+        p.series[0].x = vec![0.0, -1.0];
+        assert!(p.validate().is_err());
+        p.series[0].x = vec![0.0, 1.0];
+        p.validate().expect("one point at x > 0 is drawable");
     }
 
     #[test]

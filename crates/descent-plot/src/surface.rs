@@ -2,9 +2,56 @@
 //! filled contours, a heatmap or a 3-D view, with optimizer paths and markers on top, by
 //! [`draw_surface`].
 
+use std::fmt;
 use std::path::Path;
+use std::str::FromStr;
 
-use super::{PlotError, SurfaceStyle};
+use crate::{Figure, PlotError, SurfaceStyle};
+
+/// How a 2-D plot's x and y axes are scaled against each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Aspect {
+    /// One unit is as long on both axes (matplotlib's `aspect="equal"`): a square grid is
+    /// drawn square, as in Li et al.'s figures. For axes in the same units (two directions in
+    /// parameter space, the x and y of a toy function).
+    #[default]
+    Equal,
+    /// Each axis fills the space it has: for axes in different units.
+    Free,
+}
+
+impl fmt::Display for Aspect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Aspect::Equal => "equal",
+            Aspect::Free => "free",
+        })
+    }
+}
+
+impl FromStr for Aspect {
+    type Err = PlotError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "equal" => Ok(Aspect::Equal),
+            "free" | "auto" => Ok(Aspect::Free),
+            _ => Err(PlotError::invalid(
+                "aspect",
+                format!("{s:?} is not one of equal, free"),
+            )),
+        }
+    }
+}
+
+/// The default number of contour levels [`SurfacePlot::levels`] aims at.
+///
+/// Li et al.'s 2-D figures (`plot_2D.py` of tomgoldstein/loss-landscape) draw a level every
+/// 0.5 from 0.1 to 10, about 20 levels over a loss range of 10; matplotlib's own default
+/// (`MaxNLocator(7 + 1)`) gives only 7 or 8, too few to show a basin's shape. Levels sit on
+/// round numbers, so 20 gives between 10 and 20 of them (a step of 1, 2, 2.5 or 5 times a
+/// power of ten).
+pub const DEFAULT_LEVELS: usize = 20;
 
 /// A polyline drawn over a surface: an optimizer's path or a training trajectory projected on
 /// a plane. Its start is drawn as a circle and its end as a filled square; non-finite points
@@ -49,9 +96,17 @@ pub struct SurfacePlot {
     pub values: Vec<f64>,
     /// How the surface is drawn.
     pub style: SurfaceStyle,
-    /// About how many contour levels (or colour-bar ticks) to use; 0 means the default 12.
-    /// Levels are placed at round numbers spanning the value range.
+    /// About how many contour levels to use; 0 means [`DEFAULT_LEVELS`] (20). Levels are
+    /// placed at round numbers spanning the value range, so the count is between half this
+    /// and this.
     pub levels: usize,
+    /// Write each contour level's value along its lines (contour and filled styles), where a
+    /// label fits without covering another label, a path, a marker or the legend, as
+    /// matplotlib's `clabel(inline=True)` does in Li et al.'s figures.
+    pub contour_labels: bool,
+    /// Equal units on both axes (the default; a square grid is drawn square) or a free
+    /// aspect. The 3-D view always shows the grid as a square.
+    pub aspect: Aspect,
     /// Space levels and colours logarithmically (for losses spanning decades). Values <= 0
     /// get the lowest colour.
     pub log_values: bool,
@@ -80,7 +135,9 @@ impl Default for SurfacePlot {
             y: Vec::new(),
             values: Vec::new(),
             style: SurfaceStyle::Contour,
-            levels: 12,
+            levels: DEFAULT_LEVELS,
+            contour_labels: true,
+            aspect: Aspect::Equal,
             log_values: false,
             value_range: None,
             paths: Vec::new(),
@@ -144,7 +201,16 @@ impl SurfacePlot {
                 ));
             }
         }
-        super::line::check_size(self.width, self.height)
+        crate::line::check_size(self.width, self.height)
+    }
+
+    /// Lays out and draws the plot, without writing it.
+    ///
+    /// # Errors
+    /// [`PlotError::InvalidInput`] for unusable data (see [`SurfacePlot::validate`]).
+    pub fn render(&self) -> Result<Figure, PlotError> {
+        self.validate()?;
+        Ok(crate::surface_render::render(self))
     }
 
     /// The value at grid point `(i, j)`.
@@ -181,10 +247,8 @@ fn check_axis(field: &str, v: &[f64]) -> Result<(), PlotError> {
 /// [`PlotError::InvalidInput`] for unusable data, [`PlotError::UnsupportedFormat`] for another
 /// extension, [`PlotError::Io`] when the file cannot be written.
 pub fn draw_surface(plot: &SurfacePlot, path: &Path) -> Result<(), PlotError> {
-    let format = super::ImageFormat::from_path(path)?;
-    plot.validate()?;
-    let svg = super::surface_render::render(plot);
-    super::output::write_image(&svg, format, path)
+    crate::ImageFormat::from_path(path)?;
+    plot.render()?.write(path)
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! The plot area: data-to-pixel scales, tick marks, grid lines and axis labels.
 
-use super::svg::{Anchor, Svg};
-use super::ticks::{Ticks, format_tick, linear_ticks, log_ticks};
+use crate::font;
+use crate::layout::{Part, Region};
+use crate::svg::{Anchor, Svg, TextStyle};
+use crate::ticks::{Ticks, format_tick, linear_ticks, log_ticks};
 
 /// Maps data values on `[lo, hi]` (log10 of them when `log`) to pixels `[p0, p1]`.
 #[derive(Debug, Clone, Copy)]
@@ -93,6 +95,11 @@ impl Frame {
     pub(crate) fn height(&self) -> f64 {
         self.bottom - self.top
     }
+
+    /// The frame as the layout's plot area.
+    pub(crate) fn region(&self) -> Region {
+        Region::rect(Part::PlotArea, self.left, self.top, self.right, self.bottom)
+    }
 }
 
 /// Which side of the frame an axis is on.
@@ -120,6 +127,9 @@ pub(crate) fn grid_lines(svg: &mut Svg, frame: &Frame, scale: &Scale, ticks: &Ti
     }
 }
 
+/// Gap between a tick label and the axis label beyond it.
+const LABEL_GAP: f64 = 8.0;
+
 /// Draws the axis line, ticks, tick labels and the axis label on `side`.
 pub(crate) fn axis(
     svg: &mut Svg,
@@ -134,6 +144,8 @@ pub(crate) fn axis(
         .iter()
         .map(|v| format_tick(*v, ticks.step))
         .collect();
+    let tick_style = TextStyle::new(TICK_FONT);
+    let label_style = TextStyle::new(LABEL_FONT).anchor(Anchor::Middle);
     match side {
         Side::Bottom => {
             svg.line(
@@ -142,26 +154,26 @@ pub(crate) fn axis(
                 AXIS,
                 1.0,
             );
+            let baseline = frame.bottom + 7.0 + font::ascent(TICK_FONT);
             for (v, l) in ticks.values.iter().zip(&labels) {
                 let x = scale.map(*v);
                 svg.line([x, frame.bottom], [x, frame.bottom + 5.0], AXIS, 1.0);
-                svg.text(x, frame.bottom + 19.0, TICK_FONT, Anchor::Middle, 0.0, l);
+                svg.text(
+                    Part::XTick,
+                    [x, baseline],
+                    tick_style.anchor(Anchor::Middle),
+                    l,
+                );
             }
             let cx = (frame.left + frame.right) / 2.0;
-            svg.text(
-                cx,
-                frame.bottom + 40.0,
-                LABEL_FONT,
-                Anchor::Middle,
-                0.0,
-                label,
-            );
+            let y = baseline + font::descent(TICK_FONT) + LABEL_GAP + font::ascent(LABEL_FONT);
+            svg.text(Part::XLabel, [cx, y], label_style, label);
         }
         Side::Left | Side::Right => {
-            let (x0, dir) = if side == Side::Left {
-                (frame.left, -1.0)
+            let (x0, dir, part, label_part) = if side == Side::Left {
+                (frame.left, -1.0, Part::YTick, Part::YLabel)
             } else {
-                (frame.right, 1.0)
+                (frame.right, 1.0, Part::RightTick, Part::RightLabel)
             };
             svg.line([x0, frame.top], [x0, frame.bottom], AXIS, 1.0);
             let anchor = if side == Side::Left {
@@ -169,35 +181,103 @@ pub(crate) fn axis(
             } else {
                 Anchor::Start
             };
+            // Digits sit between the baseline and about 0.73 em above it: centre them.
+            let centre = 0.36 * TICK_FONT;
             let mut widest: f64 = 0.0;
             for (v, l) in ticks.values.iter().zip(&labels) {
                 let y = scale.map(*v);
                 svg.line([x0, y], [x0 + 5.0 * dir, y], AXIS, 1.0);
-                svg.text(x0 + 8.0 * dir, y + 4.0, TICK_FONT, anchor, 0.0, l);
-                widest = widest.max(super::svg::text_width(l, TICK_FONT));
+                svg.text(
+                    part,
+                    [x0 + 8.0 * dir, y + centre],
+                    tick_style.anchor(anchor),
+                    l,
+                );
+                widest = widest.max(font::text_width(l, TICK_FONT));
             }
             let cy = (frame.top + frame.bottom) / 2.0;
-            let lx = x0 + dir * (widest + 20.0);
-            svg.text(lx, cy, LABEL_FONT, Anchor::Middle, 90.0 * dir, label);
+            // The label reads upwards on the left, downwards on the right: either way its
+            // descent faces the tick labels, and keeps the gap from the widest of them.
+            let lx = x0 + dir * (8.0 + widest + LABEL_GAP + font::descent(LABEL_FONT));
+            svg.text(label_part, [lx, cy], label_style.rotate(90.0 * dir), label);
         }
     }
 }
 
-/// The space a vertical axis's tick labels and label need, in pixels.
-pub(crate) fn vertical_axis_width(scale_ticks: &Ticks) -> f64 {
-    let widest = scale_ticks
+/// The space a vertical axis's tick labels and label need beside the frame, in pixels.
+pub(crate) fn vertical_axis_width(ticks: &Ticks) -> f64 {
+    let widest = ticks
         .values
         .iter()
-        .map(|v| super::svg::text_width(&format_tick(*v, scale_ticks.step), TICK_FONT))
+        .map(|v| font::text_width(&format_tick(*v, ticks.step), TICK_FONT))
         .fold(0.0, f64::max);
-    widest + 36.0
+    8.0 + widest + LABEL_GAP + font::ascent(LABEL_FONT) + font::descent(LABEL_FONT) + 4.0
 }
 
-/// The title centred above the frame.
-pub(crate) fn title(svg: &mut Svg, width: f64, title: &str) {
-    if !title.is_empty() {
-        svg.text(width / 2.0, 26.0, TITLE_FONT, Anchor::Middle, 0.0, title);
+/// The space under the frame that the x tick labels and the x label need, in pixels.
+pub(crate) fn bottom_axis_height() -> f64 {
+    7.0 + font::ascent(TICK_FONT)
+        + font::descent(TICK_FONT)
+        + LABEL_GAP
+        + font::ascent(LABEL_FONT)
+        + font::descent(LABEL_FONT)
+        + 6.0
+}
+
+/// The title, centred above the frame: one line, or several broken at `, ` where one would
+/// not fit in `width`. Returns where the space under it begins.
+pub(crate) fn title(svg: &mut Svg, width: f64, title: &str) -> f64 {
+    if title.is_empty() {
+        return 20.0;
     }
+    let lines = wrap(title, width - 20.0, TITLE_FONT);
+    let step = 1.2 * TITLE_FONT;
+    let first = 8.0 + font::ascent(TITLE_FONT);
+    let style = TextStyle::new(TITLE_FONT).anchor(Anchor::Middle);
+    for (k, line) in lines.iter().enumerate() {
+        svg.text(
+            Part::Title,
+            [width / 2.0, first + step * k as f64],
+            style,
+            line,
+        );
+    }
+    first + step * (lines.len() - 1) as f64 + font::descent(TITLE_FONT) + 12.0
+}
+
+/// `text` broken into lines no wider than `width` at `size` px, at `", "` (kept at the end
+/// of the line) or, failing that, at spaces; a single word wider than `width` stays whole.
+pub(crate) fn wrap(text: &str, width: f64, size: f64) -> Vec<String> {
+    if font::text_width(text, size) <= width {
+        return vec![text.to_string()];
+    }
+    let separator = if text.contains(", ") { ", " } else { " " };
+    let pieces: Vec<&str> = text.split(separator).collect();
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for (k, piece) in pieces.iter().enumerate() {
+        let last = k + 1 == pieces.len();
+        let piece = if last {
+            (*piece).to_string()
+        } else {
+            format!("{piece}{}", separator.trim_end())
+        };
+        let candidate = if line.is_empty() {
+            piece.clone()
+        } else {
+            format!("{line} {piece}")
+        };
+        if !line.is_empty() && font::text_width(&candidate, size) > width {
+            lines.push(std::mem::take(&mut line));
+            line = piece;
+        } else {
+            line = candidate;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// Splits a sequence of points into the runs of finite points.
@@ -240,6 +320,21 @@ mod tests {
         assert!((s.map(1e-2) - 1.0).abs() < 1e-12);
         let flat = Scale::fit([2.0, 2.0].into_iter(), false, 0.05, 0.0, 1.0);
         assert!(flat.lo < 2.0 && flat.hi > 2.0);
+    }
+
+    #[test]
+    fn long_titles_break_at_commas_and_fit() {
+        let title = "test loss around run-a/model.bpk (mlp 784-100-10 relu), filter-normalized random directions, biases/BN ignored, 1000 samples of fashion-mnist-test";
+        let lines = wrap(title, 600.0, TITLE_FONT);
+        assert!(lines.len() >= 2, "{lines:?}");
+        assert!(
+            lines
+                .iter()
+                .all(|l| font::text_width(l, TITLE_FONT) <= 600.0),
+            "{lines:?}"
+        );
+        assert_eq!(lines.join(" "), title);
+        assert_eq!(wrap("short", 600.0, TITLE_FONT), vec!["short".to_string()]);
     }
 
     #[test]

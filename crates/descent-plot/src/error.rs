@@ -1,4 +1,4 @@
-//! The plotting module's error type.
+//! The crate's one error type.
 
 use std::path::PathBuf;
 

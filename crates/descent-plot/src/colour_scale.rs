@@ -1,7 +1,8 @@
 //! Values to colours and contour levels for a surface: the range, log option and levels.
 
-use super::SurfacePlot;
-use super::ticks::{Ticks, linear_ticks, log_ticks};
+use crate::SurfacePlot;
+use crate::surface::DEFAULT_LEVELS;
+use crate::ticks::{Ticks, linear_ticks, log_ticks};
 
 /// Maps surface values onto `[0, 1]` for the colour map, in the space contours are drawn in
 /// (`log10` of the values when `log`).
@@ -40,7 +41,11 @@ impl ColourScale {
         } else {
             (lo - 0.5, hi + 0.5)
         };
-        let target = if plot.levels == 0 { 12 } else { plot.levels };
+        let target = if plot.levels == 0 {
+            DEFAULT_LEVELS
+        } else {
+            plot.levels
+        };
         let levels = if log {
             log_levels(lo, hi, target)
         } else {

@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::PlotError;
+use crate::PlotError;
 
 /// One named array of values over the grid, `values[j * x.len() + i]` at `(x[i], y[j])`.
 pub type Field<'a> = (&'a str, &'a [f64]);

@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use super::PlotError;
+use crate::PlotError;
 
 /// The image formats the plot functions write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
