@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::{Figure, PlotError};
+use crate::PlotError;
 
 /// One set of bars: a value per category, in the plot's category order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -132,15 +132,6 @@ impl BarPlot {
             ));
         }
         crate::line::check_size(self.width, self.height)
-    }
-
-    /// Lays out and draws the chart, without writing it.
-    ///
-    /// # Errors
-    /// [`PlotError::InvalidInput`] for unusable data (see [`BarPlot::validate`]).
-    pub fn render(&self) -> Result<Figure, PlotError> {
-        self.validate()?;
-        Ok(crate::bar_render::render(self))
     }
 }
 

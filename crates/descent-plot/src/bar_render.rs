@@ -174,3 +174,14 @@ pub(crate) fn render(plot: &BarPlot) -> Figure {
     let (svg, layout) = svg.finish();
     Figure { svg, layout }
 }
+
+impl BarPlot {
+    /// Lays out and draws the chart, without writing it.
+    ///
+    /// # Errors
+    /// [`PlotError::InvalidInput`](crate::PlotError::InvalidInput) for unusable data (see [`BarPlot::validate`]).
+    pub fn render(&self) -> Result<Figure, crate::PlotError> {
+        self.validate()?;
+        Ok(render(self))
+    }
+}

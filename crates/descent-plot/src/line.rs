@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::{Figure, PlotError};
+use crate::PlotError;
 
 /// Which y axis a [`Series`] is measured on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -135,15 +135,6 @@ impl LinePlot {
             ));
         }
         check_size(self.width, self.height)
-    }
-
-    /// Lays out and draws the plot, without writing it.
-    ///
-    /// # Errors
-    /// [`PlotError::InvalidInput`] for unusable data (see [`LinePlot::validate`]).
-    pub fn render(&self) -> Result<Figure, PlotError> {
-        self.validate()?;
-        Ok(crate::line_render::render(self))
     }
 }
 

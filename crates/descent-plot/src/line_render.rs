@@ -163,3 +163,14 @@ pub(crate) fn render(plot: &LinePlot) -> Figure {
     let (svg, layout) = svg.finish();
     Figure { svg, layout }
 }
+
+impl LinePlot {
+    /// Lays out and draws the plot, without writing it.
+    ///
+    /// # Errors
+    /// [`PlotError::InvalidInput`](crate::PlotError::InvalidInput) for unusable data (see [`LinePlot::validate`]).
+    pub fn render(&self) -> Result<Figure, crate::PlotError> {
+        self.validate()?;
+        Ok(render(self))
+    }
+}

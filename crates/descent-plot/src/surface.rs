@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use crate::{Figure, PlotError, SurfaceStyle};
+use crate::{PlotError, SurfaceStyle};
 
 /// How a 2-D plot's x and y axes are scaled against each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -202,15 +202,6 @@ impl SurfacePlot {
             }
         }
         crate::line::check_size(self.width, self.height)
-    }
-
-    /// Lays out and draws the plot, without writing it.
-    ///
-    /// # Errors
-    /// [`PlotError::InvalidInput`] for unusable data (see [`SurfacePlot::validate`]).
-    pub fn render(&self) -> Result<Figure, PlotError> {
-        self.validate()?;
-        Ok(crate::surface_render::render(self))
     }
 
     /// The value at grid point `(i, j)`.

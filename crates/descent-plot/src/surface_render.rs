@@ -631,3 +631,14 @@ fn colour_bar(svg: &mut Svg, plot: &SurfacePlot, c: &ColourScale, x: f64, top: f
         .rotate(90.0);
     svg.text(Part::ColourBarLabel, [lx, ly], style, &bar_label(plot, c));
 }
+
+impl SurfacePlot {
+    /// Lays out and draws the plot, without writing it.
+    ///
+    /// # Errors
+    /// [`PlotError::InvalidInput`](crate::PlotError::InvalidInput) for unusable data (see [`SurfacePlot::validate`]).
+    pub fn render(&self) -> Result<Figure, crate::PlotError> {
+        self.validate()?;
+        Ok(render(self))
+    }
+}
