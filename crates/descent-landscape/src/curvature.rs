@@ -3,7 +3,7 @@
 //! - [`Objective`] / [`ModuleObjective`]: a loss as a function of a [`ParamVector`], with its
 //!   gradient from Burn's autodiff, for any module in eval mode over fixed data
 //!   ([`classifier_objective`]: the mean cross-entropy the scans report, in `f32` or `f64`;
-//!   [`model_objective`]: the same for our models, with an MLP's ReLU activation pattern
+//!   [`model_objective()`]: the same for our models, with an MLP's ReLU activation pattern
 //!   frozen while its Hessian is measured, so that finite differences give autodiff's
 //!   Hessian).
 //! - [`Hessian`]: Hessian-vector products by finite differences of gradients (Burn's autodiff
@@ -16,7 +16,7 @@
 //!   and stopped on its relative standard error.
 //! - [`density`]: the eigenvalue spectral density by stochastic Lanczos quadrature.
 //! - [`layers`]: the same figures for each layer's diagonal block.
-//! - [`sharpness`]: Keskar et al.'s sharpness, its filter-normalized variant, and ASAM's
+//! - [`sharpness()`]: Keskar et al.'s sharpness, its filter-normalized variant, and ASAM's
 //!   adaptive sharpness.
 //! - [`analyze`] runs them all; [`job::run_curvature_job`] does it for a checkpoint written by
 //!   `descent train` and saves a [`CurvatureFile`]; [`spectrum_job`] writes a density file.

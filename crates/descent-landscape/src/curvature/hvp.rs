@@ -26,7 +26,7 @@
 //! [`Hessian::new`] therefore asks the objective to freeze its activation pattern at the
 //! point ([`Objective::freeze_activations`]); with the pattern fixed the loss is smooth, and
 //! the differences converge to the Hessian autodiff's double backward computes (ReLU'' = 0,
-//! the one PyHessian reports). [`model_objective`](super::model_objective) does this for
+//! the one PyHessian reports). [`model_objective`](super::model_objective()) does this for
 //! MLPs; networks whose kinks it does not freeze (VGG's ReLU and max-pool) keep the jumps,
 //! which the residual test of the eigenvalues then reports as not converged.
 //!

@@ -278,7 +278,7 @@ impl ModuleVisitor for GradReader<'_> {
 /// report), as an [`Objective`]: one part per batch, weighted by its sample count.
 ///
 /// It does not freeze activation patterns: for one of our [`Model`](descent_models::Model)s
-/// use [`model_objective`](super::model_objective), whose Hessian of a ReLU MLP is autodiff's
+/// use [`model_objective`](super::model_objective()), whose Hessian of a ReLU MLP is autodiff's
 /// (see [`hvp`](super::hvp) on kinks).
 ///
 /// With [`Precision::F64`] the images are cast to `f64` here, and the objective expects its
