@@ -70,7 +70,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
     }
 
-    // 2. Scan a 21 x 21 plane of filter-normalized directions (biases ignored) on the test set.
+    // 2. Scan a 21 x 21 plane of filter-normalized directions (biases ignored) on the training
+    // set (the default split: the loss that was minimized, as Li et al. plot it).
     let scan_path = out.join("scan.npz");
     let job = ScanJob {
         kind: ScanKind::Random,
@@ -86,13 +87,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             orthogonalize: false,
         }),
         eval: EvalOptions::default(),
+        plane_axes: Default::default(),
         out: scan_path.clone(),
         shard: None,
         options: ScanOptions::default(),
     };
     let result = run_job(&job, &device, "cpu", &mut SilentScan)?;
     let file = &result.file;
-    let loss = &file.values["loss_test"];
+    let loss = &file.values["loss_train"];
     let centre = loss[loss.len() / 2];
     let (min, max) = loss
         .iter()
@@ -100,7 +102,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (lo.min(v), hi.max(v))
         });
     println!(
-        "scan {}: {} points, test loss {centre:.4} at the centre, {min:.4} .. {max:.4} over the plane",
+        "scan {}: {} points, training loss {centre:.4} at the centre, {min:.4} .. {max:.4} over the plane",
         scan_path.display(),
         file.done_count()
     );

@@ -50,7 +50,8 @@ fn same_bits(a: &ScanFile, b: &ScanFile) -> bool {
         })
 }
 
-const EVAL: [&str; 4] = ["--samples", "100", "--batch-size", "32"];
+/// The test split (the default is the training split), 100 samples.
+const EVAL: [&str; 6] = ["--samples", "100", "--batch-size", "32", "--split", "test"];
 
 #[test]
 fn scan_resume_shards_merge_interpolate_and_plane() {
@@ -218,7 +219,7 @@ fn scan_resume_shards_merge_interpolate_and_plane() {
     assert!((line.values["loss_test"][3] - lb).abs() < 1e-4 * (1.0 + lb));
     assert!((la - lb).abs() > 1e-4, "the two runs differ");
 
-    // Plane: (0,0) = A, (1,0) = B, (0,1) = C.
+    // The affine plane: (0,0) = A, (1,0) = B, (0,1) = C.
     let plane = dir.path().join("plane.npz");
     ok(descent(
         &[
@@ -228,6 +229,7 @@ fn scan_resume_shards_merge_interpolate_and_plane() {
                 s(&a),
                 s(&b),
                 s(&c),
+                "--affine",
                 "--x",
                 "0:1:2",
                 "--y",

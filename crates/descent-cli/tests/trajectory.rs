@@ -70,11 +70,27 @@ fn trajectory_is_kept_scanned_and_drawn() {
     assert!(text(&out.stdout).contains("PC1 ("), "{}", text(&out.stdout));
     let (scan, info) = load_trajectory(&out_file).expect("a trajectory file");
     assert_eq!(scan.done_count(), 25);
-    assert!(scan.values["loss_test"].iter().all(|v| v.is_finite()));
+    // The training split by default (the loss that was minimized).
+    assert!(scan.values["loss_train"].iter().all(|v| v.is_finite()));
     assert_eq!(info.path.len(), 6);
     assert_eq!(info.path[5], [0.0, 0.0]);
     assert!(info.explained[0] >= info.explained[1] && info.explained[1] > 0.0);
     assert!(info.explained[0] + info.explained[1] <= 1.0 + 1e-9);
+    // Biases are part of the PCA by default (Li et al.'s plot_trajectory.py), and each
+    // point's share of its displacement that the plane keeps is reported.
+    assert_eq!(info.bias_bn, descent_landscape::BiasBn::Include);
+    assert_eq!(info.fit.len(), 6);
+    assert_eq!(info.fit[5], None);
+    assert!(
+        info.fit[..5]
+            .iter()
+            .all(|f| f.is_some_and(|f| (0.0..=1.0).contains(&f)))
+    );
+    assert!(
+        text(&out.stdout).contains("plane fit"),
+        "{}",
+        text(&out.stdout)
+    );
     // The default grid holds the whole path.
     let (x, y) = (scan.meta.grid.x, scan.meta.grid.y.expect("2-D"));
     for p in &info.path {

@@ -2,15 +2,24 @@
 //!
 //! - [`Objective`] / [`ModuleObjective`]: a loss as a function of a [`ParamVector`], with its
 //!   gradient from Burn's autodiff, for any module in eval mode over fixed data
-//!   ([`classifier_objective`]: the mean cross-entropy the scans report).
-//! - [`Hessian`]: Hessian-vector products by central differences of gradients
-//!   (Burn's autodiff is first order), over the trainable entries (never running statistics).
-//! - [`power`]: the eigenvalues of largest magnitude by deflated power iteration, and the
-//!   largest and most negative eigenvalues (power iteration on a shifted operator).
-//! - [`hutchinson`]: the trace by Hutchinson's estimator with its standard error.
-//! - [`sharpness`]: epsilon-sharpness (Keskar et al. 2017) over a filter-normalized box.
+//!   ([`classifier_objective`]: the mean cross-entropy the scans report, in `f32` or `f64`;
+//!   [`model_objective()`]: the same for our models, with an MLP's ReLU activation pattern
+//!   frozen while its Hessian is measured, so that finite differences give autodiff's
+//!   Hessian).
+//! - [`Hessian`]: Hessian-vector products by finite differences of gradients (Burn's autodiff
+//!   is first order), central or Richardson-extrapolated, with a step scaled to the point, as a
+//!   [`SymmetricOperator`] on the flat trainable entries (never running statistics).
+//! - [`eigen`]: the largest and smallest eigenvalues with their vectors, by [`lanczos`]
+//!   (default) or [`power`] iteration; "converged" means the measured residual
+//!   `|H v - lambda v| <= tol |H|`.
+//! - [`hutchinson`]: the trace by Hutchinson's estimator, deflated by the eigenvectors found
+//!   and stopped on its relative standard error.
+//! - [`density`]: the eigenvalue spectral density by stochastic Lanczos quadrature.
+//! - [`layers`]: the same figures for each layer's diagonal block.
+//! - [`sharpness()`]: Keskar et al.'s sharpness, its filter-normalized variant, and ASAM's
+//!   adaptive sharpness.
 //! - [`analyze`] runs them all; [`job::run_curvature_job`] does it for a checkpoint written by
-//!   `descent train` and saves a [`CurvatureFile`].
+//!   `descent train` and saves a [`CurvatureFile`]; [`spectrum_job`] writes a density file.
 //!
 //! ```
 //! use burn::module::{Module, Param};
@@ -31,65 +40,91 @@
 //!     (p.x.val().powi_scalar(2) * scale.clone()).sum()
 //! })?;
 //! let theta = objective.params();
-//! let report = analyze(&mut objective, &theta, &CurvatureOptions { top_k: 2, ..Default::default() })?;
+//! let report = analyze(&mut objective, &theta, &CurvatureOptions::default())?;
 //! assert!((report.lambda_max.value - 6.0).abs() < 1e-2);
 //! assert!((report.lambda_min.value - 2.0).abs() < 1e-2);
+//! assert!(report.lambda_max.converged && report.lambda_min.converged);
 //! assert!((report.trace.mean - 8.0).abs() < 1e-2);
 //! # Ok(())
 //! # }
 //! ```
 
+pub mod density;
+pub mod eigen;
+pub mod extremes;
 pub mod file;
+pub mod flat;
 pub mod hutchinson;
 pub mod hvp;
 pub mod job;
+pub mod lanczos;
+pub mod layers;
 pub mod map;
+pub mod model_objective;
 pub mod objective;
+pub mod operator;
 pub mod power;
 pub mod sharpness;
+pub mod spectrum_file;
+pub mod spectrum_job;
+#[cfg(feature = "plot")]
+pub mod spectrum_plot;
 
+#[cfg(test)]
+mod reference_tests;
+#[cfg(test)]
+mod regression_tests;
 #[cfg(test)]
 mod tests;
 
 use serde::{Deserialize, Serialize};
 
+pub use density::{DensityOptions, SpectralDensity, slq_density};
+pub use eigen::{EigenMethod, EigenOptions, Eigenpair, ExtremeEigen};
+pub use extremes::extreme_eigenpairs;
 pub use file::CurvatureFile;
-pub use hutchinson::{TraceEstimate, hutchinson_trace};
-pub use hvp::{DEFAULT_FD_STEP, Hessian, LinearOperator};
+pub use flat::{FlatLayout, Precision};
+pub use hutchinson::{TraceEstimate, TraceOptions, hutchinson_trace};
+pub use hvp::{FdScheme, Hessian, HvpOptions, default_step};
+pub use layers::{LayerCurvature, per_layer_curvature};
+pub use model_objective::{ModelObjective, model_objective};
 pub use objective::{ModuleObjective, Objective, autodiff_device, classifier_objective};
-pub use power::{Eigenpair, PowerOptions, extreme_eigenvalues, top_eigenvalues};
-pub use sharpness::{Sharpness, SharpnessOptions, epsilon_sharpness};
+pub use operator::{BlockOperator, MatrixOperator, SymmetricOperator};
+pub use sharpness::{Sharpness, SharpnessDefinition, SharpnessOptions, sharpness};
+pub use spectrum_file::SpectrumFile;
 
 use crate::LandscapeError;
-use crate::kind::ParamKind;
 use crate::vector::ParamVector;
 
 /// What [`analyze`] computes.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CurvatureOptions {
-    /// How many eigenvalues of largest magnitude (deflation), at least 1.
+    /// How many of the largest eigenvalues, at least 1.
     pub top_k: usize,
-    /// Power iteration (iterations, tolerance, seed).
-    pub power: PowerOptions,
-    /// Rademacher draws for the trace, at least 1 (2 or more for a standard error).
-    pub hutchinson_samples: usize,
-    /// Seed of the Rademacher draws.
-    pub hutchinson_seed: u64,
-    /// Epsilon-sharpness, if wanted.
-    pub sharpness: Option<SharpnessOptions>,
-    /// Finite-difference step of the Hessian-vector products.
-    pub fd_step: f64,
+    /// How many of the smallest (most negative) eigenvalues, at least 1.
+    pub bottom_k: usize,
+    /// The eigenvalue method, its budget, tolerance and seed.
+    pub eigen: EigenOptions,
+    /// The trace estimate.
+    pub trace: TraceOptions,
+    /// The Hessian-vector products.
+    pub hvp: HvpOptions,
+    /// Sharpness measurements (none, or one per definition wanted).
+    pub sharpness: Vec<SharpnessOptions>,
+    /// Also measure each layer's diagonal block.
+    pub per_layer: bool,
 }
 
 impl Default for CurvatureOptions {
     fn default() -> Self {
         CurvatureOptions {
             top_k: 1,
-            power: PowerOptions::default(),
-            hutchinson_samples: 20,
-            hutchinson_seed: 0,
-            sharpness: None,
-            fd_step: DEFAULT_FD_STEP,
+            bottom_k: 1,
+            eigen: EigenOptions::default(),
+            trace: TraceOptions::default(),
+            hvp: HvpOptions::default(),
+            sharpness: Vec::new(),
+            per_layer: false,
         }
     }
 }
@@ -99,18 +134,21 @@ impl Default for CurvatureOptions {
 pub struct EigenSummary {
     /// The eigenvalue.
     pub value: f64,
-    /// Hessian-vector products used.
-    pub iterations: usize,
-    /// Whether power iteration met its tolerance.
+    /// `|H v - value v|` for its unit vector `v`, measured.
+    pub residual: f64,
+    /// Whether the residual test passed (`residual <= tol * |H|`).
     pub converged: bool,
+    /// Products spent (power iteration), or the Lanczos steps of the run that found it.
+    pub iterations: usize,
 }
 
 impl From<&Eigenpair> for EigenSummary {
     fn from(p: &Eigenpair) -> Self {
         EigenSummary {
             value: p.value,
-            iterations: p.iterations,
+            residual: p.residual,
             converged: p.converged,
+            iterations: p.iterations,
         }
     }
 }
@@ -124,8 +162,10 @@ pub struct CurvatureReport {
     pub gradient_norm: f64,
     /// Trainable scalars (the Hessian's size).
     pub parameters: usize,
-    /// The `top_k` eigenvalues of largest magnitude, in the order found.
-    pub top: Vec<EigenSummary>,
+    /// The `top_k` largest eigenvalues, largest first.
+    pub largest: Vec<EigenSummary>,
+    /// The `bottom_k` smallest eigenvalues, smallest first.
+    pub smallest: Vec<EigenSummary>,
     /// The largest eigenvalue.
     pub lambda_max: EigenSummary,
     /// The smallest (most negative) eigenvalue.
@@ -133,18 +173,24 @@ pub struct CurvatureReport {
     /// `|lambda_min / lambda_max|` (Li et al.'s measure of non-convexity; `None` if
     /// `lambda_max` is 0).
     pub ratio: Option<f64>,
+    /// The estimate of `|H|` the eigenvalue tolerance is relative to.
+    pub hessian_norm: f64,
+    /// Products used by the eigenvalue method (including the residual checks).
+    pub eigen_products: usize,
     /// The Hessian's trace.
     pub trace: TraceEstimate,
-    /// Epsilon-sharpness, if asked for.
-    pub sharpness: Option<Sharpness>,
+    /// Each layer's block, if asked for.
+    pub layers: Vec<LayerCurvature>,
+    /// Sharpness by each definition asked for.
+    pub sharpness: Vec<Sharpness>,
     /// Hessian-vector products computed in all.
     pub hessian_vector_products: usize,
-    /// The finite-difference step used.
+    /// The absolute finite-difference step `h` used along unit vectors.
     pub fd_step: f64,
 }
 
-/// Curvature at `theta`: the top eigenvalues, the extreme ones, the trace and (optionally)
-/// epsilon-sharpness of `objective`.
+/// Curvature at `theta`: the extreme eigenvalues, the trace, per-layer blocks and sharpness
+/// of `objective`, as `options` asks.
 ///
 /// # Errors
 ///
@@ -154,49 +200,63 @@ pub fn analyze<O: Objective>(
     theta: &ParamVector,
     options: &CurvatureOptions,
 ) -> Result<CurvatureReport, LandscapeError> {
-    options.power.validate()?;
-    if let Some(s) = &options.sharpness {
+    options.eigen.validate()?;
+    options.trace.validate()?;
+    options.hvp.validate()?;
+    for s in &options.sharpness {
         s.validate()?;
     }
-    if options.hutchinson_samples == 0 {
-        return Err(LandscapeError::invalid(
-            "hutchinson_samples",
-            0,
-            "the trace estimate needs at least one sample",
-        ));
-    }
+    // The point in the precision of the measurement (running statistics included).
+    let layout = FlatLayout::new(&theta.infos());
+    let theta = &layout.unflatten(&layout.flatten(theta)?, theta, options.hvp.precision)?;
     let (loss, gradient) = objective.gradient(theta)?;
-    let gradient_norm = gradient.norm();
-    let parameters = theta
-        .entries()
-        .iter()
-        .filter(|e| e.info.kind != ParamKind::Buffer)
-        .map(|e| e.info.numel())
-        .sum();
-    let mut hessian = Hessian::new(objective, theta.clone(), options.fd_step)?;
-    let top = top_eigenvalues(&mut hessian, options.top_k, &options.power)?;
-    let (max, min) = extreme_eigenvalues(&mut hessian, &top[0], &options.power)?;
-    let trace = hutchinson_trace(
+    let mut hessian = Hessian::new(objective, theta, &options.hvp)?;
+    let parameters = layout.dim();
+    let gradient_norm = flat::norm(&layout.flatten(&gradient)?);
+    let ends = extreme_eigenpairs(
         &mut hessian,
-        options.hutchinson_samples,
-        options.hutchinson_seed,
+        options.top_k,
+        options.bottom_k,
+        &options.eigen,
     )?;
+    let vectors: Vec<&[f64]> = ends
+        .largest
+        .iter()
+        .chain(&ends.smallest)
+        .map(|p| p.vector.as_slice())
+        .collect();
+    let trace = hutchinson_trace(&mut hessian, &vectors, &options.trace)?;
+    let layers = if options.per_layer {
+        per_layer_curvature(&mut hessian, &layout, &options.eigen, &options.trace)?
+    } else {
+        Vec::new()
+    };
     let hessian_vector_products = hessian.products();
+    let fd_step = hessian.step();
+    // Releases the frozen activation pattern: sharpness walks the real loss.
+    drop(hessian);
     let sharpness = options
         .sharpness
-        .map(|s| epsilon_sharpness(objective, theta, &s))
-        .transpose()?;
+        .iter()
+        .map(|s| sharpness::sharpness(objective, theta, s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let lambda_max = EigenSummary::from(&ends.largest[0]);
+    let lambda_min = EigenSummary::from(&ends.smallest[0]);
     Ok(CurvatureReport {
         loss,
         gradient_norm,
         parameters,
-        top: top.iter().map(EigenSummary::from).collect(),
-        ratio: (max.value != 0.0).then(|| (min.value / max.value).abs()),
-        lambda_max: EigenSummary::from(&max),
-        lambda_min: EigenSummary::from(&min),
+        largest: ends.largest.iter().map(EigenSummary::from).collect(),
+        smallest: ends.smallest.iter().map(EigenSummary::from).collect(),
+        ratio: (lambda_max.value != 0.0).then(|| (lambda_min.value / lambda_max.value).abs()),
+        lambda_max,
+        lambda_min,
+        hessian_norm: ends.norm,
+        eigen_products: ends.products,
         trace,
+        layers,
         sharpness,
         hessian_vector_products,
-        fd_step: options.fd_step,
+        fd_step,
     })
 }

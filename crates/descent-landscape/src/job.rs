@@ -16,6 +16,7 @@ use crate::direction::{DirectionConfig, target_direction};
 use crate::directions_file::{DirectionSet, DirectionSource, sha256_hex};
 use crate::evaluator::{BnPolicy, ClassifierEvaluator, PointEvaluator, PreparedSet};
 use crate::grid::Grid;
+use crate::plane::{PlaneAxes, PlaneInfo, plane_basis};
 use crate::scan::{ScanObserver, ScanOptions, ScanOutcome, Surface, run_scan};
 use crate::scan_file::{EvalSpec, SCAN_FORMAT, ScanFile, ScanKind, ScanMeta};
 use crate::shard::Shard;
@@ -50,10 +51,12 @@ pub struct EvalOptions {
     pub bn: BnPolicy,
 }
 
+/// The default evaluates the training split: the loss that was minimized, which Li et al.
+/// (2018), PyHessian and Keskar et al. (2017) measure.
 impl Default for EvalOptions {
     fn default() -> Self {
         EvalOptions {
-            splits: vec![Split::Test],
+            splits: vec![Split::Train],
             samples: None,
             subset_seed: 0,
             batch_size: 256,
@@ -76,6 +79,8 @@ pub struct ScanJob {
     pub grid: Grid,
     /// Random directions' source (ignored for interpolation and planes).
     pub directions: DirectionChoice,
+    /// The axes of a plane through three models (ignored by other kinds).
+    pub plane_axes: PlaneAxes,
     /// Evaluation data.
     pub eval: EvalOptions,
     /// The scan file to write (resumed if it exists with the same settings).
@@ -314,6 +319,7 @@ pub fn run_job(
     // A newly drawn directions file is saved only once every check below has passed, so a
     // refused scan leaves no file behind.
     let mut unsaved_directions = None;
+    let mut plane: Option<PlaneInfo> = None;
     let (set, directions_file) = match (&job.kind, &job.directions) {
         (ScanKind::Random, DirectionChoice::Load(path)) => {
             let set = DirectionSet::load(path, &centre.infos(), device)?;
@@ -369,6 +375,22 @@ pub fn run_job(
             };
             (set, Some(path))
         }
+        (ScanKind::Plane, _) => {
+            let basis = plane_basis(
+                &centre,
+                &ParamVector::from_module(&models[1].1),
+                &ParamVector::from_module(&models[2].1),
+                job.plane_axes,
+            )?;
+            plane = Some(basis.info);
+            let set = DirectionSet::new(
+                DirectionSource::Target {
+                    checkpoints: checkpoint_names.clone(),
+                },
+                basis.directions.to_vec(),
+            );
+            (set, None)
+        }
         _ => {
             let mut dirs = Vec::new();
             for (_, model) in &models[1..] {
@@ -384,8 +406,15 @@ pub fn run_job(
         }
     };
     let directions: Vec<ParamVector> = set.directions.iter().take(count).cloned().collect();
-    let cosine =
-        (directions.len() == 2).then(|| directions[0].cosine(&directions[1]).unwrap_or(0.0));
+    // A plane's axes are compared over the trainable parameters (its basis is orthonormal
+    // there); random directions over everything they hold.
+    let cosine = match &plane {
+        Some(info) if info.axes == PlaneAxes::Orthonormal => Some(0.0),
+        Some(info) => Some(info.cosine),
+        None => {
+            (directions.len() == 2).then(|| directions[0].cosine(&directions[1]).unwrap_or(0.0))
+        }
+    };
 
     let (mut evaluator, spec) = prepare_evaluator(&card, &job.eval, device)?;
     let meta = ScanMeta {
@@ -406,6 +435,7 @@ pub fn run_job(
         directions_file: directions_file.as_ref().map(|p| p.display().to_string()),
         weights_hash: Some(weights),
         cosine,
+        plane,
         eval: spec,
         metrics: PointEvaluator::<Model>::metric_names(&evaluator),
         shard: job.shard,
@@ -460,4 +490,33 @@ pub fn run_job(
         directions_file,
         resumed,
     })
+}
+
+/// The default grid of a plane scan: the three models' marks on `axes` widened by `margin`
+/// of their extent on each side (Garipov et al.'s `plane.py` uses 0.2), `num` points per axis.
+///
+/// # Errors
+///
+/// Unreadable checkpoints; models that span no plane; a bad margin or count.
+pub fn plane_default_grid(
+    checkpoints: &[PathBuf],
+    axes: PlaneAxes,
+    margin: f64,
+    num: usize,
+    device: &Device,
+) -> Result<Grid, LandscapeError> {
+    if checkpoints.len() != 3 {
+        return Err(LandscapeError::invalid(
+            "checkpoints",
+            checkpoints.len(),
+            "a plane takes 3",
+        ));
+    }
+    let models = load_checkpoints(checkpoints, device)?;
+    let v: Vec<ParamVector> = models
+        .iter()
+        .map(|(_, m)| ParamVector::from_module(m))
+        .collect();
+    let basis = plane_basis(&v[0], &v[1], &v[2], axes)?;
+    crate::plane::grid_around(&basis.info, margin, num)
 }

@@ -15,9 +15,12 @@
 //!   once: [`ClassifierEvaluator`]; or any closure: [`FnEvaluator`]), recorded in a
 //!   [`ScanFile`] (`.npz` + `meta.json`, readable from numpy) saved atomically as points
 //!   finish, resumable, and shardable ([`Shard`], merged with [`merge_shard_files`]).
-//! - [`curvature`]: Hessian eigenvalues (power iteration with deflation), trace (Hutchinson)
-//!   and epsilon-sharpness from finite-difference Hessian-vector products on Burn's autodiff.
+//! - [`curvature`]: Hessian eigenvalues (Lanczos, or power iteration) with measured residuals,
+//!   trace (deflated Hutchinson with a controlled standard error), spectral density
+//!   (stochastic Lanczos quadrature), per-layer blocks, and sharpness (Keskar's, filter-
+//!   normalized, ASAM's) from finite-difference Hessian-vector products on Burn's autodiff.
 //! - [`pca`]: principal directions of a set of parameter vectors (trajectory PCA).
+//! - [`plane`]: the plane through three models, with an orthonormal basis by default.
 //! - [`job::run_job`]: a whole scan of checkpoints written by `descent train`.
 //! - [`scan_plot::draw_scan`]: the figures of a scan file (curves, contours, heatmaps, 3-D
 //!   surfaces, ParaView export), drawn from the file alone by `descent-plot` (feature
@@ -69,6 +72,7 @@ pub mod kind;
 pub mod merge;
 pub mod npz;
 pub mod pca;
+pub mod plane;
 pub mod scan;
 pub mod scan_file;
 #[cfg(feature = "plot")]
@@ -88,6 +92,7 @@ pub use grid::{Axis, Grid};
 pub use job::{DirectionChoice, EvalOptions, JobOutcome, ScanJob, run_job};
 pub use kind::ParamKind;
 pub use merge::{MergeOutcome, merge_shard_files};
+pub use plane::{PlaneAxes, PlaneInfo};
 pub use scan::{ScanObserver, ScanOptions, ScanOutcome, SilentScan, Surface, run_scan};
 pub use scan_file::{ScanFile, ScanKind, ScanMeta};
 pub use shard::Shard;

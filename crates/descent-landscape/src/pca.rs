@@ -30,6 +30,12 @@ pub struct Pca {
     /// Each point's coordinates on the directions (`coords[i][k]` for point `i`, direction
     /// `k`).
     pub coords: Vec<Vec<f64>>,
+    /// How well the directions' plane (or space) fits each point: the share of its squared
+    /// displacement `|x_i|^2` that the projection keeps, `sum_k coords[i][k]^2 / |x_i|^2`, in
+    /// `[0, 1]` (`None` for the reference itself, which has no displacement). The explained
+    /// variance says how much of the spread the components hold; this says how far each
+    /// point is from the plane drawn.
+    pub fit: Vec<Option<f64>>,
 }
 
 /// `v` restricted to the entries `bias_bn` keeps (the others zeroed).
@@ -83,7 +89,7 @@ pub fn pca(
     }
     // Centring the rows: Gc = C G C with C = I - 11^T / n.
     let c = DMatrix::<f64>::identity(n, n) - DMatrix::<f64>::from_element(n, n, 1.0 / n as f64);
-    let centred = &c * gram * &c;
+    let centred = &c * &gram * &c;
     let total = centred.trace();
     let eigen = SymmetricEigen::new(centred);
     let mut order: Vec<usize> = (0..n).collect();
@@ -121,10 +127,18 @@ pub fn pca(
         .iter()
         .map(|r| components.iter().map(|d| r.dot(d)).collect())
         .collect::<Result<Vec<Vec<f64>>, _>>()?;
+    let fit = (0..n)
+        .map(|i| {
+            let squared = gram[(i, i)];
+            (squared > 0.0)
+                .then(|| (coords[i].iter().map(|c| c * c).sum::<f64>() / squared).clamp(0.0, 1.0))
+        })
+        .collect();
     Ok(Pca {
         components,
         explained,
         coords,
+        fit,
     })
 }
 

@@ -111,6 +111,9 @@ pub struct ScanMeta {
     pub weights_hash: Option<String>,
     /// Cosine between the two directions (2-D scans).
     pub cosine: Option<f64>,
+    /// Where the three models of a plane scan sit, and the axes used (plane scans only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plane: Option<crate::plane::PlaneInfo>,
     /// How points are evaluated.
     pub eval: EvalSpec,
     /// Metric array names, in the evaluator's order.
@@ -156,7 +159,7 @@ impl ScanMeta {
 }
 
 /// The fields of [`ScanMeta`] in declaration order.
-const META_FIELDS: [&str; 16] = [
+const META_FIELDS: [&str; 17] = [
     "format",
     "version",
     "kind",
@@ -169,6 +172,7 @@ const META_FIELDS: [&str; 16] = [
     "directions_file",
     "weights_hash",
     "cosine",
+    "plane",
     "eval",
     "metrics",
     "shard",
@@ -415,6 +419,7 @@ pub fn example_meta(grid: Grid, metrics: &[&str]) -> ScanMeta {
         directions_file: None,
         weights_hash: None,
         cosine: None,
+        plane: None,
         eval: EvalSpec {
             datasets: Vec::new(),
             splits: Vec::new(),

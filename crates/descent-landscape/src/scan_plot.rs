@@ -239,10 +239,33 @@ fn axis_labels(file: &ScanFile) -> (String, String) {
             format!("alpha (0 = {}, 1 = {})", name(0, "A"), name(1, "B")),
             String::new(),
         ),
-        ScanKind::Plane => (
-            format!("alpha (along {} - {})", name(1, "B"), name(0, "A")),
-            format!("beta (along {} - {})", name(2, "C"), name(0, "A")),
-        ),
+        ScanKind::Plane => match &meta.plane {
+            Some(p) if p.axes == crate::PlaneAxes::Orthonormal => (
+                format!(
+                    "distance along {} - {} (orthonormal basis)",
+                    name(1, "B"),
+                    name(0, "A")
+                ),
+                format!(
+                    "distance orthogonal to it, towards {} (cosine of B - A and C - A: {:.3})",
+                    name(2, "C"),
+                    p.cosine
+                ),
+            ),
+            Some(p) => (
+                format!("alpha (along {} - {})", name(1, "B"), name(0, "A")),
+                format!(
+                    "beta (along {} - {}; affine axes, cosine {:.3}: sheared)",
+                    name(2, "C"),
+                    name(0, "A"),
+                    p.cosine
+                ),
+            ),
+            None => (
+                format!("alpha (along {} - {})", name(1, "B"), name(0, "A")),
+                format!("beta (along {} - {})", name(2, "C"), name(0, "A")),
+            ),
+        },
         ScanKind::Trajectory => ("PC1".into(), "PC2".into()),
     }
 }
@@ -408,8 +431,34 @@ pub fn scan_surface_plot(
         values,
         style,
         log_values: log,
+        markers: plane_markers(file),
         ..SurfacePlot::default()
     })
+}
+
+/// The three models of a plane scan, marked where they sit (named by their checkpoints).
+fn plane_markers(file: &ScanFile) -> Vec<descent_plot::Marker> {
+    let Some(plane) = &file.meta.plane else {
+        return Vec::new();
+    };
+    let names: Vec<String> = file
+        .meta
+        .checkpoints
+        .iter()
+        .map(|c| short_name(c))
+        .collect();
+    plane
+        .marks
+        .iter()
+        .zip(["A", "B", "C"])
+        .enumerate()
+        .map(|(k, (at, letter))| descent_plot::Marker {
+            label: names
+                .get(k)
+                .map_or(letter.to_string(), |n| format!("{letter}: {n}")),
+            at: *at,
+        })
+        .collect()
 }
 
 /// Draws the figures `request` asks for from `file`, next to `stem` (a path without

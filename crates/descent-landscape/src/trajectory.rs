@@ -3,9 +3,11 @@
 //! principal directions around the final weights ([`pca`](crate::pca::pca())), the path
 //! projected on them, the loss scanned over that plane, and the contour plot with the path.
 //!
-//! The file is a scan file ([`ScanFile`], kind [`ScanKind::Trajectory`]) with three more
+//! The file is a scan file ([`ScanFile`], kind [`ScanKind::Trajectory`]) with four more
 //! arrays, `path_x`, `path_y` (each snapshot's coordinates; the final weights are `(0, 0)`),
-//! `explained_variance` (the two components' shares), and a raw `trajectory.json`
+//! `explained_variance` (the two components' shares), `path_fit` (the share of each
+//! snapshot's squared displacement the plane keeps; NaN for the final weights), and a raw
+//! `trajectory.json`
 //! ([`TrajectoryInfo`]). [`ScanFile::load`] reads it like any scan; [`load_trajectory`] reads
 //! the extras too.
 
@@ -42,9 +44,24 @@ pub struct TrajectoryInfo {
     pub explained: [f64; 2],
     /// Whether biases and norm-layer parameters were part of the PCA.
     pub bias_bn: BiasBn,
+    /// How well the PCA plane fits each point of the path: the share of its squared
+    /// displacement from the final weights that the plane keeps ([`Pca::fit`](crate::pca::Pca);
+    /// `None` for the final weights themselves).
+    #[serde(default)]
+    pub fit: Vec<Option<f64>>,
 }
 
 impl TrajectoryInfo {
+    /// The smallest and the median of [`TrajectoryInfo::fit`] over the displaced points.
+    pub fn fit_summary(&self) -> Option<(f64, f64)> {
+        let mut f: Vec<f64> = self.fit.iter().flatten().copied().collect();
+        if f.is_empty() {
+            return None;
+        }
+        f.sort_by(f64::total_cmp);
+        Some((f[0], f[f.len() / 2]))
+    }
+
     /// Axis labels like `PC1 (83.2%)`.
     pub fn axis_labels(&self) -> [String; 2] {
         [
@@ -59,7 +76,8 @@ impl TrajectoryInfo {
 pub struct TrajectoryJob {
     /// The run folder (with `trajectory/index.json` and its final checkpoint).
     pub run_dir: PathBuf,
-    /// Biases and norm-layer parameters in the PCA (the paper ignores them).
+    /// Biases and norm-layer parameters in the PCA (Li et al.'s `plot_trajectory.py` keeps
+    /// them unless `--ignore biasbn`).
     pub bias_bn: BiasBn,
     /// The grid along PC1; `None`: the path's extent plus [`TrajectoryJob::margin`].
     pub x: Option<Axis>,
@@ -149,6 +167,7 @@ pub fn run_trajectory_job(
         steps,
         explained: [result.explained[0], result.explained[1]],
         bias_bn: job.bias_bn,
+        fit: result.fit.clone(),
     };
     let xs: Vec<f64> = path.iter().map(|p| p[0]).collect();
     let ys: Vec<f64> = path.iter().map(|p| p[1]).collect();
@@ -190,6 +209,7 @@ pub fn run_trajectory_job(
         directions_file: None,
         weights_hash: None,
         cosine: Some(directions[0].cosine(&directions[1])?),
+        plane: None,
         eval: spec,
         metrics: PointEvaluator::<descent_models::Model>::metric_names(&evaluator),
         shard: None,
@@ -260,6 +280,13 @@ pub fn save_trajectory(
     npz.arrays.insert(
         "explained_variance".into(),
         NpyArray::new(vec![2], NpyData::F64(info.explained.to_vec())),
+    );
+    npz.arrays.insert(
+        "path_fit".into(),
+        NpyArray::new(
+            vec![info.fit.len()],
+            NpyData::F64(info.fit.iter().map(|f| f.unwrap_or(f64::NAN)).collect()),
+        ),
     );
     let json = serde_json::to_vec_pretty(info)
         .map_err(|e| LandscapeError::invalid("trajectory", "info", e.to_string()))?;

@@ -5,10 +5,14 @@
 //! |---|---|---|
 //! | `loss`, `gradient_norm` | `[1]` | at the checkpoint |
 //! | `lambda_max`, `lambda_min`, `ratio` | `[1]` | extreme eigenvalues, `abs(lambda_min / lambda_max)` |
-//! | `top_eigenvalues`, `top_iterations`, `top_converged` | `[k]` | deflated power iteration |
-//! | `trace`, `trace_std_error` | `[1]` | Hutchinson's estimate and its standard error |
-//! | `trace_draws` | `[m]` | each Rademacher draw's `v^T H v` |
-//! | `sharpness`, `sharpness_max_loss` | `[1]` | epsilon-sharpness (only if measured) |
+//! | `hessian_norm` | `[1]` | the estimate of `|H|` the residual tolerance is relative to |
+//! | `largest_eigenvalues`, `largest_residuals`, `largest_converged` | `[top_k]` | largest first |
+//! | `smallest_eigenvalues`, `smallest_residuals`, `smallest_converged` | `[bottom_k]` | smallest first |
+//! | `eigen_products`, `hessian_vector_products` | `[1]` | products for the eigenvalues, and in all |
+//! | `trace`, `trace_std_error`, `trace_converged` | `[1]` | the trace estimate, its standard error, whether it met `--trace-rtol` |
+//! | `trace_deflated`, `trace_draws` | `[1]`, `[m]` | the exactly computed part and each draw's `z^T P H P z` |
+//! | `layer_lambda_max`, `layer_lambda_min`, `layer_trace`, `layer_trace_std_error`, `layer_parameters` | `[layers]` | per-layer blocks (names in `meta.json`), if measured |
+//! | `sharpness_<definition>`, `sharpness_<definition>_max_loss` | `[1]` | per sharpness definition measured (`keskar`, `filter-normalized`, `adaptive`) |
 
 use std::path::Path;
 
@@ -51,6 +55,17 @@ fn scalar(v: f64) -> NpyArray {
     NpyArray::new(vec![1], NpyData::F64(vec![v]))
 }
 
+fn floats(v: Vec<f64>) -> NpyArray {
+    NpyArray::new(vec![v.len()], NpyData::F64(v))
+}
+
+fn count(n: usize) -> NpyArray {
+    NpyArray::new(vec![1], NpyData::I64(vec![n as i64]))
+}
+
+/// The layout version of curvature files this code writes and reads.
+pub const CURVATURE_VERSION: u32 = 2;
+
 impl CurvatureFile {
     /// The file's bytes.
     ///
@@ -69,43 +84,62 @@ impl CurvatureFile {
         put("lambda_max", scalar(r.lambda_max.value));
         put("lambda_min", scalar(r.lambda_min.value));
         put("ratio", scalar(r.ratio.unwrap_or(f64::NAN)));
-        let k = r.top.len();
-        put(
-            "top_eigenvalues",
-            NpyArray::new(
-                vec![k],
-                NpyData::F64(r.top.iter().map(|e| e.value).collect()),
-            ),
-        );
-        put(
-            "top_iterations",
-            NpyArray::new(
-                vec![k],
-                NpyData::I64(r.top.iter().map(|e| e.iterations as i64).collect()),
-            ),
-        );
-        put(
-            "top_converged",
-            NpyArray::new(
-                vec![k],
-                NpyData::Bool(r.top.iter().map(|e| e.converged).collect()),
-            ),
-        );
+        put("hessian_norm", scalar(r.hessian_norm));
+        for (name, pairs) in [("largest", &r.largest), ("smallest", &r.smallest)] {
+            put(
+                &format!("{name}_eigenvalues"),
+                floats(pairs.iter().map(|e| e.value).collect()),
+            );
+            put(
+                &format!("{name}_residuals"),
+                floats(pairs.iter().map(|e| e.residual).collect()),
+            );
+            let converged: Vec<bool> = pairs.iter().map(|e| e.converged).collect();
+            put(
+                &format!("{name}_converged"),
+                NpyArray::new(vec![converged.len()], NpyData::Bool(converged)),
+            );
+        }
+        put("eigen_products", count(r.eigen_products));
+        put("hessian_vector_products", count(r.hessian_vector_products));
         put("trace", scalar(r.trace.mean));
+        put("trace_std_error", scalar(r.trace.std_error));
         put(
-            "trace_std_error",
-            scalar(r.trace.std_error.unwrap_or(f64::NAN)),
+            "trace_converged",
+            NpyArray::new(vec![1], NpyData::Bool(vec![r.trace.converged])),
         );
-        put(
-            "trace_draws",
-            NpyArray::new(
-                vec![r.trace.draws.len()],
-                NpyData::F64(r.trace.draws.clone()),
-            ),
-        );
-        if let Some(s) = &r.sharpness {
-            put("sharpness", scalar(s.value));
-            put("sharpness_max_loss", scalar(s.max_loss));
+        put("trace_deflated", scalar(r.trace.deflated));
+        put("trace_draws", floats(r.trace.draws.clone()));
+        if !r.layers.is_empty() {
+            let l = &r.layers;
+            put(
+                "layer_lambda_max",
+                floats(l.iter().map(|x| x.lambda_max.value).collect()),
+            );
+            put(
+                "layer_lambda_min",
+                floats(l.iter().map(|x| x.lambda_min.value).collect()),
+            );
+            put(
+                "layer_trace",
+                floats(l.iter().map(|x| x.trace.mean).collect()),
+            );
+            put(
+                "layer_trace_std_error",
+                floats(l.iter().map(|x| x.trace.std_error).collect()),
+            );
+            put(
+                "layer_parameters",
+                NpyArray::new(
+                    vec![l.len()],
+                    NpyData::I64(l.iter().map(|x| x.parameters as i64).collect()),
+                ),
+            );
+        }
+        for s in &r.sharpness {
+            let name = format!("sharpness_{}", s.options.definition);
+            put(&format!("{name}_max_loss"), scalar(s.max_loss));
+            put(&name, scalar(s.value));
         }
         let meta = serde_json::to_vec_pretty(self)
             .map_err(|e| LandscapeError::invalid("curvature file", "meta", e.to_string()))?;
@@ -147,14 +181,21 @@ impl CurvatureFile {
             .raw
             .get("meta.json")
             .ok_or_else(|| bad("no meta.json: not a curvature file".into()))?;
-        let file: CurvatureFile = serde_json::from_slice(meta)
-            .map_err(|e| bad(format!("meta.json is not a curvature description: {e}")))?;
-        if file.format != CURVATURE_FORMAT {
+        let value: serde_json::Value =
+            serde_json::from_slice(meta).map_err(|e| bad(format!("meta.json is not JSON: {e}")))?;
+        let format = value.get("format").and_then(|f| f.as_str()).unwrap_or("");
+        if format != CURVATURE_FORMAT {
+            return Err(bad(format!("format is {format:?}, not a curvature file")));
+        }
+        let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+        if version != u64::from(CURVATURE_VERSION) {
             return Err(bad(format!(
-                "format is {:?}, not a curvature file",
-                file.format
+                "curvature file version {version} (this descent reads version \
+                 {CURVATURE_VERSION}); measure again"
             )));
         }
+        let file: CurvatureFile = serde_json::from_value(value)
+            .map_err(|e| bad(format!("meta.json is not a curvature description: {e}")))?;
         match npz.arrays.get("lambda_max") {
             Some(NpyArray {
                 data: NpyData::F64(v),

@@ -7,8 +7,8 @@ use burn::tensor::Device;
 use descent_models::Model;
 
 use crate::LandscapeError;
-use crate::curvature::file::{CURVATURE_FORMAT, CurvatureFile};
-use crate::curvature::{CurvatureOptions, analyze, classifier_objective};
+use crate::curvature::file::{CURVATURE_FORMAT, CURVATURE_VERSION, CurvatureFile};
+use crate::curvature::{CurvatureOptions, analyze, model_objective};
 use crate::evaluator::PointEvaluator;
 use crate::job::{EvalOptions, load_checkpoints, prepare_evaluator};
 
@@ -54,12 +54,12 @@ pub fn run_curvature_job(
     let (mut evaluator, spec) = prepare_evaluator(&card, &job.eval, &device)?;
     let measured = PointEvaluator::<Model>::evaluate(&mut evaluator, &model)?;
     let set = &evaluator.sets()[0];
-    let mut objective = classifier_objective(model, set, &device)?;
+    let mut objective = model_objective(model, set, &device, job.options.hvp.precision)?;
     let theta = objective.params();
     let report = analyze(&mut objective, &theta, &job.options)?;
     let file = CurvatureFile {
         format: CURVATURE_FORMAT.into(),
-        version: 1,
+        version: CURVATURE_VERSION,
         checkpoint: job.checkpoint.display().to_string(),
         model: serde_json::to_string(&card)
             .ok()
@@ -68,7 +68,7 @@ pub fn run_curvature_job(
         model_description: card.model.describe(),
         eval: spec,
         accuracy: measured.get(1).copied().unwrap_or(f64::NAN),
-        options: job.options,
+        options: job.options.clone(),
         report,
         device: device_name.to_string(),
     };

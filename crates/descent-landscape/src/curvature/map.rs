@@ -2,18 +2,18 @@
 //! of the scan's plane (Li et al. 2018, section 6), with both eigenvalues.
 //!
 //! A ratio near 0 means the surface is convex there (no significant negative curvature); a
-//! large ratio marks saddle-like, non-convex regions. Each point costs two power iterations of
-//! finite-difference Hessian-vector products (two gradients each), so the map is expensive: use
-//! a coarse grid and a data subset.
+//! large ratio marks saddle-like, non-convex regions. Each point runs the eigenvalue method of
+//! [`eigen`](super::eigen) (Lanczos by default, both ends from one run) on finite-difference
+//! Hessian-vector products, so the map is expensive: use a coarse grid and a data subset. The
+//! metric `converged` is 1 where both eigenpairs passed the residual test, 0 elsewhere.
 
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use descent_models::Model;
 
 use crate::LandscapeError;
 use crate::curvature::{
-    Hessian, Objective, PowerOptions, classifier_objective, extreme_eigenvalues, top_eigenvalues,
+    EigenOptions, Hessian, HvpOptions, Objective, extreme_eigenpairs, model_objective,
 };
 use crate::directions_file::DirectionSet;
 use crate::job::{EvalOptions, load_checkpoints, prepare_evaluator};
@@ -21,7 +21,7 @@ use crate::scan_file::{ScanFile, ScanKind};
 use crate::vector::ParamVector;
 
 /// The metrics of a curvature-map file, in this order.
-pub const MAP_METRICS: [&str; 3] = ["curvature_ratio", "lambda_max", "lambda_min"];
+pub const MAP_METRICS: [&str; 4] = ["curvature_ratio", "lambda_max", "lambda_min", "converged"];
 
 /// One point of the map.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,6 +30,8 @@ pub struct MapPoint {
     pub lambda_max: f64,
     /// The smallest (most negative) eigenvalue.
     pub lambda_min: f64,
+    /// Whether both passed the residual test.
+    pub converged: bool,
 }
 
 impl MapPoint {
@@ -55,19 +57,20 @@ pub fn extreme_eigenvalues_on_plane<O: Objective>(
     d: &ParamVector,
     e: &ParamVector,
     points: &[(f64, f64)],
-    power: &PowerOptions,
-    fd_step: f64,
+    eigen: &EigenOptions,
+    hvp: &HvpOptions,
 ) -> Result<Vec<MapPoint>, LandscapeError> {
-    power.validate()?;
+    eigen.validate()?;
+    hvp.validate()?;
     let mut out = Vec::with_capacity(points.len());
     for &(a, b) in points {
         let theta = centre.axpy(a, d)?.axpy(b, e)?;
-        let mut hessian = Hessian::new(objective, theta, fd_step)?;
-        let top = top_eigenvalues(&mut hessian, 1, power)?;
-        let (max, min) = extreme_eigenvalues(&mut hessian, &top[0], power)?;
+        let mut hessian = Hessian::new(objective, &theta, hvp)?;
+        let ends = extreme_eigenpairs(&mut hessian, 1, 1, eigen)?;
         out.push(MapPoint {
-            lambda_max: max.value,
-            lambda_min: min.value,
+            lambda_max: ends.largest[0].value,
+            lambda_min: ends.smallest[0].value,
+            converged: ends.converged(),
         });
     }
     Ok(out)
@@ -80,10 +83,10 @@ pub struct CurvatureMapJob {
     pub scan: PathBuf,
     /// The data the Hessian is measured on: exactly one split.
     pub eval: EvalOptions,
-    /// Power iteration.
-    pub power: PowerOptions,
-    /// Finite-difference step of the Hessian-vector products.
-    pub fd_step: f64,
+    /// The eigenvalue method.
+    pub eigen: EigenOptions,
+    /// The Hessian-vector products.
+    pub hvp: HvpOptions,
     /// The map file to write (scan-file format, metrics [`MAP_METRICS`]).
     pub out: PathBuf,
 }
@@ -128,7 +131,7 @@ pub fn run_curvature_map_job(
     let (card, model) = models.remove(0);
     let (evaluator, spec) = prepare_evaluator(&card, &job.eval, &device)?;
     let set = &evaluator.sets()[0];
-    let mut objective = classifier_objective::<Model>(model, set, &device)?;
+    let mut objective = model_objective(model, set, &device, job.hvp.precision)?;
     let centre = objective.params();
     let directions = DirectionSet::load(&directions_path, &centre.infos(), &device)?;
     if directions.directions.len() < 2 {
@@ -144,8 +147,8 @@ pub fn run_curvature_map_job(
         &directions.directions[0],
         &directions.directions[1],
         &points,
-        &job.power,
-        job.fd_step,
+        &job.eigen,
+        &job.hvp,
     )?;
     let mut map_meta = meta.clone();
     map_meta.metrics = MAP_METRICS.iter().map(|m| m.to_string()).collect();
@@ -154,10 +157,12 @@ pub fn run_curvature_map_job(
     map_meta.device = device_name.to_string();
     let mut file = ScanFile::new(map_meta);
     for (k, p) in values.iter().enumerate() {
-        for (name, v) in MAP_METRICS
-            .iter()
-            .zip([p.ratio(), p.lambda_max, p.lambda_min])
-        {
+        for (name, v) in MAP_METRICS.iter().zip([
+            p.ratio(),
+            p.lambda_max,
+            p.lambda_min,
+            if p.converged { 1.0 } else { 0.0 },
+        ]) {
             if let Some(column) = file.values.get_mut(*name) {
                 column[k] = v;
             }

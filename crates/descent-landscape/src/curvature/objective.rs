@@ -7,6 +7,7 @@ use burn::tensor::{Device, Int, Tensor};
 use descent_models::ImageClassifier;
 
 use crate::LandscapeError;
+use crate::curvature::flat::Precision;
 use crate::evaluator::PreparedSet;
 use crate::kind::ParamKind;
 use crate::vector::{ParamEntry, ParamInfo, ParamVector};
@@ -31,6 +32,20 @@ pub trait Objective {
     ///
     /// As [`Objective::loss`].
     fn gradient(&mut self, theta: &ParamVector) -> Result<(f64, ParamVector), LandscapeError>;
+
+    /// Fixes the loss's piecewise-linear pieces (the activation pattern of ReLU units) at
+    /// `at`, so that the loss is smooth around it and finite differences of its gradient
+    /// give the Hessian autodiff's double backward gives there; `None` releases them. The
+    /// default does nothing (a smooth loss). [`Hessian`](super::Hessian) freezes at its
+    /// point for its lifetime.
+    ///
+    /// # Errors
+    ///
+    /// As [`Objective::loss`].
+    fn freeze_activations(&mut self, at: Option<&ParamVector>) -> Result<(), LandscapeError> {
+        let _ = at;
+        Ok(())
+    }
 }
 
 /// The autodiff version of a plain device (`device` itself if it already is one).
@@ -109,6 +124,19 @@ where
     /// How many gradients have been computed so far.
     pub fn gradient_count(&self) -> usize {
         self.gradients
+    }
+
+    /// The module with `theta` loaded, in eval mode on `device` (no gradients).
+    ///
+    /// # Errors
+    ///
+    /// [`LandscapeError::Mismatch`] if `theta` is not the module's layout.
+    pub fn model_at(&self, theta: &ParamVector, device: &Device) -> Result<M, LandscapeError> {
+        let model = self.model.as_ref().ok_or_else(|| {
+            LandscapeError::invalid("objective", "model", "lost after an earlier error")
+        })?;
+        let plain = model.clone().valid().to_device(device);
+        theta.to_device(device).load_into(plain, false)
     }
 
     fn set(&mut self, theta: &ParamVector) -> Result<M, LandscapeError> {
@@ -249,6 +277,15 @@ impl ModuleVisitor for GradReader<'_> {
 /// The mean cross-entropy of an image classifier over a [`PreparedSet`] (the loss the scans
 /// report), as an [`Objective`]: one part per batch, weighted by its sample count.
 ///
+/// It does not freeze activation patterns: for one of our [`Model`](descent_models::Model)s
+/// use [`model_objective`](super::model_objective()), whose Hessian of a ReLU MLP is autodiff's
+/// (see [`hvp`](super::hvp) on kinks).
+///
+/// With [`Precision::F64`] the images are cast to `f64` here, and the objective expects its
+/// points in `f64` too (as [`Hessian`](super::Hessian) and [`analyze`](super::analyze) pass
+/// them): the whole forward and backward pass then runs in double precision on the CPU
+/// backends.
+///
 /// # Errors
 ///
 /// [`LandscapeError::InvalidOption`] for a set without batches.
@@ -256,7 +293,8 @@ pub fn classifier_objective<M: ImageClassifier>(
     model: M,
     set: &PreparedSet,
     device: &Device,
-) -> Result<ModuleObjective<M, impl FnMut(&M, usize) -> Tensor<1>>, LandscapeError> {
+    precision: Precision,
+) -> Result<ModuleObjective<M, impl FnMut(&M, usize) -> Tensor<1> + use<M>>, LandscapeError> {
     let autodiff = autodiff_device(device);
     let total = set.samples as f64;
     let batches: Vec<(Tensor<4>, Tensor<1, Int>, f64)> = set
@@ -264,11 +302,13 @@ pub fn classifier_objective<M: ImageClassifier>(
         .iter()
         .map(|b| {
             let n = b.targets.dims()[0] as f64;
-            (
-                b.images.clone().to_device(&autodiff),
-                b.targets.clone().to_device(&autodiff),
-                n / total,
-            )
+            let images = b.images.clone().to_device(&autodiff);
+            let images = if images.dtype() == precision.dtype() {
+                images
+            } else {
+                images.cast(precision.dtype())
+            };
+            (images, b.targets.clone().to_device(&autodiff), n / total)
         })
         .collect();
     let loss = CrossEntropyLossConfig::new().init(&autodiff);

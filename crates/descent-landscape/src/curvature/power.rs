@@ -1,200 +1,155 @@
-//! Eigenvalues of a symmetric operator by power iteration.
+//! Eigenvalues of a symmetric operator by power iteration (the method of PyHessian and of
+//! pytorch-hessian-eigenthings), with a residual stopping rule.
 //!
-//! - [`power_iteration`]: the eigenvalue of largest magnitude of `A - shift I`, restricted to
-//!   the complement of already found eigenvectors (deflation), from a seeded Gaussian start.
-//! - [`top_eigenvalues`]: the `k` eigenvalues of largest magnitude, one after another, each
-//!   power iteration deflating the ones before (as PyHessian does).
-//! - [`extreme_eigenvalues`]: the largest and the most negative eigenvalue. Power iteration on
-//!   `A` gives the eigenvalue of largest magnitude `d`; power iteration on the **shifted**
-//!   operator `A - d I` (whose spectrum `lambda_i - d` has one sign) then gives the other end
-//!   of the spectrum. If `d >= 0` it is `lambda_max` and the shift yields `lambda_min`; if
-//!   `d < 0` the roles swap. No deflation is involved in this pair.
+//! [`power_iteration`] runs `v <- B v / |B v|` on `B = scale * A + shift * I`, orthogonal to
+//! already found eigenvectors (deflation), from a seeded Gaussian start, and stops when the
+//! residual of the Rayleigh pair, `|A v - lambda v|`, is at most `tol * |A|`. (PyHessian stops
+//! when the Rayleigh quotient changes by less than `tol` relative; on a shifted operator that
+//! change is small long before the vector has turned, which is how the old `lambda_min` came
+//! out near the mean eigenvalue and "converged".)
 //!
-//! Convergence: the Rayleigh quotient changes by at most `tol * |lambda|` between two
-//! iterations, or `max_iterations` is reached (reported as not converged).
+//! [`power_extremes`] gets both ends: the eigenvalue of largest magnitude `d` of `A`, then
+//! the other end from `A - d I` (whose eigenvalues all have the sign of `-d`); further largest
+//! eigenvalues from `A - lambda_min I` and further smallest ones from `lambda_max I - A` (both
+//! positive semi-definite, so magnitude order is the wanted order), each deflating the ones
+//! found. Every iteration costs one product; the residual comes free from it.
 
 use crate::LandscapeError;
-use crate::curvature::hvp::{LinearOperator, trainable};
-use crate::direction::gaussian_like;
-use crate::vector::ParamVector;
+use crate::curvature::eigen::{EigenOptions, Eigenpair, ExtremeEigen};
+use crate::curvature::flat::{axpy, dot, gaussian, norm, scale};
+use crate::curvature::operator::SymmetricOperator;
 use descent_data::rng::derive_seed;
 
-/// How power iteration runs.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct PowerOptions {
-    /// At most this many products per eigenvalue.
-    pub max_iterations: usize,
-    /// Relative change of the Rayleigh quotient under which it stops.
-    pub tol: f64,
-    /// Seed of the start vectors (eigenvalue `i` starts from a Gaussian seeded with
-    /// `(seed, i)`).
-    pub seed: u64,
-}
-
-impl Default for PowerOptions {
-    fn default() -> Self {
-        PowerOptions {
-            max_iterations: 100,
-            tol: 1e-3,
-            seed: 0,
-        }
-    }
-}
-
-impl PowerOptions {
-    /// Checks the options.
-    ///
-    /// # Errors
-    ///
-    /// [`LandscapeError::InvalidOption`] for zero iterations or a tolerance that is not a
-    /// positive number.
-    pub fn validate(&self) -> Result<(), LandscapeError> {
-        if self.max_iterations == 0 {
-            return Err(LandscapeError::invalid(
-                "iterations",
-                0,
-                "power iteration needs at least one iteration",
-            ));
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(LandscapeError::invalid(
-                "tol",
-                self.tol,
-                "must be a positive number",
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// An eigenvalue estimate and its vector.
-#[derive(Debug, Clone)]
-pub struct Eigenpair {
-    /// The eigenvalue (of the unshifted operator).
-    pub value: f64,
-    /// A unit eigenvector.
-    pub vector: ParamVector,
-    /// Products used.
-    pub iterations: usize,
-    /// Whether the tolerance was met.
-    pub converged: bool,
-}
-
-/// Power iteration on `op - shift I`, orthogonal to the vectors of `deflate`, from a Gaussian
-/// start seeded with `seed`. Returns the eigenvalue of `op` (the shift added back).
+/// Power iteration on `scale * A + shift * I` (see the module docs), deflating `deflate`;
+/// `norm_a` is the estimate of `|A|` the tolerance is relative to (`None`: the running
+/// `|lambda|`). Returns the eigenpair of `A`.
 ///
 /// # Errors
 ///
-/// Bad options; the operator's errors.
+/// The operator's errors; [`LandscapeError::InvalidOption`] if every direction is deflated.
 pub fn power_iteration(
-    op: &mut dyn LinearOperator,
+    op: &mut dyn SymmetricOperator,
+    op_scale: f64,
     shift: f64,
     deflate: &[Eigenpair],
-    options: &PowerOptions,
+    norm_a: Option<f64>,
+    options: &EigenOptions,
     seed: u64,
 ) -> Result<Eigenpair, LandscapeError> {
-    options.validate()?;
-    let mut v = project_out(&trainable(&gaussian_like(op.template(), seed)), deflate)?;
-    let norm = v.norm();
-    if norm == 0.0 {
+    let n = op.dim();
+    let mut v = gaussian(n, seed);
+    project_out(&mut v, deflate);
+    let nv = norm(&v);
+    if nv == 0.0 {
         return Err(LandscapeError::invalid(
             "operator",
-            "",
-            "has no trainable parameter (or every direction is deflated)",
+            n,
+            "every direction is deflated",
         ));
     }
-    v = v.scale(1.0 / norm);
-    let mut lambda = f64::NAN;
+    scale(&mut v, 1.0 / nv);
+    let mut last = None;
     for iteration in 1..=options.max_iterations {
-        let mut w = op.apply(&v)?;
-        if shift != 0.0 {
-            w = w.axpy(-shift, &v)?;
+        let av = op.apply(&v)?;
+        // The residual is measured on A itself: on the deflated operator it would not bound
+        // the error when the deflated vectors are inexact.
+        let lambda = dot(&v, &av);
+        let r = super::eigen::residual(&av, lambda, &v);
+        let mut av = av;
+        project_out(&mut av, deflate);
+        let reference = norm_a.unwrap_or(lambda.abs());
+        let converged = r <= options.tol * reference;
+        // The next vector: B v = scale A v + shift v.
+        let mut w = av;
+        scale(&mut w, op_scale);
+        axpy(&mut w, shift, &v);
+        let nw = norm(&w);
+        let pair = Eigenpair {
+            value: lambda,
+            vector: v.clone(),
+            residual: r,
+            converged,
+            iterations: iteration,
+        };
+        if converged || nw == 0.0 || iteration == options.max_iterations {
+            return Ok(pair);
         }
-        w = project_out(&w, deflate)?;
-        let next = v.dot(&w)?;
-        let w_norm = w.norm();
-        let converged = (next - lambda).abs() <= options.tol * next.abs().max(f64::MIN_POSITIVE)
-            || w_norm == 0.0;
-        lambda = next;
-        if w_norm > 0.0 {
-            v = w.scale(1.0 / w_norm);
-        }
-        if converged || iteration == options.max_iterations {
-            return Ok(Eigenpair {
-                value: lambda + shift,
-                vector: v,
-                iterations: iteration,
-                converged,
-            });
-        }
+        last = Some(pair);
+        scale(&mut w, 1.0 / nw);
+        v = w;
     }
-    unreachable!("the loop returns at its last iteration")
+    last.ok_or_else(|| LandscapeError::invalid("iterations", 0, "needs at least one iteration"))
 }
 
 /// `v` minus its components along the (unit) vectors of `pairs`.
-fn project_out(v: &ParamVector, pairs: &[Eigenpair]) -> Result<ParamVector, LandscapeError> {
-    let mut out = v.clone();
+fn project_out(v: &mut [f64], pairs: &[Eigenpair]) {
     for p in pairs {
-        let c = out.dot(&p.vector)?;
-        out = out.axpy(-c, &p.vector)?;
+        let c = dot(v, &p.vector);
+        axpy(v, -c, &p.vector);
     }
-    Ok(out)
 }
 
-/// The `k` eigenvalues of largest magnitude by deflated power iteration, in the order found
-/// (decreasing magnitude when each converged).
+/// The `top_k` largest and `bottom_k` smallest eigenpairs by power iteration (see the module
+/// docs). The residuals are those of the last iterate (no extra product is needed: power
+/// iteration measures `A v` at every step).
 ///
 /// # Errors
 ///
-/// Bad options, `k = 0`; the operator's errors.
-pub fn top_eigenvalues(
-    op: &mut dyn LinearOperator,
-    k: usize,
-    options: &PowerOptions,
-) -> Result<Vec<Eigenpair>, LandscapeError> {
-    if k == 0 {
-        return Err(LandscapeError::invalid(
-            "top_k",
-            0,
-            "ask for at least one eigenvalue",
-        ));
-    }
-    let mut found: Vec<Eigenpair> = Vec::with_capacity(k);
-    for i in 0..k {
-        let pair = power_iteration(
-            op,
-            0.0,
-            &found,
-            options,
-            derive_seed(options.seed, i as u64),
-        )?;
-        found.push(pair);
-    }
-    Ok(found)
-}
-
-/// The largest and the smallest (most negative) eigenvalue, `(max, min)`, from the eigenpair
-/// of largest magnitude `dominant` (e.g. the first of [`top_eigenvalues`]) and one power
-/// iteration on the shifted operator (see the module docs).
-///
-/// # Errors
-///
-/// Bad options; the operator's errors.
-pub fn extreme_eigenvalues(
-    op: &mut dyn LinearOperator,
-    dominant: &Eigenpair,
-    options: &PowerOptions,
-) -> Result<(Eigenpair, Eigenpair), LandscapeError> {
-    let other = power_iteration(
-        op,
-        dominant.value,
-        &[],
-        options,
-        derive_seed(options.seed, u64::MAX),
-    )?;
-    Ok(if dominant.value >= 0.0 {
-        (dominant.clone(), other)
+/// The operator's errors.
+pub fn power_extremes(
+    op: &mut dyn SymmetricOperator,
+    top_k: usize,
+    bottom_k: usize,
+    options: &EigenOptions,
+) -> Result<ExtremeEigen, LandscapeError> {
+    let start = op.products();
+    let seed = |i: u64| derive_seed(options.seed, i);
+    let dominant = power_iteration(op, 1.0, 0.0, &[], None, options, seed(0))?;
+    let d = dominant.value;
+    let other = power_iteration(op, 1.0, -d, &[], Some(d.abs()), options, seed(1))?;
+    let (max, min) = if d >= 0.0 {
+        (dominant, other)
     } else {
-        (other, dominant.clone())
+        (other, dominant)
+    };
+    let norm_a = max.value.abs().max(min.value.abs());
+    let (lambda_max, lambda_min) = (max.value, min.value);
+    let mut largest = vec![max];
+    for i in 1..top_k {
+        // A - lambda_min I is positive semi-definite: its dominant eigenvalues are A's largest.
+        let p = power_iteration(
+            op,
+            1.0,
+            -lambda_min,
+            &largest,
+            Some(norm_a),
+            options,
+            seed(100 + i as u64),
+        )?;
+        largest.push(p);
+    }
+    let mut smallest = vec![min];
+    for i in 1..bottom_k {
+        // lambda_max I - A is positive semi-definite: its dominant eigenvalues are A's smallest.
+        let p = power_iteration(
+            op,
+            -1.0,
+            lambda_max,
+            &smallest,
+            Some(norm_a),
+            options,
+            seed(200 + i as u64),
+        )?;
+        smallest.push(p);
+    }
+    for p in largest.iter_mut().chain(smallest.iter_mut()) {
+        p.converged = p.residual <= options.tol * norm_a;
+    }
+    Ok(ExtremeEigen {
+        largest,
+        smallest,
+        norm: norm_a,
+        options: *options,
+        products: op.products() - start,
     })
 }

@@ -144,3 +144,33 @@ fn too_few_or_motionless_points_are_errors() {
     let err = pca(&still, &still[3], BiasBn::Ignore, 2).expect_err("no motion");
     assert!(err.to_string().contains("fewer than 2 dimensions"), "{err}");
 }
+
+#[test]
+fn fit_is_the_share_of_each_displacement_the_plane_keeps() {
+    // A third, smaller direction e3 whose centred coordinates are orthogonal to a's and b's:
+    // the components stay e1 and e2 exactly, and point i keeps (a_i^2 + b_i^2) of its
+    // squared displacement a_i^2 + b_i^2 + c_i^2 from the reference (point 4).
+    let a = [4.0, 3.0, 2.0, 1.0, 0.0];
+    let b = [1.0, -0.5, 0.5, 1.5, 0.0];
+    let c = [1.0, -2.0, 2.0, -2.0, 1.0].map(|x: f64| 0.2 * x);
+    let unit = |j: usize| move |k: usize| if k == j { 1.0 } else { 0.0 };
+    let (e1, e2, e3) = (unit(3), unit(17), unit(9));
+    let (_, pts) = points(
+        5,
+        |i, k| a[i] * e1(k) + b[i] * e2(k) + c[i] * e3(k),
+        |_, _| 0.0,
+    );
+    let result = pca(&pts, &pts[4], BiasBn::Ignore, 2).expect("pca");
+    assert_eq!(result.fit.len(), 5);
+    assert_eq!(result.fit[4], None, "the reference has no displacement");
+    for i in 0..4 {
+        let (x, y, z) = (a[i], b[i], c[i] - c[4]);
+        let want = (x * x + y * y) / (x * x + y * y + z * z);
+        let got = result.fit[i].expect("displaced");
+        assert!((got - want).abs() < 1e-6, "point {i}: {got} vs {want}");
+    }
+    assert!(
+        result.fit[1].expect("displaced") < 1.0,
+        "point 1 leaves the plane"
+    );
+}

@@ -21,15 +21,20 @@ pub enum LandscapeCommand {
     Scan(ScanArgs),
     /// Scan the line through two checkpoints (0 = the first, 1 = the second).
     Interpolate(InterpolateArgs),
-    /// Scan the plane through three checkpoints ((0,0) = A, (1,0) = B, (0,1) = C).
+    /// Scan the plane through three checkpoints, in Euclidean coordinates of an orthonormal
+    /// basis (A at the origin, B on the x axis); --affine for the axes B - A and C - A.
     Plane(PlaneArgs),
     /// Draw the plots of a scan file (never re-scans).
     Plot(PlotArgs),
     /// Join the shard files of one scan into one file.
     Merge(MergeArgs),
-    /// Hessian eigenvalues (power iteration), trace (Hutchinson) and epsilon-sharpness of a
+    /// Hessian eigenvalues (Lanczos or power iteration, with residuals), trace (deflated
+    /// Hutchinson), per-layer blocks and sharpness (Keskar, filter-normalized, ASAM) of a
     /// checkpoint.
     Curvature(super::curvature::CurvatureArgs),
+    /// The eigenvalue spectral density of a checkpoint's Hessian (stochastic Lanczos
+    /// quadrature), saved and plotted.
+    Spectrum(super::spectrum::SpectrumArgs),
     /// |lambda_min / lambda_max| of the Hessian at every point of a 2-D scan (expensive).
     CurvatureMap(super::curvature_map::CurvatureMapArgs),
     /// Scan the PCA plane of a run's kept weights (--trajectory-every) and draw the path on it.
@@ -97,12 +102,24 @@ pub struct PlaneArgs {
     pub b: PathBuf,
     /// The checkpoint at (0, 1).
     pub c: PathBuf,
-    /// Coordinates along B - A, min:max:num.
-    #[arg(long, default_value = "-0.5:1.5:21", allow_hyphen_values = true)]
-    pub x: String,
-    /// Coordinates along C - A, min:max:num.
-    #[arg(long, default_value = "-0.5:1.5:21", allow_hyphen_values = true)]
-    pub y: String,
+    /// Coordinates along the first axis, min:max:num (default: the three models' extent
+    /// plus --margin; with --affine, -0.5:1.5:21).
+    #[arg(long, allow_hyphen_values = true)]
+    pub x: Option<String>,
+    /// Coordinates along the second axis, min:max:num (default as for --x).
+    #[arg(long, allow_hyphen_values = true)]
+    pub y: Option<String>,
+    /// The old affine axes B - A and C - A (models at (0,0), (1,0), (0,1)); the contours are
+    /// sheared unless B - A and C - A are orthogonal.
+    #[arg(long)]
+    pub affine: bool,
+    /// A default grid extends the models' extent by this share on each side (Garipov et al.
+    /// use 0.2).
+    #[arg(long, default_value_t = 0.2)]
+    pub margin: f64,
+    /// Points per axis of a default grid.
+    #[arg(long, default_value_t = 21)]
+    pub resolution: usize,
     /// Evaluation.
     #[command(flatten)]
     pub eval: EvalFlags,

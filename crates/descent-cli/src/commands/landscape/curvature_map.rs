@@ -1,33 +1,31 @@
 //! `descent landscape curvature-map`: `|lambda_min / lambda_max|` of the Hessian at every point
 //! of a 2-D scan's plane, saved in the scan-file format (metrics `curvature_ratio`,
-//! `lambda_max`, `lambda_min`) so `descent landscape plot FILE --metric curvature_ratio` draws it.
+//! `lambda_max`, `lambda_min`, `converged`) so `descent landscape plot FILE --metric
+//! curvature_ratio` draws it.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use descent_landscape::curvature::PowerOptions;
 use descent_landscape::curvature::map::{CurvatureMapJob, run_curvature_map_job};
 
 use super::flags::{EvalFlags, eval_options};
+use super::hessian_flags::{EigenFlags, HvpFlags};
 
 /// `descent landscape curvature-map`.
 #[derive(Debug, Clone, Args)]
 pub struct CurvatureMapArgs {
     /// A 2-D scan file along random directions (its directions file beside it).
     pub scan: PathBuf,
-    /// Power-iteration steps per eigenvalue, at most.
-    #[arg(long, default_value_t = 50, help_heading = "Curvature")]
-    pub iterations: usize,
-    /// Power iteration stops when the eigenvalue changes by less than this share.
-    #[arg(long, default_value_t = 1e-2, help_heading = "Curvature")]
-    pub tol: f64,
-    /// Finite-difference step of the Hessian-vector products.
-    #[arg(long, default_value_t = descent_landscape::curvature::DEFAULT_FD_STEP, help_heading = "Curvature")]
-    pub fd_step: f64,
-    /// Seed of the power iterations' start vectors.
-    #[arg(long, default_value_t = 0, help_heading = "Curvature")]
+    /// Eigenvalue method and stopping rule.
+    #[command(flatten)]
+    pub eigen: EigenFlags,
+    /// Hessian-vector products.
+    #[command(flatten)]
+    pub hvp: HvpFlags,
+    /// Seed of the start vectors.
+    #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Evaluation data (one split).
+    /// Evaluation data (one split; the training split by default).
     #[command(flatten)]
     pub eval: EvalFlags,
     /// The map file (.npz).
@@ -40,12 +38,8 @@ pub fn run(device_name: &str, args: &CurvatureMapArgs) -> anyhow::Result<()> {
     let job = CurvatureMapJob {
         scan: args.scan.clone(),
         eval: eval_options(&args.eval)?,
-        power: PowerOptions {
-            max_iterations: args.iterations,
-            tol: args.tol,
-            seed: args.seed,
-        },
-        fd_step: args.fd_step,
+        eigen: args.eigen.options(args.seed),
+        hvp: args.hvp.options(),
         out: args.out.clone(),
     };
     let (choice, device) = crate::commands::open_device(device_name)?;
@@ -61,6 +55,16 @@ pub fn run(device_name: &str, args: &CurvatureMapArgs) -> anyhow::Result<()> {
         "{} points, |lambda_min/lambda_max| from {lo:.4e} to {hi:.4e}",
         ratios.len()
     );
+    let unconverged = file.values["converged"]
+        .iter()
+        .filter(|c| **c == 0.0)
+        .count();
+    if unconverged > 0 {
+        println!(
+            "{unconverged} points did not pass the residual test (metric `converged` is 0 \
+             there); raise --iterations or --tol"
+        );
+    }
     println!("{}", job.out.display());
     Ok(())
 }

@@ -12,8 +12,10 @@ use descent_landscape::{BnPolicy, EvalOptions, LandscapeError, Shard};
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Evaluation")]
 pub struct EvalFlags {
-    /// Splits to evaluate, comma-separated: train, test.
-    #[arg(long, value_delimiter = ',', default_value = "test")]
+    /// Splits to evaluate, comma-separated: train, test. The default is the training split,
+    /// the loss that was minimized (as Li et al. 2018, PyHessian and Keskar et al. 2017
+    /// measure it).
+    #[arg(long, value_delimiter = ',', default_value = "train")]
     pub split: Vec<String>,
     /// Evaluate on a fixed, seeded subset of this many samples per split (generated sets:
     /// generate this many).

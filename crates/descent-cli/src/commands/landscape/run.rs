@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use descent_landscape::{
-    Axis, BiasBn, DirectionChoice, DirectionConfig, Grid, LandscapeError, Normalization, ScanFile,
-    ScanJob, ScanKind, ScanOptions, merge_shard_files, run_job,
+    Axis, BiasBn, DirectionChoice, DirectionConfig, Grid, LandscapeError, Normalization, PlaneAxes,
+    ScanFile, ScanJob, ScanKind, ScanOptions, merge_shard_files, run_job,
 };
 
 use super::args::{LandscapeArgs, LandscapeCommand, MergeArgs, PlotArgs};
@@ -44,6 +44,7 @@ fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
                 vec![a.checkpoint],
                 Grid::new(x, y)?,
                 directions,
+                PlaneAxes::default(),
                 &a.eval,
                 &a.output,
             )
@@ -54,32 +55,40 @@ fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
             vec![a.a, a.b],
             Grid::new(a.x.parse()?, None)?,
             DirectionChoice::Random(DirectionConfig::default()),
+            PlaneAxes::default(),
             &a.eval,
             &a.output,
         ),
-        LandscapeCommand::Plane(a) => scan(
-            device_name,
-            ScanKind::Plane,
-            vec![a.a, a.b, a.c],
-            Grid::new(a.x.parse()?, Some(a.y.parse()?))?,
-            DirectionChoice::Random(DirectionConfig::default()),
-            &a.eval,
-            &a.output,
-        ),
+        LandscapeCommand::Plane(a) => {
+            let (grid, axes) = super::plane::grid(device_name, &a)?;
+            scan(
+                device_name,
+                ScanKind::Plane,
+                vec![a.a, a.b, a.c],
+                grid,
+                DirectionChoice::Random(DirectionConfig::default()),
+                axes,
+                &a.eval,
+                &a.output,
+            )
+        }
         LandscapeCommand::Plot(a) => plot(&a),
         LandscapeCommand::Merge(a) => merge_files(&a),
         LandscapeCommand::Curvature(a) => super::curvature::run(device_name, &a),
+        LandscapeCommand::Spectrum(a) => super::spectrum::run(device_name, &a),
         LandscapeCommand::CurvatureMap(a) => super::curvature_map::run(device_name, &a),
         LandscapeCommand::Trajectory(a) => super::trajectory::run(device_name, &a),
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn scan(
     device_name: &str,
     kind: ScanKind,
     checkpoints: Vec<PathBuf>,
     grid: Grid,
     directions: DirectionChoice,
+    plane_axes: PlaneAxes,
     eval: &EvalFlags,
     output: &OutputFlags,
 ) -> anyhow::Result<()> {
@@ -95,6 +104,7 @@ fn scan(
         checkpoints,
         grid,
         directions,
+        plane_axes,
         eval: eval_options(eval)?,
         out: output.out.clone(),
         shard: shard(output)?,
@@ -111,8 +121,21 @@ fn scan(
     if let Some(path) = &outcome.directions_file {
         log_line(format_args!("directions: {}", path.display()));
     }
-    if let Some(cos) = file.meta.cosine {
-        log_line(format_args!("cosine between the two directions: {cos:.6}"));
+    match (&file.meta.plane, file.meta.cosine) {
+        (Some(p), _) => log_line(format_args!(
+            "{} axes; A at ({:.4}, {:.4}), B at ({:.4}, {:.4}), C at ({:.4}, {:.4}); cosine \
+             between B - A and C - A: {:.6}",
+            p.axes,
+            p.marks[0][0],
+            p.marks[0][1],
+            p.marks[1][0],
+            p.marks[1][1],
+            p.marks[2][0],
+            p.marks[2][1],
+            p.cosine
+        )),
+        (None, Some(cos)) => log_line(format_args!("cosine between the two directions: {cos:.6}")),
+        (None, None) => {}
     }
     let share = match file.meta.shard {
         Some(s) => format!(" (shard {s})"),

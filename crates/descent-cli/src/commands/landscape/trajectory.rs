@@ -16,9 +16,10 @@ use super::progress::ScanProgress;
 pub struct TrajectoryArgs {
     /// A run folder trained with --trajectory-every.
     pub run: PathBuf,
-    /// Include biases and batch-norm parameters in the PCA (the paper leaves them out).
-    #[arg(long)]
-    pub include_bias_bn: bool,
+    /// Biases and batch-norm parameters in the PCA: include (the default of Li et al.'s
+    /// plot_trajectory.py) or ignore (its --ignore biasbn).
+    #[arg(long, default_value = "include")]
+    pub bias_bn: String,
     /// Coordinates along PC1, min:max:num (default: the path's extent plus the margin).
     #[arg(long, allow_hyphen_values = true)]
     pub x: Option<String>,
@@ -45,11 +46,7 @@ pub fn run(device_name: &str, args: &TrajectoryArgs) -> anyhow::Result<()> {
     let y: Option<Axis> = args.y.as_deref().map(str::parse).transpose()?;
     let job = TrajectoryJob {
         run_dir: args.run.clone(),
-        bias_bn: if args.include_bias_bn {
-            BiasBn::Include
-        } else {
-            BiasBn::Ignore
-        },
+        bias_bn: args.bias_bn.parse::<BiasBn>()?,
         x,
         y,
         resolution: args.resolution,
@@ -66,6 +63,14 @@ pub fn run(device_name: &str, args: &TrajectoryArgs) -> anyhow::Result<()> {
     let [px, py] = outcome.info.axis_labels();
     println!("points on the path: {}", outcome.info.path.len());
     println!("explained variance: {px}, {py}");
+    if let Some((min, median)) = outcome.info.fit_summary() {
+        println!(
+            "plane fit: each point keeps {:.1}% (median) and at least {:.1}% of its squared \
+             distance to the final weights",
+            100.0 * median,
+            100.0 * min
+        );
+    }
     println!("{}", job.out.display());
     for f in &outcome.figures {
         println!("{}", f.display());

@@ -1,0 +1,94 @@
+//! The spectral density of a checkpoint written by `descent train`: load it and its data,
+//! run stochastic Lanczos quadrature on its Hessian, save a [`SpectrumFile`]. This is what
+//! `descent landscape spectrum` calls.
+
+use std::path::PathBuf;
+
+use burn::tensor::Device;
+
+use crate::LandscapeError;
+use crate::curvature::density::{DensityOptions, slq_density};
+use crate::curvature::flat::FlatLayout;
+use crate::curvature::hvp::{Hessian, HvpOptions};
+use crate::curvature::model_objective::model_objective;
+use crate::curvature::objective::Objective;
+use crate::curvature::spectrum_file::{
+    SPECTRUM_FORMAT, SPECTRUM_VERSION, SpectrumFile, SpectrumMeta,
+};
+use crate::job::{EvalOptions, load_checkpoints, prepare_evaluator};
+
+/// One spectral density of a checkpoint.
+#[derive(Debug, Clone)]
+pub struct SpectrumJob {
+    /// A run folder, checkpoint folder or `.bpk` file (with `model.json` beside).
+    pub checkpoint: PathBuf,
+    /// The data the loss is measured on: exactly one split.
+    pub eval: EvalOptions,
+    /// The density's options.
+    pub density: DensityOptions,
+    /// The Hessian-vector products.
+    pub hvp: HvpOptions,
+    /// The file to write.
+    pub out: PathBuf,
+}
+
+/// Runs a [`SpectrumJob`] and saves its file.
+///
+/// # Errors
+///
+/// Bad options (including more or fewer than one split), unreadable checkpoints or data, the
+/// objective's errors, write errors.
+pub fn run_spectrum_job(
+    job: &SpectrumJob,
+    device: &Device,
+    device_name: &str,
+) -> Result<SpectrumFile, LandscapeError> {
+    if job.eval.splits.len() != 1 {
+        return Err(LandscapeError::invalid(
+            "split",
+            job.eval
+                .splits
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            "the spectrum is measured on one split: train or test",
+        ));
+    }
+    job.density.validate()?;
+    job.hvp.validate()?;
+    let device = device.clone().without_autodiff();
+    let mut models = load_checkpoints(std::slice::from_ref(&job.checkpoint), &device)?;
+    let (card, model) = models.remove(0);
+    let (evaluator, spec) = prepare_evaluator(&card, &job.eval, &device)?;
+    let set = &evaluator.sets()[0];
+    let mut objective = model_objective(model, set, &device, job.hvp.precision)?;
+    let theta = objective.params();
+    let layout = FlatLayout::new(&theta.infos());
+    let theta = layout.unflatten(&layout.flatten(&theta)?, &theta, job.hvp.precision)?;
+    let loss = objective.loss(&theta)?;
+    let mut hessian = Hessian::new(&mut objective, &theta, &job.hvp)?;
+    let density = slq_density(&mut hessian, &job.density)?;
+    let meta = SpectrumMeta {
+        format: SPECTRUM_FORMAT.into(),
+        version: SPECTRUM_VERSION,
+        checkpoint: job.checkpoint.display().to_string(),
+        model: serde_json::to_string(&card)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or(serde_json::Value::Null),
+        model_description: card.model.describe(),
+        eval: spec,
+        loss,
+        hvp: job.hvp,
+        options: job.density,
+        dim: density.dim,
+        products: density.products,
+        kernel_variance: density.kernel_variance,
+        moments: [density.moment(1), density.moment(2)],
+        device: device_name.to_string(),
+    };
+    let file = SpectrumFile { meta, density };
+    file.save(&job.out)?;
+    Ok(file)
+}
