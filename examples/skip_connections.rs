@@ -13,7 +13,7 @@
 //! N = 6n + 2; default 20), `--width W` (default 1), `--epochs N` (default 2),
 //! `--train-samples N` (default 2000; 60000 is the whole set), `--lr R` (default 0.05, with
 //! momentum 0.9 and weight decay 5e-4), `--grid N` (points per axis, default 11),
-//! `--samples N` (test images per point, default 500).
+//! `--samples N` (training images per point, default 500; the training loss, as Li et al. plot).
 //!
 //! Writes `DIR/{short,noshort}/` (the trained models, as `descent train` would),
 //! `DIR/{short,noshort}.npz` (the scans, resumable: running again continues them), each
@@ -28,8 +28,8 @@ use descent::data::DatasetKind;
 use descent::landscape::plot::{SurfaceStyle, draw_surface};
 use descent::landscape::scan_plot::scan_surface_plot;
 use descent::landscape::{
-    BiasBn, DirectionChoice, DirectionConfig, EvalOptions, Grid, Normalization, ScanFile, ScanJob,
-    ScanKind, ScanOptions, SilentScan, run_job,
+    BiasBn, DirectionChoice, DirectionConfig, EvalOptions, Grid, Normalization, PlaneAxes,
+    ScanFile, ScanJob, ScanKind, ScanOptions, SilentScan, run_job,
 };
 use descent::models::{ModelConfig, ResNetConfig, Shortcut};
 use descent::optim::schedule::ScheduleConfig;
@@ -99,20 +99,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // plots stop there too), so the two landscapes are compared on one scale.
     let low = scans
         .iter()
-        .flat_map(|(_, f)| f.values["loss_test"].iter().copied())
+        .flat_map(|(_, f)| f.values["loss_train"].iter().copied())
         .filter(|v| v.is_finite())
         .fold(f64::INFINITY, f64::min);
     let high = scans
         .iter()
-        .flat_map(|(_, f)| f.values["loss_test"].iter().copied())
+        .flat_map(|(_, f)| f.values["loss_train"].iter().copied())
         .filter(|v| v.is_finite())
         .fold(f64::NEG_INFINITY, f64::max)
         .min(10.0);
     let mut panels = Vec::new();
     for (name, file) in &scans {
-        let mut plot = scan_surface_plot(file, Some("loss_test"), SurfaceStyle::Contour, false)?;
+        let mut plot = scan_surface_plot(file, Some("loss_train"), SurfaceStyle::Contour, false)?;
         plot.title = format!(
-            "ResNet-{}{}: test loss",
+            "ResNet-{}{}: training loss",
             args.depth,
             if *name == "noshort" {
                 " without shortcuts"
@@ -131,9 +131,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("wrote {}", path.display());
         }
         panels.push(args.out.join(format!("{name}-contour.svg")));
-        let loss = &file.values["loss_test"];
+        let loss = &file.values["loss_train"];
         println!(
-            "{name}: test loss {:.4} at the centre, {:.4} .. {:.4} over the plane",
+            "{name}: training loss {:.4} at the centre, {:.4} .. {:.4} over the plane",
             loss[loss.len() / 2],
             loss.iter().copied().fold(f64::INFINITY, f64::min),
             loss.iter().copied().fold(f64::NEG_INFINITY, f64::max)
@@ -194,7 +194,7 @@ fn train(args: &Args, shortcut: Shortcut, run: &Path) -> Result<(), Box<dyn std:
 }
 
 /// Scans the plane of two filter-normalized directions (biases and batch norm left out, the
-/// paper's "ignore biasbn") around the model in `run`, on a fixed subset of the test set.
+/// paper's "ignore biasbn") around the model in `run`, on a fixed subset of the training set (the loss that was minimized).
 fn scan(
     args: &Args,
     run: &Path,
@@ -215,6 +215,7 @@ fn scan(
             bias_bn: BiasBn::Ignore,
             orthogonalize: false,
         }),
+        plane_axes: PlaneAxes::default(),
         eval: EvalOptions {
             samples: Some(args.samples),
             batch_size: 500,

@@ -11,7 +11,7 @@
 //! forward pass multiplies each layer's pre-activation by its mask instead of applying the
 //! activation. At the point itself the loss and gradient are unchanged; around it the loss is
 //! a smooth function whose Hessian at the point is autodiff's. Smooth activations need no
-//! freezing. VGGs are not frozen (their ReLU and max-pool kinks stay; the residual test of
+//! freezing. VGGs and ResNets are not frozen (their ReLU and max-pool kinks stay; the residual test of
 //! the eigenvalues reports what that costs).
 
 use std::cell::RefCell;
@@ -177,7 +177,7 @@ impl Objective for ModelObjective {
         };
         let masks = match self.inner.model_at(theta, &self.plain)? {
             Model::Mlp(mlp) => self.masks_of(&mlp),
-            Model::Vgg(_) => None,
+            Model::Vgg(_) | Model::ResNet(_) => None,
         };
         *self.masks.borrow_mut() = masks;
         Ok(())
