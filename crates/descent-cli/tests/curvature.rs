@@ -132,6 +132,24 @@ fn curvature_of_a_trained_mlp_is_printed_and_saved() {
     );
     assert!(r.hessian_vector_products > 0);
     assert_eq!(c.options.eigen.seed, 4);
+    // --per-layer also draws the blocks: a bar per layer for each of the file's three numbers
+    // (the SVG holds each layer's name and each value's bar label).
+    let svg = std::fs::read_to_string(dir.path().join("curvature-layers.svg")).expect("layers svg");
+    assert!(dir.path().join("curvature-layers.png").is_file());
+    for l in &r.layers {
+        assert!(
+            svg.contains(&l.layer),
+            "{} missing from the layers figure",
+            l.layer
+        );
+    }
+    for series in ["largest eigenvalue", "smallest eigenvalue", "trace"] {
+        assert!(
+            svg.contains(series),
+            "{series} missing from the layers figure"
+        );
+    }
+    assert!(stdout.contains("curvature-layers.svg"), "{stdout}");
 }
 
 #[test]

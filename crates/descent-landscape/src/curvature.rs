@@ -59,6 +59,8 @@ pub mod hvp;
 pub mod job;
 pub mod lanczos;
 pub mod layers;
+#[cfg(feature = "plot")]
+pub mod layers_plot;
 pub mod map;
 pub mod model_objective;
 pub mod objective;

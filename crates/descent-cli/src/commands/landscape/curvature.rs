@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
 use descent_landscape::curvature::job::{CurvatureJob, run_curvature_job};
+use descent_landscape::curvature::layers_plot::draw_layers;
 use descent_landscape::curvature::{
     CurvatureOptions, CurvatureReport, EigenSummary, SharpnessDefinition, SharpnessOptions,
     TraceOptions,
@@ -190,6 +191,15 @@ pub fn run(device_name: &str, args: &CurvatureArgs) -> anyhow::Result<()> {
         file.options.hvp.precision
     );
     println!("{}", job.out.display());
+    let stem = job.out.with_extension("");
+    let stem = stem.with_file_name(format!(
+        "{}-layers",
+        stem.file_name()
+            .map_or("curvature".into(), |n| n.to_string_lossy())
+    ));
+    for path in draw_layers(&file, &stem)? {
+        println!("{}", path.display());
+    }
     Ok(())
 }
 
