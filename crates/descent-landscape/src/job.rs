@@ -67,6 +67,40 @@ impl Default for EvalOptions {
     }
 }
 
+impl EvalOptions {
+    /// Checks that exactly one split is asked for, as the Hessian's tools need (one loss
+    /// function); `measured` names what is measured, for the error ("curvature", "the
+    /// spectrum").
+    ///
+    /// # Errors
+    ///
+    /// [`LandscapeError::InvalidOption`] on the field `split`, naming the splits given.
+    pub fn require_one_split(&self, measured: &str) -> Result<(), LandscapeError> {
+        if self.splits.len() == 1 {
+            return Ok(());
+        }
+        Err(LandscapeError::invalid(
+            "split",
+            self.splits
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            format!("{measured} is measured on one split: train or test"),
+        ))
+    }
+}
+
+/// A model card as the JSON value a result file records. Through text, so that it compares
+/// equal to the same card read back from a file (an f32 field becomes the f64 its shortest
+/// decimal form parses to); `Null` if it cannot be written.
+pub(crate) fn card_value(card: &ModelCard) -> serde_json::Value {
+    serde_json::to_string(card)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
 /// One scan of checkpoints.
 #[derive(Debug, Clone)]
 pub struct ScanJob {
@@ -422,12 +456,7 @@ pub fn run_job(
         version: 1,
         kind: job.kind,
         checkpoints: checkpoint_names,
-        // Through text, so that it compares equal to the same card read back from a file
-        // (an f32 field becomes the f64 its shortest decimal form parses to).
-        model: serde_json::to_string(&card)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or(serde_json::Value::Null),
+        model: card_value(&card),
         model_description: card.model.describe(),
         grid: job.grid,
         directions: set.meta.source.clone(),

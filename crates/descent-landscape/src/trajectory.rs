@@ -23,7 +23,7 @@ use crate::direction::BiasBn;
 use crate::directions_file::{DirectionSet, DirectionSource};
 use crate::evaluator::PointEvaluator;
 use crate::grid::{Axis, Grid};
-use crate::job::{EvalOptions, load_checkpoints, prepare_evaluator};
+use crate::job::{EvalOptions, card_value, load_checkpoints, prepare_evaluator};
 use crate::npz::{NpyArray, NpyData, Npz};
 use crate::pca::pca;
 use crate::scan::{ScanObserver, ScanOptions, Surface, run_scan};
@@ -198,10 +198,7 @@ pub fn run_trajectory_job(
         version: 1,
         kind: ScanKind::Trajectory,
         checkpoints: vec![job.run_dir.display().to_string()],
-        model: serde_json::to_string(&card)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or(serde_json::Value::Null),
+        model: card_value(&card),
         model_description: card.model.describe(),
         grid,
         directions: set.meta.source.clone(),

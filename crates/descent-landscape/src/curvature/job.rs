@@ -10,7 +10,7 @@ use crate::LandscapeError;
 use crate::curvature::file::{CURVATURE_FORMAT, CURVATURE_VERSION, CurvatureFile};
 use crate::curvature::{CurvatureOptions, analyze, model_objective};
 use crate::evaluator::PointEvaluator;
-use crate::job::{EvalOptions, load_checkpoints, prepare_evaluator};
+use crate::job::{EvalOptions, card_value, load_checkpoints, prepare_evaluator};
 
 /// One curvature measurement of a checkpoint.
 #[derive(Debug, Clone)]
@@ -36,18 +36,7 @@ pub fn run_curvature_job(
     device: &Device,
     device_name: &str,
 ) -> Result<CurvatureFile, LandscapeError> {
-    if job.eval.splits.len() != 1 {
-        return Err(LandscapeError::invalid(
-            "split",
-            job.eval
-                .splits
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join(","),
-            "curvature is measured on one split: train or test",
-        ));
-    }
+    job.eval.require_one_split("curvature")?;
     let device = device.clone().without_autodiff();
     let mut models = load_checkpoints(std::slice::from_ref(&job.checkpoint), &device)?;
     let (card, model) = models.remove(0);
@@ -61,10 +50,7 @@ pub fn run_curvature_job(
         format: CURVATURE_FORMAT.into(),
         version: CURVATURE_VERSION,
         checkpoint: job.checkpoint.display().to_string(),
-        model: serde_json::to_string(&card)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or(serde_json::Value::Null),
+        model: card_value(&card),
         model_description: card.model.describe(),
         eval: spec,
         accuracy: measured.get(1).copied().unwrap_or(f64::NAN),

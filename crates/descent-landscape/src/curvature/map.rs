@@ -102,13 +102,7 @@ pub fn run_curvature_map_job(
     device: &Device,
     device_name: &str,
 ) -> Result<ScanFile, LandscapeError> {
-    if job.eval.splits.len() != 1 {
-        return Err(LandscapeError::invalid(
-            "split",
-            job.eval.splits.len(),
-            "the curvature map is measured on one split: train or test",
-        ));
-    }
+    job.eval.require_one_split("the curvature map")?;
     let scan = ScanFile::load(&job.scan)?;
     let meta = &scan.meta;
     if meta.grid.y.is_none() || meta.kind != ScanKind::Random {

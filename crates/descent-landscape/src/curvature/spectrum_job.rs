@@ -15,7 +15,7 @@ use crate::curvature::objective::Objective;
 use crate::curvature::spectrum_file::{
     SPECTRUM_FORMAT, SPECTRUM_VERSION, SpectrumFile, SpectrumMeta,
 };
-use crate::job::{EvalOptions, load_checkpoints, prepare_evaluator};
+use crate::job::{EvalOptions, card_value, load_checkpoints, prepare_evaluator};
 
 /// One spectral density of a checkpoint.
 #[derive(Debug, Clone)]
@@ -43,18 +43,7 @@ pub fn run_spectrum_job(
     device: &Device,
     device_name: &str,
 ) -> Result<SpectrumFile, LandscapeError> {
-    if job.eval.splits.len() != 1 {
-        return Err(LandscapeError::invalid(
-            "split",
-            job.eval
-                .splits
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .join(","),
-            "the spectrum is measured on one split: train or test",
-        ));
-    }
+    job.eval.require_one_split("the spectrum")?;
     job.density.validate()?;
     job.hvp.validate()?;
     let device = device.clone().without_autodiff();
@@ -73,10 +62,7 @@ pub fn run_spectrum_job(
         format: SPECTRUM_FORMAT.into(),
         version: SPECTRUM_VERSION,
         checkpoint: job.checkpoint.display().to_string(),
-        model: serde_json::to_string(&card)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or(serde_json::Value::Null),
+        model: card_value(&card),
         model_description: card.model.describe(),
         eval: spec,
         loss,

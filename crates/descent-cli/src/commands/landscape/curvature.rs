@@ -5,13 +5,13 @@
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
+use descent_landscape::BiasBn;
 use descent_landscape::curvature::job::{CurvatureJob, run_curvature_job};
 use descent_landscape::curvature::layers_plot::draw_layers;
 use descent_landscape::curvature::{
     CurvatureOptions, CurvatureReport, EigenSummary, SharpnessDefinition, SharpnessOptions,
     TraceOptions,
 };
-use descent_landscape::{BiasBn, LandscapeError};
 
 use super::flags::{EvalFlags, eval_options};
 use super::hessian_flags::{EigenFlags, HvpFlags};
@@ -144,13 +144,7 @@ pub fn run(device_name: &str, args: &CurvatureArgs) -> anyhow::Result<()> {
         per_layer: args.per_layer,
     };
     let eval = eval_options(&args.eval)?;
-    if eval.splits.len() != 1 {
-        anyhow::bail!(LandscapeError::invalid(
-            "split",
-            args.eval.split.join(","),
-            "curvature is measured on one split: train or test",
-        ));
-    }
+    eval.require_one_split("curvature")?;
     let job = CurvatureJob {
         checkpoint: args.checkpoint.clone(),
         eval,

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use descent_landscape::LandscapeError;
 use descent_landscape::curvature::DensityOptions;
 use descent_landscape::curvature::spectrum_job::{SpectrumJob, run_spectrum_job};
 use descent_landscape::curvature::spectrum_plot::draw_spectrum;
@@ -48,13 +47,7 @@ pub struct SpectrumArgs {
 /// Runs `descent landscape spectrum`.
 pub fn run(device_name: &str, args: &SpectrumArgs) -> anyhow::Result<()> {
     let eval = eval_options(&args.eval)?;
-    if eval.splits.len() != 1 {
-        anyhow::bail!(LandscapeError::invalid(
-            "split",
-            args.eval.split.join(","),
-            "the spectrum is measured on one split: train or test",
-        ));
-    }
+    eval.require_one_split("the spectrum")?;
     let job = SpectrumJob {
         checkpoint: args.checkpoint.clone(),
         eval,
