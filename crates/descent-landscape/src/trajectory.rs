@@ -327,12 +327,8 @@ pub fn trajectory_from_bytes(
     Ok((file, info))
 }
 
-/// Draws the loss contours of a trajectory scan with the path on them, as `stem.svg` and
-/// `stem.png`; the axes show each component's share of the variance.
-///
-/// The axes keep their own scales ([`Aspect::Free`](descent_plot::Aspect::Free)), as in
-/// Li et al.'s trajectory figures: the first component usually spans several times the
-/// second.
+/// Draws the loss contours of a trajectory scan with the path on them
+/// ([`trajectory_plot`]), as `stem.svg` and `stem.png`.
 ///
 /// # Errors
 ///
@@ -343,6 +339,31 @@ pub fn draw_trajectory(
     info: &TrajectoryInfo,
     stem: &Path,
 ) -> Result<Vec<PathBuf>, LandscapeError> {
+    let plot = trajectory_plot(file, info)?;
+    let mut written = Vec::new();
+    for ext in ["svg", "png"] {
+        let path = stem.with_extension(ext);
+        descent_plot::draw_surface(&plot, &path)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The figure of a trajectory scan: its loss contours with the path on them; the axes show
+/// each component's share of the variance.
+///
+/// The axes keep their own scales ([`Aspect::Free`](descent_plot::Aspect::Free)), as in
+/// Li et al.'s trajectory figures: the first component usually spans several times the
+/// second.
+///
+/// # Errors
+///
+/// [`LandscapeError::InvalidOption`] if the scan has no loss or is not 2-D.
+#[cfg(feature = "plot")]
+pub fn trajectory_plot(
+    file: &ScanFile,
+    info: &TrajectoryInfo,
+) -> Result<descent_plot::SurfacePlot, LandscapeError> {
     let metric = file
         .meta
         .metrics
@@ -361,8 +382,8 @@ pub fn draw_trajectory(
         .collect();
     let [x_label, y_label] = info.axis_labels();
     let start = info.path.first().copied().unwrap_or([0.0, 0.0]);
-    use descent_plot::{Aspect, Marker, PathOverlay, SurfacePlot, SurfaceStyle, draw_surface};
-    let plot = SurfacePlot {
+    use descent_plot::{Aspect, Marker, PathOverlay, SurfacePlot, SurfaceStyle};
+    Ok(SurfacePlot {
         title: format!(
             "Training trajectory of {} on the PCA plane",
             file.meta.model_description
@@ -390,12 +411,5 @@ pub fn draw_trajectory(
             },
         ],
         ..SurfacePlot::default()
-    };
-    let mut written = Vec::new();
-    for ext in ["svg", "png"] {
-        let path = stem.with_extension(ext);
-        draw_surface(&plot, &path)?;
-        written.push(path);
-    }
-    Ok(written)
+    })
 }

@@ -68,6 +68,6 @@ pub use layout::RunFolder;
 pub use observer::{ConsoleObserver, Observer, RunStart, Silent, StepInfo};
 pub use options::TrainOptions;
 pub use rules::{EarlyStoppingOptions, EpochRules, Monitor, PlateauOptions, Stopped};
-pub use run::{ModelCard, RunOutcome, train_run};
+pub use run::{ModelCard, RunOutcome, run_schedule, train_run};
 pub use trainer::{TrainReport, Trainer};
 pub use trajectory::{TrajectoryConfig, TrajectoryIndex, TrajectoryRecorder, TrajectoryUnit};

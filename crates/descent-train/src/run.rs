@@ -233,20 +233,7 @@ pub fn train_run(
     let model = config.model.init(device)?;
     let steps_per_epoch = config.training.steps_per_epoch(data.train.len());
     let optimizer = config.optimizer.init()?;
-    let scheduler = config.schedule.init(
-        config.learning_rate,
-        steps_per_epoch,
-        config.training.epochs,
-    )?;
-    // SWALR takes over from the run's schedule when averaging starts, if a rate is given.
-    let scheduler = match &config.training.averaging.swa {
-        Some(SwaOptions {
-            start_epoch,
-            lr: Some(rate),
-            ..
-        }) => rate.after(scheduler, *start_epoch, steps_per_epoch)?,
-        _ => scheduler,
-    };
+    let scheduler = run_schedule(&config, steps_per_epoch)?;
     let mut trainer = Trainer::new(
         model,
         optimizer,
@@ -369,4 +356,31 @@ fn square(train: &ImageDataset, value: &str, name: &str) -> Result<(), TrainErro
         });
     }
     Ok(())
+}
+
+/// The learning-rate schedule a run with `config` steps through: its schedule over its epochs,
+/// handed to SWALR when SWA starts if SWA has a rate of its own. (A plateau rule scales the
+/// rate further at run time; the rate each epoch ended with is in `metrics.jsonl`.)
+///
+/// # Errors
+///
+/// [`TrainError::Optim`] for a schedule that rejects the budget or the SWA rate.
+pub fn run_schedule(
+    config: &RunConfig,
+    steps_per_epoch: usize,
+) -> Result<descent_optim::Schedule, TrainError> {
+    let scheduler = config.schedule.init(
+        config.learning_rate,
+        steps_per_epoch,
+        config.training.epochs,
+    )?;
+    // SWALR takes over from the run's schedule when averaging starts, if a rate is given.
+    Ok(match &config.training.averaging.swa {
+        Some(SwaOptions {
+            start_epoch,
+            lr: Some(rate),
+            ..
+        }) => rate.after(scheduler, *start_epoch, steps_per_epoch)?,
+        _ => scheduler,
+    })
 }
