@@ -47,6 +47,9 @@ pub enum Command {
     Toy(Box<crate::commands::toy::ToyArgs>),
     /// Print (CSV or JSON) or plot the learning rate of every epoch or step of a schedule.
     Schedule(Box<crate::commands::schedule::ScheduleCmdArgs>),
+    /// Write one HTML page for runs and studies: configuration, curves, checkpoints, and every
+    /// landscape file in or beside each run.
+    Report(Box<crate::commands::report::ReportArgs>),
     /// Print a shell completion script, e.g. `descent completions bash >
     /// ~/.local/share/bash-completion/completions/descent`.
     Completions {

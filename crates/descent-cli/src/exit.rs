@@ -73,6 +73,7 @@ pub fn code(err: &anyhow::Error) -> u8 {
         Some(TrainError::InvalidOption { .. }) => USAGE,
         Some(_) => BAD_INPUT,
         None if landscape_code(err).is_some() => landscape_code(err).unwrap_or(1),
+        None if err.downcast_ref::<descent_report::ReportError>().is_some() => report_code(err),
         // An atomic write's failure not wrapped in a crate's error: as TrainError::Io.
         None if err.downcast_ref::<descent_files::FilesError>().is_some() => files_code(err),
         None if err.downcast_ref::<descent_data::DataError>().is_some() => BAD_INPUT,
@@ -91,6 +92,15 @@ fn files_code(err: &anyhow::Error) -> u8 {
             BAD_INPUT
         }
         _ => OUTPUT,
+    }
+}
+
+fn report_code(err: &anyhow::Error) -> u8 {
+    use descent_report::ReportError;
+    match err.downcast_ref::<ReportError>() {
+        Some(ReportError::Write(_)) => OUTPUT,
+        Some(_) => BAD_INPUT,
+        None => 1,
     }
 }
 

@@ -4,6 +4,7 @@ pub mod devices;
 pub mod docs;
 pub mod eval;
 pub mod landscape;
+pub mod report;
 pub mod schedule;
 pub mod toy;
 pub mod train;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Landscape(args) => landscape::run(&device, *args),
         Command::Toy(args) => toy::run(&device, *args),
         Command::Schedule(args) => schedule::run(*args),
+        Command::Report(args) => report::run(*args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
     }

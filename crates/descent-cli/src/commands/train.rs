@@ -101,6 +101,10 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
             None => println!("snapshots kept at epochs {}", epochs.join(", ")),
         }
     }
+    println!(
+        "its report (curves, checkpoints, landscape files): descent report {}",
+        super::report::shell_word(&outcome.folder)
+    );
     Ok(())
 }
 
