@@ -438,7 +438,12 @@ mod tests {
             .generate()
             .expect("generates");
         assert_ne!(old.image(0), mixed.image(0));
-        let sum: f64 = old.image(0).expect("image").iter().map(|&v| f64::from(v)).sum();
+        let sum: f64 = old
+            .image(0)
+            .expect("image")
+            .iter()
+            .map(|&v| f64::from(v))
+            .sum();
         eprintln!("sum {sum:.6}");
         assert!((sum - OLD_SUM).abs() < 1e-4, "{sum}");
     }
