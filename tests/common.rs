@@ -52,13 +52,9 @@ pub fn small_run(epochs: usize) -> RunConfig {
     }
 }
 
-/// A synthetic image set of `n` samples with the given seed, on the generator's old defaults
-/// (noise 0.2, shift 3, no distractor: an easy set), which the tests' thresholds were set on.
+/// A synthetic image set of `n` samples with the given seed.
 pub fn synthetic(n: usize, seed: u64) -> descent::data::ImageDataset {
     SyntheticImagesConfig::new(n)
-        .with_noise(0.2)
-        .with_max_shift(3)
-        .with_mix(0.0)
         .with_seed(seed)
         .generate()
         .expect("generates")

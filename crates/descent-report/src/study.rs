@@ -2,7 +2,7 @@
 //!
 //! The hook for `descent study` (issue 24, section 1), whose folder layout does not exist
 //! yet: today a study is any folder whose subfolders include run folders; its runs are read
-//! with [`read_run`](crate::run::read_run), its results table from `results.json` when the
+//! with [`read_run`], its results table from `results.json` when the
 //! folder has one ([`ResultsTable`]: `{"columns": [..], "rows": [[..], ..]}`), and every `.svg`
 //! and `.png` directly in it is shown as a figure. When the study command fixes its layout,
 //! this file is the one place that reads it.
