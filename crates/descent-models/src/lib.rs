@@ -45,6 +45,7 @@
 //! ```
 
 mod activation;
+mod architecture;
 mod classifier;
 pub mod conv;
 #[cfg(feature = "flex")]
@@ -65,6 +66,7 @@ mod vgg_depth;
 mod test_utils;
 
 pub use activation::Activation;
+pub use architecture::Architecture;
 pub use classifier::ImageClassifier;
 pub use error::ModelError;
 pub use mlp::{Mlp, MlpConfig};
