@@ -44,6 +44,10 @@
 //! # Ok::<(), descent_models::ModelError>(())
 //! ```
 
+/// The Burn this crate is built on (0.22), re-exported so a project that uses it through
+/// `descent_models::burn` shares one Burn with us instead of compiling a second.
+pub use burn;
+
 mod activation;
 mod architecture;
 mod classifier;
