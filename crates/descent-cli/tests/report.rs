@@ -60,7 +60,11 @@ fn make_study(root: &Path) -> PathBuf {
     let stdout = text(&out.stdout);
     // train names the command that makes the run's report.
     assert!(
-        stdout.contains(&format!("descent report {}", a.display())),
+        stdout.contains(&format!(
+            "descent report {} (writes {}/report.html)",
+            a.display(),
+            a.display()
+        )),
         "{stdout}"
     );
     let mut args = vec!["train"];
@@ -356,7 +360,7 @@ fn bad_inputs_are_named_and_strings_escaped() {
     assert!(!empty.join("report.html").exists());
 
     // A run whose name and config would be markup.
-    let run = dir.path().join("<i>odd & \"name\"</i>");
+    let run = dir.path().join("<b>odd & 'n' \"name\"");
     ok(descent(&[
         "train",
         "--model",
@@ -373,8 +377,8 @@ fn bad_inputs_are_named_and_strings_escaped() {
     let page = dir.path().join("odd.html");
     ok(descent(&["report", s(&run), "--out", s(&page)]));
     let html = std::fs::read_to_string(&page).expect("page");
-    assert!(html.contains("&lt;i&gt;odd &amp; &quot;name&quot;&lt;/i&gt;"));
-    assert!(!html.contains("<i>odd"));
+    assert!(html.contains("<code>&lt;b&gt;odd &amp; &#39;n&#39; &quot;name&quot;</code>"));
+    assert!(!html.contains("<b>odd"));
 
     // A damaged metrics file: bad input naming the file and line; no page written.
     let metrics = run.join("metrics.jsonl");

@@ -102,8 +102,9 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
         }
     }
     println!(
-        "its report (curves, checkpoints, landscape files): descent report {}",
-        super::report::shell_word(&outcome.folder)
+        "its report (curves, checkpoints, landscape files): descent report {} (writes {})",
+        super::report::shell_word(&outcome.folder),
+        super::report::default_out(std::slice::from_ref(&outcome.folder)).display()
     );
     Ok(())
 }
