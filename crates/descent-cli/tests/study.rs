@@ -117,6 +117,36 @@ fn the_restarts_study_runs_resumes_after_a_kill_and_reports() {
 }
 
 #[test]
+fn the_optimizers_study_checks_and_draws_every_lesson() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("optimizers");
+    let run = ok(descent(&[
+        "study",
+        "optimizers",
+        "--scale",
+        "small",
+        "--out",
+        s(&out),
+    ]));
+    let stdout = text(&run.stdout);
+    assert!(
+        stdout.contains("**Verdict: reproduced.** 6 of 6"),
+        "{stdout}"
+    );
+    let bytes = std::fs::read(out.join("results.json")).expect("results.json");
+    let json: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    let lessons = json["lessons"].as_array().expect("lessons");
+    // Four lessons, the saddle one for each of the three noise seeds.
+    assert_eq!(lessons.len(), 6);
+    for lesson in lessons {
+        let figure = lesson["figure"].as_str().expect("figure");
+        let svg = std::fs::read_to_string(out.join(figure)).expect("figure file");
+        assert!(svg.contains("<svg"), "{figure}");
+        assert_eq!(lesson["held"], true, "{lesson}");
+    }
+}
+
+#[test]
 fn unknown_and_unfinished_studies_are_refused_plainly() {
     let unknown = descent(&["study", "lottery-tickets"]);
     assert_eq!(unknown.status.code(), Some(2));

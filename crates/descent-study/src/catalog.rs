@@ -20,6 +20,7 @@ impl Protocol {
     ) -> Result<Protocol, StudyError> {
         match study {
             StudyName::Restarts => crate::restarts::protocol(scale, data_dir),
+            StudyName::Optimizers => Ok(crate::optimizers::protocol(scale)),
             other => Err(StudyError::NotYet {
                 study: other.to_string(),
                 reason: match other {
@@ -33,13 +34,9 @@ impl Protocol {
                          protocol and its figures are not written yet (examples/skip_connections.rs \
                          draws the two contour plots meanwhile)"
                     }
-                    StudyName::Swa => {
+                    _ => {
                         "SWA exists (descent train --swa-start); the protocol with budgets 1, \
                          1.25 and 1.5 and the 1-D curves through both solutions is not written yet"
-                    }
-                    _ => {
-                        "the lessons run today as `cargo run --example valleys`; drawing them \
-                         into a study folder is not written yet"
                     }
                 }
                 .into(),

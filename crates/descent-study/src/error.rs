@@ -52,6 +52,9 @@ pub enum StudyError {
         /// What went wrong.
         reason: String,
     },
+    /// A toy walk of a lesson failed.
+    #[error(transparent)]
+    Toy(#[from] descent_toy::ToyError),
     /// A run of the study failed.
     #[error(transparent)]
     Train(#[from] descent_train::TrainError),

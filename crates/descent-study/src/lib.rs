@@ -6,7 +6,8 @@
 //! | study | claim | state |
 //! |---|---|---|
 //! | `restarts` | SGDR and snapshot ensembles beat step decay at one budget (Loshchilov and Hutter 2017; Huang et al. 2017) | runs |
-//! | `batch-size`, `skip-connections`, `swa`, `optimizers` | see [`StudyName`] | not yet: [`Protocol::new`] says what each waits for |
+//! | `optimizers` | the toy lessons: rates too small and too large, momentum in a valley, a restart leaving a sharp minimum, noise leaving a saddle | runs |
+//! | `batch-size`, `skip-connections`, `swa` | see [`StudyName`] | not yet: [`Protocol::new`] says what each waits for |
 //!
 //! Scales ([`Scale`]): `smoke` (a minute or two, proves the study runs; not a result),
 //! `small` (Fashion-MNIST on 2 CPU cores in about an hour), `full` (the papers' data and
@@ -31,6 +32,7 @@ pub use burn;
 mod catalog;
 mod error;
 mod name;
+mod optimizers;
 mod protocol;
 mod restarts;
 mod results;
@@ -39,5 +41,7 @@ mod run;
 pub use error::StudyError;
 pub use name::{Scale, StudyName};
 pub use protocol::{Arm, PROTOCOL_FILE, Protocol};
-pub use results::{Provenance, Row, RunResult, Spread, StudyResults, Verdict};
+pub use results::{
+    LessonResult, PathEnd, Provenance, Row, RunResult, Spread, StudyResults, Verdict,
+};
 pub use run::{ACCURACY_FIGURE, RESULTS_JSON, RESULTS_MD, StudyEvent, run_study};

@@ -24,6 +24,36 @@ pub struct RunResult {
     pub accuracy_by_epoch: Vec<f64>,
 }
 
+/// Where a walk of a lesson ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathEnd {
+    /// The walk.
+    pub label: String,
+    /// The final point (`[x, 0]` on a 1-D surface).
+    pub end: [f64; 2],
+    /// The loss there.
+    pub loss: f64,
+    /// Whether the walk diverged.
+    pub diverged: bool,
+}
+
+/// One lesson of the `optimizers` study.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LessonResult {
+    /// The lesson (with its noise seed, if it has one).
+    pub lesson: String,
+    /// Its claim.
+    pub claim: String,
+    /// Whether the claim held.
+    pub held: bool,
+    /// The numbers it rests on.
+    pub detail: String,
+    /// Its figure, relative to the study folder.
+    pub figure: String,
+    /// Where each walk ended.
+    pub paths: Vec<PathEnd>,
+}
+
 /// Mean and sample standard deviation (`n - 1` in the denominator; `None` for one value).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Spread {
@@ -112,6 +142,9 @@ pub struct StudyResults {
     pub runs: Vec<RunResult>,
     /// The table.
     pub rows: Vec<Row>,
+    /// The lessons (the `optimizers` study; empty for the others).
+    #[serde(default)]
+    pub lessons: Vec<LessonResult>,
     /// The verdict by the protocol's rule.
     pub verdict: Verdict,
     /// The numbers the verdict rests on, in words.
@@ -128,10 +161,12 @@ impl StudyResults {
         let p = &self.protocol;
         let mut md = format!(
             "# Study `{}` ({} scale)\n\n**Claim.** {}\n\n**Source.** {}\n\n**Protocol.** {}\n\n\
-             **Rule, fixed before running.** {}\n\n| | test accuracy (%) | test loss | runs |\n\
-             |---|---|---|---|\n",
+             **Rule, fixed before running.** {}\n\n",
             p.study, p.scale, p.claim, p.source, p.description, p.verdict_rule
         );
+        if !self.rows.is_empty() {
+            md.push_str("| | test accuracy (%) | test loss | runs |\n|---|---|---|---|\n");
+        }
         for row in &self.rows {
             md.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
@@ -141,11 +176,29 @@ impl StudyResults {
                 row.accuracy.n
             ));
         }
+        if !self.lessons.is_empty() {
+            md.push_str("| lesson | held | numbers | figure |\n|---|---|---|---|\n");
+            for lesson in &self.lessons {
+                md.push_str(&format!(
+                    "| {} | {} | {} | `{}` |\n",
+                    lesson.lesson,
+                    if lesson.held { "yes" } else { "**no**" },
+                    lesson.detail,
+                    lesson.figure
+                ));
+            }
+        }
+        let spread = if self.rows.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "\nMean ± sample standard deviation over seeds {:?}. Figure: `accuracy.svg` \
+                 (mean test accuracy per epoch of each arm).\n",
+                p.seeds
+            )
+        };
         md.push_str(&format!(
-            "\nMean ± sample standard deviation over seeds {:?}.\n\n**Verdict: {}.** {}\n\n\
-             Made by `{}` on {} ({}, commit {}). Figure: `accuracy.svg` (mean test accuracy \
-             per epoch of each arm).\n",
-            p.seeds,
+            "{spread}\n**Verdict: {}.** {}\n\nMade by `{}` on {} ({}, commit {}).\n",
             self.verdict.words(),
             self.reason,
             self.command,

@@ -53,6 +53,20 @@ pub fn run_study(
     events: &mut dyn FnMut(StudyEvent),
 ) -> Result<StudyResults, StudyError> {
     fix_protocol(protocol, out)?;
+    if protocol.study == StudyName::Optimizers {
+        let (lessons, verdict, reason) = crate::optimizers::run(protocol, out, device)?;
+        let results = StudyResults {
+            protocol: protocol.clone(),
+            runs: Vec::new(),
+            rows: Vec::new(),
+            lessons,
+            verdict,
+            reason,
+            command: protocol.command(),
+            provenance,
+        };
+        return write_results(results, out);
+    }
     let total = protocol.arms.len() * protocol.seeds.len();
     let mut runs = Vec::with_capacity(total);
     for arm in &protocol.arms {
@@ -109,12 +123,18 @@ pub fn run_study(
         protocol: protocol.clone(),
         runs,
         rows,
+        lessons: Vec::new(),
         verdict,
         reason,
         command: protocol.command(),
         provenance,
     };
     draw_accuracy(&results, &out.join(ACCURACY_FIGURE))?;
+    write_results(results, out)
+}
+
+/// Writes `results.json` and `results.md`.
+fn write_results(results: StudyResults, out: &Path) -> Result<StudyResults, StudyError> {
     let json = serde_json::to_vec_pretty(&results).map_err(|e| StudyError::BadFile {
         path: out.join(RESULTS_JSON),
         reason: e.to_string(),

@@ -14,8 +14,8 @@ use crate::values::named;
 /// `descent study`.
 #[derive(Debug, Clone, Args)]
 pub struct StudyArgs {
-    /// The study: restarts (SGDR and snapshot ensembles vs step decay) runs today;
-    /// batch-size, skip-connections, swa and optimizers say what they wait for.
+    /// The study: restarts (SGDR and snapshot ensembles vs step decay) and optimizers (the
+    /// toy lessons) run today; batch-size, skip-connections and swa say what they wait for.
     #[arg(value_parser = named(StudyName::ALL, |s| s.name()))]
     pub name: StudyName,
     /// smoke (a minute or two: proves it runs, not a result), small (Fashion-MNIST on a CPU
