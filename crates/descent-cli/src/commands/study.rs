@@ -72,12 +72,16 @@ pub fn run(device_name: &str, args: StudyArgs) -> anyhow::Result<()> {
     )
     .map_err(unwrap)?;
     println!("{}", results.markdown());
+    let figure = if results.rows.is_empty() {
+        "lessons/"
+    } else {
+        descent_study::ACCURACY_FIGURE
+    };
     println!(
-        "study written to {} ({}, {}, {})",
+        "study written to {} ({}, {}, {figure})",
         out.display(),
         descent_study::RESULTS_MD,
         descent_study::RESULTS_JSON,
-        descent_study::ACCURACY_FIGURE
     );
     Ok(())
 }
