@@ -147,6 +147,41 @@ fn the_optimizers_study_checks_and_draws_every_lesson() {
 }
 
 #[test]
+fn the_swa_study_reports_each_average_against_sgd() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("swa");
+    let run = ok(descent(&[
+        "study",
+        "swa",
+        "--scale",
+        "smoke",
+        "--out",
+        s(&out),
+    ]));
+    let stdout = text(&run.stdout);
+    for row in [
+        "| sgd |",
+        "| swa-1 SWA average |",
+        "| swa-1.25 SWA average |",
+        "| swa-1.5 SWA average |",
+    ] {
+        assert!(stdout.contains(row), "{row} missing:\n{stdout}");
+    }
+    assert!(stdout.contains("Izmailov et al. 2018"), "{stdout}");
+    // Each SWA run averaged from 75% of SGD's budget to its own end.
+    let protocol: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("protocol.json")).expect("protocol"))
+            .expect("JSON");
+    let epochs: Vec<u64> = protocol["arms"]
+        .as_array()
+        .expect("arms")
+        .iter()
+        .map(|a| a["config"]["training"]["epochs"].as_u64().expect("epochs"))
+        .collect();
+    assert_eq!(epochs, [4, 4, 5, 6]);
+}
+
+#[test]
 fn unknown_and_unfinished_studies_are_refused_plainly() {
     let unknown = descent(&["study", "lottery-tickets"]);
     assert_eq!(unknown.status.code(), Some(2));
@@ -156,7 +191,12 @@ fn unknown_and_unfinished_studies_are_refused_plainly() {
         text(&unknown.stderr)
     );
     let dir = tempfile::tempdir().expect("tempdir");
-    let not_yet = descent(&["study", "swa", "--out", s(&dir.path().join("swa"))]);
+    let not_yet = descent(&[
+        "study",
+        "skip-connections",
+        "--out",
+        s(&dir.path().join("swa")),
+    ]);
     assert_eq!(not_yet.status.code(), Some(2));
     assert!(
         text(&not_yet.stderr).contains("not implemented yet"),

@@ -21,6 +21,7 @@ impl Protocol {
         match study {
             StudyName::Restarts => crate::restarts::protocol(scale, data_dir),
             StudyName::Optimizers => Ok(crate::optimizers::protocol(scale)),
+            StudyName::Swa => crate::swa::protocol(scale, data_dir),
             other => Err(StudyError::NotYet {
                 study: other.to_string(),
                 reason: match other {
@@ -29,14 +30,10 @@ impl Protocol {
                          landscape curvature); the protocol that trains each batch size to a \
                          comparable end is not written yet"
                     }
-                    StudyName::SkipConnections => {
+                    _ => {
                         "the ResNets with and without shortcuts and the 2-D scans exist; the \
                          protocol and its figures are not written yet (examples/skip_connections.rs \
                          draws the two contour plots meanwhile)"
-                    }
-                    _ => {
-                        "SWA exists (descent train --swa-start); the protocol with budgets 1, \
-                         1.25 and 1.5 and the 1-D curves through both solutions is not written yet"
                     }
                 }
                 .into(),

@@ -20,6 +20,13 @@ pub struct RunResult {
     pub ensemble_accuracy: Option<f64>,
     /// The snapshot ensemble's test loss.
     pub ensemble_loss: Option<f64>,
+    /// The SWA average's test accuracy (batch-norm statistics recomputed), for an arm that
+    /// averages.
+    #[serde(default)]
+    pub swa_accuracy: Option<f64>,
+    /// The SWA average's test loss.
+    #[serde(default)]
+    pub swa_loss: Option<f64>,
     /// Test accuracy after each epoch.
     pub accuracy_by_epoch: Vec<f64>,
 }

@@ -94,6 +94,11 @@ pub fn run_study(
                 reason: "the run has no test metrics".into(),
             })?;
             let ensemble = report.ensemble.as_ref().and_then(|e| e.test);
+            let swa = report
+                .averages
+                .iter()
+                .find(|a| a.name == "swa")
+                .and_then(|a| a.test);
             runs.push(RunResult {
                 arm: arm.label.clone(),
                 seed,
@@ -101,6 +106,8 @@ pub fn run_study(
                 test_loss: last.loss,
                 ensemble_accuracy: ensemble.map(|m| m.accuracy),
                 ensemble_loss: ensemble.map(|m| m.loss),
+                swa_accuracy: swa.map(|m| m.accuracy),
+                swa_loss: swa.map(|m| m.loss),
                 accuracy_by_epoch: report
                     .history
                     .iter()
@@ -112,6 +119,7 @@ pub fn run_study(
     let rows = table(protocol, &runs);
     let (verdict, reason) = match protocol.study {
         StudyName::Restarts => crate::restarts::verdict(&rows),
+        StudyName::Swa => crate::swa::verdict(&rows),
         other => {
             return Err(StudyError::NotYet {
                 study: other.to_string(),
@@ -202,6 +210,16 @@ fn table(protocol: &Protocol, runs: &[RunResult]) -> Vec<Row> {
         ) {
             rows.push(Row {
                 label: format!("{} snapshot ensemble", arm.label),
+                accuracy,
+                loss,
+            });
+        }
+        if let (Some(accuracy), Some(loss)) = (
+            Spread::of(&of(&|r| r.swa_accuracy)),
+            Spread::of(&of(&|r| r.swa_loss)),
+        ) {
+            rows.push(Row {
+                label: format!("{} SWA average", arm.label),
                 accuracy,
                 loss,
             });
