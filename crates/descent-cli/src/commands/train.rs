@@ -8,11 +8,11 @@ use descent_data::Augmentation;
 use descent_optim::averaging::BufferPolicy;
 use descent_optim::schedule::{AnnealStrategy, ScheduleConfig, ScheduleUnit};
 use descent_optim::{ConvergenceConfig, EarlyStoppingConfig, ReduceLrOnPlateauConfig};
-use descent_optim::{OptimizerConfig, OptimizerKind};
+use descent_optim::{OptimizerConfig, OptimizerKind, SamConfig};
 use descent_train::{
     AveragingOptions, ConsoleObserver, DataConfig, EarlyStoppingOptions, EmaOptions, EpochRules,
     Monitor, NormalizationChoice, PlateauOptions, RunConfig, Snapshots, SwaOptions, SwaRate,
-    TrainOptions, train_run,
+    TrainOptions, ValidationSplit, train_run,
 };
 
 use crate::args::TrainArgs;
@@ -178,7 +178,13 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
             NormalizationChoice::FromTrainingSet
         },
         augmentation,
+        validation: match (args.val_split, args.val_samples) {
+            (Some(fraction), _) => Some(ValidationSplit::Fraction(fraction)),
+            (None, Some(n)) => Some(ValidationSplit::Samples(n)),
+            (None, None) => None,
+        },
     };
+    data.validate()?;
     let kind = args.optimizer.optimizer;
     // `descent train`'s own defaults (kept from before the optimizer flags were shared with
     // `descent toy`, which takes each optimizer's): momentum 0.9 (rmsprop's too), no weight
@@ -200,7 +206,7 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         seed: args.seed,
         shuffle: true,
         checkpoint_every_steps: args.checkpoint_every_steps,
-        rules: epoch_rules(args)?,
+        rules: epoch_rules(args, data.validation.is_some())?,
         trajectory: match args.trajectory_every {
             None => None,
             Some(every) => Some(descent_train::TrajectoryConfig {
@@ -209,6 +215,13 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
             }),
         },
         averaging: averaging_options(args, &schedule)?,
+        sam: args.sam.map(|rho| {
+            let config = SamConfig::new(rho).with_adaptive(args.sam_adaptive);
+            match args.sam_eta {
+                Some(eta) => config.with_eta(eta),
+                None => config,
+            }
+        }),
     };
     training.validate()?;
     if !(args.optimizer.lr.is_finite() && args.optimizer.lr > 0.0) {
@@ -229,9 +242,21 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
 }
 
 /// Builds the end-of-epoch rules from `--plateau*`, `--early-stopping`, `--converge-*` and
-/// `--stop-below-lr`; the rules' modes follow the monitored metric.
-fn epoch_rules(args: &TrainArgs) -> anyhow::Result<EpochRules> {
-    let monitor: Monitor = args.monitor.parse()?;
+/// `--stop-below-lr`; the rules' modes follow the monitored metric, which is `val-loss` by
+/// default when the run holds out a validation split (`validation`), else `test-loss`.
+fn epoch_rules(args: &TrainArgs, validation: bool) -> anyhow::Result<EpochRules> {
+    let monitor = match (args.monitor, validation) {
+        (Some(monitor), _) => monitor,
+        (None, true) => Monitor::ValLoss,
+        (None, false) => Monitor::TestLoss,
+    };
+    if monitor.needs_validation_set() && !validation {
+        bail!(descent_train::TrainError::InvalidOption {
+            field: "monitor",
+            value: monitor.to_string(),
+            reason: "needs a validation split: give --val-split or --val-samples".into(),
+        });
+    }
     let plateau = args.plateau.then(|| {
         let defaults = ReduceLrOnPlateauConfig::new();
         PlateauOptions {
