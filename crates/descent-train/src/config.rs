@@ -300,3 +300,88 @@ impl RunConfig {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spirals(validation: Option<ValidationSplit>) -> DataConfig {
+        DataConfig {
+            dataset: DatasetKind::Spirals,
+            dir: None,
+            train_samples: Some(300),
+            test_samples: Some(10),
+            normalization: NormalizationChoice::None,
+            augmentation: None,
+            validation,
+        }
+    }
+
+    /// Every sample of `set` as its bit pattern, with its label.
+    fn samples(set: &ImageDataset) -> Vec<(Vec<u32>, usize)> {
+        (0..set.len())
+            .map(|i| {
+                let item = set.item(i).expect("in range");
+                (item.image.iter().map(|v| v.to_bits()).collect(), item.label)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_split_is_disjoint_from_training_covers_the_set_and_follows_the_seed() {
+        let whole = samples(&spirals(None).load(3).expect("loads").train);
+        let split = |fraction, seed| {
+            let data = spirals(Some(ValidationSplit::Fraction(fraction)))
+                .load(seed)
+                .expect("loads");
+            let validation = data.validation.expect("a split");
+            (samples(&data.train), samples(&validation.data), validation.held_out)
+        };
+        let (train, held, record) = split(0.2, 3);
+        assert_eq!(held.len(), 60);
+        assert_eq!(train.len(), 240);
+        assert_eq!(record.samples, 60);
+        for sample in &held {
+            assert!(!train.contains(sample), "a held-out sample is trained on");
+        }
+        let mut union: Vec<_> = train.iter().chain(&held).cloned().collect();
+        let mut expected = whole.clone();
+        union.sort();
+        expected.sort();
+        assert_eq!(union, expected, "train and validation make the whole set");
+        // The training samples keep their order.
+        let order: Vec<_> = whole.iter().filter(|s| !held.contains(s)).cloned().collect();
+        assert_eq!(order, train);
+
+        let (_, again, again_record) = split(0.2, 3);
+        assert_eq!(again, held, "the same seed holds out the same samples");
+        assert_eq!(again_record, record);
+        let (_, other, other_record) = split(0.2, 4);
+        assert_ne!(other, held, "another seed holds out others");
+        assert_ne!(other_record.fingerprint, record.fingerprint);
+    }
+
+    #[test]
+    fn sizes_round_and_bad_splits_name_their_flag() {
+        assert_eq!(ValidationSplit::Fraction(0.1).held_out(55).expect("ok"), 6);
+        assert_eq!(ValidationSplit::Fraction(0.001).held_out(55).expect("ok"), 1);
+        assert_eq!(ValidationSplit::Samples(54).held_out(55).expect("ok"), 54);
+        for (split, len, field) in [
+            (ValidationSplit::Fraction(0.0), 100, "val_split"),
+            (ValidationSplit::Fraction(1.0), 100, "val_split"),
+            (ValidationSplit::Fraction(-0.2), 100, "val_split"),
+            (ValidationSplit::Fraction(f64::NAN), 100, "val_split"),
+            (ValidationSplit::Fraction(0.999), 100, "val_split"),
+            (ValidationSplit::Samples(0), 100, "val_samples"),
+            (ValidationSplit::Samples(100), 100, "val_samples"),
+            (ValidationSplit::Samples(1000), 100, "val_samples"),
+        ] {
+            match split.held_out(len) {
+                Err(TrainError::InvalidOption { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{split:?} of {len}: {other:?}"),
+            }
+        }
+        let text = serde_json::to_string(&ValidationSplit::Fraction(0.1)).expect("json");
+        assert_eq!(text, r#"{"fraction":0.1}"#);
+    }
+}
