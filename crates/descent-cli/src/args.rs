@@ -194,7 +194,7 @@ pub struct TrainArgs {
     pub log_every: Option<usize>,
 
     // ----- end-of-epoch rules -----
-    /// The metric --plateau, --early-stopping and --restore-best watch [default: val-loss with a validation split, else test-loss, with a warning].
+    /// The metric --plateau, --early-stopping and --restore-best watch [default: val-loss with a validation split, else test-loss (which warns)].
     #[arg(
         long,
         value_parser = named(Monitor::ALL, Monitor::as_str),

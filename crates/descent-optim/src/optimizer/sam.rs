@@ -45,6 +45,36 @@ const NORM_EPS: f64 = 1e-12;
 /// # Cost
 ///
 /// Two forward and backward passes per step, so about twice a plain step.
+///
+/// # Example
+///
+/// ```
+/// use burn::nn::{Linear, LinearConfig};
+/// use burn::optim::GradientsParams;
+/// use burn::tensor::{Device, Tensor};
+/// use descent_optim::{MomentumConfig, SamConfig, SgdConfig};
+///
+/// let device = Device::flex().autodiff();
+/// let mut model = LinearConfig::new(2, 1).init(&device);
+/// let x = Tensor::<2>::from_floats([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]], &device);
+/// let y = Tensor::<2>::from_floats([[1.0], [-2.0], [0.5]], &device);
+/// let mse = |m: &Linear| (m.forward(x.clone()) - y.clone()).square().mean();
+///
+/// let mut base = SgdConfig::new()
+///     .with_momentum(Some(MomentumConfig::new(0.9)))
+///     .init()?;
+/// let sam = SamConfig::new(0.05).init()?;
+/// let first = mse(&model).into_scalar::<f32>();
+/// for _ in 0..30 {
+///     let grads = GradientsParams::from_grads(mse(&model).backward(), &model);
+///     // The closure takes the batch's gradient at the ascent point.
+///     model = sam.step(&mut base, 0.02, model, &grads, |ascent| {
+///         GradientsParams::from_grads(mse(ascent).backward(), ascent)
+///     });
+/// }
+/// assert!(mse(&model).into_scalar::<f32>() < first / 2.0);
+/// # Ok::<(), descent_optim::OptimError>(())
+/// ```
 #[derive(Config, Debug, PartialEq)]
 pub struct SamConfig {
     /// The neighbourhood radius `ρ`, `> 0` (Foret et al.: 0.05 on CIFAR-10; ASAM needs a
