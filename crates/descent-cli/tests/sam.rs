@@ -54,7 +54,11 @@ fn sam_runs_with_every_optimizer_and_is_recorded() {
         assert_eq!(recorded["rho"], 0.05, "{optimizer}: {recorded}");
         assert_eq!(recorded["adaptive"], false, "{optimizer}: {recorded}");
         assert!(config(&plain)["training"].get("sam").is_none());
-        assert_ne!(weights(&plain), weights(&sam), "{optimizer}: SAM changed nothing");
+        assert_ne!(
+            weights(&plain),
+            weights(&sam),
+            "{optimizer}: SAM changed nothing"
+        );
     }
 }
 
@@ -95,12 +99,20 @@ fn bad_sam_values_exit_2_naming_the_value() {
         (&["--sam", "0"][..], "rho"),
         (&["--sam", "-0.1"][..], "rho"),
         (&["--sam", "inf"][..], "rho"),
-        (&["--sam", "0.1", "--sam-adaptive", "--sam-eta", "-1"][..], "eta"),
+        (
+            &["--sam", "0.1", "--sam-adaptive", "--sam-eta", "-1"][..],
+            "eta",
+        ),
         (&["--sam", "x"][..], "--sam"),
         (&["--sam-adaptive"][..], "--sam"),
     ] {
         let out = run(&tmp.path().join("bad"), flags);
-        assert_eq!(out.status.code(), Some(2), "{flags:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{flags:?}: {}",
+            text(&out.stderr)
+        );
         let stderr = text(&out.stderr);
         assert!(stderr.contains(needle), "{flags:?}: {stderr}");
         assert!(!tmp.path().join("bad").exists(), "{flags:?} left a folder");

@@ -58,7 +58,10 @@ fn the_split_is_evaluated_every_epoch_and_recorded() {
     assert_eq!(state["validation"]["samples"], 50, "{state}");
     for record in state["history"].as_array().expect("history") {
         assert_eq!(record["validation"]["samples"], 50, "{record}");
-        assert_eq!(record["train"]["samples"], 150, "trained on the rest: {record}");
+        assert_eq!(
+            record["train"]["samples"], 150,
+            "trained on the rest: {record}"
+        );
     }
     let losses = column(&out, "val_loss");
     assert_eq!(losses.len(), 3);
@@ -69,11 +72,18 @@ fn the_split_is_evaluated_every_epoch_and_recorded() {
     // --val-samples holds out a count; without a split the columns stay empty.
     let counted = tmp.path().join("counted");
     ok(run(&counted, &["--epochs", "1", "--val-samples", "30"]));
-    assert_eq!(json(&counted.join("config.json"))["data"]["validation"]["samples"], 30);
+    assert_eq!(
+        json(&counted.join("config.json"))["data"]["validation"]["samples"],
+        30
+    );
     let none = tmp.path().join("none");
     ok(run(&none, &["--epochs", "1"]));
     assert_eq!(column(&none, "val_loss"), vec![String::new()]);
-    assert!(json(&none.join("config.json"))["data"].get("validation").is_none());
+    assert!(
+        json(&none.join("config.json"))["data"]
+            .get("validation")
+            .is_none()
+    );
 }
 
 #[test]
@@ -87,8 +97,14 @@ fn bad_splits_exit_2_with_a_clear_message() {
         (&["--val-samples", "0"][..], "val_samples"),
         (&["--val-samples", "200"][..], "leaving none to train on"),
         (&["--val-samples", "5000"][..], "leaving none to train on"),
-        (&["--val-split", "0.1", "--val-samples", "5"][..], "cannot be used with"),
-        (&["--monitor", "val-loss", "--plateau"][..], "validation split"),
+        (
+            &["--val-split", "0.1", "--val-samples", "5"][..],
+            "cannot be used with",
+        ),
+        (
+            &["--monitor", "val-loss", "--plateau"][..],
+            "validation split",
+        ),
     ] {
         let out = run(&tmp.path().join("bad"), flags);
         let stderr = text(&out.stderr);
@@ -136,7 +152,10 @@ fn rules_monitor_the_validation_split_by_default_and_warn_on_the_test_set() {
     let best = losses
         .iter()
         .enumerate()
-        .fold((0, f64::INFINITY), |b, (i, &l)| if l < b.1 { (i, l) } else { b })
+        .fold(
+            (0, f64::INFINITY),
+            |b, (i, &l)| if l < b.1 { (i, l) } else { b },
+        )
         .0
         + 1;
     let state = json(&out.join("checkpoint/state.json"));

@@ -56,6 +56,10 @@
 //! # Ok::<(), descent_optim::OptimError>(())
 //! ```
 
+/// The Burn this crate is built on (0.22), re-exported so a project that uses it through
+/// `descent_optim::burn` shares one Burn with us instead of compiling a second.
+pub use burn;
+
 pub mod averaging;
 pub mod error;
 pub mod optimizer;
@@ -68,8 +72,8 @@ pub use averaging::{
 pub use error::OptimError;
 pub use optimizer::{
     Adam, AdamConfig, AdamState, AdamWConfig, GradClipping, MomentumConfig, OptimizerConfig,
-    OptimizerKind, OptimizerParams, RmsProp, RmsPropConfig, RmsPropState, Sam, SamConfig, Sgd, SgdConfig, SgdState,
-    WeightDecayConfig, WeightDecayMode, clip_grad_norm, global_grad_norm,
+    OptimizerKind, OptimizerParams, RmsProp, RmsPropConfig, RmsPropState, Sam, SamConfig, Sgd,
+    SgdConfig, SgdState, WeightDecayConfig, WeightDecayMode, clip_grad_norm, global_grad_norm,
 };
 pub use schedule::{
     AnnealStrategy, ConstantLr, ConstantLrConfig, Convergence, ConvergenceConfig,

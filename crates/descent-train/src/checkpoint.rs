@@ -20,8 +20,8 @@ use std::path::Path;
 use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::config::HeldOut;
 use crate::averaging::AveragingState;
+use crate::config::HeldOut;
 use crate::error::TrainError;
 use crate::evaluate::MetricsSum;
 use crate::history::EpochRecord;

@@ -242,7 +242,9 @@ impl DataConfig {
                     is_held[i] = true;
                 }
                 let kept: Vec<usize> = (0..train.len()).filter(|&i| !is_held[i]).collect();
-                let data = train.subset(&held)?.with_name(format!("{} (validation)", train.name()));
+                let data = train
+                    .subset(&held)?
+                    .with_name(format!("{} (validation)", train.name()));
                 train = train.subset(&kept)?;
                 Some(ValidationData {
                     data,
@@ -335,7 +337,11 @@ mod tests {
                 .load(seed)
                 .expect("loads");
             let validation = data.validation.expect("a split");
-            (samples(&data.train), samples(&validation.data), validation.held_out)
+            (
+                samples(&data.train),
+                samples(&validation.data),
+                validation.held_out,
+            )
         };
         let (train, held, record) = split(0.2, 3);
         assert_eq!(held.len(), 60);
@@ -350,7 +356,11 @@ mod tests {
         expected.sort();
         assert_eq!(union, expected, "train and validation make the whole set");
         // The training samples keep their order.
-        let order: Vec<_> = whole.iter().filter(|s| !held.contains(s)).cloned().collect();
+        let order: Vec<_> = whole
+            .iter()
+            .filter(|s| !held.contains(s))
+            .cloned()
+            .collect();
         assert_eq!(order, train);
 
         let (_, again, again_record) = split(0.2, 3);
@@ -364,7 +374,10 @@ mod tests {
     #[test]
     fn sizes_round_and_bad_splits_name_their_flag() {
         assert_eq!(ValidationSplit::Fraction(0.1).held_out(55).expect("ok"), 6);
-        assert_eq!(ValidationSplit::Fraction(0.001).held_out(55).expect("ok"), 1);
+        assert_eq!(
+            ValidationSplit::Fraction(0.001).held_out(55).expect("ok"),
+            1
+        );
         assert_eq!(ValidationSplit::Samples(54).held_out(55).expect("ok"), 54);
         for (split, len, field) in [
             (ValidationSplit::Fraction(0.0), 100, "val_split"),

@@ -12,8 +12,8 @@ use descent_models::ImageClassifier;
 use descent_optim::{Sam, SamConfig};
 
 use crate::averaging::{self, AverageReport, Averages, EnsembleReport};
-use crate::config::{HeldOut, ValidationData};
 use crate::checkpoint::{self, CheckpointParts, Progress, STATE_FORMAT, TrainerState};
+use crate::config::{HeldOut, ValidationData};
 use crate::error::TrainError;
 use crate::evaluate::{Metrics, correct_count, evaluate, evaluate_ensemble};
 use crate::history::{self, EpochRecord};
@@ -432,12 +432,7 @@ impl<M: ImageClassifier> Trainer<M> {
                     .into(),
             });
         }
-        if let Some(monitor) = self
-            .options
-            .rules
-            .monitors()
-            .find(|m| m.needs_test_set())
-        {
+        if let Some(monitor) = self.options.rules.monitors().find(|m| m.needs_test_set()) {
             observer.warning(&format!(
                 "a rule monitors {monitor}: it tunes on the test set, which is meant to measure \
                  the result (hold out a validation split and monitor val-loss instead)"

@@ -97,18 +97,10 @@ impl SamConfig {
     /// [`OptimError::InvalidConfig`] naming `rho` or `eta`.
     pub fn validate(&self) -> Result<(), OptimError> {
         if !(self.rho.is_finite() && self.rho > 0.0) {
-            return Err(invalid(
-                "rho",
-                self.rho,
-                "must be a positive finite number",
-            ));
+            return Err(invalid("rho", self.rho, "must be a positive finite number"));
         }
         if !(self.eta.is_finite() && self.eta >= 0.0) {
-            return Err(invalid(
-                "eta",
-                self.eta,
-                "must be a finite number >= 0",
-            ));
+            return Err(invalid("eta", self.eta, "must be a finite number >= 0"));
         }
         Ok(())
     }
@@ -495,8 +487,19 @@ mod tests {
         };
         let stats = |n: &Net| {
             let n = n.valid();
-            let mut v = n.bn.running_mean.value().into_data().try_to_vec::<f32>().expect("f32");
-            v.extend(n.bn.running_var.value().into_data().try_to_vec::<f32>().expect("f32"));
+            let mut v =
+                n.bn.running_mean
+                    .value()
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .expect("f32");
+            v.extend(
+                n.bn.running_var
+                    .value()
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .expect("f32"),
+            );
             v
         };
         // The first pass alone (a plain step would leave these).
