@@ -49,6 +49,7 @@ pub fn small_run(epochs: usize) -> RunConfig {
             rules: Default::default(),
             trajectory: None,
             averaging: Default::default(),
+            sam: None,
         },
     }
 }

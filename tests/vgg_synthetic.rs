@@ -38,6 +38,7 @@ fn narrow_vgg11_learns_the_synthetic_set_to_90_percent() {
             rules: Default::default(),
             trajectory: None,
             averaging: Default::default(),
+            sam: None,
         },
     };
     let dir = tempfile::tempdir().expect("tempdir");
