@@ -416,6 +416,36 @@ impl<M: ImageClassifier> Trainer<M> {
             });
         }
         self.check_progress(train.len())?;
+        self.check_monitors(test, observer)?;
+        if let Some(folder) = &self.folder {
+            std::fs::create_dir_all(&folder.dir)
+                .map_err(|e| TrainError::io("creating", &folder.dir, e))?;
+        }
+        if let Some(config) = self.options.trajectory {
+            let Some(folder) = &self.folder else {
+                return Err(TrainError::InvalidOption {
+                    field: "trajectory_every",
+                    value: config.every.to_string(),
+                    reason: "trajectory snapshots need a run folder".into(),
+                });
+            };
+            let step = self.state.progress.global_step;
+            let mut recorder = TrajectoryRecorder::open(&folder.dir, config, step)?;
+            if step == 0 {
+                recorder.record(self.model(), 0, 0)?;
+            }
+            self.trajectory = Some(recorder);
+        }
+        Ok(())
+    }
+
+    /// Checks that every metric a rule watches will be there (a test set, a validation
+    /// split), and warns through `observer` when a rule tunes on the test set.
+    fn check_monitors(
+        &self,
+        test: Option<&ImageDataset>,
+        observer: &mut dyn Observer,
+    ) -> Result<(), TrainError> {
         if test.is_none() && self.options.rules.needs_test_set() {
             return Err(TrainError::InvalidOption {
                 field: "monitor",
@@ -437,25 +467,6 @@ impl<M: ImageClassifier> Trainer<M> {
                 "a rule monitors {monitor}: it tunes on the test set, which is meant to measure \
                  the result (hold out a validation split and monitor val-loss instead)"
             ));
-        }
-        if let Some(folder) = &self.folder {
-            std::fs::create_dir_all(&folder.dir)
-                .map_err(|e| TrainError::io("creating", &folder.dir, e))?;
-        }
-        if let Some(config) = self.options.trajectory {
-            let Some(folder) = &self.folder else {
-                return Err(TrainError::InvalidOption {
-                    field: "trajectory_every",
-                    value: config.every.to_string(),
-                    reason: "trajectory snapshots need a run folder".into(),
-                });
-            };
-            let step = self.state.progress.global_step;
-            let mut recorder = TrajectoryRecorder::open(&folder.dir, config, step)?;
-            if step == 0 {
-                recorder.record(self.model(), 0, 0)?;
-            }
-            self.trajectory = Some(recorder);
         }
         Ok(())
     }
