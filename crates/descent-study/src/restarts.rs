@@ -98,6 +98,7 @@ pub fn protocol(scale: Scale, data_dir: Option<PathBuf>) -> Result<Protocol, Stu
             test_samples: b.test_samples,
             normalization: NormalizationChoice::FromTrainingSet,
             augmentation,
+            validation: None,
         },
         optimizer,
         schedule: ScheduleConfig::Constant,

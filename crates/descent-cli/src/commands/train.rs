@@ -8,11 +8,11 @@ use descent_data::Augmentation;
 use descent_optim::averaging::BufferPolicy;
 use descent_optim::schedule::{AnnealStrategy, ScheduleConfig, ScheduleUnit};
 use descent_optim::{ConvergenceConfig, EarlyStoppingConfig, ReduceLrOnPlateauConfig};
-use descent_optim::{OptimizerConfig, OptimizerKind};
+use descent_optim::{OptimizerConfig, OptimizerKind, SamConfig};
 use descent_train::{
     AveragingOptions, ConsoleObserver, DataConfig, EarlyStoppingOptions, EmaOptions, EpochRules,
     Monitor, NormalizationChoice, PlateauOptions, RunConfig, Snapshots, SwaOptions, SwaRate,
-    TrainOptions, train_run,
+    TrainOptions, ValidationSplit, train_run,
 };
 
 use crate::args::TrainArgs;
@@ -165,7 +165,13 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
             NormalizationChoice::FromTrainingSet
         },
         augmentation,
+        validation: match (args.val_split, args.val_samples) {
+            (Some(fraction), _) => Some(ValidationSplit::Fraction(fraction)),
+            (None, Some(n)) => Some(ValidationSplit::Samples(n)),
+            (None, None) => None,
+        },
     };
+    data.validate()?;
     let kind = args.optimizer.optimizer;
     // `descent train`'s own defaults (kept from before the optimizer flags were shared with
     // `descent toy`, which takes each optimizer's): momentum 0.9 (rmsprop's too), no weight
@@ -187,7 +193,7 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         seed: args.seed,
         shuffle: true,
         checkpoint_every_steps: args.checkpoint_every_steps,
-        rules: epoch_rules(args)?,
+        rules: epoch_rules(args, data.validation.is_some())?,
         trajectory: args
             .trajectory_every
             .map(|every| descent_train::TrajectoryConfig {
@@ -195,6 +201,13 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
                 per: args.trajectory_per,
             }),
         averaging: averaging_options(args, &schedule)?,
+        sam: args.sam.map(|rho| {
+            let config = SamConfig::new(rho).with_adaptive(args.sam_adaptive);
+            match args.sam_eta {
+                Some(eta) => config.with_eta(eta),
+                None => config,
+            }
+        }),
     };
     training.validate()?;
     if !(args.optimizer.lr.is_finite() && args.optimizer.lr > 0.0) {
@@ -215,9 +228,21 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
 }
 
 /// Builds the end-of-epoch rules from `--plateau*`, `--early-stopping`, `--converge-*` and
-/// `--stop-below-lr`; the rules' modes follow the monitored metric.
-fn epoch_rules(args: &TrainArgs) -> anyhow::Result<EpochRules> {
-    let monitor: Monitor = args.monitor.parse()?;
+/// `--stop-below-lr`; the rules' modes follow the monitored metric, which is `val-loss` by
+/// default when the run holds out a validation split (`validation`), else `test-loss`.
+fn epoch_rules(args: &TrainArgs, validation: bool) -> anyhow::Result<EpochRules> {
+    let monitor = match (args.monitor, validation) {
+        (Some(monitor), _) => monitor,
+        (None, true) => Monitor::ValLoss,
+        (None, false) => Monitor::TestLoss,
+    };
+    if monitor.needs_validation_set() && !validation {
+        bail!(descent_train::TrainError::InvalidOption {
+            field: "monitor",
+            value: monitor.to_string(),
+            reason: "needs a validation split: give --val-split or --val-samples".into(),
+        });
+    }
     let plateau = args.plateau.then(|| {
         let defaults = ReduceLrOnPlateauConfig::new();
         PlateauOptions {
@@ -418,6 +443,21 @@ mod tests {
         assert_eq!(early.rule.patience, 4);
         assert!(early.rule.restore_best);
         assert_eq!(rules.convergence.as_ref().map(|c| c.tol), Some(1e-4));
+        // The validation split is the default monitor when there is one.
+        let monitored = |flags: &[&str]| {
+            let config = run_config(&train_args(flags)).expect("valid");
+            let plateau = config.training.rules.plateau.expect("plateau");
+            (plateau.monitor, plateau.rule.mode)
+        };
+        let min = descent_optim::MetricMode::Min;
+        assert_eq!(monitored(&["--plateau"]), (Monitor::TestLoss, min));
+        let with_split = monitored(&["--plateau", "--val-split", "0.1"]);
+        assert_eq!(with_split, (Monitor::ValLoss, min));
+        let accuracy = monitored(&["--plateau", "--val-samples", "9", "--monitor", "val-acc"]);
+        assert_eq!(
+            accuracy,
+            (Monitor::ValAccuracy, descent_optim::MetricMode::Max)
+        );
         assert_eq!(rules.min_lr, Some(1e-5));
         for (flags, needle) in [
             (&["--plateau", "--plateau-factor", "1.5"][..], "factor"),
