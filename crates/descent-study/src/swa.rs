@@ -97,6 +97,7 @@ pub fn protocol(scale: Scale, data_dir: Option<PathBuf>) -> Result<Protocol, Stu
                 crop_padding: Some(4),
                 horizontal_flip: true,
             }),
+            validation: None,
         },
         optimizer,
         schedule: sgd_schedule(b.epochs),
