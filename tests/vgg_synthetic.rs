@@ -26,6 +26,7 @@ fn narrow_vgg11_learns_the_synthetic_set_well_above_chance() {
             test_samples: Some(500),
             normalization: NormalizationChoice::FromTrainingSet,
             augmentation: None,
+            validation: None,
         },
         optimizer: OptimizerConfig::from_kind(OptimizerKind::Momentum, &OptimizerParams::default())
             .expect("valid"),
@@ -41,6 +42,7 @@ fn narrow_vgg11_learns_the_synthetic_set_well_above_chance() {
             rules: Default::default(),
             trajectory: None,
             averaging: Default::default(),
+            sam: None,
         },
     };
     let dir = tempfile::tempdir().expect("tempdir");

@@ -272,6 +272,47 @@ fn report_of_runs_and_a_study() {
     assert_eq!(check.script_errors, 0, "{check:?}");
     check_screenshot(&chromium, &page, dir.path());
 
+    // The studies descent study wrote (docs/studies: tables and figures, no runs): the claim,
+    // the table, the verdict and every figure of theirs show.
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/studies");
+    let studies = dir.path().join("studies.html");
+    let out = ok(descent(&[
+        "report",
+        s(&docs.join("restarts-small")),
+        s(&docs.join("optimizers-small")),
+        "--out",
+        s(&studies),
+    ]));
+    let lessons = std::fs::read_dir(docs.join("optimizers-small/lessons"))
+        .expect("lessons")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "svg"))
+        })
+        .count();
+    let figures = 1 + lessons; // restarts' accuracy.svg
+    assert!(
+        text(&out.stdout).contains(&format!("{figures} figures")),
+        "{}",
+        text(&out.stdout)
+    );
+    let study_html = std::fs::read_to_string(&studies).expect("page");
+    for needle in [
+        "Verdict: not reproduced",
+        "sgdr snapshot ensemble",
+        "Verdict: reproduced",
+        "momentum-valley",
+    ] {
+        assert!(study_html.contains(needle), "{needle} missing");
+    }
+    let check = open_in_browser(&chromium, &studies, dir.path());
+    assert_eq!(
+        (check.loaded, check.failed, check.total),
+        (figures, 0, figures),
+        "{check:?}"
+    );
+    assert!(check.console.is_empty(), "console: {:#?}", check.console);
+
     // A broken figure is seen: the check above would fail on this page.
     let broken = dir.path().join("broken.html");
     let first = &sources[3];

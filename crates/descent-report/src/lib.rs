@@ -6,8 +6,9 @@
 //! beside it (scans, interpolations, planes, trajectories, curvature maps, curvature and
 //! spectrum files), each drawn by the function its `descent landscape` command draws it with.
 //! The training curves of all runs are overlaid in one set of figures (loss and accuracy per
-//! epoch, the learning rate of every step, SWA's start and the averages' results). A folder
-//! of run folders is read as a study ([`study`]: the hook for `descent study`'s layout).
+//! epoch, the learning rate of every step, SWA's start and the averages' results). A study
+//! folder (`descent study`'s, or any folder of run folders; [`study`]) adds its claim, table,
+//! verdict and figures, then each of its runs.
 //!
 //! The page needs no network: CSS inline, figures as `data:` URIs (SVG), and one small script
 //! that checks on load that every figure decoded; a Content-Security-Policy forbids anything

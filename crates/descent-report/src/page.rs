@@ -111,7 +111,12 @@ fn curves(page: &mut Page, runs: &[RunSummary]) -> Result<(), ReportError> {
         |p| p.render(),
     )?;
     let lr = render_plot("the learning rates", lr_plot(runs), |p| p.render())?;
-    if loss.is_none() {
+    if runs.is_empty() {
+        page.body.push_str(
+            "<p class=\"muted\">No run folder among the inputs (a committed study keeps its \
+             table and figures, not its runs).</p>\n",
+        );
+    } else if loss.is_none() {
         page.body
             .push_str("<p class=\"muted\">No run has finished an epoch yet.</p>\n");
     }
@@ -322,20 +327,60 @@ fn study_section(page: &mut Page, index: usize, study: &StudySummary) {
     );
     page.body.push_str("<h3>Results</h3>\n");
     match &study.results {
-        Some(table) => {
-            page.body.push_str("<table><tr>");
-            for column in &table.columns {
-                let _ = write!(page.body, "<th>{}</th>", html(column));
-            }
-            page.body.push_str("</tr>\n");
-            for row in &table.rows {
-                page.body.push_str("<tr>");
-                for cell in row {
-                    let _ = write!(page.body, "<td>{}</td>", html(cell));
+        Some(results) => {
+            let p = &results.protocol;
+            let _ = writeln!(
+                page.body,
+                "<p><b>Claim.</b> {}</p>\n<p><b>Source.</b> {}</p>\n<p><b>Protocol ({} scale).</b> {}</p>\n\
+                 <p><b>Rule, fixed before running.</b> {}</p>",
+                html(&p.claim),
+                html(&p.source),
+                html(&p.scale.to_string()),
+                html(&p.description),
+                html(&p.verdict_rule)
+            );
+            if !results.rows.is_empty() {
+                page.body.push_str(
+                    "<table><tr><th></th><th>test accuracy (%, mean ± sd over seeds)</th>\
+                     <th>test loss</th><th>runs</th></tr>\n",
+                );
+                for row in &results.rows {
+                    let _ = writeln!(
+                        page.body,
+                        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                         <td class=\"num\">{}</td></tr>",
+                        html(&row.label),
+                        html(&row.accuracy.show(100.0, 2)),
+                        html(&row.loss.show(1.0, 4)),
+                        row.accuracy.n
+                    );
                 }
-                page.body.push_str("</tr>\n");
+                page.body.push_str("</table>\n");
             }
-            page.body.push_str("</table>\n");
+            if !results.lessons.is_empty() {
+                page.body
+                    .push_str("<table><tr><th>lesson</th><th>held</th><th>numbers</th></tr>\n");
+                for lesson in &results.lessons {
+                    let _ = writeln!(
+                        page.body,
+                        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        html(&lesson.lesson),
+                        if lesson.held { "yes" } else { "<b>no</b>" },
+                        html(&lesson.detail)
+                    );
+                }
+                page.body.push_str("</table>\n");
+            }
+            let _ = writeln!(
+                page.body,
+                "<p><b>Verdict: {}.</b> {}</p>\n<p>Made by <code>{}</code> on {}, {}, commit {}.</p>",
+                html(results.verdict.words()),
+                html(&results.reason),
+                html(&results.command),
+                html(&results.provenance.date),
+                html(&results.provenance.machine),
+                html(&results.provenance.commit)
+            );
         }
         None => page.body.push_str(
             "<p class=\"muted\">No results.json in this folder: its runs are shown below.</p>\n",

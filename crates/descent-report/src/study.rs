@@ -1,28 +1,17 @@
-//! [`StudySummary`]: a folder of run folders, read as one study.
+//! [`StudySummary`]: a study folder, read.
 //!
-//! The hook for `descent study` (issue 24, section 1), whose folder layout does not exist
-//! yet: today a study is any folder whose subfolders include run folders; its runs are read
-//! with [`read_run`], its results table from `results.json` when the
-//! folder has one ([`ResultsTable`]: `{"columns": [..], "rows": [[..], ..]}`), and every `.svg`
-//! and `.png` directly in it is shown as a figure. When the study command fixes its layout,
-//! this file is the one place that reads it.
+//! A folder made by `descent study` (`protocol.json`, `results.json`, `results.md`, its
+//! figures, and its runs under `runs/ARM/seedN/`; the layout is `descent-study`'s), or any
+//! folder of run folders. The runs are found up to three folders down and named by their path
+//! inside the study (`step/seed0`); the results are read with `descent-study`'s own types; every
+//! `.svg` and `.png` in the folder and in its `lessons/` is shown as a figure.
 
 use std::path::{Path, PathBuf};
 
+use descent_study::{PROTOCOL_FILE, RESULTS_JSON, StudyResults};
+
 use crate::ReportError;
 use crate::run::{RunSummary, is_run_folder, read_run};
-
-/// The name of a study's results table in its folder.
-pub const RESULTS_JSON: &str = "results.json";
-
-/// A study's results: named columns and rows of cells (numbers or text).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResultsTable {
-    /// The column names.
-    pub columns: Vec<String>,
-    /// The rows, each as long as `columns`.
-    pub rows: Vec<Vec<String>>,
-}
 
 /// A figure file of a study, embedded as it is.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,124 +31,101 @@ pub struct StudySummary {
     pub dir: PathBuf,
     /// Its name in the report.
     pub name: String,
-    /// Its runs, sorted by folder name.
+    /// Its runs, sorted by path, each named by its path inside the study.
     pub runs: Vec<RunSummary>,
-    /// Its results table, if it has one.
-    pub results: Option<ResultsTable>,
+    /// Its `results.json`, if it has one.
+    pub results: Option<StudyResults>,
     /// Its figure files, sorted by name.
     pub figures: Vec<StudyFigure>,
 }
 
-/// Whether `dir` is read as a study: a folder, not itself a run, with a run folder among its
-/// subfolders.
+/// The run folders in `dir` and up to `depth` folders below it, sorted by path.
+fn run_folders(dir: &Path, depth: usize) -> Result<Vec<PathBuf>, ReportError> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| ReportError::io("listing", dir, e))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    entries.sort();
+    let mut found = Vec::new();
+    for path in entries {
+        if is_run_folder(&path) {
+            found.push(path);
+        } else if depth > 1 {
+            found.extend(run_folders(&path, depth - 1)?);
+        }
+    }
+    Ok(found)
+}
+
+/// Whether `dir` is read as a study: a folder, not itself a run, holding a `protocol.json` or
+/// a run folder up to three folders down.
 pub fn is_study_folder(dir: &Path) -> bool {
     dir.is_dir()
         && !is_run_folder(dir)
-        && std::fs::read_dir(dir).is_ok_and(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .any(|e| is_run_folder(&e.path()))
-        })
+        && (dir.join(PROTOCOL_FILE).is_file()
+            || run_folders(dir, 3).is_ok_and(|runs| !runs.is_empty()))
 }
 
-fn cell(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
+/// The `.svg` and `.png` files directly in `dir`, sorted by name.
+fn figures_in(dir: &Path) -> Result<Vec<StudyFigure>, ReportError> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
     }
-}
-
-/// Parses a `results.json`; `path` names the file in errors.
-///
-/// # Errors
-///
-/// [`ReportError::BadFile`] unless it is `{"columns": [strings], "rows": [[cells]]}` with
-/// every row as long as the columns.
-pub fn parse_results(bytes: &[u8], path: &Path) -> Result<ResultsTable, ReportError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| ReportError::bad_file(path, e))?;
-    let expected = "expected {\"columns\": [..], \"rows\": [[..], ..]}";
-    let columns: Vec<String> = value
-        .get("columns")
-        .and_then(|c| c.as_array())
-        .ok_or_else(|| ReportError::bad_file(path, expected))?
-        .iter()
-        .map(cell)
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| ReportError::io("listing", dir, e))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
         .collect();
-    let rows = value
-        .get("rows")
-        .and_then(|r| r.as_array())
-        .ok_or_else(|| ReportError::bad_file(path, expected))?
-        .iter()
-        .enumerate()
-        .map(|(i, row)| {
-            let cells: Vec<String> = row
-                .as_array()
-                .ok_or_else(|| ReportError::bad_file(path, format!("row {i} is not a list")))?
-                .iter()
-                .map(cell)
-                .collect();
-            if cells.len() == columns.len() {
-                Ok(cells)
-            } else {
-                Err(ReportError::bad_file(
-                    path,
-                    format!(
-                        "row {i} has {} cells for {} columns",
-                        cells.len(),
-                        columns.len()
-                    ),
-                ))
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(ResultsTable { columns, rows })
+    paths.sort();
+    let mut figures = Vec::new();
+    for path in paths {
+        let mime = match path.extension().and_then(|x| x.to_str()) {
+            Some("svg") => "image/svg+xml",
+            Some("png") => "image/png",
+            _ => continue,
+        };
+        let bytes = std::fs::read(&path).map_err(|e| ReportError::io("reading", &path, e))?;
+        figures.push(StudyFigure { path, mime, bytes });
+    }
+    Ok(figures)
 }
 
 /// Reads the study folder `dir`.
 ///
 /// # Errors
 ///
-/// [`ReportError::NotARun`] if it holds no run folder; the errors of reading its runs, its
-/// `results.json` and its figures.
+/// [`ReportError::NotARun`] if it is no study; the errors of reading its runs, its
+/// `results.json` (which must be `descent study`'s) and its figures.
 pub fn read_study(dir: &Path) -> Result<StudySummary, ReportError> {
     if !is_study_folder(dir) {
         return Err(ReportError::NotARun {
             path: dir.to_path_buf(),
-            reason: "is neither a run folder (no config.json) nor a folder of run folders".into(),
+            reason: "is neither a run folder (no config.json) nor a study (no protocol.json, \
+                     no run folders)"
+                .into(),
         });
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| ReportError::io("listing", dir, e))?
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
     let mut runs = Vec::new();
-    let mut figures = Vec::new();
-    for path in &entries {
-        if is_run_folder(path) {
-            runs.push(read_run(path)?);
-        } else if path.is_file() {
-            let mime = match path.extension().and_then(|x| x.to_str()) {
-                Some("svg") => "image/svg+xml",
-                Some("png") => "image/png",
-                _ => continue,
-            };
-            let bytes = std::fs::read(path).map_err(|e| ReportError::io("reading", path, e))?;
-            figures.push(StudyFigure {
-                path: path.clone(),
-                mime,
-                bytes,
-            });
-        }
+    for path in run_folders(dir, 3)? {
+        let mut run = read_run(&path)?;
+        let inside = path.strip_prefix(dir).unwrap_or(&path);
+        let inside = inside.strip_prefix("runs").unwrap_or(inside);
+        run.name = inside.display().to_string();
+        runs.push(run);
     }
+    let mut figures = figures_in(dir)?;
+    figures.extend(figures_in(&dir.join("lessons"))?);
     let results_path = dir.join(RESULTS_JSON);
     let results = if results_path.is_file() {
         let bytes = std::fs::read(&results_path)
             .map_err(|e| ReportError::io("reading", &results_path, e))?;
-        Some(parse_results(&bytes, &results_path)?)
+        Some(
+            serde_json::from_slice::<StudyResults>(&bytes)
+                .map_err(|e| ReportError::bad_file(&results_path, e))?,
+        )
     } else {
         None
     };
@@ -184,22 +150,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn results_tables_parse_or_name_the_fault() {
-        let path = Path::new("results.json");
-        let table = parse_results(
-            br#"{"columns": ["batch", "test error"], "rows": [[128, "7.4 +- 0.2"], [4096, null]]}"#,
-            path,
-        )
-        .expect("parses");
-        assert_eq!(table.columns, ["batch", "test error"]);
-        assert_eq!(table.rows[0], ["128", "7.4 +- 0.2"]);
-        assert_eq!(table.rows[1], ["4096", ""]);
-        let err =
-            parse_results(br#"{"columns": ["a"], "rows": [[1, 2]]}"#, path).expect_err("ragged");
+    fn the_committed_studies_are_read_with_their_results_and_figures() {
+        // docs/studies holds what descent study wrote (without the run folders).
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/studies");
+        let restarts = read_study(&root.join("restarts-small")).expect("a study");
+        let results = restarts.results.expect("results.json");
+        assert_eq!(results.protocol.study.to_string(), "restarts");
+        assert!(!results.rows.is_empty());
         assert!(
-            err.to_string().contains("row 0 has 2 cells for 1 columns"),
-            "{err}"
+            restarts
+                .figures
+                .iter()
+                .any(|f| f.path.ends_with("accuracy.svg"))
         );
-        assert!(parse_results(b"[1]", path).is_err());
+        let optimizers = read_study(&root.join("optimizers-small")).expect("a study");
+        assert!(!optimizers.results.expect("results").lessons.is_empty());
+        assert!(
+            optimizers
+                .figures
+                .iter()
+                .any(|f| f.path.starts_with(root.join("optimizers-small/lessons")))
+        );
+        assert!(
+            read_study(&root).is_err(),
+            "a folder of studies is no study"
+        );
     }
 }

@@ -6,6 +6,7 @@ pub mod eval;
 pub mod landscape;
 pub mod report;
 pub mod schedule;
+pub mod study;
 pub mod toy;
 pub mod train;
 
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Toy(args) => toy::run(&device, *args),
         Command::Schedule(args) => schedule::run(*args),
         Command::Report(args) => report::run(*args),
+        Command::Study(args) => study::run(&device, *args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
     }
