@@ -22,6 +22,7 @@
 
 pub mod file;
 pub mod job;
+pub mod plane_scan;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod profile;

@@ -100,3 +100,70 @@ pub fn draw_plane_path(result: &CurveResult, path: &Path) -> Result<bool, Landsc
     draw_lines(&plot, path)?;
     Ok(true)
 }
+
+/// Draws the loss contours of the plane scan `scan` (made by
+/// [`scan_curve_plane`](super::plane_scan::scan_curve_plane)) with the curve and the straight
+/// line of `result` over them and `A`, the bend and `C` marked, to `path`. The scan's
+/// orthonormal coordinates are the ones of [`CurveResult::plane`] (`A` at the origin, the
+/// bend on the x axis), so the paths sit where they belong.
+///
+/// # Errors
+///
+/// [`LandscapeError::InvalidOption`] if the scan is not 2-D or has no loss, or the result no
+/// plane; plot errors.
+pub fn draw_plane_scan(
+    result: &CurveResult,
+    scan: &crate::ScanFile,
+    path: &Path,
+) -> Result<(), LandscapeError> {
+    use descent_plot::{Aspect, Marker, PathOverlay, SurfacePlot, SurfaceStyle, draw_surface};
+    let plane = result
+        .plane
+        .as_ref()
+        .ok_or_else(|| LandscapeError::invalid("plane", "none", "the curve file has no plane"))?;
+    let metric = scan
+        .meta
+        .metrics
+        .iter()
+        .find(|m| m.starts_with("loss"))
+        .cloned()
+        .ok_or_else(|| LandscapeError::invalid("metric", "loss", "the scan has no loss"))?;
+    let grid = scan.meta.grid;
+    let y = grid
+        .y
+        .ok_or_else(|| LandscapeError::invalid("grid", "1-D", "a plane scan is 2-D"))?;
+    let values = scan.values[&metric]
+        .iter()
+        .zip(&scan.done)
+        .map(|(&v, &d)| if d { v } else { f64::NAN })
+        .collect();
+    let [a, b, c] = plane.plane.marks;
+    let marker = |label: &str, at| Marker {
+        label: label.into(),
+        at,
+    };
+    let plot = SurfacePlot {
+        title: format!("{metric} on the plane of A, the bend and C"),
+        x_label: "u (Euclidean)".into(),
+        y_label: "v (Euclidean)".into(),
+        value_label: metric,
+        x: grid.x.values(),
+        y: y.values(),
+        values,
+        style: SurfaceStyle::Contour,
+        aspect: Aspect::Equal,
+        paths: vec![
+            PathOverlay {
+                label: result.kind.to_string(),
+                points: plane.curve.clone(),
+            },
+            PathOverlay {
+                label: "line".into(),
+                points: plane.line.clone(),
+            },
+        ],
+        markers: vec![marker("A", a), marker("bend", b), marker("C", c)],
+        ..SurfacePlot::default()
+    };
+    Ok(draw_surface(&plot, path)?)
+}

@@ -6,10 +6,13 @@ use std::path::PathBuf;
 use clap::Args;
 use descent_data::{DatasetKind, Split};
 use descent_landscape::curve::job::{CurveJob, CurveObserver, run_curve_job};
+use descent_landscape::curve::plane_scan::{PLANE_SCAN_FILE, scan_curve_plane};
+use descent_landscape::curve::plot::draw_plane_scan;
 use descent_landscape::curve::train::{CurveEpoch, CurveSchedule, CurveTrainConfig};
 use descent_landscape::{BnPolicy, CurveKind, EvalOptions};
 use descent_train::observer::log_line;
 
+use super::progress::ScanProgress;
 use crate::values::{listed, named};
 
 /// `descent landscape curve`.
@@ -70,7 +73,13 @@ pub struct CurveArgs {
     /// Dataset folder (default: the one in the model card).
     #[arg(long, help_heading = "Evaluation")]
     pub data_dir: Option<PathBuf>,
-    /// Output folder (curve.json, bend/, profile.svg, plane.svg); never overwritten.
+    /// Also scan the loss on the plane of A, bend and C on NxN points, paths drawn over it.
+    #[arg(long, help_heading = "Plane of A, bend, C")]
+    pub plane_resolution: Option<usize>,
+    /// The plane scan spans the three models plus this share of their extent on each side.
+    #[arg(long, default_value_t = 0.2, help_heading = "Plane of A, bend, C")]
+    pub plane_margin: f64,
+    /// Output folder (curve.json, bend/, profile.svg, plane.svg); a finished one is refused.
     #[arg(long, short)]
     pub out: PathBuf,
 }
@@ -183,5 +192,21 @@ pub fn run(device_name: &str, args: &CurveArgs) -> anyhow::Result<()> {
             .join(descent_landscape::curve::job::CURVE_FILE)
             .display()
     );
+    if let Some(resolution) = args.plane_resolution {
+        let outcome = scan_curve_plane(
+            &result,
+            &args.out,
+            resolution,
+            args.plane_margin,
+            &job.eval,
+            &device,
+            &choice.to_string(),
+            &mut ScanProgress::new(),
+        )?;
+        let figure = args.out.join("plane-loss.svg");
+        draw_plane_scan(&result, &outcome.file, &figure)?;
+        println!("{}", args.out.join(PLANE_SCAN_FILE).display());
+        println!("{}", figure.display());
+    }
     Ok(())
 }
