@@ -20,8 +20,17 @@ use crate::scan_file::ScanKind;
 /// The scan file of the plane in a curve's output folder.
 pub const PLANE_SCAN_FILE: &str = "plane.npz";
 
-/// Scans the plane through `A`, the bend saved in `out` and `C` on `resolution` x `resolution`
-/// points spanning the three plus `margin` of their extent on each side, with batch-norm
+/// The grid of a curve's plane scan.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlaneGrid {
+    /// Points per axis.
+    pub resolution: usize,
+    /// The grid spans the three models plus this share of their extent on each side
+    /// (`plane.py` uses 0.2).
+    pub margin: f64,
+}
+
+/// Scans the plane through `A`, the bend saved in `out` and `C` on `grid`, with batch-norm
 /// statistics recomputed at every point, into `out/plane.npz` (resumed if it exists with the
 /// same settings).
 ///
@@ -31,8 +40,7 @@ pub const PLANE_SCAN_FILE: &str = "plane.npz";
 pub fn scan_curve_plane(
     result: &CurveResult,
     out: &Path,
-    resolution: usize,
-    margin: f64,
+    grid: PlaneGrid,
     eval: &EvalOptions,
     device: &Device,
     device_name: &str,
@@ -49,7 +57,7 @@ pub fn scan_curve_plane(
     let job = ScanJob {
         kind: ScanKind::Plane,
         checkpoints: vec![PathBuf::from(a), out.join(BEND_DIR), PathBuf::from(c)],
-        grid: grid_around(&plane.plane, margin, resolution)?,
+        grid: grid_around(&plane.plane, grid.margin, grid.resolution)?,
         directions: DirectionChoice::Random(DirectionConfig::default()),
         plane_axes: PlaneAxes::Orthonormal,
         eval: EvalOptions {

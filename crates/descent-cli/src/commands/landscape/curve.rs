@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use descent_data::{DatasetKind, Split};
 use descent_landscape::curve::job::{CurveJob, CurveObserver, run_curve_job};
-use descent_landscape::curve::plane_scan::{PLANE_SCAN_FILE, scan_curve_plane};
+use descent_landscape::curve::plane_scan::{PLANE_SCAN_FILE, PlaneGrid, scan_curve_plane};
 use descent_landscape::curve::plot::draw_plane_scan;
 use descent_landscape::curve::train::{CurveEpoch, CurveSchedule, CurveTrainConfig};
 use descent_landscape::{BnPolicy, CurveKind, EvalOptions};
@@ -196,8 +196,10 @@ pub fn run(device_name: &str, args: &CurveArgs) -> anyhow::Result<()> {
         let outcome = scan_curve_plane(
             &result,
             &args.out,
-            resolution,
-            args.plane_margin,
+            PlaneGrid {
+                resolution,
+                margin: args.plane_margin,
+            },
             &job.eval,
             &device,
             &choice.to_string(),
