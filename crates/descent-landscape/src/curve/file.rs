@@ -31,8 +31,10 @@ pub struct CurveResult {
     pub device: String,
     /// How the bend was trained.
     pub train: CurveTrainConfig,
-    /// The training data: dataset name and sample count.
-    pub train_data: (String, usize),
+    /// The dataset the bend was trained on (e.g. `fashion-mnist-train`).
+    pub train_dataset: String,
+    /// How many of its samples were used.
+    pub train_samples: usize,
     /// Each training epoch.
     pub history: Vec<CurveEpoch>,
     /// How each point was evaluated.
