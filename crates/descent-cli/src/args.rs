@@ -51,6 +51,9 @@ pub enum Command {
     Toy(Box<crate::commands::toy::ToyArgs>),
     /// Print (CSV or JSON) or plot the learning rate of every epoch or step of a schedule.
     Schedule(Box<crate::commands::schedule::ScheduleCmdArgs>),
+    /// Reproduce a claim of the field as a fixed, resumable protocol of runs: a table with
+    /// the spread over seeds and a verdict.
+    Study(Box<crate::commands::study::StudyArgs>),
     /// Print a shell completion script, e.g. `descent completions bash >
     /// ~/.local/share/bash-completion/completions/descent`.
     Completions {

@@ -113,7 +113,7 @@ fn claim_default_out() -> anyhow::Result<PathBuf> {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
+    let (y, m, d) = crate::date::civil_from_days(days as i64);
     let stem = format!(
         "train-{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
         rem / 3600,
@@ -135,19 +135,6 @@ fn claim_default_out() -> anyhow::Result<PathBuf> {
             Err(e) => return Err(descent_train::TrainError::io("creating", &path, e).into()),
         }
     }
-}
-
-/// Howard Hinnant's days-to-civil-date algorithm.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Converts the flags into the library's run configuration, validating each.
@@ -446,7 +433,7 @@ mod tests {
 
     #[test]
     fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_779), (2026, 11, 22));
+        assert_eq!(crate::date::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(crate::date::civil_from_days(20_779), (2026, 11, 22));
     }
 }
