@@ -69,5 +69,5 @@ pub use observer::{ConsoleObserver, Observer, RunStart, Silent, StepInfo};
 pub use options::TrainOptions;
 pub use rules::{EarlyStoppingOptions, EpochRules, Monitor, PlateauOptions, Stopped};
 pub use run::{ModelCard, RunOutcome, train_run};
-pub use trainer::{TrainReport, Trainer};
+pub use trainer::{CycledMomentum, TrainReport, Trainer};
 pub use trajectory::{TrajectoryConfig, TrajectoryIndex, TrajectoryRecorder, TrajectoryUnit};

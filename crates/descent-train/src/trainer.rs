@@ -61,10 +61,23 @@ pub struct Trainer<M: ImageClassifier> {
     folder: Option<RunFolder>,
     model_config: Option<serde_json::Value>,
     gradient_hook: Option<GradientHook<M>>,
+    momentum: Option<CycledMomentum>,
     trajectory: Option<TrajectoryRecorder>,
     averages: Averages<M>,
     /// Snapshots of a run without a folder (with one, they are read back from it).
     snapshots: Vec<(usize, M)>,
+}
+
+/// A momentum set before every step from a schedule (cyclic and one-cycle rates cycle it, as
+/// PyTorch's `cycle_momentum`), through the handle the optimizer was built with
+/// ([`OptimizerConfig::init_with_momentum`](descent_optim::OptimizerConfig::init_with_momentum)).
+/// The momentum is a function of the global step, so a resumed run sets the same values.
+#[derive(Clone, Debug)]
+pub struct CycledMomentum {
+    /// The momentum of each step.
+    pub schedule: descent_optim::MomentumSchedule,
+    /// The optimizer's handle.
+    pub handle: descent_optim::MomentumHandle,
 }
 
 /// A transformation of the gradients between backward pass and optimizer step (for example
@@ -123,6 +136,7 @@ impl<M: ImageClassifier> Trainer<M> {
             folder: None,
             model_config: None,
             gradient_hook: None,
+            momentum: None,
             trajectory: None,
             averages,
             snapshots: Vec::new(),
@@ -145,6 +159,13 @@ impl<M: ImageClassifier> Trainer<M> {
     /// Transforms every step's gradients before the optimizer sees them.
     pub fn with_gradient_hook(mut self, hook: GradientHook<M>) -> Self {
         self.gradient_hook = Some(hook);
+        self
+    }
+
+    /// Sets the optimizer's momentum before every step from `momentum.schedule` (see
+    /// [`CycledMomentum`]).
+    pub fn with_momentum(mut self, momentum: CycledMomentum) -> Self {
+        self.momentum = Some(momentum);
         self
     }
 
@@ -802,6 +823,11 @@ impl<M: ImageClassifier> Trainer<M> {
             });
         }
         let lr = self.schedule.step();
+        if let Some(momentum) = &self.momentum {
+            // Step `global_step` (from 1) trains with the schedule's rate number
+            // `global_step - 1` (from 0), and so with its momentum.
+            momentum.handle.set(momentum.schedule.at(global_step - 1));
+        }
         let mut grads = GradientsParams::from_grads(loss.backward(), &model);
         if let Some(hook) = self.gradient_hook.as_mut() {
             grads = hook(&model, grads);
