@@ -826,7 +826,8 @@ impl<M: ImageClassifier> Trainer<M> {
         if let Some(momentum) = &self.momentum {
             // Step `global_step` (from 1) trains with the schedule's rate number
             // `global_step - 1` (from 0), and so with its momentum.
-            momentum.handle.set(momentum.schedule.at(global_step - 1));
+            let index = usize::try_from(global_step - 1).unwrap_or(usize::MAX);
+            momentum.handle.set(momentum.schedule.at(index));
         }
         let mut grads = GradientsParams::from_grads(loss.backward(), &model);
         if let Some(hook) = self.gradient_hook.as_mut() {

@@ -112,7 +112,7 @@ mod serde_default {
 /// ));
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", deny_unknown_fields)]
+#[serde(tag = "kind", deny_unknown_fields, remote = "Self")]
 pub enum ScheduleConfig {
     /// The base rate throughout.
     #[serde(rename = "constant")]
@@ -365,6 +365,32 @@ pub enum ScheduleConfig {
     },
 }
 
+// Serde's `deny_unknown_fields` does not reach the unit variant of an internally tagged enum:
+// `{"kind": "constant", "gamma": 0.1}` would load as `constant` with `gamma` dropped. The
+// derive above (`remote = "Self"`) writes inherent `serialize`/`deserialize` functions; these
+// trait impls call them, and refuse fields next to `"kind": "constant"` first.
+impl Serialize for ScheduleConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ScheduleConfig::serialize(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ScheduleConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let value = serde_json::Value::deserialize(deserializer)?;
+        if let Some(fields) = value.as_object()
+            && fields.get("kind").and_then(serde_json::Value::as_str) == Some("constant")
+            && let Some(extra) = fields.keys().find(|key| *key != "kind")
+        {
+            return Err(D::Error::custom(format!(
+                "unknown field `{extra}`: the constant schedule has no fields"
+            )));
+        }
+        ScheduleConfig::deserialize(value).map_err(D::Error::custom)
+    }
+}
+
 /// The training length a schedule is built for.
 #[derive(Clone, Copy, Debug)]
 struct Budget {
@@ -597,8 +623,26 @@ impl ScheduleConfig {
                         Err(invalid(field, fraction, "must lie in [0, 1]"))
                     }
                 };
-                let config = WsdConfig::new(lr, total, steps("decay_fraction", *decay_fraction)?)
-                    .with_warmup_steps(steps("warmup_fraction", *warmup_fraction)?)
+                let (warmup, decay) = (
+                    steps("warmup_fraction", *warmup_fraction)?,
+                    steps("decay_fraction", *decay_fraction)?,
+                );
+                if warmup_fraction + decay_fraction > 1.0 {
+                    return Err(invalid(
+                        "decay_fraction",
+                        decay_fraction,
+                        format!("plus warmup_fraction {warmup_fraction} exceeds 1"),
+                    ));
+                }
+                if decay == 0 {
+                    return Err(invalid(
+                        "decay_fraction",
+                        decay_fraction,
+                        format!("leaves no cooldown step in {total} steps of training"),
+                    ));
+                }
+                let config = WsdConfig::new(lr, total, decay)
+                    .with_warmup_steps(warmup)
                     .with_init_div_factor(*init_div_factor)
                     .with_min_lr(*min_lr)
                     .with_cooldown(*cooldown);
@@ -1085,6 +1129,60 @@ mod tests {
             let back: ScheduleConfig = serde_json::from_str(&json).expect("deserializes");
             assert_eq!(back, config);
         }
+    }
+
+    /// One set of defaults: a file that names only the kind gets every field at the value the
+    /// command line uses for a flag not given (`ScheduleKind::default_config`, what
+    /// `ScheduleConfig::from_kind` starts from).
+    #[test]
+    fn an_omitted_field_takes_the_cli_default() {
+        for kind in ScheduleKind::ALL {
+            let json = format!(r#"{{"kind": "{kind}"}}"#);
+            let from_file: ScheduleConfig = serde_json::from_str(&json).expect("parses");
+            assert_eq!(from_file, kind.default_config(), "{kind}");
+            let from_flags = ScheduleConfig::from_kind(*kind, &Default::default()).expect("valid");
+            assert_eq!(from_file, from_flags, "{kind}");
+        }
+        // PyTorch's defaults where the schedule mirrors PyTorch's.
+        let sgdr: ScheduleConfig = serde_json::from_str(r#"{"kind": "sgdr"}"#).expect("parses");
+        assert!(matches!(
+            sgdr,
+            ScheduleConfig::WarmRestarts { t_mult: 1, .. }
+        ));
+    }
+
+    #[test]
+    fn a_misspelt_field_of_any_kind_is_an_error_naming_it() {
+        for kind in ScheduleKind::ALL {
+            let mut json = serde_json::to_value(kind.default_config()).expect("json");
+            json.as_object_mut()
+                .expect("object")
+                .insert("step_sise".into(), serde_json::json!(3));
+            let err = serde_json::from_value::<ScheduleConfig>(json).expect_err("unknown field");
+            assert!(err.to_string().contains("step_sise"), "{kind}: {err}");
+        }
+    }
+
+    #[test]
+    fn new_kinds_reject_bad_fields() {
+        let config = |json: &str| serde_json::from_str::<ScheduleConfig>(json).expect("parses");
+        assert_invalid(
+            config(r#"{"kind": "wsd", "decay_fraction": 1.5}"#).init(0.1, 10, 10),
+            "decay_fraction",
+        );
+        assert_invalid(
+            config(r#"{"kind": "wsd", "warmup_fraction": 0.9, "decay_fraction": 0.2}"#)
+                .init(0.1, 10, 10),
+            "decay_fraction",
+        );
+        assert_invalid(
+            config(r#"{"kind": "timm-cosine", "noise_range_t": [1, 2, 3]}"#).init(0.1, 10, 10),
+            "noise_range_t",
+        );
+        assert_invalid(
+            config(r#"{"kind": "timm-cosine", "cycle_limit": 0}"#).init(0.1, 10, 10),
+            "cycle_limit",
+        );
     }
 
     #[test]

@@ -70,3 +70,6 @@ impl MomentumSchedule {
         (0..n).map(|t| self.at(t)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests;
