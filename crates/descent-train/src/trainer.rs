@@ -1181,6 +1181,96 @@ mod tests {
         assert_eq!(weights(&again), weights(&straight));
     }
 
+    /// A one-cycle run with cycled momentum (Adam's beta1 and SGD's momentum), stopped after
+    /// two of its four epochs and resumed, ends with the weights of the run that never stopped;
+    /// and the cycled momentum changes them (it is applied).
+    #[test]
+    fn cycled_momentum_resumes_exactly() {
+        use descent_optim::schedule::ScheduleKind;
+        use descent_optim::{
+            AdamConfig, MomentumConfig, MomentumHandle, OptimizerConfig, SgdConfig as OurSgd,
+        };
+
+        let device = Device::flex();
+        let batcher = ImageBatcher::new(None, None, 0);
+        let model = trainer(0.1, &device).into_model().valid();
+        let schedule = ScheduleKind::OneCycle.default_config();
+        let steps_per_epoch = TrainOptions {
+            batch_size: 16,
+            ..TrainOptions::default()
+        }
+        .steps_per_epoch(spirals().len());
+        for optimizer in [
+            OptimizerConfig::Adam(AdamConfig::new()),
+            OptimizerConfig::Sgd(OurSgd::new().with_momentum(Some(MomentumConfig::new(0.9)))),
+        ] {
+            let build = |epochs, folder: &RunFolder, cycled: bool| {
+                let rates = schedule.init(0.05, steps_per_epoch, 4).expect("valid");
+                let momentum = schedule.momentum(0.05, steps_per_epoch, 4).expect("valid");
+                let handle = MomentumHandle::new();
+                let options = TrainOptions {
+                    epochs,
+                    batch_size: 16,
+                    ..TrainOptions::default()
+                };
+                let optim = if cycled {
+                    optimizer.init_with_momentum(&handle)
+                } else {
+                    optimizer.init()
+                };
+                let t = Trainer::new(
+                    model.clone(),
+                    optim.expect("valid"),
+                    Box::new(rates),
+                    options,
+                    &device,
+                )
+                .expect("valid")
+                .with_folder(folder.clone());
+                match (cycled, momentum) {
+                    (true, Some(schedule)) => t.with_momentum(CycledMomentum { schedule, handle }),
+                    _ => t,
+                }
+            };
+            let weights = |t: &Trainer<descent_models::Mlp>| {
+                records::module_bytes(&t.model().valid()).expect("serializes")
+            };
+            let folder = || {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let folder = RunFolder {
+                    dir: dir.path().to_path_buf(),
+                };
+                (dir, folder)
+            };
+
+            let (_straight_dir, straight_folder) = folder();
+            let mut straight = build(4, &straight_folder, true);
+            straight
+                .fit(&spirals(), None, &batcher, &mut Silent)
+                .expect("trains");
+
+            let (_resumed_dir, resumed_folder) = folder();
+            build(2, &resumed_folder, true)
+                .fit(&spirals(), None, &batcher, &mut Silent)
+                .expect("trains");
+            let mut resumed = build(4, &resumed_folder, true);
+            resumed
+                .load_checkpoint(&resumed_folder.checkpoint())
+                .expect("loads");
+            resumed
+                .fit(&spirals(), None, &batcher, &mut Silent)
+                .expect("trains");
+            assert_eq!(weights(&resumed), weights(&straight), "{optimizer:?}");
+
+            let (_plain_dir, plain_folder) = folder();
+            let mut plain = build(4, &plain_folder, false);
+            plain
+                .fit(&spirals(), None, &batcher, &mut Silent)
+                .expect("trains");
+            assert_ne!(weights(&plain), weights(&straight), "{optimizer:?}");
+        }
+    }
+
     #[test]
     fn a_rule_on_test_metrics_needs_a_test_set() {
         use crate::rules::{EpochRules, Monitor, PlateauOptions};
