@@ -54,7 +54,7 @@ named_enum!(ScheduleKind, "schedule", {
 });
 
 impl ScheduleKind {
-    /// This kind with every field at its default (the constants in [`defaults`], the same a
+    /// This kind with every field at its default (the constants in [`defaults`](super::defaults), the same a
     /// JSON file gets for a field it leaves out):
     ///
     /// - `step`: every 30 epochs, `gamma` 0.1 (PyTorch's documented example);
