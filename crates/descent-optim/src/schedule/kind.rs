@@ -54,8 +54,8 @@ named_enum!(ScheduleKind, "schedule", {
 });
 
 impl ScheduleKind {
-    /// This kind with every field at its default (the constants in [`defaults`](super::defaults), the same a
-    /// JSON file gets for a field it leaves out):
+    /// This kind with every field at its default (the constants in
+    /// [`defaults`](super::defaults), the same a JSON file gets for a field it leaves out):
     ///
     /// - `step`: every 30 epochs, `gamma` 0.1 (PyTorch's documented example);
     /// - `multistep`: milestones at 50% and 75% of training, `gamma` 0.1;
