@@ -91,6 +91,8 @@ mod serde_default {
 /// | `sgdr` | `unit`, default `fractional-epoch` (the paper's per-batch SGDR) | per batch, or per epoch with `epoch` |
 /// | `cyclic`, `onecycle` | batches (PyTorch steps them per batch) | per batch |
 /// | `sequence` | milestones in `unit`, default epochs | as each child |
+/// | `timm-cosine` | `unit`, default epochs (timm's `t_in_epochs=True`) | per epoch, or per batch with `batch` or `fractional-epoch` |
+/// | `wsd` | fractions of the whole training | per batch |
 ///
 /// With `unit = epoch` you get exactly PyTorch's rates for the scheduler stepped once per epoch;
 /// with `unit = batch`, exactly PyTorch's rates for the scheduler stepped once per batch (see
