@@ -37,10 +37,10 @@ pub struct CyclicLrConfig {
     /// Steps of the falling half (>= 1); `None` means `step_size_up`.
     pub step_size_down: Option<usize>,
     /// Amplitude policy.
-    #[config(default = "CyclicMode::Triangular")]
+    #[config(default = "super::defaults::CYCLIC_MODE")]
     pub mode: CyclicMode,
     /// Per-step amplitude decay of `exp_range`, in (0, 1]; ignored by the other modes.
-    #[config(default = 1.0)]
+    #[config(default = "super::defaults::CYCLIC_GAMMA")]
     pub gamma: f64,
 }
 

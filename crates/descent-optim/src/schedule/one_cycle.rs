@@ -33,20 +33,20 @@ pub struct OneCycleLrConfig {
     pub total_steps: usize,
     /// Fraction of the cycle spent rising to `max_lr`, in (0, 1), with
     /// `pct_start * total_steps > 1` (and, with `three_phase`, a non-empty third phase).
-    #[config(default = 0.3)]
+    #[config(default = "super::defaults::ONECYCLE_PCT_START")]
     pub pct_start: f64,
     /// Shape of each phase.
-    #[config(default = "AnnealStrategy::Cos")]
+    #[config(default = "super::defaults::ONECYCLE_ANNEAL")]
     pub anneal_strategy: AnnealStrategy,
     /// The first rate is `max_lr / div_factor` (finite, > 0).
-    #[config(default = 25.0)]
+    #[config(default = "super::defaults::ONECYCLE_DIV_FACTOR")]
     pub div_factor: f64,
     /// The last rate is `max_lr / div_factor / final_div_factor` (finite, > 0).
-    #[config(default = 1e4)]
+    #[config(default = "super::defaults::ONECYCLE_FINAL_DIV_FACTOR")]
     pub final_div_factor: f64,
     /// Three phases as in the paper (up, down to the first rate, then down to the last rate)
     /// instead of fastai's two (up, then down to the last rate).
-    #[config(default = false)]
+    #[config(default = "super::defaults::ONECYCLE_THREE_PHASE")]
     pub three_phase: bool,
 }
 

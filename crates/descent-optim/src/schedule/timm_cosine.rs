@@ -4,7 +4,6 @@
 use burn::config::Config;
 
 use super::counter::counter_scheduler;
-use super::defaults;
 use super::timm_noise::timm_noise;
 use super::validate::{at_least_one, invalid, non_negative, positive};
 use crate::OptimError;
@@ -19,31 +18,31 @@ pub struct TimmCosineConfig {
     /// Length of the first cycle, `t_initial` (>= 1).
     pub t_initial: usize,
     /// The floor, `lr_min` (finite, >= 0).
-    #[config(default = "defaults::TIMM_LR_MIN")]
+    #[config(default = "super::defaults::TIMM_LR_MIN")]
     pub lr_min: f64,
     /// Each cycle is `cycle_mul` times longer than the last, `cycle_mul` (finite, > 0; a float).
-    #[config(default = "defaults::TIMM_CYCLE_MUL")]
+    #[config(default = "super::defaults::TIMM_CYCLE_MUL")]
     pub cycle_mul: f64,
     /// Factor of the peak per cycle, `cycle_decay`: cycle `i` peaks at `lr * cycle_decay^i`
     /// (finite, > 0).
-    #[config(default = "defaults::TIMM_CYCLE_DECAY")]
+    #[config(default = "super::defaults::TIMM_CYCLE_DECAY")]
     pub cycle_decay: f64,
     /// Cycles run, `cycle_limit`; after them the rate stays at `lr_min` (>= 1).
-    #[config(default = "defaults::TIMM_CYCLE_LIMIT")]
+    #[config(default = "super::defaults::TIMM_CYCLE_LIMIT")]
     pub cycle_limit: usize,
     /// Steps of linear warm-up, `warmup_t` (0: none).
-    #[config(default = "defaults::TIMM_WARMUP_T")]
+    #[config(default = "super::defaults::TIMM_WARMUP_T")]
     pub warmup_t: usize,
     /// The warm-up's first rate, `warmup_lr_init` (finite, >= 0).
-    #[config(default = "defaults::TIMM_WARMUP_LR_INIT")]
+    #[config(default = "super::defaults::TIMM_WARMUP_LR_INIT")]
     pub warmup_lr_init: f64,
     /// Whether the cosine starts after the warm-up (`true`) or the warm-up covers its first
     /// steps (`false`), `warmup_prefix`.
-    #[config(default = "defaults::TIMM_WARMUP_PREFIX")]
+    #[config(default = "super::defaults::TIMM_WARMUP_PREFIX")]
     pub warmup_prefix: bool,
     /// k-decay exponent `k`, `k_decay` (Zhang et al. 2020): the phase is
     /// `pi * t_curr^k / t_i^k` (finite, > 0; 1 is the plain cosine).
-    #[config(default = "defaults::TIMM_K_DECAY")]
+    #[config(default = "super::defaults::TIMM_K_DECAY")]
     pub k_decay: f64,
     /// First step with noise, timm's `noise_range_t` (an int, or the first of a pair); `None`
     /// is no noise.
@@ -51,13 +50,13 @@ pub struct TimmCosineConfig {
     /// First step without noise again (the second of timm's pair); `None` means never.
     pub noise_end: Option<usize>,
     /// Bound of the relative noise, `noise_pct` (finite, > 0).
-    #[config(default = "defaults::TIMM_NOISE_PCT")]
+    #[config(default = "super::defaults::TIMM_NOISE_PCT")]
     pub noise_pct: f64,
     /// Scale of the normal draw, `noise_std` (finite, > 0; timm accepts it and ignores it).
-    #[config(default = "defaults::TIMM_NOISE_STD")]
+    #[config(default = "super::defaults::TIMM_NOISE_STD")]
     pub noise_std: f64,
     /// Step `t`'s noise comes from a generator seeded with `noise_seed + t`, `noise_seed`.
-    #[config(default = "defaults::TIMM_NOISE_SEED")]
+    #[config(default = "super::defaults::TIMM_NOISE_SEED")]
     pub noise_seed: u64,
 }
 

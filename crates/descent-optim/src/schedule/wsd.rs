@@ -5,7 +5,6 @@
 use burn::config::Config;
 
 use super::counter::counter_scheduler;
-use super::defaults;
 use super::validate::{at_least_one, invalid, named_enum, non_negative, positive};
 use crate::OptimError;
 
@@ -51,13 +50,13 @@ pub struct WsdConfig {
     /// Steps of the cooldown at the end (>= 1, and `warmup_steps + decay_steps <= total_steps`).
     pub decay_steps: usize,
     /// The warm-up starts at `lr / init_div_factor` (finite, >= 1).
-    #[config(default = "defaults::WSD_INIT_DIV_FACTOR")]
+    #[config(default = "super::defaults::WSD_INIT_DIV_FACTOR")]
     pub init_div_factor: f64,
     /// The rate the cooldown falls towards (finite, 0 <= `min_lr` <= `lr`).
-    #[config(default = "defaults::WSD_MIN_LR")]
+    #[config(default = "super::defaults::WSD_MIN_LR")]
     pub min_lr: f64,
     /// The cooldown's shape.
-    #[config(default = "defaults::WSD_COOLDOWN")]
+    #[config(default = "super::defaults::WSD_COOLDOWN")]
     pub cooldown: CooldownShape,
 }
 
