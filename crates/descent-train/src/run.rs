@@ -271,6 +271,9 @@ pub fn train_run(
     if let Some(schedule) = momentum {
         trainer = trainer.with_momentum(CycledMomentum { schedule, handle });
     }
+    if let Some(validation) = data.validation {
+        trainer = trainer.with_validation(validation);
+    }
     if config.optimizer.grad_clipping().is_some() {
         let optimizer = config.optimizer.clone();
         trainer = trainer.with_gradient_hook(Box::new(move |model: &Model, grads| {

@@ -22,6 +22,10 @@
 //! all parameters, as `torch.nn.utils.clip_grad_norm_`, needs every gradient at once, so the
 //! loop applies it before `step` with [`clip_grad_norm`] or the config's `clip_gradients`.
 //!
+//! [`SamConfig`] wraps any of them (or any Burn `ModuleOptimizer`) in sharpness-aware
+//! minimization: two gradients per step, the second at the weights moved up the gradient
+//! (SAM, Foret et al. 2021; adaptive SAM, Kwon et al. 2021).
+//!
 //! [`OptimizerConfig`] holds any of them for run configs, and
 //! [`OptimizerConfig::from_kind`] builds one from an [`OptimizerKind`] and flat
 //! [`OptimizerParams`] (what the CLI's flags give).
@@ -34,6 +38,7 @@ mod kind;
 mod lerp;
 mod momentum;
 mod rmsprop;
+mod sam;
 mod sgd;
 mod state;
 mod validate;
@@ -49,5 +54,6 @@ pub use cycled::MomentumHandle;
 pub use kind::OptimizerKind;
 pub use momentum::MomentumConfig;
 pub use rmsprop::{RmsProp, RmsPropConfig, RmsPropState};
+pub use sam::{Sam, SamConfig};
 pub use sgd::{Sgd, SgdConfig, SgdState};
 pub use weight_decay::{WeightDecayConfig, WeightDecayMode};
