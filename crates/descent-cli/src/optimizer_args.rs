@@ -19,7 +19,7 @@ pub struct OptimizerArgs {
     #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
     pub lr: f64,
     /// Momentum coefficient (momentum, nesterov: default 0.9; rmsprop: default 0, in
-    /// `descent train` 0.9).
+    /// `descent train` 0.9); cyclic and onecycle schedules cycle it (see --cycle-momentum).
     #[arg(long)]
     pub momentum: Option<f64>,
     /// Momentum dampening (PyTorch's default: 0).
@@ -38,7 +38,7 @@ pub struct OptimizerArgs {
     /// Clip each gradient element to [-v, v].
     #[arg(long)]
     pub clip_value: Option<f64>,
-    /// Adam/AdamW beta1.
+    /// Adam/AdamW beta1; cyclic and onecycle schedules cycle it (see --cycle-momentum).
     #[arg(long, default_value_t = 0.9)]
     pub beta1: f64,
     /// Adam/AdamW beta2.

@@ -7,7 +7,7 @@
 use clap::Args;
 use descent_optim::OptimError;
 use descent_optim::schedule::{
-    CyclicMode, SCHEDULE_PARAMS, ScheduleConfig, ScheduleKind, ScheduleParams,
+    CooldownShape, CyclicMode, SCHEDULE_PARAMS, ScheduleConfig, ScheduleKind, ScheduleParams,
 };
 
 use crate::values::named;
@@ -33,7 +33,7 @@ pub struct ScheduleArgs {
     /// Decay factor (step, multistep, exponential; cyclic exp_range).
     #[arg(long)]
     pub gamma: Option<f64>,
-    /// Lowest rate (cosine, sgdr; cyclic: the base rate).
+    /// Lowest rate (cosine, sgdr, timm-cosine's lr_min, wsd's final rate; cyclic: the base rate).
     #[arg(long)]
     pub min_lr: Option<f64>,
     /// sgdr: epochs of the first cycle (T_0).
@@ -54,6 +54,63 @@ pub struct ScheduleArgs {
     /// poly: the power.
     #[arg(long)]
     pub power: Option<f64>,
+    /// cyclic, onecycle: cycle the momentum (Adam's beta1) inversely to the rate, as PyTorch does by default (default true; false keeps the optimizer's).
+    #[arg(long, value_name = "BOOL")]
+    pub cycle_momentum: Option<bool>,
+    /// cyclic, onecycle: momentum at the rate's peak (default 0.8 cyclic, 0.85 onecycle: PyTorch's).
+    #[arg(long)]
+    pub base_momentum: Option<f64>,
+    /// cyclic, onecycle: momentum at the rate's floor (default 0.9 cyclic, 0.95 onecycle: PyTorch's).
+    #[arg(long)]
+    pub max_momentum: Option<f64>,
+    /// timm-cosine: epochs of the first cycle (timm's t_initial; default the whole training).
+    #[arg(long)]
+    pub t_initial: Option<usize>,
+    /// timm-cosine: each cycle this many times longer than the last, a float (cycle_mul, default 1).
+    #[arg(long)]
+    pub cycle_mul: Option<f64>,
+    /// timm-cosine: factor of the peak rate per cycle (cycle_decay, default 1).
+    #[arg(long)]
+    pub cycle_decay: Option<f64>,
+    /// timm-cosine: cycles run, then the rate stays at --min-lr (cycle_limit, default 1).
+    #[arg(long)]
+    pub cycle_limit: Option<usize>,
+    /// timm-cosine: epochs of linear warm-up (warmup_t, default 0).
+    #[arg(long)]
+    pub warmup_t: Option<usize>,
+    /// timm-cosine: the warm-up's first rate (warmup_lr_init, default 0).
+    #[arg(long)]
+    pub warmup_lr_init: Option<f64>,
+    /// timm-cosine: start the cosine after the warm-up instead of under it (warmup_prefix, default false).
+    #[arg(long, value_name = "BOOL")]
+    pub warmup_prefix: Option<bool>,
+    /// timm-cosine: k-decay exponent k, phase pi t^k / T^k (Zhang et al. 2020; default 1).
+    #[arg(long)]
+    pub k_decay: Option<f64>,
+    /// timm-cosine: relative rate noise from epoch START, or over START,END (noise_range_t).
+    #[arg(long, value_delimiter = ',', value_name = "START[,END]")]
+    pub noise_range_t: Vec<usize>,
+    /// timm-cosine: bound of the relative noise (noise_pct, default 0.67).
+    #[arg(long)]
+    pub noise_pct: Option<f64>,
+    /// timm-cosine: scale of the normal noise draw (noise_std, default 1; timm ignores it).
+    #[arg(long)]
+    pub noise_std: Option<f64>,
+    /// timm-cosine: seed of the noise (noise_seed, default 42; epoch t draws with seed + t).
+    #[arg(long)]
+    pub noise_seed: Option<u64>,
+    /// wsd: fraction of training spent in linear warm-up (default 0.05).
+    #[arg(long)]
+    pub warmup_fraction: Option<f64>,
+    /// wsd: fraction of training spent cooling down at the end (default 0.2, Hägele et al. 2024).
+    #[arg(long)]
+    pub decay_fraction: Option<f64>,
+    /// wsd: the warm-up starts at the rate divided by this (default 100).
+    #[arg(long)]
+    pub init_div_factor: Option<f64>,
+    /// wsd: the cooldown's shape: 1-sqrt (default, Hägele et al. 2024), linear or cosine.
+    #[arg(long, value_parser = named(CooldownShape::ALL.iter().copied(), |s| s.name()))]
+    pub cooldown: Option<CooldownShape>,
 }
 
 impl ScheduleArgs {
@@ -70,6 +127,25 @@ impl ScheduleArgs {
             cyclic_mode: self.cyclic_mode,
             power: self.power,
             warmup_epochs: self.warmup_epochs,
+            cycle_momentum: self.cycle_momentum,
+            base_momentum: self.base_momentum,
+            max_momentum: self.max_momentum,
+            t_initial: self.t_initial,
+            cycle_mul: self.cycle_mul,
+            cycle_decay: self.cycle_decay,
+            cycle_limit: self.cycle_limit,
+            warmup_t: self.warmup_t,
+            warmup_lr_init: self.warmup_lr_init,
+            warmup_prefix: self.warmup_prefix,
+            k_decay: self.k_decay,
+            noise_range_t: self.noise_range_t.clone(),
+            noise_pct: self.noise_pct,
+            noise_std: self.noise_std,
+            noise_seed: self.noise_seed,
+            warmup_fraction: self.warmup_fraction,
+            decay_fraction: self.decay_fraction,
+            init_div_factor: self.init_div_factor,
+            cooldown: self.cooldown,
         }
     }
 
@@ -100,8 +176,11 @@ mod tests {
     /// A value each kind of setting parses.
     fn example(flag: &str) -> &'static str {
         match flag {
-            "milestones" => "3,7",
+            "milestones" | "noise-range-t" => "3,7",
             "cyclic-mode" => "triangular2",
+            "cooldown" => "linear",
+            "cycle-momentum" => "false",
+            "warmup-prefix" => "true",
             _ => "7",
         }
     }

@@ -4,32 +4,26 @@
 use std::path::{Path, PathBuf};
 mod common;
 
-use common::{descent, ok, s, text};
+use common::{descent, ok, s, text, train_spirals_mlp};
 
 use descent_landscape::ScanFile;
 
 /// Trains an MLP 2-16-3 on spirals for two epochs from `seed`.
 fn train(dir: &Path, name: &str, seed: &str) -> PathBuf {
     let out = dir.join(name);
-    ok(descent(&[
-        "train",
-        "--model",
-        "mlp",
-        "--hidden",
-        "16",
-        "--dataset",
-        "spirals",
-        "--epochs",
-        "2",
-        "--batch-size",
-        "32",
-        "--lr",
-        "0.1",
-        "--seed",
-        seed,
-        "--out",
-        s(&out),
-    ]));
+    ok(train_spirals_mlp(
+        &out,
+        &[
+            "--epochs",
+            "2",
+            "--batch-size",
+            "32",
+            "--lr",
+            "0.1",
+            "--seed",
+            seed,
+        ],
+    ));
     out
 }
 

@@ -4,18 +4,11 @@
 
 mod common;
 
-use common::{descent, ok, s, text};
+use common::{ok, text, train_spirals_mlp};
 
 /// A one-epoch MLP run on spirals in `out` with `extra` flags.
 fn run(out: &std::path::Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "train",
-        "--model",
-        "mlp",
-        "--hidden",
-        "16",
-        "--dataset",
-        "spirals",
+    let mut flags = vec![
         "--train-samples",
         "96",
         "--test-samples",
@@ -26,11 +19,9 @@ fn run(out: &std::path::Path, extra: &[&str]) -> std::process::Output {
         "16",
         "--log-every",
         "0",
-        "--out",
-        s(out),
     ];
-    args.extend_from_slice(extra);
-    descent(&args)
+    flags.extend_from_slice(extra);
+    train_spirals_mlp(out, &flags)
 }
 
 fn config(out: &std::path::Path) -> serde_json::Value {

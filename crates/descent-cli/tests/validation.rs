@@ -5,18 +5,11 @@
 
 mod common;
 
-use common::{descent, ok, s, text};
+use common::{ok, text, train_spirals_mlp};
 
 /// An MLP run on 200 spiral points in `out` with `extra` flags.
 fn run(out: &std::path::Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "train",
-        "--model",
-        "mlp",
-        "--hidden",
-        "16",
-        "--dataset",
-        "spirals",
+    let mut flags = vec![
         "--train-samples",
         "200",
         "--test-samples",
@@ -25,11 +18,9 @@ fn run(out: &std::path::Path, extra: &[&str]) -> std::process::Output {
         "20",
         "--log-every",
         "0",
-        "--out",
-        s(out),
     ];
-    args.extend_from_slice(extra);
-    descent(&args)
+    flags.extend_from_slice(extra);
+    train_spirals_mlp(out, &flags)
 }
 
 fn json(path: &std::path::Path) -> serde_json::Value {

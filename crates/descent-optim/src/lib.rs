@@ -71,9 +71,10 @@ pub use averaging::{
 };
 pub use error::OptimError;
 pub use optimizer::{
-    Adam, AdamConfig, AdamState, AdamWConfig, GradClipping, MomentumConfig, OptimizerConfig,
-    OptimizerKind, OptimizerParams, RmsProp, RmsPropConfig, RmsPropState, Sam, SamConfig, Sgd,
-    SgdConfig, SgdState, WeightDecayConfig, WeightDecayMode, clip_grad_norm, global_grad_norm,
+    Adam, AdamConfig, AdamState, AdamWConfig, GradClipping, MomentumConfig, MomentumHandle,
+    OptimizerConfig, OptimizerKind, OptimizerParams, RmsProp, RmsPropConfig, RmsPropState, Sam,
+    SamConfig, Sgd, SgdConfig, SgdState, WeightDecayConfig, WeightDecayMode, clip_grad_norm,
+    global_grad_norm,
 };
 pub use schedule::{
     AnnealStrategy, ConstantLr, ConstantLrConfig, Convergence, ConvergenceConfig,
@@ -85,6 +86,7 @@ pub use schedule::{
     Schedule, ScheduleConfig, ScheduleKind, ScheduleUnit, SequentialLr, StepLr, StepLrConfig,
     StopDecision, StopReason, StopRule, ThresholdMode, WarmRestarts, WarmRestartsConfig, trace,
 };
+pub use schedule::{CooldownShape, MomentumSchedule, TimmCosine, TimmCosineConfig, Wsd, WsdConfig};
 
 #[cfg(test)]
 mod learner_tests;

@@ -229,17 +229,8 @@ pub fn verdict(rows: &[Row]) -> (Verdict, String) {
             "a row the rule compares is missing (no snapshot was evaluated)".into(),
         );
     };
-    let compare = |other: &Row| {
-        let margin = step
-            .accuracy
-            .sd
-            .unwrap_or(0.0)
-            .max(other.accuracy.sd.unwrap_or(0.0));
-        let gain = other.accuracy.mean - step.accuracy.mean;
-        (gain, margin)
-    };
-    let (sgdr_gain, sgdr_margin) = compare(sgdr);
-    let (ens_gain, ens_margin) = compare(ensemble);
+    let (sgdr_gain, sgdr_margin) = sgdr.gain_over(step);
+    let (ens_gain, ens_margin) = ensemble.gain_over(step);
     let verdict = if sgdr_gain > sgdr_margin && ens_gain > ens_margin {
         Verdict::Reproduced
     } else if sgdr_gain < -sgdr_margin || ens_gain < -ens_margin {
@@ -262,14 +253,9 @@ pub fn verdict(rows: &[Row]) -> (Verdict, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Spread;
 
     fn row(label: &str, accuracies: &[f64]) -> Row {
-        Row {
-            label: label.into(),
-            accuracy: Spread::of(accuracies).expect("values"),
-            loss: Spread::of(&[0.3]).expect("value"),
-        }
+        Row::of_accuracies(label, accuracies).expect("values")
     }
 
     #[test]

@@ -106,6 +106,28 @@ pub struct Row {
     pub loss: Spread,
 }
 
+impl Row {
+    /// A row for tests and examples: `label` with these accuracies and a fixed loss.
+    pub fn of_accuracies(label: &str, accuracies: &[f64]) -> Option<Row> {
+        Some(Row {
+            label: label.into(),
+            accuracy: Spread::of(accuracies)?,
+            loss: Spread::of(&[0.0])?,
+        })
+    }
+
+    /// How much this row's mean accuracy exceeds `base`'s, and the margin the studies' rules
+    /// hold it to: the larger of the two standard deviations over seeds (0 for one seed).
+    pub fn gain_over(&self, base: &Row) -> (f64, f64) {
+        let margin = base
+            .accuracy
+            .sd
+            .unwrap_or(0.0)
+            .max(self.accuracy.sd.unwrap_or(0.0));
+        (self.accuracy.mean - base.accuracy.mean, margin)
+    }
+}
+
 /// Whether the claim held at this scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

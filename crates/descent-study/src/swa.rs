@@ -199,12 +199,8 @@ pub fn verdict(rows: &[Row]) -> (Verdict, String) {
                 format!("the {label} SWA average is missing"),
             );
         };
-        let margin = sgd
-            .accuracy
-            .sd
-            .unwrap_or(0.0)
-            .max(avg.accuracy.sd.unwrap_or(0.0));
-        gains.push((label, avg.accuracy.mean - sgd.accuracy.mean, margin));
+        let (gain, margin) = avg.gain_over(sgd);
+        gains.push((label, gain, margin));
     }
     let verdict = if gains.iter().all(|(_, g, m)| g > m) {
         Verdict::Reproduced
@@ -231,14 +227,9 @@ pub fn verdict(rows: &[Row]) -> (Verdict, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Spread;
 
     fn row(label: &str, accuracies: &[f64]) -> Row {
-        Row {
-            label: label.into(),
-            accuracy: Spread::of(accuracies).expect("values"),
-            loss: Spread::of(&[0.3]).expect("value"),
-        }
+        Row::of_accuracies(label, accuracies).expect("values")
     }
 
     fn rows(gains: [f64; 3]) -> Vec<Row> {

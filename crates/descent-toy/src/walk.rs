@@ -3,6 +3,7 @@
 use burn::lr_scheduler::LrScheduler;
 use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor};
+use descent_optim::MomentumHandle;
 
 use crate::ToyError;
 use crate::path::{Divergence, DivergenceReason, Path};
@@ -20,7 +21,13 @@ impl WalkConfig {
         let dims = self.function.dims();
         let device = device.clone().autodiff();
         let mut point = Point::new(&self.start_point(), &device);
-        let mut optim = self.optimizer.init()?;
+        // Cyclic and one-cycle schedules cycle the momentum too (PyTorch's `cycle_momentum`).
+        let momentum = self.schedule.momentum(self.lr, 1, self.steps)?;
+        let handle = MomentumHandle::new();
+        let mut optim = match momentum {
+            Some(_) => self.optimizer.init_with_momentum(&handle)?,
+            None => self.optimizer.init()?,
+        };
         let mut schedule = self.schedule.init(self.lr, 1, self.steps)?;
         let mut path = Path {
             label: self.label(),
@@ -77,6 +84,9 @@ impl WalkConfig {
             path.gradients.push(g);
             let lr = schedule.step();
             path.lrs.push(lr);
+            if let Some(momentum) = &momentum {
+                handle.set(momentum.at(step));
+            }
             let mut params = GradientsParams::new();
             params.register(point.xy.id, grad);
             let params = self.optimizer.clip_gradients(&point, params);

@@ -77,5 +77,5 @@ pub use observer::{Observer, RunStart, Silent, StepInfo};
 pub use options::TrainOptions;
 pub use rules::{EarlyStoppingOptions, EpochRules, Monitor, PlateauOptions, Stopped};
 pub use run::{ModelCard, RunOutcome, run_schedule, train_run};
-pub use trainer::{TrainReport, Trainer};
+pub use trainer::{CycledMomentum, TrainReport, Trainer};
 pub use trajectory::{TrajectoryConfig, TrajectoryIndex, TrajectoryRecorder, TrajectoryUnit};

@@ -24,7 +24,7 @@ use crate::lock::PathLock;
 use crate::observer::{Observer, RunStart};
 use crate::records;
 use crate::seed::{SeedPurpose, derive};
-use crate::trainer::{TrainReport, Trainer};
+use crate::trainer::{CycledMomentum, TrainReport, Trainer};
 use descent_files as atomic;
 
 /// What a trained model needs to be used again: its architecture, its input and the
@@ -232,7 +232,17 @@ pub fn train_run(
     device.seed(derive(seed, SeedPurpose::Init, 0));
     let model = config.model.init(device)?;
     let steps_per_epoch = config.training.steps_per_epoch(data.train.len());
-    let optimizer = config.optimizer.init()?;
+    // A schedule that cycles the momentum sets it through a handle before every step.
+    let momentum = config.schedule.momentum(
+        config.learning_rate,
+        steps_per_epoch,
+        config.training.epochs,
+    )?;
+    let handle = descent_optim::MomentumHandle::new();
+    let optimizer = match momentum {
+        Some(_) => config.optimizer.init_with_momentum(&handle)?,
+        None => config.optimizer.init()?,
+    };
     let scheduler = run_schedule(&config, steps_per_epoch)?;
     let mut trainer = Trainer::new(
         model,
@@ -245,6 +255,9 @@ pub fn train_run(
         dir: folder.to_path_buf(),
     })
     .with_model_config(card_json.clone());
+    if let Some(schedule) = momentum {
+        trainer = trainer.with_momentum(CycledMomentum { schedule, handle });
+    }
     if let Some(validation) = data.validation {
         trainer = trainer.with_validation(validation);
     }

@@ -65,12 +65,25 @@ pub struct Trainer<M: ImageClassifier> {
     folder: Option<RunFolder>,
     model_config: Option<serde_json::Value>,
     gradient_hook: Option<GradientHook<M>>,
+    momentum: Option<CycledMomentum>,
     trajectory: Option<TrajectoryRecorder>,
     averages: Averages<M>,
     /// Snapshots of a run without a folder (with one, they are read back from it).
     snapshots: Vec<(usize, M)>,
     /// The validation split held out of the training set, evaluated after every epoch.
     validation: Option<ValidationData>,
+}
+
+/// A momentum set before every step from a schedule (cyclic and one-cycle rates cycle it, as
+/// PyTorch's `cycle_momentum`), through the handle the optimizer was built with
+/// ([`OptimizerConfig::init_with_momentum`](descent_optim::OptimizerConfig::init_with_momentum)).
+/// The momentum is a function of the global step, so a resumed run sets the same values.
+#[derive(Clone, Debug)]
+pub struct CycledMomentum {
+    /// The momentum of each step.
+    pub schedule: descent_optim::MomentumSchedule,
+    /// The optimizer's handle.
+    pub handle: descent_optim::MomentumHandle,
 }
 
 /// A transformation of the gradients between backward pass and optimizer step (for example
@@ -132,6 +145,7 @@ impl<M: ImageClassifier> Trainer<M> {
             folder: None,
             model_config: None,
             gradient_hook: None,
+            momentum: None,
             trajectory: None,
             averages,
             snapshots: Vec::new(),
@@ -165,6 +179,13 @@ impl<M: ImageClassifier> Trainer<M> {
     /// Transforms every step's gradients before the optimizer sees them.
     pub fn with_gradient_hook(mut self, hook: GradientHook<M>) -> Self {
         self.gradient_hook = Some(hook);
+        self
+    }
+
+    /// Sets the optimizer's momentum before every step from `momentum.schedule` (see
+    /// [`CycledMomentum`]).
+    pub fn with_momentum(mut self, momentum: CycledMomentum) -> Self {
+        self.momentum = Some(momentum);
         self
     }
 
@@ -867,6 +888,12 @@ impl<M: ImageClassifier> Trainer<M> {
             });
         }
         let lr = self.schedule.step();
+        if let Some(momentum) = &self.momentum {
+            // Step `global_step` (from 1) trains with the schedule's rate number
+            // `global_step - 1` (from 0), and so with its momentum.
+            let index = usize::try_from(global_step - 1).unwrap_or(usize::MAX);
+            momentum.handle.set(momentum.schedule.at(index));
+        }
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         self.model = Some(self.descend(lr, model, grads, batch.images, batch.targets));
 
@@ -1242,6 +1269,96 @@ mod tests {
             .expect("trains");
         assert_eq!(report.history.len(), 3);
         assert_eq!(weights(&again), weights(&straight));
+    }
+
+    /// A one-cycle run with cycled momentum (Adam's beta1 and SGD's momentum), stopped after
+    /// two of its four epochs and resumed, ends with the weights of the run that never stopped;
+    /// and the cycled momentum changes them (it is applied).
+    #[test]
+    fn cycled_momentum_resumes_exactly() {
+        use descent_optim::schedule::ScheduleKind;
+        use descent_optim::{
+            AdamConfig, MomentumConfig, MomentumHandle, OptimizerConfig, SgdConfig as OurSgd,
+        };
+
+        let device = Device::flex();
+        let batcher = ImageBatcher::new(None, None, 0);
+        let model = trainer(0.1, &device).into_model().valid();
+        let schedule = ScheduleKind::OneCycle.default_config();
+        let steps_per_epoch = TrainOptions {
+            batch_size: 16,
+            ..TrainOptions::default()
+        }
+        .steps_per_epoch(spirals().len());
+        for optimizer in [
+            OptimizerConfig::Adam(AdamConfig::new()),
+            OptimizerConfig::Sgd(OurSgd::new().with_momentum(Some(MomentumConfig::new(0.9)))),
+        ] {
+            let build = |epochs, folder: &RunFolder, cycled: bool| {
+                let rates = schedule.init(0.05, steps_per_epoch, 4).expect("valid");
+                let momentum = schedule.momentum(0.05, steps_per_epoch, 4).expect("valid");
+                let handle = MomentumHandle::new();
+                let options = TrainOptions {
+                    epochs,
+                    batch_size: 16,
+                    ..TrainOptions::default()
+                };
+                let optim = if cycled {
+                    optimizer.init_with_momentum(&handle)
+                } else {
+                    optimizer.init()
+                };
+                let t = Trainer::new(
+                    model.clone(),
+                    optim.expect("valid"),
+                    Box::new(rates),
+                    options,
+                    &device,
+                )
+                .expect("valid")
+                .with_folder(folder.clone());
+                match (cycled, momentum) {
+                    (true, Some(schedule)) => t.with_momentum(CycledMomentum { schedule, handle }),
+                    _ => t,
+                }
+            };
+            let weights = |t: &Trainer<descent_models::Mlp>| {
+                records::module_bytes(&t.model().valid()).expect("serializes")
+            };
+            let folder = || {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let folder = RunFolder {
+                    dir: dir.path().to_path_buf(),
+                };
+                (dir, folder)
+            };
+
+            let (_straight_dir, straight_folder) = folder();
+            let mut straight = build(4, &straight_folder, true);
+            straight
+                .fit(&spirals(), None, &batcher, &mut Silent)
+                .expect("trains");
+
+            let (_resumed_dir, resumed_folder) = folder();
+            build(2, &resumed_folder, true)
+                .fit(&spirals(), None, &batcher, &mut Silent)
+                .expect("trains");
+            let mut resumed = build(4, &resumed_folder, true);
+            resumed
+                .load_checkpoint(&resumed_folder.checkpoint())
+                .expect("loads");
+            resumed
+                .fit(&spirals(), None, &batcher, &mut Silent)
+                .expect("trains");
+            assert_eq!(weights(&resumed), weights(&straight), "{optimizer:?}");
+
+            let (_plain_dir, plain_folder) = folder();
+            let mut plain = build(4, &plain_folder, false);
+            plain
+                .fit(&spirals(), None, &batcher, &mut Silent)
+                .expect("trains");
+            assert_ne!(weights(&plain), weights(&straight), "{optimizer:?}");
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! `descent schedule`: the learning rate of every step or epoch of a schedule, as CSV or
-//! JSON, and optionally a plot, so a user sees a schedule before training with it.
+//! JSON, and optionally a plot, so a user sees a schedule before training with it. Schedules
+//! that cycle the momentum (`cyclic`, `onecycle`) add a `momentum` column and draw it on the
+//! plot's right axis.
 //!
 //! ```text
 //! descent schedule --schedule sgdr --t0 10 --t-mult 2 --epochs 70 --steps-per-epoch 391
@@ -14,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use descent_optim::schedule::{ScheduleConfig, trace};
-use descent_plot::{LinePlot, PlotError, Series, draw_lines};
+use descent_plot::{LinePlot, PlotError, Series, YAxis, draw_lines};
 use descent_train::TrainError;
 use serde_json::{Value, json};
 
@@ -89,6 +91,9 @@ pub struct RateTable {
     pub per: Per,
     /// `(step, epoch, lr)`, both counted from 0; per epoch, `step` is the epoch's first step.
     pub rows: Vec<(usize, usize, f64)>,
+    /// The momentum of each row when the schedule cycles it (`None` where the optimizer keeps
+    /// its own, e.g. during a warm-up); `None` when it does not.
+    pub momenta: Option<Vec<Option<f64>>>,
 }
 
 /// Steps per epoch from `--steps-per-epoch`, or `--train-samples` / `--batch-size`
@@ -157,7 +162,8 @@ pub fn rate_table(args: &ScheduleCmdArgs) -> anyhow::Result<RateTable> {
         })?;
     let mut schedule = config.init(args.lr, spe, args.epochs)?;
     let rates = trace(&mut schedule, total);
-    let rows = match args.per {
+    let momentum = config.momentum(args.lr, spe, args.epochs)?;
+    let rows: Vec<(usize, usize, f64)> = match args.per {
         Per::Step => rates
             .iter()
             .enumerate()
@@ -167,11 +173,13 @@ pub fn rate_table(args: &ScheduleCmdArgs) -> anyhow::Result<RateTable> {
             .map(|e| (e * spe, e, rates[e * spe]))
             .collect(),
     };
+    let momenta = momentum.map(|m| rows.iter().map(|&(step, _, _)| m.at(step)).collect());
     Ok(RateTable {
         name: config.kind().to_string(),
         steps_per_epoch: spe,
         per: args.per,
         rows,
+        momenta,
     })
 }
 
@@ -180,19 +188,26 @@ impl RateTable {
     /// (shortest round-trip form).
     pub fn to_csv(&self) -> String {
         let mut out = String::new();
+        let momentum_header = if self.momenta.is_some() {
+            ",momentum"
+        } else {
+            ""
+        };
         match self.per {
-            Per::Epoch => {
-                out.push_str("epoch,lr\n");
-                for (_, e, lr) in &self.rows {
-                    out.push_str(&format!("{e},{lr}\n"));
-                }
+            Per::Epoch => out.push_str(&format!("epoch,lr{momentum_header}\n")),
+            Per::Step => out.push_str(&format!("step,epoch,lr{momentum_header}\n")),
+        }
+        for (index, (s, e, lr)) in self.rows.iter().enumerate() {
+            match self.per {
+                Per::Epoch => out.push_str(&format!("{e},{lr}")),
+                Per::Step => out.push_str(&format!("{s},{e},{lr}")),
             }
-            Per::Step => {
-                out.push_str("step,epoch,lr\n");
-                for (s, e, lr) in &self.rows {
-                    out.push_str(&format!("{s},{e},{lr}\n"));
-                }
+            if let Some(momenta) = &self.momenta {
+                // Empty where the optimizer keeps its own momentum.
+                let m = momenta[index].map(|m| m.to_string()).unwrap_or_default();
+                out.push_str(&format!(",{m}"));
             }
+            out.push('\n');
         }
         out
     }
@@ -206,9 +221,16 @@ impl RateTable {
         let rows: Vec<Value> = self
             .rows
             .iter()
-            .map(|(s, e, lr)| match self.per {
-                Per::Epoch => json!({ "epoch": e, "lr": lr }),
-                Per::Step => json!({ "step": s, "epoch": e, "lr": lr }),
+            .enumerate()
+            .map(|(index, (s, e, lr))| {
+                let mut row = match self.per {
+                    Per::Epoch => json!({ "epoch": e, "lr": lr }),
+                    Per::Step => json!({ "step": s, "epoch": e, "lr": lr }),
+                };
+                if let Some(momenta) = &self.momenta {
+                    row["momentum"] = json!(momenta[index]);
+                }
+                row
             })
             .collect();
         let doc = json!({
@@ -233,11 +255,31 @@ impl RateTable {
             })
             .collect();
         let y = self.rows.iter().map(|r| r.2).collect();
+        let mut series = vec![Series::new(self.name.clone(), x, y)];
+        let mut y_label_right = None;
+        if let Some(momenta) = &self.momenta {
+            // The momentum where the schedule sets it (not where the optimizer keeps its own).
+            let (x, y): (Vec<f64>, Vec<f64>) = self
+                .rows
+                .iter()
+                .zip(momenta)
+                .filter_map(|((s, e, _), m)| {
+                    let x = match self.per {
+                        Per::Epoch => *e as f64,
+                        Per::Step => *s as f64 / self.steps_per_epoch as f64,
+                    };
+                    m.map(|m| (x, m))
+                })
+                .unzip();
+            series.push(Series::new("momentum", x, y).on(YAxis::Right));
+            y_label_right = Some("momentum (Adam: beta1)".into());
+        }
         LinePlot {
             title: format!("learning-rate schedule: {}", self.name),
             x_label: "epoch".into(),
             y_label_left: "learning rate".into(),
-            series: vec![Series::new(self.name.clone(), x, y)],
+            y_label_right,
+            series,
             ..Default::default()
         }
     }
@@ -300,6 +342,7 @@ mod tests {
     use super::*;
     use crate::args::{Cli, Command};
     use clap::Parser;
+    use descent_optim::schedule::ScheduleKind;
 
     fn parse(extra: &[&str]) -> ScheduleCmdArgs {
         let mut line = vec!["descent", "schedule"];
@@ -364,6 +407,99 @@ mod tests {
         }
         let csv = t.to_csv();
         assert!(csv.starts_with("step,epoch,lr\n0,0,1\n"), "{csv}");
+    }
+
+    /// PyTorch's `OneCycleLR(max_lr=0.1, total_steps=20)` momenta (cycle_momentum=True), from
+    /// the script `momentum_reference.py` pasted in descent-optim's
+    /// `schedule/momentum/tests.rs`.
+    const TORCH_ONECYCLE_MOMENTA: [f64; 6] = [
+        0.95,
+        0.9404508497187474,
+        0.9154508497187474,
+        0.8845491502812526,
+        0.8595491502812526,
+        0.85,
+    ];
+
+    #[test]
+    fn cycled_momentum_gets_a_column_and_a_plot_series() {
+        let base = [
+            "--schedule",
+            "onecycle",
+            "--epochs",
+            "20",
+            "--steps-per-epoch",
+            "1",
+        ];
+        let t = rate_table(&parse(&base)).expect("table");
+        let momenta: Vec<f64> = t
+            .momenta
+            .as_ref()
+            .expect("cycled")
+            .iter()
+            .flatten()
+            .copied()
+            .collect();
+        assert_eq!(momenta.len(), 20);
+        for (got, want) in momenta.iter().zip(TORCH_ONECYCLE_MOMENTA) {
+            assert!((got - want).abs() <= 1e-6 * want, "{momenta:?}");
+        }
+        let csv = t.to_csv();
+        assert!(
+            csv.starts_with("epoch,lr,momentum\n0,0.002,0.95\n"),
+            "{csv}"
+        );
+        let plot = t.plot();
+        assert_eq!(plot.series.len(), 2);
+        assert_eq!(plot.series[1].axis, YAxis::Right);
+        // Switched off: no column, one series.
+        let mut off = base.to_vec();
+        off.extend(["--cycle-momentum", "false"]);
+        let t = rate_table(&parse(&off)).expect("table");
+        assert!(t.momenta.is_none() && t.to_csv().starts_with("epoch,lr\n"));
+        assert_eq!(t.plot().series.len(), 1);
+    }
+
+    /// A config written by `descent schedule --format json` reads back as the same config, for
+    /// every kind at its defaults and for one with flags given.
+    #[test]
+    fn a_written_config_round_trips() {
+        let mut lines: Vec<Vec<String>> = ScheduleKind::ALL
+            .iter()
+            .map(|k| vec!["--schedule".to_string(), k.to_string()])
+            .collect();
+        lines.push(
+            "--schedule timm-cosine --warmup-t 2 --cycle-mul 1.5 --noise-range-t 3,7 --k-decay 2"
+                .split(' ')
+                .map(String::from)
+                .collect(),
+        );
+        lines.push(
+            "--schedule wsd --cooldown linear --decay-fraction 0.3 --warmup-epochs 1"
+                .split(' ')
+                .map(String::from)
+                .collect(),
+        );
+        for line in lines {
+            let mut line: Vec<&str> = line.iter().map(String::as_str).collect();
+            line.extend([
+                "--epochs",
+                "20",
+                "--steps-per-epoch",
+                "3",
+                "--format",
+                "json",
+            ]);
+            let args = parse(&line);
+            let config = args.schedule.to_config().expect("valid");
+            let doc = rate_table(&args)
+                .and_then(|t| t.to_json(&config, &args))
+                .expect("json");
+            let doc: Value = serde_json::from_str(&doc).expect("json");
+            let back: ScheduleConfig =
+                serde_json::from_value(doc["schedule"].clone()).expect("reads back");
+            assert_eq!(back, config, "{line:?}");
+        }
     }
 
     #[test]

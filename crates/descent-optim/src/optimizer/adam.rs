@@ -8,6 +8,7 @@ use burn::optim::{
 use burn::tensor::{Device, Tensor};
 
 use super::clipping::{GradClipping, clip_with};
+use super::cycled::{MomentumHandle, effective};
 use super::lerp::lerp;
 use super::state::{Slot, put, put_opt, take};
 use super::validate::{non_negative, positive, unit_interval};
@@ -111,12 +112,28 @@ impl AdamConfig {
                 .and_then(WeightDecayConfig::build),
             amsgrad: self.amsgrad,
             maximize: self.maximize,
+            cycled: None,
         })
     }
 
     /// Validate and build the module optimizer with value or per-tensor clipping attached.
     pub fn init(&self) -> Result<ModuleOptimizer, OptimError> {
-        let optim = ModuleOptimizer::from(self.build()?);
+        self.init_from(self.build()?)
+    }
+
+    /// [`init`](Self::init), with `β1` taken from `handle` whenever it is set (see
+    /// [`MomentumHandle`]).
+    pub fn init_with_momentum(
+        &self,
+        handle: &MomentumHandle,
+    ) -> Result<ModuleOptimizer, OptimError> {
+        let mut optim = self.build()?;
+        optim.cycled = Some(handle.clone());
+        self.init_from(optim)
+    }
+
+    fn init_from(&self, optim: Adam) -> Result<ModuleOptimizer, OptimError> {
+        let optim = ModuleOptimizer::from(optim);
         Ok(
             match self
                 .grad_clipping
@@ -167,6 +184,16 @@ impl AdamWConfig {
         self.to_adam().init()
     }
 
+    /// [`init`](Self::init), with `β1` taken from `handle` whenever it is set (see
+    /// [`MomentumHandle`]).
+    pub fn init_with_momentum(
+        &self,
+        handle: &MomentumHandle,
+    ) -> Result<ModuleOptimizer, OptimError> {
+        self.validate()?;
+        self.to_adam().init_with_momentum(handle)
+    }
+
     /// Apply global-norm clipping if configured (a no-op otherwise); call before `step`.
     pub fn clip_gradients<M: Module>(&self, module: &M, grads: GradientsParams) -> GradientsParams {
         clip_with(self.grad_clipping.as_ref(), module, grads)
@@ -182,6 +209,8 @@ pub struct Adam {
     weight_decay: Option<WeightDecay>,
     amsgrad: bool,
     maximize: bool,
+    /// A `β1` set from outside, step by step (cycled momentum).
+    cycled: Option<MomentumHandle>,
 }
 
 impl Adam {
@@ -256,7 +285,10 @@ impl Optimizer for Adam {
             None => (1, None, None, None),
         };
 
-        let exp_avg = lerp(exp_avg, grad.clone(), 1.0 - self.beta_1);
+        // A cycled β1 (PyTorch's `CyclicLR`/`OneCycleLR` set `betas[0]`) enters the average and
+        // the bias correction of this step, as in PyTorch.
+        let beta_1 = effective(self.cycled.as_ref(), self.beta_1);
+        let exp_avg = lerp(exp_avg, grad.clone(), 1.0 - beta_1);
         // PyTorch: exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2).
         let fresh = grad.clone().mul_scalar(1.0 - self.beta_2).mul(grad);
         let exp_avg_sq = match exp_avg_sq {
@@ -270,7 +302,7 @@ impl Optimizer for Adam {
 
         // Bias corrections in f64, as PyTorch computes them with Python floats.
         let t = i32::try_from(step).unwrap_or(i32::MAX);
-        let step_size = lr / (1.0 - self.beta_1.powi(t));
+        let step_size = lr / (1.0 - beta_1.powi(t));
         let bias_correction2_sqrt = (1.0 - self.beta_2.powi(t)).sqrt();
         let second = max_exp_avg_sq.as_ref().unwrap_or(&exp_avg_sq).clone();
         let denom = second

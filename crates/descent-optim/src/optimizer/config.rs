@@ -6,6 +6,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 
 use super::adam::{AdamConfig, AdamWConfig};
 use super::clipping::{GradClipping, clip_with};
+use super::cycled::MomentumHandle;
 use super::kind::OptimizerKind;
 use super::momentum::MomentumConfig;
 use super::rmsprop::RmsPropConfig;
@@ -54,6 +55,21 @@ impl OptimizerConfig {
             Self::RmsProp(c) => c.init(),
             Self::Adam(c) => c.init(),
             Self::AdamW(c) => c.init(),
+        }
+    }
+
+    /// [`init`](Self::init), with the momentum (SGD's `μ`, RMSProp's momentum, Adam's `β1`)
+    /// taken from `handle` whenever it is set: for schedules that cycle the momentum (see
+    /// [`MomentumHandle`]).
+    pub fn init_with_momentum(
+        &self,
+        handle: &MomentumHandle,
+    ) -> Result<ModuleOptimizer, OptimError> {
+        match self {
+            Self::Sgd(c) => c.init_with_momentum(handle),
+            Self::RmsProp(c) => c.init_with_momentum(handle),
+            Self::Adam(c) => c.init_with_momentum(handle),
+            Self::AdamW(c) => c.init_with_momentum(handle),
         }
     }
 

@@ -33,6 +33,7 @@
 mod adam;
 mod clipping;
 mod config;
+mod cycled;
 mod kind;
 mod lerp;
 mod momentum;
@@ -49,6 +50,7 @@ mod test_utils;
 pub use adam::{Adam, AdamConfig, AdamState, AdamWConfig};
 pub use clipping::{GradClipping, clip_grad_norm, global_grad_norm};
 pub use config::{DEFAULT_ADAMW_WEIGHT_DECAY, DEFAULT_MOMENTUM, OptimizerConfig, OptimizerParams};
+pub use cycled::MomentumHandle;
 pub use kind::OptimizerKind;
 pub use momentum::MomentumConfig;
 pub use rmsprop::{RmsProp, RmsPropConfig, RmsPropState};

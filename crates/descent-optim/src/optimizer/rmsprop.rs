@@ -9,6 +9,7 @@ use burn::optim::{
 use burn::tensor::{Device, Tensor};
 
 use super::clipping::{GradClipping, clip_with};
+use super::cycled::{MomentumHandle, effective};
 use super::lerp::lerp;
 use super::state::{Slot, put, put_opt, take};
 use super::validate::{positive, unit_interval};
@@ -78,12 +79,28 @@ impl RmsPropConfig {
                 .as_ref()
                 .and_then(WeightDecayConfig::build),
             maximize: self.maximize,
+            cycled: None,
         })
     }
 
     /// Validate and build the module optimizer with value or per-tensor clipping attached.
     pub fn init(&self) -> Result<ModuleOptimizer, OptimError> {
-        let optim = ModuleOptimizer::from(self.build()?);
+        self.init_from(self.build()?)
+    }
+
+    /// [`init`](Self::init), with the momentum taken from `handle` whenever it is set and this
+    /// RMSProp has momentum (see [`MomentumHandle`]).
+    pub fn init_with_momentum(
+        &self,
+        handle: &MomentumHandle,
+    ) -> Result<ModuleOptimizer, OptimError> {
+        let mut optim = self.build()?;
+        optim.cycled = Some(handle.clone());
+        self.init_from(optim)
+    }
+
+    fn init_from(&self, optim: RmsProp) -> Result<ModuleOptimizer, OptimError> {
+        let optim = ModuleOptimizer::from(optim);
         Ok(
             match self
                 .grad_clipping
@@ -111,6 +128,8 @@ pub struct RmsProp {
     centered: bool,
     weight_decay: Option<WeightDecay>,
     maximize: bool,
+    /// A momentum set from outside, step by step (cycled momentum).
+    cycled: Option<MomentumHandle>,
 }
 
 /// Per-parameter state of [`RmsProp`], recorded as the leaves `square_avg` (`v`), `grad_avg`
@@ -176,8 +195,9 @@ impl Optimizer for RmsProp {
         };
         let scaled = grad.div(denom);
         let (tensor, momentum_buffer) = if self.momentum > 0.0 {
+            let momentum = effective(self.cycled.as_ref(), self.momentum);
             let b = match momentum_buffer {
-                Some(b) => b.mul_scalar(self.momentum).add(scaled),
+                Some(b) => b.mul_scalar(momentum).add(scaled),
                 None => scaled,
             };
             (tensor.sub(b.clone().mul_scalar(lr)), Some(b))

@@ -9,6 +9,7 @@ use burn::optim::{
 use burn::tensor::{Device, Tensor};
 
 use super::clipping::{GradClipping, clip_with};
+use super::cycled::{MomentumHandle, effective};
 use super::momentum::MomentumConfig;
 use super::state::{Slot, put, take};
 use super::weight_decay::{WeightDecay, WeightDecayConfig, apply_weight_decay};
@@ -75,6 +76,7 @@ impl SgdConfig {
                 .as_ref()
                 .and_then(WeightDecayConfig::build),
             maximize: self.maximize,
+            cycled: None,
         })
     }
 
@@ -82,7 +84,22 @@ impl SgdConfig {
     /// `burn-train`'s `Learner`), with value or per-tensor clipping attached.
     /// Global-norm clipping is the loop's job: see [`clip_gradients`](Self::clip_gradients).
     pub fn init(&self) -> Result<ModuleOptimizer, OptimError> {
-        let optim = ModuleOptimizer::from(self.build()?);
+        self.init_from(self.build()?)
+    }
+
+    /// [`init`](Self::init), with the momentum factor taken from `handle` whenever it is set
+    /// (see [`MomentumHandle`]).
+    pub fn init_with_momentum(
+        &self,
+        handle: &MomentumHandle,
+    ) -> Result<ModuleOptimizer, OptimError> {
+        let mut optim = self.build()?;
+        optim.cycled = Some(handle.clone());
+        self.init_from(optim)
+    }
+
+    fn init_from(&self, optim: Sgd) -> Result<ModuleOptimizer, OptimError> {
+        let optim = ModuleOptimizer::from(optim);
         Ok(
             match self
                 .grad_clipping
@@ -115,6 +132,8 @@ pub struct Sgd {
     momentum: Option<Momentum>,
     weight_decay: Option<WeightDecay>,
     maximize: bool,
+    /// A momentum factor set from outside, step by step (cycled momentum).
+    cycled: Option<MomentumHandle>,
 }
 
 /// Per-parameter state of [`Sgd`]: the momentum buffer (there is no state without momentum).
@@ -149,9 +168,10 @@ impl Optimizer for Sgd {
         let grad = if self.maximize { grad.neg() } else { grad };
         let (tensor, grad) = apply_weight_decay(self.weight_decay.as_ref(), lr, tensor, grad);
 
-        let Some(m) = self.momentum else {
+        let Some(mut m) = self.momentum else {
             return (tensor.sub(grad.mul_scalar(lr)), None);
         };
+        m.momentum = effective(self.cycled.as_ref(), m.momentum);
         let buffer = match state {
             None => grad.clone(),
             Some(state) => {

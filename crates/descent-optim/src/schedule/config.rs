@@ -3,37 +3,75 @@
 use burn::lr_scheduler::LrScheduler;
 use serde::{Deserialize, Serialize};
 
+use super::defaults;
+use super::momentum::{MomentumCycle, MomentumPiece, MomentumSchedule};
 use super::validate::{at_least_one, checked_scale, invalid, positive};
 use super::{
-    AnnealStrategy, ConstantLrConfig, CosineAnnealingLrConfig, CyclicLrConfig, CyclicMode,
-    ExponentialLrConfig, LinearLrConfig, MultiStepLrConfig, OneCycleLrConfig, PerEpoch,
-    PolynomialLrConfig, Schedule, ScheduleUnit, SequentialLr, StepLrConfig, WarmRestartsConfig,
+    AnnealStrategy, ConstantLrConfig, CooldownShape, CosineAnnealingLrConfig, CyclicLr,
+    CyclicLrConfig, CyclicMode, ExponentialLrConfig, LinearLrConfig, MultiStepLrConfig, OneCycleLr,
+    OneCycleLrConfig, PerEpoch, PolynomialLrConfig, Schedule, ScheduleUnit, SequentialLr,
+    StepLrConfig, TimmCosineConfig, WarmRestartsConfig, WsdConfig,
 };
 use crate::OptimError;
 
-fn gamma_default() -> f64 {
-    0.1
-}
-fn one() -> f64 {
-    1.0
-}
-fn one_count() -> usize {
-    1
-}
-fn third() -> f64 {
-    1.0 / 3.0
-}
-fn five() -> usize {
-    5
-}
-fn pct_start_default() -> f64 {
-    0.3
-}
-fn div_factor_default() -> f64 {
-    25.0
-}
-fn final_div_factor_default() -> f64 {
-    1e4
+/// Serde defaults: each reads the one constant in [`defaults`] that
+/// [`ScheduleKind::default_config`](super::ScheduleKind::default_config) reads too.
+mod serde_default {
+    use super::super::{AnnealStrategy, CooldownShape, CyclicMode, ScheduleConfig, ScheduleUnit};
+    use super::defaults as d;
+
+    macro_rules! default_fns {
+        ($($name:ident: $ty:ty = $value:expr;)*) => {
+            $(pub(super) fn $name() -> $ty { $value })*
+        };
+    }
+
+    default_fns! {
+        step_size: usize = d::STEP_SIZE;
+        step_gamma: f64 = d::STEP_GAMMA;
+        exponential_gamma: f64 = d::EXPONENTIAL_GAMMA;
+        poly_power: f64 = d::POLY_POWER;
+        poly_end_lr: f64 = d::POLY_END_LR;
+        eta_min: f64 = d::ETA_MIN;
+        sgdr_t_0: usize = d::SGDR_T_0;
+        sgdr_t_mult: usize = d::SGDR_T_MULT;
+        sgdr_restart_decay: f64 = d::SGDR_RESTART_DECAY;
+        sgdr_unit: ScheduleUnit = d::SGDR_UNIT;
+        cyclic_mode: CyclicMode = d::CYCLIC_MODE;
+        cyclic_gamma: f64 = d::CYCLIC_GAMMA;
+        cycle_momentum: bool = d::CYCLE_MOMENTUM;
+        cyclic_base_momentum: f64 = d::CYCLIC_BASE_MOMENTUM;
+        cyclic_max_momentum: f64 = d::CYCLIC_MAX_MOMENTUM;
+        onecycle_base_momentum: f64 = d::ONECYCLE_BASE_MOMENTUM;
+        onecycle_max_momentum: f64 = d::ONECYCLE_MAX_MOMENTUM;
+        pct_start: f64 = d::ONECYCLE_PCT_START;
+        anneal_strategy: AnnealStrategy = d::ONECYCLE_ANNEAL;
+        div_factor: f64 = d::ONECYCLE_DIV_FACTOR;
+        final_div_factor: f64 = d::ONECYCLE_FINAL_DIV_FACTOR;
+        three_phase: bool = d::ONECYCLE_THREE_PHASE;
+        warmup_start_factor: f64 = d::WARMUP_START_FACTOR;
+        warmup_end_factor: f64 = d::WARMUP_END_FACTOR;
+        warmup_total_iters: usize = d::WARMUP_TOTAL_ITERS;
+        sequence_schedules: Vec<ScheduleConfig> = ScheduleConfig::default_sequence().0;
+        sequence_milestones: Vec<usize> = ScheduleConfig::default_sequence().1;
+        timm_lr_min: f64 = d::TIMM_LR_MIN;
+        timm_cycle_mul: f64 = d::TIMM_CYCLE_MUL;
+        timm_cycle_decay: f64 = d::TIMM_CYCLE_DECAY;
+        timm_cycle_limit: usize = d::TIMM_CYCLE_LIMIT;
+        timm_warmup_t: usize = d::TIMM_WARMUP_T;
+        timm_warmup_lr_init: f64 = d::TIMM_WARMUP_LR_INIT;
+        timm_warmup_prefix: bool = d::TIMM_WARMUP_PREFIX;
+        timm_k_decay: f64 = d::TIMM_K_DECAY;
+        timm_noise_pct: f64 = d::TIMM_NOISE_PCT;
+        timm_noise_std: f64 = d::TIMM_NOISE_STD;
+        timm_noise_seed: u64 = d::TIMM_NOISE_SEED;
+        timm_unit: ScheduleUnit = d::TIMM_UNIT;
+        wsd_warmup_fraction: f64 = d::WSD_WARMUP_FRACTION;
+        wsd_decay_fraction: f64 = d::WSD_DECAY_FRACTION;
+        wsd_init_div_factor: f64 = d::WSD_INIT_DIV_FACTOR;
+        wsd_cooldown: CooldownShape = d::WSD_COOLDOWN;
+        wsd_min_lr: f64 = d::WSD_MIN_LR;
+    }
 }
 
 /// A learning-rate schedule as data: serializable, with the base rate and the length of
@@ -53,6 +91,8 @@ fn final_div_factor_default() -> f64 {
 /// | `sgdr` | `unit`, default `fractional-epoch` (the paper's per-batch SGDR) | per batch, or per epoch with `epoch` |
 /// | `cyclic`, `onecycle` | batches (PyTorch steps them per batch) | per batch |
 /// | `sequence` | milestones in `unit`, default epochs | as each child |
+/// | `timm-cosine` | `unit`, default epochs (timm's `t_in_epochs=True`) | per epoch, or per batch with `batch` or `fractional-epoch` |
+/// | `wsd` | fractions of the whole training | per batch |
 ///
 /// With `unit = epoch` you get exactly PyTorch's rates for the scheduler stepped once per epoch;
 /// with `unit = batch`, exactly PyTorch's rates for the scheduler stepped once per batch (see
@@ -74,7 +114,7 @@ fn final_div_factor_default() -> f64 {
 /// ));
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", deny_unknown_fields)]
+#[serde(tag = "kind", deny_unknown_fields, remote = "Self")]
 pub enum ScheduleConfig {
     /// The base rate throughout.
     #[serde(rename = "constant")]
@@ -82,10 +122,11 @@ pub enum ScheduleConfig {
     /// Multiply by `gamma` every `step_size` units ([`StepLr`](super::StepLr)).
     #[serde(rename = "step")]
     Step {
-        /// Units between decays (>= 1).
+        /// Units between decays (>= 1), default 30 ([`defaults::STEP_SIZE`]).
+        #[serde(default = "serde_default::step_size")]
         step_size: usize,
         /// Decay factor, default 0.1.
-        #[serde(default = "gamma_default")]
+        #[serde(default = "serde_default::step_gamma")]
         gamma: f64,
         /// Default `epoch`.
         #[serde(default)]
@@ -99,7 +140,7 @@ pub enum ScheduleConfig {
         #[serde(default)]
         milestones: Vec<usize>,
         /// Decay factor, default 0.1.
-        #[serde(default = "gamma_default")]
+        #[serde(default = "serde_default::step_gamma")]
         gamma: f64,
         /// Default `epoch`.
         #[serde(default)]
@@ -108,7 +149,8 @@ pub enum ScheduleConfig {
     /// Multiply by `gamma` every unit ([`ExponentialLr`](super::ExponentialLr)).
     #[serde(rename = "exponential")]
     Exponential {
-        /// Factor per unit (> 0).
+        /// Factor per unit (> 0), default 0.95.
+        #[serde(default = "serde_default::exponential_gamma")]
         gamma: f64,
         /// Default `epoch`.
         #[serde(default)]
@@ -121,10 +163,10 @@ pub enum ScheduleConfig {
         #[serde(default)]
         total_iters: Option<usize>,
         /// Power, default 1 (linear).
-        #[serde(default = "one")]
+        #[serde(default = "serde_default::poly_power")]
         power: f64,
         /// Final rate, default 0 (PyTorch has no such option and always decays to 0).
-        #[serde(default)]
+        #[serde(default = "serde_default::poly_end_lr")]
         end_lr: f64,
         /// Default `epoch`.
         #[serde(default)]
@@ -137,7 +179,7 @@ pub enum ScheduleConfig {
         #[serde(default)]
         t_max: Option<usize>,
         /// Lowest rate, default 0.
-        #[serde(default)]
+        #[serde(default = "serde_default::eta_min")]
         eta_min: f64,
         /// Default `epoch`.
         #[serde(default)]
@@ -146,22 +188,25 @@ pub enum ScheduleConfig {
     /// SGDR warm restarts ([`WarmRestarts`](super::WarmRestarts)).
     #[serde(rename = "sgdr")]
     WarmRestarts {
-        /// First cycle length in `unit` (>= 1).
+        /// First cycle length in `unit` (>= 1), default 10 (the paper's).
+        #[serde(default = "serde_default::sgdr_t_0")]
         t_0: usize,
-        /// Cycle length multiplier, default 1.
-        #[serde(default = "one_count")]
+        /// Cycle length multiplier, default 1 (PyTorch's `T_mult=1`).
+        #[serde(default = "serde_default::sgdr_t_mult")]
         t_mult: usize,
         /// Lowest rate, default 0.
-        #[serde(default)]
+        #[serde(default = "serde_default::eta_min")]
         eta_min: f64,
-        /// Peak factor per restart in (0, 1], default 1 (not in PyTorch).
-        #[serde(default = "one")]
+        /// Peak factor per restart in (0, 1], default 1 (not in PyTorch; timm's
+        /// `cycle_decay`, with the peak held at or above `eta_min`).
+        #[serde(default = "serde_default::sgdr_restart_decay")]
         restart_decay: f64,
         /// Default `fractional-epoch` (per batch, as in the paper).
-        #[serde(default = "ScheduleUnit::fractional")]
+        #[serde(default = "serde_default::sgdr_unit")]
         unit: ScheduleUnit,
     },
-    /// Cyclical rates between `min_lr` and the base rate, per batch ([`CyclicLr`](super::CyclicLr)).
+    /// Cyclical rates between `min_lr` and the base rate, per batch ([`CyclicLr`](super::CyclicLr)),
+    /// with the momentum cycled inversely (PyTorch's `cycle_momentum=True`).
     #[serde(rename = "cyclic")]
     Cyclic {
         /// Lower bound (PyTorch's `base_lr`); `None` (the default) means a quarter of the base
@@ -175,45 +220,64 @@ pub enum ScheduleConfig {
         #[serde(default)]
         step_size_down: Option<usize>,
         /// Amplitude policy, default `triangular`.
-        #[serde(default)]
+        #[serde(default = "serde_default::cyclic_mode")]
         mode: CyclicMode,
         /// `exp_range` decay per batch, default 1.
-        #[serde(default = "one")]
+        #[serde(default = "serde_default::cyclic_gamma")]
         gamma: f64,
+        /// Cycle the optimizer's momentum (Adam's `β1`) inversely to the rate, default true.
+        #[serde(default = "serde_default::cycle_momentum")]
+        cycle_momentum: bool,
+        /// The momentum at the rate's peak, default 0.8 (PyTorch's).
+        #[serde(default = "serde_default::cyclic_base_momentum")]
+        base_momentum: f64,
+        /// The momentum at the rate's floor, default 0.9 (PyTorch's).
+        #[serde(default = "serde_default::cyclic_max_momentum")]
+        max_momentum: f64,
     },
-    /// The one-cycle policy peaking at the base rate, per batch ([`OneCycleLr`](super::OneCycleLr)).
+    /// The one-cycle policy peaking at the base rate, per batch ([`OneCycleLr`](super::OneCycleLr)),
+    /// with the momentum cycled inversely (PyTorch's `cycle_momentum=True`).
     #[serde(rename = "onecycle")]
     OneCycle {
         /// Cycle length in batches; `None` (the default) means the whole training.
         #[serde(default)]
         total_steps: Option<usize>,
         /// Fraction of the cycle spent rising, default 0.3.
-        #[serde(default = "pct_start_default")]
+        #[serde(default = "serde_default::pct_start")]
         pct_start: f64,
         /// Phase shape, default `cos`.
-        #[serde(default)]
+        #[serde(default = "serde_default::anneal_strategy")]
         anneal_strategy: AnnealStrategy,
         /// First rate = base / `div_factor`, default 25.
-        #[serde(default = "div_factor_default")]
+        #[serde(default = "serde_default::div_factor")]
         div_factor: f64,
         /// Last rate = first / `final_div_factor`, default 1e4.
-        #[serde(default = "final_div_factor_default")]
+        #[serde(default = "serde_default::final_div_factor")]
         final_div_factor: f64,
         /// The paper's three phases instead of fastai's two, default false.
-        #[serde(default)]
+        #[serde(default = "serde_default::three_phase")]
         three_phase: bool,
+        /// Cycle the optimizer's momentum (Adam's `β1`) inversely to the rate, default true.
+        #[serde(default = "serde_default::cycle_momentum")]
+        cycle_momentum: bool,
+        /// The momentum at the rate's peak, default 0.85 (PyTorch's).
+        #[serde(default = "serde_default::onecycle_base_momentum")]
+        base_momentum: f64,
+        /// The momentum at the start and end, default 0.95 (PyTorch's).
+        #[serde(default = "serde_default::onecycle_max_momentum")]
+        max_momentum: f64,
     },
     /// Linear warm-up of a factor of the base rate ([`LinearLr`](super::LinearLr)).
     #[serde(rename = "warmup")]
     Warmup {
         /// First factor in (0, 1], default 1/3.
-        #[serde(default = "third")]
+        #[serde(default = "serde_default::warmup_start_factor")]
         start_factor: f64,
         /// Final factor in [0, 1], default 1.
-        #[serde(default = "one")]
+        #[serde(default = "serde_default::warmup_end_factor")]
         end_factor: f64,
         /// Length in `unit`, default 5.
-        #[serde(default = "five")]
+        #[serde(default = "serde_default::warmup_total_iters")]
         total_iters: usize,
         /// Default `epoch`.
         #[serde(default)]
@@ -223,14 +287,110 @@ pub enum ScheduleConfig {
     #[serde(rename = "sequence")]
     Sequence {
         /// The schedules, each built with the same base rate; the training length each one sees
-        /// (for its `None` durations) is what remains after its start.
+        /// (for its `None` durations) is what remains after its start. Default: 5 epochs of
+        /// warm-up from a tenth of the rate, then a cosine.
+        #[serde(default = "serde_default::sequence_schedules")]
         schedules: Vec<ScheduleConfig>,
-        /// Where each next schedule starts, in `unit` (one fewer than `schedules`).
+        /// Where each next schedule starts, in `unit` (one fewer than `schedules`); default `[5]`.
+        #[serde(default = "serde_default::sequence_milestones")]
         milestones: Vec<usize>,
         /// Unit of the milestones, default `epoch` (`fractional-epoch` counts as epochs).
         #[serde(default)]
         unit: ScheduleUnit,
     },
+    /// timm's cosine with restarts ([`TimmCosine`](super::TimmCosine)): timm's
+    /// `CosineLRScheduler` argument for argument (`t_in_epochs` is `unit`), with timm's defaults.
+    #[serde(rename = "timm-cosine")]
+    TimmCosine {
+        /// First cycle length in `unit` (`t_initial`); `None` (the default) means the whole
+        /// training (less the warm-up with `warmup_prefix`).
+        #[serde(default)]
+        t_initial: Option<usize>,
+        /// The floor, default 0.
+        #[serde(default = "serde_default::timm_lr_min")]
+        lr_min: f64,
+        /// Cycle length multiplier (a float), default 1.
+        #[serde(default = "serde_default::timm_cycle_mul")]
+        cycle_mul: f64,
+        /// Peak factor per cycle, default 1.
+        #[serde(default = "serde_default::timm_cycle_decay")]
+        cycle_decay: f64,
+        /// Cycles before the rate stays at `lr_min`, default 1.
+        #[serde(default = "serde_default::timm_cycle_limit")]
+        cycle_limit: usize,
+        /// Warm-up length in `unit`, default 0.
+        #[serde(default = "serde_default::timm_warmup_t")]
+        warmup_t: usize,
+        /// The warm-up's first rate, default 0.
+        #[serde(default = "serde_default::timm_warmup_lr_init")]
+        warmup_lr_init: f64,
+        /// The cosine starts after the warm-up instead of under it, default false.
+        #[serde(default = "serde_default::timm_warmup_prefix")]
+        warmup_prefix: bool,
+        /// k-decay exponent (Zhang et al. 2020), default 1.
+        #[serde(default = "serde_default::timm_k_decay")]
+        k_decay: f64,
+        /// Noise from `[start]` on or over `[start, end)`, in `unit`; empty (the default): none.
+        #[serde(default)]
+        noise_range_t: Vec<usize>,
+        /// Bound of the relative noise, default 0.67.
+        #[serde(default = "serde_default::timm_noise_pct")]
+        noise_pct: f64,
+        /// Scale of the normal draw, default 1 (timm ignores it).
+        #[serde(default = "serde_default::timm_noise_std")]
+        noise_std: f64,
+        /// Seed of the noise, default 42.
+        #[serde(default = "serde_default::timm_noise_seed")]
+        noise_seed: u64,
+        /// Default `epoch` (timm's `t_in_epochs=True`); `batch` is `t_in_epochs=False`.
+        #[serde(default = "serde_default::timm_unit")]
+        unit: ScheduleUnit,
+    },
+    /// Warmup-stable-decay ([`Wsd`](super::Wsd)), per batch, over the whole training.
+    #[serde(rename = "wsd")]
+    Wsd {
+        /// Fraction of training spent warming up, default 0.05.
+        #[serde(default = "serde_default::wsd_warmup_fraction")]
+        warmup_fraction: f64,
+        /// Fraction of training spent cooling down, default 0.2.
+        #[serde(default = "serde_default::wsd_decay_fraction")]
+        decay_fraction: f64,
+        /// The warm-up starts at the rate over this, default 100.
+        #[serde(default = "serde_default::wsd_init_div_factor")]
+        init_div_factor: f64,
+        /// Shape of the cooldown, default `1-sqrt`.
+        #[serde(default = "serde_default::wsd_cooldown")]
+        cooldown: CooldownShape,
+        /// The rate the cooldown ends at, default 0.
+        #[serde(default = "serde_default::wsd_min_lr")]
+        min_lr: f64,
+    },
+}
+
+// Serde's `deny_unknown_fields` does not reach the unit variant of an internally tagged enum:
+// `{"kind": "constant", "gamma": 0.1}` would load as `constant` with `gamma` dropped. The
+// derive above (`remote = "Self"`) writes inherent `serialize`/`deserialize` functions; these
+// trait impls call them, and refuse fields next to `"kind": "constant"` first.
+impl Serialize for ScheduleConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ScheduleConfig::serialize(self, serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ScheduleConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let value = serde_json::Value::deserialize(deserializer)?;
+        if let Some(fields) = value.as_object()
+            && fields.get("kind").and_then(serde_json::Value::as_str) == Some("constant")
+            && let Some(extra) = fields.keys().find(|key| *key != "kind")
+        {
+            return Err(D::Error::custom(format!(
+                "unknown field `{extra}`: the constant schedule has no fields"
+            )));
+        }
+        ScheduleConfig::deserialize(value).map_err(D::Error::custom)
+    }
 }
 
 /// The training length a schedule is built for.
@@ -387,43 +547,107 @@ impl ScheduleConfig {
                     .with_restart_decay(*restart_decay);
                 budget.finish(*unit, config.init()?)
             }
-            ScheduleConfig::Cyclic {
-                min_lr,
-                step_size_up,
-                step_size_down,
-                mode,
-                gamma,
+            ScheduleConfig::Cyclic { .. } => Ok(Schedule::new(self.cyclic(lr, budget)?)),
+            ScheduleConfig::OneCycle { .. } => Ok(Schedule::new(self.one_cycle(lr, budget)?)),
+            ScheduleConfig::TimmCosine {
+                t_initial,
+                lr_min,
+                cycle_mul,
+                cycle_decay,
+                cycle_limit,
+                warmup_t,
+                warmup_lr_init,
+                warmup_prefix,
+                k_decay,
+                noise_range_t,
+                noise_pct,
+                noise_std,
+                noise_seed,
+                unit,
             } => {
-                let min_lr = min_lr.unwrap_or(lr / 4.0);
-                positive("min_lr", min_lr)?;
-                if min_lr > lr {
-                    return Err(invalid("min_lr", min_lr, "must not exceed the base rate"));
-                }
-                let up = match step_size_up {
-                    Some(up) => *up,
-                    None => checked_scale("step_size_up", 4, budget.steps_per_epoch)?,
+                let warmup_t = budget.ticks("warmup_t", Some(*warmup_t), *unit)?;
+                let t_initial = match t_initial {
+                    Some(t) => budget.ticks("t_initial", Some(*t), *unit)?,
+                    None => {
+                        let whole = budget.ticks("t_initial", None, *unit)?;
+                        if *warmup_prefix {
+                            whole.saturating_sub(warmup_t)
+                        } else {
+                            whole
+                        }
+                    }
                 };
-                let config = CyclicLrConfig::new(min_lr, lr, up)
-                    .with_step_size_down(*step_size_down)
-                    .with_mode(*mode)
-                    .with_gamma(*gamma);
-                Ok(Schedule::new(config.init()?))
+                let noise = noise_range_t
+                    .iter()
+                    .map(|&t| checked_scale("noise_range_t", t, budget.scale(*unit)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let (noise_start, noise_end) = match noise.as_slice() {
+                    [] => (None, None),
+                    [start] => (Some(*start), None),
+                    [start, end] => (Some(*start), Some(*end)),
+                    _ => {
+                        return Err(invalid(
+                            "noise_range_t",
+                            format!("{noise_range_t:?}"),
+                            "give a start, or a start and an end",
+                        ));
+                    }
+                };
+                let config = TimmCosineConfig::new(lr, t_initial)
+                    .with_lr_min(*lr_min)
+                    .with_cycle_mul(*cycle_mul)
+                    .with_cycle_decay(*cycle_decay)
+                    .with_cycle_limit(*cycle_limit)
+                    .with_warmup_t(warmup_t)
+                    .with_warmup_lr_init(*warmup_lr_init)
+                    .with_warmup_prefix(*warmup_prefix)
+                    .with_k_decay(*k_decay)
+                    .with_noise_start(noise_start)
+                    .with_noise_end(noise_end)
+                    .with_noise_pct(*noise_pct)
+                    .with_noise_std(*noise_std)
+                    .with_noise_seed(*noise_seed);
+                budget.finish(*unit, config.init()?)
             }
-            ScheduleConfig::OneCycle {
-                total_steps,
-                pct_start,
-                anneal_strategy,
-                div_factor,
-                final_div_factor,
-                three_phase,
+            ScheduleConfig::Wsd {
+                warmup_fraction,
+                decay_fraction,
+                init_div_factor,
+                cooldown,
+                min_lr,
             } => {
-                let total_steps = budget.ticks("total_steps", *total_steps, ScheduleUnit::Batch)?;
-                let config = OneCycleLrConfig::new(lr, total_steps)
-                    .with_pct_start(*pct_start)
-                    .with_anneal_strategy(*anneal_strategy)
-                    .with_div_factor(*div_factor)
-                    .with_final_div_factor(*final_div_factor)
-                    .with_three_phase(*three_phase);
+                let total = budget.total_steps;
+                let steps = |field: &'static str, fraction: f64| {
+                    if (0.0..=1.0).contains(&fraction) {
+                        // The paper's code: int(fraction * steps).
+                        Ok((fraction * total as f64).floor() as usize)
+                    } else {
+                        Err(invalid(field, fraction, "must lie in [0, 1]"))
+                    }
+                };
+                let (warmup, decay) = (
+                    steps("warmup_fraction", *warmup_fraction)?,
+                    steps("decay_fraction", *decay_fraction)?,
+                );
+                if warmup_fraction + decay_fraction > 1.0 {
+                    return Err(invalid(
+                        "decay_fraction",
+                        decay_fraction,
+                        format!("plus warmup_fraction {warmup_fraction} exceeds 1"),
+                    ));
+                }
+                if decay == 0 {
+                    return Err(invalid(
+                        "decay_fraction",
+                        decay_fraction,
+                        format!("leaves no cooldown step in {total} steps of training"),
+                    ));
+                }
+                let config = WsdConfig::new(lr, total, decay)
+                    .with_warmup_steps(warmup)
+                    .with_init_div_factor(*init_div_factor)
+                    .with_min_lr(*min_lr)
+                    .with_cooldown(*cooldown);
                 Ok(Schedule::new(config.init()?))
             }
             ScheduleConfig::Warmup {
@@ -468,6 +692,171 @@ impl ScheduleConfig {
             }
         }
     }
+}
+
+impl ScheduleConfig {
+    /// The cyclic schedule of a `cyclic` config.
+    fn cyclic(&self, lr: f64, budget: Budget) -> Result<CyclicLr, OptimError> {
+        let ScheduleConfig::Cyclic {
+            min_lr,
+            step_size_up,
+            step_size_down,
+            mode,
+            gamma,
+            ..
+        } = self
+        else {
+            return Err(invalid("kind", self.kind(), "is not cyclic"));
+        };
+        let min_lr = min_lr.unwrap_or(lr * defaults::CYCLIC_MIN_LR_FRACTION);
+        positive("min_lr", min_lr)?;
+        if min_lr > lr {
+            return Err(invalid("min_lr", min_lr, "must not exceed the base rate"));
+        }
+        let up = match step_size_up {
+            Some(up) => *up,
+            None => checked_scale(
+                "step_size_up",
+                defaults::CYCLIC_STEP_EPOCHS,
+                budget.steps_per_epoch,
+            )?,
+        };
+        CyclicLrConfig::new(min_lr, lr, up)
+            .with_step_size_down(*step_size_down)
+            .with_mode(*mode)
+            .with_gamma(*gamma)
+            .init()
+    }
+
+    /// The one-cycle schedule of a `onecycle` config.
+    fn one_cycle(&self, lr: f64, budget: Budget) -> Result<OneCycleLr, OptimError> {
+        let ScheduleConfig::OneCycle {
+            total_steps,
+            pct_start,
+            anneal_strategy,
+            div_factor,
+            final_div_factor,
+            three_phase,
+            ..
+        } = self
+        else {
+            return Err(invalid("kind", self.kind(), "is not onecycle"));
+        };
+        let total_steps = budget.ticks("total_steps", *total_steps, ScheduleUnit::Batch)?;
+        OneCycleLrConfig::new(lr, total_steps)
+            .with_pct_start(*pct_start)
+            .with_anneal_strategy(*anneal_strategy)
+            .with_div_factor(*div_factor)
+            .with_final_div_factor(*final_div_factor)
+            .with_three_phase(*three_phase)
+            .init()
+    }
+
+    /// The momentum this schedule sets at each step, for the same base rate and training length
+    /// as [`init`](Self::init): `Some` when it cycles the momentum (`cyclic` and `onecycle` with
+    /// `cycle_momentum`, also inside a `sequence`), `None` when the optimizer keeps its own.
+    ///
+    /// The momentum is a function of the step alone, so a resumed run sets the same momenta.
+    ///
+    /// # Errors
+    ///
+    /// As [`init`](Self::init), and [`OptimError::InvalidConfig`] naming `base_momentum` or
+    /// `max_momentum` outside `[0, 1)` or out of order.
+    pub fn momentum(
+        &self,
+        base_lr: f64,
+        steps_per_epoch: usize,
+        total_epochs: usize,
+    ) -> Result<Option<MomentumSchedule>, OptimError> {
+        let steps_per_epoch = at_least_one("steps_per_epoch", steps_per_epoch)?;
+        let budget = Budget {
+            steps_per_epoch,
+            total_steps: checked_scale("total_epochs", total_epochs, steps_per_epoch)?,
+        };
+        positive("lr", base_lr)?;
+        let mut pieces = Vec::new();
+        self.momentum_pieces(base_lr, budget, 0, &mut pieces)?;
+        Ok((!pieces.is_empty()).then_some(MomentumSchedule::new(pieces)))
+    }
+
+    fn momentum_pieces(
+        &self,
+        lr: f64,
+        budget: Budget,
+        start: usize,
+        pieces: &mut Vec<MomentumPiece>,
+    ) -> Result<(), OptimError> {
+        match self {
+            ScheduleConfig::Cyclic {
+                cycle_momentum: true,
+                base_momentum,
+                max_momentum,
+                ..
+            } => {
+                let (base, max) = momentum_range(*base_momentum, *max_momentum)?;
+                let cycle = MomentumCycle::Cyclic(self.cyclic(lr, budget)?);
+                pieces.push(MomentumPiece::new(start, cycle, base, max));
+            }
+            ScheduleConfig::OneCycle {
+                cycle_momentum: true,
+                base_momentum,
+                max_momentum,
+                ..
+            } => {
+                let (base, max) = momentum_range(*base_momentum, *max_momentum)?;
+                let cycle = MomentumCycle::OneCycle(self.one_cycle(lr, budget)?);
+                pieces.push(MomentumPiece::new(start, cycle, base, max));
+            }
+            ScheduleConfig::Sequence {
+                schedules,
+                milestones,
+                unit,
+            } => {
+                let per_unit = match unit {
+                    ScheduleUnit::Batch => 1,
+                    ScheduleUnit::Epoch | ScheduleUnit::FractionalEpoch => budget.steps_per_epoch,
+                };
+                let mut starts = vec![0];
+                for &m in milestones {
+                    starts.push(checked_scale("milestones", m, per_unit)?);
+                }
+                for (index, (child, &child_start)) in schedules.iter().zip(&starts).enumerate() {
+                    let remaining = Budget {
+                        total_steps: budget.total_steps.saturating_sub(child_start),
+                        ..budget
+                    };
+                    let first = pieces.len();
+                    child.momentum_pieces(lr, remaining, start + child_start, pieces)?;
+                    // A child's momentum ends where the next child starts.
+                    if let Some(&next) = starts.get(index + 1) {
+                        for piece in &mut pieces[first..] {
+                            piece.end =
+                                Some(piece.end.map_or(start + next, |e| e.min(start + next)));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// `base_momentum` and `max_momentum`, checked: both in `[0, 1)`, `base <= max`.
+fn momentum_range(base: f64, max: f64) -> Result<(f64, f64), OptimError> {
+    for (field, value) in [("base_momentum", base), ("max_momentum", max)] {
+        if !(0.0..1.0).contains(&value) {
+            return Err(invalid(field, value, "must lie in [0, 1)"));
+        }
+    }
+    if base > max {
+        return Err(invalid(
+            "base_momentum",
+            base,
+            "must not exceed max_momentum",
+        ));
+    }
+    Ok((base, max))
 }
 
 #[cfg(test)]
@@ -742,6 +1131,60 @@ mod tests {
             let back: ScheduleConfig = serde_json::from_str(&json).expect("deserializes");
             assert_eq!(back, config);
         }
+    }
+
+    /// One set of defaults: a file that names only the kind gets every field at the value the
+    /// command line uses for a flag not given (`ScheduleKind::default_config`, what
+    /// `ScheduleConfig::from_kind` starts from).
+    #[test]
+    fn an_omitted_field_takes_the_cli_default() {
+        for kind in ScheduleKind::ALL {
+            let json = format!(r#"{{"kind": "{kind}"}}"#);
+            let from_file: ScheduleConfig = serde_json::from_str(&json).expect("parses");
+            assert_eq!(from_file, kind.default_config(), "{kind}");
+            let from_flags = ScheduleConfig::from_kind(*kind, &Default::default()).expect("valid");
+            assert_eq!(from_file, from_flags, "{kind}");
+        }
+        // PyTorch's defaults where the schedule mirrors PyTorch's.
+        let sgdr: ScheduleConfig = serde_json::from_str(r#"{"kind": "sgdr"}"#).expect("parses");
+        assert!(matches!(
+            sgdr,
+            ScheduleConfig::WarmRestarts { t_mult: 1, .. }
+        ));
+    }
+
+    #[test]
+    fn a_misspelt_field_of_any_kind_is_an_error_naming_it() {
+        for kind in ScheduleKind::ALL {
+            let mut json = serde_json::to_value(kind.default_config()).expect("json");
+            json.as_object_mut()
+                .expect("object")
+                .insert("step_sise".into(), serde_json::json!(3));
+            let err = serde_json::from_value::<ScheduleConfig>(json).expect_err("unknown field");
+            assert!(err.to_string().contains("step_sise"), "{kind}: {err}");
+        }
+    }
+
+    #[test]
+    fn new_kinds_reject_bad_fields() {
+        let config = |json: &str| serde_json::from_str::<ScheduleConfig>(json).expect("parses");
+        assert_invalid(
+            config(r#"{"kind": "wsd", "decay_fraction": 1.5}"#).init(0.1, 10, 10),
+            "decay_fraction",
+        );
+        assert_invalid(
+            config(r#"{"kind": "wsd", "warmup_fraction": 0.9, "decay_fraction": 0.2}"#)
+                .init(0.1, 10, 10),
+            "decay_fraction",
+        );
+        assert_invalid(
+            config(r#"{"kind": "timm-cosine", "noise_range_t": [1, 2, 3]}"#).init(0.1, 10, 10),
+            "noise_range_t",
+        );
+        assert_invalid(
+            config(r#"{"kind": "timm-cosine", "cycle_limit": 0}"#).init(0.1, 10, 10),
+            "cycle_limit",
+        );
     }
 
     #[test]

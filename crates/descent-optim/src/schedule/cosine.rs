@@ -18,7 +18,7 @@ pub struct CosineAnnealingLrConfig {
     /// Half period: the rate reaches `eta_min` after `t_max` steps (>= 1).
     pub t_max: usize,
     /// The lowest rate (finite, 0 <= `eta_min` <= `initial_lr`).
-    #[config(default = 0.0)]
+    #[config(default = "super::defaults::ETA_MIN")]
     pub eta_min: f64,
 }
 

@@ -37,10 +37,10 @@ pub struct CyclicLrConfig {
     /// Steps of the falling half (>= 1); `None` means `step_size_up`.
     pub step_size_down: Option<usize>,
     /// Amplitude policy.
-    #[config(default = "CyclicMode::Triangular")]
+    #[config(default = "super::defaults::CYCLIC_MODE")]
     pub mode: CyclicMode,
     /// Per-step amplitude decay of `exp_range`, in (0, 1]; ignored by the other modes.
-    #[config(default = 1.0)]
+    #[config(default = "super::defaults::CYCLIC_GAMMA")]
     pub gamma: f64,
 }
 
@@ -77,7 +77,8 @@ impl CyclicLrConfig {
     }
 }
 
-/// The cyclical rate of PyTorch's `CyclicLR` (without momentum cycling), per batch.
+/// The cyclical rate of PyTorch's `CyclicLR`, per batch; its cycled momentum is
+/// [`momentum_at`](Self::momentum_at).
 ///
 /// At step `t`, with `total = up + down`, `cycle = floor(1 + t / total)` and
 /// `x = 1 + t / total - cycle`, the rate is `base + (max - base) * s(x) * scale`, where `s` rises
@@ -99,6 +100,21 @@ pub struct CyclicLr {
 impl CyclicLr {
     /// The rate of step `t` (0-based), without changing the state.
     pub fn lr_at(&self, t: usize) -> f64 {
+        let (shape, scale) = self.shape_and_scale(t);
+        (self.base_lr + (self.max_lr - self.base_lr) * shape * scale)
+            .clamp(self.base_lr, self.max_lr)
+    }
+
+    /// PyTorch's cycled momentum of step `t` (`cycle_momentum=True`), inverse to the rate:
+    /// `max_momentum - (max_momentum - base_momentum) * s(x) * scale`, so `max_momentum` where
+    /// the rate is at `base_lr` and `base_momentum` where it peaks.
+    pub fn momentum_at(&self, t: usize, base_momentum: f64, max_momentum: f64) -> f64 {
+        let (shape, scale) = self.shape_and_scale(t);
+        max_momentum - (max_momentum - base_momentum) * shape * scale
+    }
+
+    /// PyTorch's `scale_factor` and `scale_fn(..)` of step `t`.
+    fn shape_and_scale(&self, t: usize) -> (f64, f64) {
         let total = (self.step_size_up + self.step_size_down) as f64;
         let step_ratio = self.step_size_up as f64 / total;
         let progress = t as f64 / total;
@@ -114,8 +130,7 @@ impl CyclicLr {
             CyclicMode::Triangular2 => 1.0 / 2f64.powf(cycle - 1.0),
             CyclicMode::ExpRange => self.gamma.powf(t as f64),
         };
-        (self.base_lr + (self.max_lr - self.base_lr) * shape * scale)
-            .clamp(self.base_lr, self.max_lr)
+        (shape, scale)
     }
 
     /// The lower bound.

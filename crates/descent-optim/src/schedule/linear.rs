@@ -15,13 +15,13 @@ pub struct LinearLrConfig {
     /// The base rate the factors multiply (finite, > 0).
     pub initial_lr: f64,
     /// Factor of the first step, in (0, 1] as in PyTorch.
-    #[config(default = "1.0 / 3.0")]
+    #[config(default = "super::defaults::WARMUP_START_FACTOR")]
     pub start_factor: f64,
     /// Factor reached after `total_iters` steps and kept afterwards, in [0, 1] as in PyTorch.
-    #[config(default = 1.0)]
+    #[config(default = "super::defaults::WARMUP_END_FACTOR")]
     pub end_factor: f64,
     /// Steps over which the factor moves from `start_factor` to `end_factor` (>= 1).
-    #[config(default = 5)]
+    #[config(default = "super::defaults::WARMUP_TOTAL_ITERS")]
     pub total_iters: usize,
 }
 

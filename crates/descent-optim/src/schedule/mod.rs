@@ -32,7 +32,8 @@
 //!     EarlyStoppingConfig, ReduceLrOnPlateauConfig, ScheduleConfig, ScheduleKind, StopRule, trace,
 //! };
 //!
-//! // SGDR with the paper's T_0 = 10, T_mult = 2, for 70 epochs of 100 batches, from the CLI name.
+//! // SGDR with the paper's T_0 = 10 and PyTorch's T_mult = 1, for 70 epochs of 100 batches,
+//! // from the CLI name.
 //! let kind: ScheduleKind = "sgdr".parse().unwrap();
 //! let mut schedule = kind.default_config().init(0.1, 100, 70).unwrap();
 //! let rates = trace(&mut schedule.clone(), 7_000);
@@ -69,12 +70,14 @@ mod constant;
 mod convergence;
 mod cosine;
 mod cyclic;
+pub mod defaults;
 mod early_stopping;
 mod exponential;
 mod kind;
 mod linear;
 mod metric_mode;
 mod min_lr_stop;
+mod momentum;
 mod multi_step;
 mod one_cycle;
 mod params;
@@ -84,9 +87,12 @@ mod polynomial;
 mod sequential;
 mod step;
 mod stop;
+mod timm_cosine;
+mod timm_noise;
 mod trace;
 mod unit;
 mod warm_restarts;
+mod wsd;
 
 #[cfg(test)]
 mod test_utils;
@@ -103,6 +109,7 @@ pub use kind::ScheduleKind;
 pub use linear::{LinearLr, LinearLrConfig};
 pub use metric_mode::{MetricMode, ThresholdMode};
 pub use min_lr_stop::{MinLrStop, MinLrStopConfig};
+pub use momentum::MomentumSchedule;
 pub use multi_step::{MultiStepLr, MultiStepLrConfig};
 pub use one_cycle::{AnnealStrategy, OneCycleLr, OneCycleLrConfig};
 pub use params::{SCHEDULE_PARAMS, ScheduleParam, ScheduleParams, schedule_param};
@@ -112,6 +119,8 @@ pub use polynomial::{PolynomialLr, PolynomialLrConfig};
 pub use sequential::SequentialLr;
 pub use step::{StepLr, StepLrConfig};
 pub use stop::{StopDecision, StopReason, StopRule};
+pub use timm_cosine::{TimmCosine, TimmCosineConfig};
 pub use trace::{peek, trace};
 pub use unit::ScheduleUnit;
 pub use warm_restarts::{CyclePosition, WarmRestarts, WarmRestartsConfig};
+pub use wsd::{CooldownShape, Wsd, WsdConfig};

@@ -18,7 +18,7 @@ pub struct MultiStepLrConfig {
     /// applies `gamma` twice, as in PyTorch (which counts them with a `Counter`).
     pub milestones: Vec<usize>,
     /// Multiplicative decay (finite, > 0).
-    #[config(default = 0.1)]
+    #[config(default = "super::defaults::STEP_GAMMA")]
     pub gamma: f64,
 }
 

@@ -33,20 +33,20 @@ pub struct OneCycleLrConfig {
     pub total_steps: usize,
     /// Fraction of the cycle spent rising to `max_lr`, in (0, 1), with
     /// `pct_start * total_steps > 1` (and, with `three_phase`, a non-empty third phase).
-    #[config(default = 0.3)]
+    #[config(default = "super::defaults::ONECYCLE_PCT_START")]
     pub pct_start: f64,
     /// Shape of each phase.
-    #[config(default = "AnnealStrategy::Cos")]
+    #[config(default = "super::defaults::ONECYCLE_ANNEAL")]
     pub anneal_strategy: AnnealStrategy,
     /// The first rate is `max_lr / div_factor` (finite, > 0).
-    #[config(default = 25.0)]
+    #[config(default = "super::defaults::ONECYCLE_DIV_FACTOR")]
     pub div_factor: f64,
     /// The last rate is `max_lr / div_factor / final_div_factor` (finite, > 0).
-    #[config(default = 1e4)]
+    #[config(default = "super::defaults::ONECYCLE_FINAL_DIV_FACTOR")]
     pub final_div_factor: f64,
     /// Three phases as in the paper (up, down to the first rate, then down to the last rate)
     /// instead of fastai's two (up, then down to the last rate).
-    #[config(default = false)]
+    #[config(default = "super::defaults::ONECYCLE_THREE_PHASE")]
     pub three_phase: bool,
 }
 
@@ -98,7 +98,7 @@ struct Phase {
     to: f64,
 }
 
-/// PyTorch's `OneCycleLR` (without momentum cycling), per batch.
+/// PyTorch's `OneCycleLR`, per batch; its cycled momentum is [`momentum_at`](Self::momentum_at).
 ///
 /// Starts at `initial = max_lr / div_factor`, rises to `max_lr` at step `pct_start * total - 1`,
 /// then falls to `min = initial / final_div_factor` at step `total - 1` (two phases, fastai's
@@ -172,22 +172,39 @@ impl OneCycleLr {
     /// The rate of step `t` (0-based), without changing the state; steps past the cycle give the
     /// final rate.
     pub fn lr_at(&self, t: usize) -> f64 {
-        let step = t.min(self.total_steps - 1) as f64;
         let phases = self.phases();
+        let ends: Vec<(f64, f64)> = phases.iter().map(|p| (p.from, p.to)).collect();
+        self.anneal_at(t, &phases, &ends)
+    }
+
+    /// PyTorch's cycled momentum of step `t` (`cycle_momentum=True`), inverse to the rate: from
+    /// `max_momentum` down to `base_momentum` while the rate rises, back up to `max_momentum`
+    /// while it falls (and held there in the third phase of `three_phase`), with the same
+    /// anneal strategy.
+    pub fn momentum_at(&self, t: usize, base_momentum: f64, max_momentum: f64) -> f64 {
+        let phases = self.phases();
+        let mut ends = vec![(max_momentum, base_momentum), (base_momentum, max_momentum)];
+        if self.three_phase {
+            ends.push((max_momentum, max_momentum));
+        }
+        self.anneal_at(t, &phases, &ends)
+    }
+
+    /// PyTorch's `get_lr` walk over the phases, between the `ends` of each.
+    fn anneal_at(&self, t: usize, phases: &[Phase], ends: &[(f64, f64)]) -> f64 {
+        let step = t.min(self.total_steps - 1) as f64;
         let mut start_step = 0.0;
-        for (index, phase) in phases.iter().enumerate() {
+        for (index, (phase, &(from, to))) in phases.iter().zip(ends).enumerate() {
             if step <= phase.end_step || index + 1 == phases.len() {
                 let pct = (step - start_step) / (phase.end_step - start_step);
                 return match self.anneal_strategy {
-                    AnnealStrategy::Cos => {
-                        cosine_between(phase.from, phase.to, core::f64::consts::PI * pct)
-                    }
-                    AnnealStrategy::Linear => linear_between(phase.from, phase.to, pct),
+                    AnnealStrategy::Cos => cosine_between(from, to, core::f64::consts::PI * pct),
+                    AnnealStrategy::Linear => linear_between(from, to, pct),
                 };
             }
             start_step = phase.end_step;
         }
-        self.min_lr()
+        ends.last().map_or(self.min_lr(), |&(_, to)| to)
     }
 }
 

@@ -9,7 +9,7 @@
 //! [`ScheduleKind::default_config`]) all come from here.
 
 use super::validate::invalid;
-use super::{CyclicMode, ScheduleConfig, ScheduleKind, ScheduleUnit};
+use super::{CooldownShape, CyclicMode, ScheduleConfig, ScheduleKind, ScheduleUnit};
 use crate::OptimError;
 
 /// Schedule settings as flat, optional values; `None` (or an empty list) keeps the kind's
@@ -37,6 +37,44 @@ pub struct ScheduleParams {
     /// Any kind: a linear warm-up from a tenth of the rate over this many epochs first (0 or
     /// `None`: none).
     pub warmup_epochs: Option<usize>,
+    /// `cyclic`, `onecycle`: cycle the momentum inversely to the rate (PyTorch's `cycle_momentum`).
+    pub cycle_momentum: Option<bool>,
+    /// `cyclic`, `onecycle`: the momentum at the rate's peak.
+    pub base_momentum: Option<f64>,
+    /// `cyclic`, `onecycle`: the momentum at the rate's floor.
+    pub max_momentum: Option<f64>,
+    /// `timm-cosine`: length of the first cycle (`t_initial`).
+    pub t_initial: Option<usize>,
+    /// `timm-cosine`: cycle length multiplier, a float (`cycle_mul`).
+    pub cycle_mul: Option<f64>,
+    /// `timm-cosine`: peak factor per cycle (`cycle_decay`).
+    pub cycle_decay: Option<f64>,
+    /// `timm-cosine`: cycles before the rate stays at the floor (`cycle_limit`).
+    pub cycle_limit: Option<usize>,
+    /// `timm-cosine`: warm-up length (`warmup_t`).
+    pub warmup_t: Option<usize>,
+    /// `timm-cosine`: the warm-up's first rate (`warmup_lr_init`).
+    pub warmup_lr_init: Option<f64>,
+    /// `timm-cosine`: start the cosine after the warm-up (`warmup_prefix`).
+    pub warmup_prefix: Option<bool>,
+    /// `timm-cosine`: k-decay exponent (`k_decay`).
+    pub k_decay: Option<f64>,
+    /// `timm-cosine`: noise from a start, or over a start and an end (`noise_range_t`).
+    pub noise_range_t: Vec<usize>,
+    /// `timm-cosine`: bound of the relative noise (`noise_pct`).
+    pub noise_pct: Option<f64>,
+    /// `timm-cosine`: scale of the noise draw (`noise_std`).
+    pub noise_std: Option<f64>,
+    /// `timm-cosine`: seed of the noise (`noise_seed`).
+    pub noise_seed: Option<u64>,
+    /// `wsd`: fraction of training spent warming up.
+    pub warmup_fraction: Option<f64>,
+    /// `wsd`: fraction of training spent cooling down.
+    pub decay_fraction: Option<f64>,
+    /// `wsd`: the warm-up starts at the rate over this.
+    pub init_div_factor: Option<f64>,
+    /// `wsd`: shape of the cooldown.
+    pub cooldown: Option<CooldownShape>,
 }
 
 /// One schedule setting as a command line names it: the flag, the config field it sets in
@@ -125,6 +163,8 @@ pub const SCHEDULE_PARAMS: &[ScheduleParam] = &[
             (K::Cosine, "eta_min"),
             (K::Sgdr, "eta_min"),
             (K::Cyclic, "min_lr"),
+            (K::TimmCosine, "lr_min"),
+            (K::Wsd, "min_lr"),
         ],
         given: |p| p.min_lr.is_some(),
         set: |p, v| {
@@ -174,6 +214,180 @@ pub const SCHEDULE_PARAMS: &[ScheduleParam] = &[
         given: |p| p.power.is_some(),
         set: |p, v| {
             p.power = Some(number("power", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "cycle-momentum",
+        uses: &[
+            (K::Cyclic, "cycle_momentum"),
+            (K::OneCycle, "cycle_momentum"),
+        ],
+        given: |p| p.cycle_momentum.is_some(),
+        set: |p, v| {
+            p.cycle_momentum = Some(number("cycle-momentum", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "base-momentum",
+        uses: &[(K::Cyclic, "base_momentum"), (K::OneCycle, "base_momentum")],
+        given: |p| p.base_momentum.is_some(),
+        set: |p, v| {
+            p.base_momentum = Some(number("base-momentum", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "max-momentum",
+        uses: &[(K::Cyclic, "max_momentum"), (K::OneCycle, "max_momentum")],
+        given: |p| p.max_momentum.is_some(),
+        set: |p, v| {
+            p.max_momentum = Some(number("max-momentum", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "t-initial",
+        uses: &[(K::TimmCosine, "t_initial")],
+        given: |p| p.t_initial.is_some(),
+        set: |p, v| {
+            p.t_initial = Some(number("t-initial", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "cycle-mul",
+        uses: &[(K::TimmCosine, "cycle_mul")],
+        given: |p| p.cycle_mul.is_some(),
+        set: |p, v| {
+            p.cycle_mul = Some(number("cycle-mul", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "cycle-decay",
+        uses: &[(K::TimmCosine, "cycle_decay")],
+        given: |p| p.cycle_decay.is_some(),
+        set: |p, v| {
+            p.cycle_decay = Some(number("cycle-decay", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "cycle-limit",
+        uses: &[(K::TimmCosine, "cycle_limit")],
+        given: |p| p.cycle_limit.is_some(),
+        set: |p, v| {
+            p.cycle_limit = Some(number("cycle-limit", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "warmup-t",
+        uses: &[(K::TimmCosine, "warmup_t")],
+        given: |p| p.warmup_t.is_some(),
+        set: |p, v| {
+            p.warmup_t = Some(number("warmup-t", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "warmup-lr-init",
+        uses: &[(K::TimmCosine, "warmup_lr_init")],
+        given: |p| p.warmup_lr_init.is_some(),
+        set: |p, v| {
+            p.warmup_lr_init = Some(number("warmup-lr-init", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "warmup-prefix",
+        uses: &[(K::TimmCosine, "warmup_prefix")],
+        given: |p| p.warmup_prefix.is_some(),
+        set: |p, v| {
+            p.warmup_prefix = Some(number("warmup-prefix", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "k-decay",
+        uses: &[(K::TimmCosine, "k_decay")],
+        given: |p| p.k_decay.is_some(),
+        set: |p, v| {
+            p.k_decay = Some(number("k-decay", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "noise-range-t",
+        uses: &[(K::TimmCosine, "noise_range_t")],
+        given: |p| !p.noise_range_t.is_empty(),
+        set: |p, v| {
+            p.noise_range_t = list("noise-range-t", v)?;
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "noise-pct",
+        uses: &[(K::TimmCosine, "noise_pct")],
+        given: |p| p.noise_pct.is_some(),
+        set: |p, v| {
+            p.noise_pct = Some(number("noise-pct", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "noise-std",
+        uses: &[(K::TimmCosine, "noise_std")],
+        given: |p| p.noise_std.is_some(),
+        set: |p, v| {
+            p.noise_std = Some(number("noise-std", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "noise-seed",
+        uses: &[(K::TimmCosine, "noise_seed")],
+        given: |p| p.noise_seed.is_some(),
+        set: |p, v| {
+            p.noise_seed = Some(number("noise-seed", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "warmup-fraction",
+        uses: &[(K::Wsd, "warmup_fraction")],
+        given: |p| p.warmup_fraction.is_some(),
+        set: |p, v| {
+            p.warmup_fraction = Some(number("warmup-fraction", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "decay-fraction",
+        uses: &[(K::Wsd, "decay_fraction")],
+        given: |p| p.decay_fraction.is_some(),
+        set: |p, v| {
+            p.decay_fraction = Some(number("decay-fraction", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "init-div-factor",
+        uses: &[(K::Wsd, "init_div_factor")],
+        given: |p| p.init_div_factor.is_some(),
+        set: |p, v| {
+            p.init_div_factor = Some(number("init-div-factor", v)?);
+            Ok(())
+        },
+    },
+    ScheduleParam {
+        flag: "cooldown",
+        uses: &[(K::Wsd, "cooldown")],
+        given: |p| p.cooldown.is_some(),
+        set: |p, v| {
+            p.cooldown = Some(v.parse()?);
             Ok(())
         },
     },
@@ -291,12 +505,87 @@ impl ScheduleConfig {
                 step_size_down,
                 mode,
                 gamma,
+                cycle_momentum,
+                base_momentum,
+                max_momentum,
             } => ScheduleConfig::Cyclic {
                 min_lr: p.min_lr.or(min_lr),
                 step_size_up: p.step_size.or(step_size_up),
                 step_size_down,
                 mode: p.cyclic_mode.unwrap_or(mode),
                 gamma: p.gamma.unwrap_or(gamma),
+                cycle_momentum: p.cycle_momentum.unwrap_or(cycle_momentum),
+                base_momentum: p.base_momentum.unwrap_or(base_momentum),
+                max_momentum: p.max_momentum.unwrap_or(max_momentum),
+            },
+            ScheduleConfig::OneCycle {
+                total_steps,
+                pct_start,
+                anneal_strategy,
+                div_factor,
+                final_div_factor,
+                three_phase,
+                cycle_momentum,
+                base_momentum,
+                max_momentum,
+            } => ScheduleConfig::OneCycle {
+                total_steps,
+                pct_start,
+                anneal_strategy,
+                div_factor,
+                final_div_factor,
+                three_phase,
+                cycle_momentum: p.cycle_momentum.unwrap_or(cycle_momentum),
+                base_momentum: p.base_momentum.unwrap_or(base_momentum),
+                max_momentum: p.max_momentum.unwrap_or(max_momentum),
+            },
+            ScheduleConfig::TimmCosine {
+                t_initial,
+                lr_min,
+                cycle_mul,
+                cycle_decay,
+                cycle_limit,
+                warmup_t,
+                warmup_lr_init,
+                warmup_prefix,
+                k_decay,
+                noise_range_t,
+                noise_pct,
+                noise_std,
+                noise_seed,
+                unit,
+            } => ScheduleConfig::TimmCosine {
+                t_initial: p.t_initial.or(t_initial),
+                lr_min: p.min_lr.unwrap_or(lr_min),
+                cycle_mul: p.cycle_mul.unwrap_or(cycle_mul),
+                cycle_decay: p.cycle_decay.unwrap_or(cycle_decay),
+                cycle_limit: p.cycle_limit.unwrap_or(cycle_limit),
+                warmup_t: p.warmup_t.unwrap_or(warmup_t),
+                warmup_lr_init: p.warmup_lr_init.unwrap_or(warmup_lr_init),
+                warmup_prefix: p.warmup_prefix.unwrap_or(warmup_prefix),
+                k_decay: p.k_decay.unwrap_or(k_decay),
+                noise_range_t: if p.noise_range_t.is_empty() {
+                    noise_range_t
+                } else {
+                    p.noise_range_t.clone()
+                },
+                noise_pct: p.noise_pct.unwrap_or(noise_pct),
+                noise_std: p.noise_std.unwrap_or(noise_std),
+                noise_seed: p.noise_seed.unwrap_or(noise_seed),
+                unit,
+            },
+            ScheduleConfig::Wsd {
+                warmup_fraction,
+                decay_fraction,
+                init_div_factor,
+                cooldown,
+                min_lr,
+            } => ScheduleConfig::Wsd {
+                warmup_fraction: p.warmup_fraction.unwrap_or(warmup_fraction),
+                decay_fraction: p.decay_fraction.unwrap_or(decay_fraction),
+                init_div_factor: p.init_div_factor.unwrap_or(init_div_factor),
+                cooldown: p.cooldown.unwrap_or(cooldown),
+                min_lr: p.min_lr.unwrap_or(min_lr),
             },
             other => other,
         };
@@ -323,6 +612,18 @@ impl ScheduleConfig {
 mod tests {
     use super::*;
 
+    /// A value each setting parses, different from every default.
+    pub(crate) fn example(flag: &str) -> &'static str {
+        match flag {
+            "milestones" | "noise-range-t" => "3,7",
+            "cyclic-mode" => "triangular2",
+            "cooldown" => "linear",
+            "cycle-momentum" => "false",
+            "warmup-prefix" => "true",
+            _ => "7",
+        }
+    }
+
     #[test]
     fn every_setting_reaches_the_field_the_map_names() {
         // Each setting, given alone to each kind that uses it, changes exactly the field the
@@ -330,11 +631,7 @@ mod tests {
         for param in SCHEDULE_PARAMS {
             for (kind, field) in param.uses {
                 let mut params = ScheduleParams::default();
-                let text = match param.flag {
-                    "milestones" => "3,7",
-                    "cyclic-mode" => "triangular2",
-                    _ => "7",
-                };
+                let text = example(param.flag);
                 (param.set)(&mut params, text).expect("valid text");
                 assert!((param.given)(&params), "{}", param.flag);
                 let default = serde_json::to_value(kind.default_config()).expect("json");

@@ -17,11 +17,11 @@ pub struct PolynomialLrConfig {
     /// Steps over which the rate decays; afterwards it stays at `end_lr` (>= 1).
     pub total_iters: usize,
     /// Power of the polynomial (finite, > 0; 1 is linear).
-    #[config(default = 1.0)]
+    #[config(default = "super::defaults::POLY_POWER")]
     pub power: f64,
     /// The rate reached after `total_iters` steps (finite, >= 0). PyTorch's `PolynomialLR` has no
     /// such parameter and always decays to 0, which is the default here.
-    #[config(default = 0.0)]
+    #[config(default = "super::defaults::POLY_END_LR")]
     pub end_lr: f64,
 }
 

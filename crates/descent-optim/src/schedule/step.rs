@@ -18,7 +18,7 @@ pub struct StepLrConfig {
     /// Steps between two decays (>= 1).
     pub step_size: usize,
     /// Multiplicative decay (finite, > 0; values above 1 grow the rate).
-    #[config(default = 0.1)]
+    #[config(default = "super::defaults::STEP_GAMMA")]
     pub gamma: f64,
 }
 

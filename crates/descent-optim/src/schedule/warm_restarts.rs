@@ -22,15 +22,15 @@ pub struct WarmRestartsConfig {
     /// Batches per epoch, the trainer's number of `step()` calls per epoch (>= 1).
     pub steps_per_epoch: usize,
     /// Each cycle is `t_mult` times longer than the previous one, `T_mult` (>= 1).
-    #[config(default = 1)]
+    #[config(default = "super::defaults::SGDR_T_MULT")]
     pub t_mult: usize,
     /// The lowest rate (finite, 0 <= `eta_min` <= `initial_lr`).
-    #[config(default = 0.0)]
+    #[config(default = "super::defaults::ETA_MIN")]
     pub eta_min: f64,
     /// Factor applied to the peak rate at each restart: cycle `k` starts at
     /// `max(eta_min, initial_lr * restart_decay^k)`. In (0, 1]; 1 (the default) is plain SGDR.
     /// PyTorch's `CosineAnnealingWarmRestarts` has no such option.
-    #[config(default = 1.0)]
+    #[config(default = "super::defaults::SGDR_RESTART_DECAY")]
     pub restart_decay: f64,
 }
 

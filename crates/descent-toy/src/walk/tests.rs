@@ -114,6 +114,46 @@ fn heavy_ball_and_nesterov_follow_their_recurrences() {
     }
 }
 
+/// Heavy ball under the one-cycle schedule: the momentum follows PyTorch's `OneCycleLR`
+/// (`cycle_momentum=True`), written here from its definition: `_annealing_cos(start, end, pct)
+/// = end + (start - end) / 2 * (1 + cos(pi pct))`, 0.95 -> 0.85 over the rise (which ends at
+/// step `0.3 * 25 - 1`), then 0.85 -> 0.95 until step 24.
+#[test]
+fn heavy_ball_under_onecycle_cycles_its_momentum() {
+    let config = SgdConfig::new().with_momentum(Some(MomentumConfig::new(0.9)));
+    let schedule: ScheduleConfig = serde_json::from_str(r#"{"kind": "onecycle"}"#).expect("json");
+    let path = WalkConfig::new(bowl(), OptimizerConfig::Sgd(config), 0.05, STEPS)
+        .with_start(START.to_vec())
+        .with_schedule(schedule)
+        .run(&Device::flex())
+        .expect("walk");
+    let cos = |start: f64, end: f64, pct: f64| {
+        end + (start - end) / 2.0 * (1.0 + (core::f64::consts::PI * pct).cos())
+    };
+    let rise_end = 0.3 * STEPS as f64 - 1.0;
+    let last = STEPS as f64 - 1.0;
+    let momentum = |k: usize| {
+        let k = k as f64;
+        if k <= rise_end {
+            cos(0.95, 0.85, k / rise_end)
+        } else {
+            cos(0.85, 0.95, (k - rise_end) / (last - rise_end))
+        }
+    };
+    let mut b = [0.0; 2];
+    let expected = iterate(&path.lrs, |k, x, g, lr| {
+        for i in 0..2 {
+            b[i] = if k == 0 {
+                g[i]
+            } else {
+                momentum(k) * b[i] + g[i]
+            };
+            x[i] -= lr * b[i];
+        }
+    });
+    assert_path("onecycle momentum", &path, &expected);
+}
+
 #[test]
 fn rmsprop_adam_and_adamw_follow_their_recurrences() {
     let lr = 0.1;
