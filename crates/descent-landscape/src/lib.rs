@@ -61,6 +61,7 @@
 //! # }
 //! ```
 
+pub mod batch_moments;
 pub mod curvature;
 pub mod direction;
 pub mod directions_file;
@@ -78,6 +79,7 @@ pub mod scan_file;
 #[cfg(feature = "plot")]
 pub mod scan_plot;
 pub mod shard;
+pub mod surface;
 pub mod trajectory;
 pub mod vector;
 
@@ -87,7 +89,9 @@ mod test_utils;
 pub use direction::{BiasBn, DirectionConfig, Normalization};
 pub use directions_file::{DirectionSet, DirectionSource};
 pub use error::LandscapeError;
-pub use evaluator::{BnPolicy, ClassifierEvaluator, FnEvaluator, PointEvaluator, PreparedSet};
+pub use evaluator::{
+    BnPolicy, ClassifierEvaluator, FnEvaluator, PointEvaluator, PointValues, PreparedSet,
+};
 pub use grid::{Axis, Grid};
 pub use job::{DirectionChoice, EvalOptions, JobOutcome, ScanJob, run_job};
 pub use kind::ParamKind;

@@ -65,7 +65,7 @@ mod vgg_depth;
 mod test_utils;
 
 pub use activation::Activation;
-pub use classifier::ImageClassifier;
+pub use classifier::{ImageClassifier, InputLayerOutput};
 pub use error::ModelError;
 pub use mlp::{Mlp, MlpConfig};
 pub use model::{Model, ModelConfig};

@@ -5,6 +5,7 @@ use crate::evaluator::{ClassifierEvaluator, PreparedSet};
 use crate::grid::Grid;
 use crate::scan_file::{ScanFile, example_meta, merge};
 use crate::shard::Shard;
+use crate::vector::ParamVector;
 use crate::test_utils::{tiny_mlp, tiny_vgg};
 use burn::tensor::Device;
 use descent_data::{ImageBatcher, ImageDataset};
