@@ -394,7 +394,8 @@ pub fn landscape_mlp(device: &Device, backend: &str, s: &Settings) -> Vec<Value>
 /// filter-normalized plane in [-1, 1]^2, through the public scan API. Besides seconds per point
 /// it times, per point, what a point is made of when done by hand: building the perturbed
 /// weights (`params_at`), loading them into the model (`load_into`), the forward passes alone
-/// (`logits_only`) and a plain evaluation at fixed weights (forward passes, loss, accuracy and
+/// (`logits_only`), the first layer alone (`first_layer`, [`ImageClassifier::input_layer`]:
+/// what the scan can reuse across points) and a plain evaluation at fixed weights (forward passes, loss, accuracy and
 /// reading them back: `plain_eval`), each half before the scan and half after it, so that a
 /// machine whose speed drifts during the run moves both sides of the comparison alike.
 fn landscape_of<M: ImageClassifier>(
@@ -430,7 +431,7 @@ fn landscape_of<M: ImageClassifier>(
     PointEvaluator::evaluate(&mut evaluator, &model).expect("evaluation");
     let reps = s.steps.unwrap_or(3).clamp(2, 10);
     let monitor = CpuMonitor::start();
-    let mut parts: [Vec<f64>; 4] = Default::default();
+    let mut parts: [Vec<f64>; 5] = Default::default();
     let mut time_parts = |evaluator: &mut ClassifierEvaluator, surface: &Surface<M>| {
         let t = Instant::now();
         let params = std::hint::black_box(surface.params_at(0.5, -0.25));
@@ -449,6 +450,14 @@ fn landscape_of<M: ImageClassifier>(
         let t = Instant::now();
         std::hint::black_box(PointEvaluator::evaluate(evaluator, &model).expect("eval"));
         parts[3].push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        for x in &images {
+            if let Some(y) = moved.input_layer(x.clone()) {
+                std::hint::black_box(y.num_elements());
+            }
+        }
+        device.sync().expect("device sync");
+        parts[4].push(t.elapsed().as_secs_f64());
     };
     for _ in 0..reps / 2 {
         time_parts(&mut evaluator, &surface);
@@ -475,7 +484,7 @@ fn landscape_of<M: ImageClassifier>(
     for _ in reps / 2..reps {
         time_parts(&mut evaluator, &surface);
     }
-    let [params_at, load_into, logits_only, plain] =
+    let [params_at, load_into, logits_only, plain, first_layer] =
         parts.map(|p| Timing::from_samples(&p).expect("timings"));
     let foreign = monitor.foreign_frac();
     let per_point = scan_s / points as f64;
@@ -486,7 +495,7 @@ fn landscape_of<M: ImageClassifier>(
             "points": points, "grid": s.grid, "images": 2048, "batch": 512,
             "scan_s": scan_s, "plain_eval_s": plain.to_json(),
             "params_at_s": params_at.to_json(), "load_into_s": load_into.to_json(),
-            "logits_only_s": logits_only.to_json(),
+            "logits_only_s": logits_only.to_json(), "first_layer_s": first_layer.to_json(),
             "non_forward_share": 1.0 - plain.median / per_point,
             "prepare_data_s": prepare_s, "directions_s": directions_s,
             "loss_centre": loss[points / 2],
