@@ -5,13 +5,13 @@
 //! | module | crate | holds |
 //! |---|---|---|
 //! | [`files`] | `descent-files` | atomic file and folder writes |
-//! | [`models`] | `descent-models` | MLP and VGG-style networks |
+//! | [`models`] | `descent-models` | MLPs, VGG-style networks and CIFAR ResNets |
 //! | [`data`] | `descent-data` | CIFAR-10, MNIST/Fashion-MNIST, synthetic sets, batchers |
 //! | [`plot`] | `descent-plot` | line plots, bar charts, contours, heatmaps, 3-D surfaces (SVG, PNG, VTK) |
 //! | [`optim`] | `descent-optim` | optimizers, learning-rate schedules, stopping rules |
 //! | [`train`] | `descent-train` | the training loop, checkpoints, devices |
-//! | [`landscape`] | `descent-landscape` | loss-landscape scans (unfinished) |
-//! | [`toy`] | `descent-toy` | analytic 2-D surfaces (unfinished) |
+//! | [`landscape`] | `descent-landscape` | loss-landscape scans, interpolations, planes, trajectories, curvature |
+//! | [`toy`] | `descent-toy` | analytic 2-D surfaces and optimizer walks on them |
 //!
 //! ```
 //! use descent::train::DeviceChoice;
@@ -20,6 +20,9 @@
 //! # let _ = model;
 //! ```
 
+/// The Burn every crate here is built on (0.22): `descent::burn::...` in your project, so it
+/// shares one Burn with us.
+pub use burn;
 pub use descent_data as data;
 pub use descent_files as files;
 pub use descent_landscape as landscape;

@@ -4,9 +4,13 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use descent_data::DatasetKind;
+use descent_data::{DatasetKind, Split};
+use descent_models::{Activation, Architecture};
+use descent_optim::averaging::BufferPolicy;
+use descent_optim::schedule::AnnealStrategy;
+use descent_train::TrajectoryUnit;
 
-use crate::values::named;
+use crate::values::{listed, named};
 
 /// Gradient descent, its variants, and the loss landscapes they walk.
 #[derive(Debug, Parser)]
@@ -64,15 +68,25 @@ pub struct TrainArgs {
     // ----- model -----
     /// Architecture: mlp, vgg9, vgg11, vgg13, vgg16, vgg19, or a CIFAR ResNet: resnet20,
     /// resnet32, resnet44, resnet56, resnet110 (any resnetN with N = 6n + 2).
-    #[arg(long, default_value = "vgg9", help_heading = "Model")]
-    pub model: String,
+    #[arg(
+        long,
+        default_value = "vgg9",
+        value_parser = listed::<Architecture>(&Architecture::LISTED),
+        help_heading = "Model"
+    )]
+    pub model: Architecture,
     /// MLP hidden layer sizes, comma-separated (e.g. 256,128); empty (`--hidden ""`) for
     /// none: logistic regression.
     #[arg(long, default_value = "256,128", help_heading = "Model")]
     pub hidden: Vec<LayerSizes>,
     /// MLP activation: relu, tanh, sigmoid or gelu.
-    #[arg(long, default_value = "relu", help_heading = "Model")]
-    pub activation: String,
+    #[arg(
+        long,
+        default_value = "relu",
+        value_parser = named(Activation::ALL, |a| a.name()),
+        help_heading = "Model"
+    )]
+    pub activation: Activation,
     /// MLP dropout probability after each hidden layer.
     #[arg(long, help_heading = "Model")]
     pub dropout: Option<f64>,
@@ -248,10 +262,11 @@ pub struct TrainArgs {
     #[arg(
         long,
         default_value = "epoch",
+        value_parser = listed::<TrajectoryUnit>(&["step", "epoch"]),
         requires = "trajectory_every",
         help_heading = "Trajectory"
     )]
-    pub trajectory_per: String,
+    pub trajectory_per: TrajectoryUnit,
 
     // ----- averaging -----
     /// Stochastic weight averaging: average the weights at the end of every epoch after the
@@ -277,8 +292,13 @@ pub struct TrainArgs {
     )]
     pub swa_anneal_epochs: Option<usize>,
     /// Shape of SWALR's anneal: cos or linear [default: cos].
-    #[arg(long, requires = "swa_lr", help_heading = "Averaging")]
-    pub swa_anneal: Option<String>,
+    #[arg(
+        long,
+        value_parser = named(AnnealStrategy::ALL.iter().copied(), |a| a.name()),
+        requires = "swa_lr",
+        help_heading = "Averaging"
+    )]
+    pub swa_anneal: Option<AnnealStrategy>,
     /// Average every K optimizer steps after --swa-start instead of once per epoch.
     #[arg(
         long,
@@ -313,8 +333,13 @@ pub struct TrainArgs {
     pub snapshot_epochs: Vec<usize>,
     /// What the averages do with batch-norm running statistics while averaging: copy or
     /// average [default: copy].
-    #[arg(long, value_name = "POLICY", help_heading = "Averaging")]
-    pub average_buffers: Option<String>,
+    #[arg(
+        long,
+        value_name = "POLICY",
+        value_parser = named(BufferPolicy::ALL.iter().copied(), |b| b.name()),
+        help_heading = "Averaging"
+    )]
+    pub average_buffers: Option<BufferPolicy>,
     /// Do not recompute the averages' batch-norm statistics with a pass over the training
     /// data at the end.
     #[arg(long, help_heading = "Averaging")]
@@ -363,14 +388,14 @@ pub struct EvalArgs {
     /// A run folder, a checkpoint folder, or a model file (.bpk) with model.json beside it.
     pub checkpoint: PathBuf,
     /// Dataset (default: the one the model was trained on).
-    #[arg(long)]
-    pub dataset: Option<String>,
+    #[arg(long, value_parser = named(DatasetKind::ALL, DatasetKind::as_str))]
+    pub dataset: Option<DatasetKind>,
     /// Folder holding the dataset's files.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Which split: test or train.
-    #[arg(long, default_value = "test")]
-    pub split: String,
+    #[arg(long, default_value = "test", value_parser = named(Split::ALL, Split::as_str))]
+    pub split: Split,
     /// Evaluate only the first this many samples.
     #[arg(long)]
     pub samples: Option<usize>,
@@ -381,8 +406,13 @@ pub struct EvalArgs {
     #[arg(long)]
     pub json: bool,
     /// Evaluate the run's weight average instead: swa or ema (its folder RUN/swa or RUN/ema).
-    #[arg(long, value_name = "NAME", conflicts_with = "ensemble")]
-    pub averaged: Option<String>,
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_parser = named(AverageKind::ALL, AverageKind::name),
+        conflicts_with = "ensemble"
+    )]
+    pub averaged: Option<AverageKind>,
     /// Evaluate a snapshot ensemble (the mean of the members' softmax outputs): the snapshots
     /// of the run folder CHECKPOINT, or CHECKPOINT and every model given after it.
     #[arg(long)]
@@ -390,6 +420,39 @@ pub struct EvalArgs {
     /// Further ensemble members (run folders, checkpoint folders or model files).
     #[arg(requires = "ensemble")]
     pub members: Vec<PathBuf>,
+}
+
+/// `descent eval --averaged`: which of a run's weight averages to evaluate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AverageKind {
+    /// Stochastic weight averaging (RUN/swa/).
+    Swa,
+    /// The exponential moving average (RUN/ema/).
+    Ema,
+}
+
+impl AverageKind {
+    /// Both kinds.
+    pub const ALL: [AverageKind; 2] = [AverageKind::Swa, AverageKind::Ema];
+
+    /// The name `--averaged` takes.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AverageKind::Swa => "swa",
+            AverageKind::Ema => "ema",
+        }
+    }
+}
+
+impl std::str::FromStr for AverageKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AverageKind::ALL
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("`{s}` is not a weight average: expected swa or ema"))
+    }
 }
 
 #[cfg(test)]
@@ -400,6 +463,40 @@ mod tests {
     #[test]
     fn command_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_lists_the_choices_of_typed_values() {
+        let mut cli = Cli::command();
+        let train = cli
+            .find_subcommand_mut("train")
+            .expect("train")
+            .render_long_help()
+            .to_string();
+        for choice in [
+            "resnet56",
+            "vgg11",
+            "gelu",
+            "[possible values: copy, average]",
+        ] {
+            assert!(train.contains(choice), "train --help lacks {choice}");
+        }
+        let landscape = cli.find_subcommand_mut("landscape").expect("landscape");
+        let scan = landscape
+            .find_subcommand_mut("scan")
+            .expect("scan")
+            .render_long_help()
+            .to_string();
+        for choice in ["filter", "recompute", "include"] {
+            assert!(scan.contains(choice), "scan --help lacks {choice}");
+        }
+        // A range takes any min:max:num, so no choices are listed for it.
+        let x_help = scan
+            .split("--x <X>")
+            .nth(1)
+            .and_then(|rest| rest.split("--y <Y>").next())
+            .expect("--x and --y in scan --help");
+        assert!(!x_help.contains("possible values"), "{x_help}");
     }
 
     #[test]
@@ -438,6 +535,52 @@ mod tests {
             &["descent", "train", "--plateau-factor", "0.5"],
             &["descent", "train", "--restore-best"],
             &["descent", "train", "--converge-patience", "2"],
+            // Typed values: refused while parsing.
+            &["descent", "train", "--model", "alexnet"],
+            &["descent", "train", "--activation", "swish"],
+            &["descent", "eval", "runs/a", "--split", "validation"],
+            &["descent", "eval", "runs/a", "--averaged", "mean"],
+            &[
+                "descent",
+                "landscape",
+                "scan",
+                "m.bpk",
+                "--out",
+                "s.npz",
+                "--norm",
+                "unit",
+            ],
+            &[
+                "descent",
+                "landscape",
+                "scan",
+                "m.bpk",
+                "--out",
+                "s.npz",
+                "--x",
+                "1:0",
+            ],
+            &[
+                "descent",
+                "landscape",
+                "scan",
+                "m.bpk",
+                "--out",
+                "s.npz",
+                "--bn",
+                "reset",
+            ],
+            &[
+                "descent",
+                "landscape",
+                "scan",
+                "m.bpk",
+                "--out",
+                "s.npz",
+                "--shard",
+                "4/4",
+            ],
+            &["descent", "toy", "--function", "everest"],
         ];
         for line in bad {
             assert!(

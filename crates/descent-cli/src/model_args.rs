@@ -1,10 +1,9 @@
 //! The architecture flags: what `descent train --model ...` builds, and the flags that do not
 //! apply to it refused.
 
-use anyhow::Context;
 use clap::ValueEnum;
 use descent_models::{
-    Activation, MlpConfig, ModelConfig, ResNetConfig, Shortcut, VggConfig, VggDepth,
+    Activation, Architecture, MlpConfig, ModelConfig, ResNetConfig, Shortcut, VggConfig,
 };
 use descent_train::TrainError;
 
@@ -30,11 +29,11 @@ impl From<ShortcutArg> for Shortcut {
 #[derive(Debug, Clone, Copy)]
 pub struct ModelFlags<'a> {
     /// `--model`: mlp, vgg9..vgg19, resnetN.
-    pub model: &'a str,
+    pub model: Architecture,
     /// `--hidden` (MLP).
     pub hidden: &'a [usize],
     /// `--activation` (MLP).
-    pub activation: &'a str,
+    pub activation: Activation,
     /// `--dropout` (MLP).
     pub dropout: Option<f64>,
     /// `--width` (VGG, ResNet).
@@ -58,7 +57,6 @@ const VGG_DEFAULT_WIDTH: f64 = 0.125;
 /// An unknown `--model`, or a flag that does not apply to it (`--no-shortcuts` on a VGG,
 /// `--no-batch-norm` on a ResNet, ...): [`TrainError::InvalidOption`] (exit code 2).
 pub fn model_config(flags: &ModelFlags) -> anyhow::Result<ModelConfig> {
-    let name = flags.model.trim().to_ascii_lowercase();
     let refuse = |flag: &'static str, what: &str| -> anyhow::Result<ModelConfig> {
         Err(TrainError::InvalidOption {
             field: flag,
@@ -67,8 +65,7 @@ pub fn model_config(flags: &ModelFlags) -> anyhow::Result<ModelConfig> {
         }
         .into())
     };
-    let resnet = name.starts_with("resnet");
-    if !resnet && (flags.no_shortcuts || flags.shortcut.is_some()) {
+    if !flags.model.is_resnet() && (flags.no_shortcuts || flags.shortcut.is_some()) {
         let flag = if flags.no_shortcuts {
             "no_shortcuts"
         } else {
@@ -76,62 +73,57 @@ pub fn model_config(flags: &ModelFlags) -> anyhow::Result<ModelConfig> {
         };
         return refuse(flag, "ResNets (--model resnet20, resnet56, ...)");
     }
-    if name == "mlp" {
-        if flags.width.is_some() {
-            return refuse("width", "VGGs and ResNets");
+    match flags.model {
+        Architecture::Mlp => {
+            if flags.width.is_some() {
+                return refuse("width", "VGGs and ResNets");
+            }
+            if flags.no_batch_norm {
+                return refuse("no_batch_norm", "VGGs");
+            }
+            let mut mlp =
+                MlpConfig::new(0, flags.hidden.to_vec(), 0).with_activation(flags.activation);
+            mlp.dropout = flags.dropout;
+            Ok(ModelConfig::Mlp(mlp))
         }
-        if flags.no_batch_norm {
-            return refuse("no_batch_norm", "VGGs");
+        _ if flags.dropout.is_some() => refuse("dropout", "MLPs"),
+        Architecture::ResNet { depth } => {
+            if flags.no_batch_norm {
+                return refuse("no_batch_norm", "VGGs (a ResNet always has batch norm)");
+            }
+            let mut config = ResNetConfig::new(depth);
+            config.width = flags.width.unwrap_or(1.0);
+            config.shortcut = if flags.no_shortcuts {
+                Shortcut::None
+            } else {
+                flags.shortcut.map_or(Shortcut::Projection, Shortcut::from)
+            };
+            config.num_classes = 0;
+            config.in_channels = 0;
+            config.image_size = 0;
+            Ok(ModelConfig::ResNet(config))
         }
-        let activation: Activation = flags.activation.parse()?;
-        let mut mlp = MlpConfig::new(0, flags.hidden.to_vec(), 0).with_activation(activation);
-        mlp.dropout = flags.dropout;
-        return Ok(ModelConfig::Mlp(mlp));
-    }
-    if flags.dropout.is_some() {
-        return refuse("dropout", "MLPs");
-    }
-    if resnet {
-        if flags.no_batch_norm {
-            return refuse("no_batch_norm", "VGGs (a ResNet always has batch norm)");
+        Architecture::Vgg(depth) => {
+            let mut vgg = VggConfig::new(depth);
+            vgg.width = flags.width.unwrap_or(VGG_DEFAULT_WIDTH);
+            vgg.batch_norm = !flags.no_batch_norm;
+            vgg.num_classes = 0;
+            vgg.in_channels = 0;
+            vgg.image_size = 0;
+            Ok(ModelConfig::Vgg(vgg))
         }
-        let mut config = ResNetConfig::from_name(&name)?;
-        config.width = flags.width.unwrap_or(1.0);
-        config.shortcut = if flags.no_shortcuts {
-            Shortcut::None
-        } else {
-            flags.shortcut.map_or(Shortcut::Projection, Shortcut::from)
-        };
-        config.num_classes = 0;
-        config.in_channels = 0;
-        config.image_size = 0;
-        return Ok(ModelConfig::ResNet(config));
     }
-    let depth: VggDepth = flags.model.parse().with_context(|| {
-        format!(
-            "--model {} (mlp, vgg9, vgg11, vgg13, vgg16, vgg19, resnet20, resnet32, resnet44, \
-             resnet56 or resnet110)",
-            flags.model
-        )
-    })?;
-    let mut vgg = VggConfig::new(depth);
-    vgg.width = flags.width.unwrap_or(VGG_DEFAULT_WIDTH);
-    vgg.batch_norm = !flags.no_batch_norm;
-    vgg.num_classes = 0;
-    vgg.in_channels = 0;
-    vgg.image_size = 0;
-    Ok(ModelConfig::Vgg(vgg))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn flags(model: &str) -> ModelFlags<'_> {
+    fn flags(model: &str) -> ModelFlags<'static> {
         ModelFlags {
-            model,
+            model: model.parse().expect("a known architecture"),
             hidden: &[],
-            activation: "relu",
+            activation: Activation::Relu,
             dropout: None,
             width: None,
             no_batch_norm: false,
@@ -207,8 +199,5 @@ mod tests {
                 "{case:?}: {err}"
             );
         }
-        assert!(model_config(&flags("resnet18")).is_err());
-        assert!(model_config(&flags("resnet")).is_err());
-        assert!(model_config(&flags("alexnet")).is_err());
     }
 }

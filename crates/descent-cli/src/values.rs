@@ -50,6 +50,21 @@ pub fn named<T>(values: impl IntoIterator<Item = T>, name: fn(&T) -> &'static st
     }
 }
 
+/// A parser for `T` listing `names` as the choices, for a type whose values are not a
+/// fixed set (`--model resnetN` takes any `N = 6n + 2`; the common ones are listed).
+pub fn listed<T>(names: &[&'static str]) -> Named<T> {
+    Named {
+        names: names.to_vec(),
+        _type: PhantomData,
+    }
+}
+
+/// A parser for `T` by its `FromStr`, for values that are not names (a range `-1:1:51`, a
+/// shard `3/16`): errors come from the library type, and no choices are listed.
+pub fn parsed<T>() -> Named<T> {
+    listed(&[])
+}
+
 impl<T> TypedValueParser for Named<T>
 where
     T: FromStr + Clone + Send + Sync + 'static,
@@ -77,6 +92,9 @@ where
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        if self.names.is_empty() {
+            return None;
+        }
         Some(Box::new(self.names.iter().map(|n| PossibleValue::new(*n))))
     }
 }

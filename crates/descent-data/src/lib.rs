@@ -31,6 +31,10 @@
 //! # }
 //! ```
 
+/// The Burn this crate is built on (0.22), re-exported so a project that uses it through
+/// `descent_data::burn` shares one Burn with us instead of compiling a second.
+pub use burn;
+
 pub mod augmentation;
 pub mod batcher;
 #[cfg(any(test, feature = "download"))]

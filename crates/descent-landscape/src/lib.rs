@@ -61,6 +61,10 @@
 //! # }
 //! ```
 
+/// The Burn this crate is built on (0.22), re-exported so a project that uses it through
+/// `descent_landscape::burn` shares one Burn with us instead of compiling a second.
+pub use burn;
+
 pub mod batch_moments;
 pub mod curvature;
 pub mod direction;

@@ -47,6 +47,14 @@ pub enum ModelError {
         /// The accepted spellings.
         expected: &'static str,
     },
+    /// A string did not name a known architecture (`--model`).
+    #[error("unknown model `{input}` (expected {expected})")]
+    UnknownArchitecture {
+        /// The string that failed to parse.
+        input: String,
+        /// The accepted spellings.
+        expected: &'static str,
+    },
     /// A CIFAR ResNet depth that is not `6n + 2` with `n >= 1`.
     #[error(
         "`depth` of a CIFAR ResNet must be 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...), got {depth}"

@@ -44,7 +44,12 @@
 //! # Ok::<(), descent_models::ModelError>(())
 //! ```
 
+/// The Burn this crate is built on (0.22), re-exported so a project that uses it through
+/// `descent_models::burn` shares one Burn with us instead of compiling a second.
+pub use burn;
+
 mod activation;
+mod architecture;
 mod classifier;
 pub mod conv;
 #[cfg(feature = "flex")]
@@ -65,6 +70,7 @@ mod vgg_depth;
 mod test_utils;
 
 pub use activation::Activation;
+pub use architecture::Architecture;
 pub use classifier::{ImageClassifier, InputLayerOutput};
 pub use error::ModelError;
 pub use mlp::{Mlp, MlpConfig};

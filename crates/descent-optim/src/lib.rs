@@ -56,6 +56,10 @@
 //! # Ok::<(), descent_optim::OptimError>(())
 //! ```
 
+/// The Burn this crate is built on (0.22), re-exported so a project that uses it through
+/// `descent_optim::burn` shares one Burn with us instead of compiling a second.
+pub use burn;
+
 pub mod averaging;
 pub mod error;
 pub mod optimizer;

@@ -30,6 +30,10 @@
 //! # Ok::<(), descent_toy::ToyError>(())
 //! ```
 
+/// The Burn this crate is built on (0.22), re-exported so a project that uses it through
+/// `descent_toy::burn` shares one Burn with us instead of compiling a second.
+pub use burn;
+
 pub mod error;
 pub mod function;
 pub mod lessons;

@@ -33,6 +33,10 @@
 //! # }
 //! ```
 
+/// The Burn this crate is built on (0.22), re-exported so a project that uses it through
+/// `descent_train::burn` shares one Burn with us instead of compiling a second.
+pub use burn;
+
 pub mod allocator;
 pub mod averaging;
 pub mod checkpoint;
@@ -65,7 +69,9 @@ pub use error::TrainError;
 pub use evaluate::{Metrics, evaluate, evaluate_ensemble};
 pub use history::EpochRecord;
 pub use layout::RunFolder;
-pub use observer::{ConsoleObserver, Observer, RunStart, Silent, StepInfo};
+#[cfg(feature = "progress")]
+pub use observer::ConsoleObserver;
+pub use observer::{Observer, RunStart, Silent, StepInfo};
 pub use options::TrainOptions;
 pub use rules::{EarlyStoppingOptions, EpochRules, Monitor, PlateauOptions, Stopped};
 pub use run::{ModelCard, RunOutcome, train_run};

@@ -1,10 +1,15 @@
 //! Watching a run: progress bars on a terminal, plain log lines elsewhere.
 
+#[cfg(feature = "progress")]
 use std::io::IsTerminal;
+#[cfg(feature = "progress")]
 use std::sync::Arc;
+#[cfg(feature = "progress")]
 use std::sync::atomic::{AtomicBool, Ordering};
+#[cfg(feature = "progress")]
 use std::time::Instant;
 
+#[cfg(feature = "progress")]
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::checkpoint::Progress;
@@ -87,7 +92,8 @@ pub struct Silent;
 impl Observer for Silent {}
 
 /// Progress bars (indicatif) on a terminal; otherwise one log line per epoch on stderr,
-/// plus a line every `log_every` steps.
+/// plus a line every `log_every` steps. Feature `progress` (on by default).
+#[cfg(feature = "progress")]
 pub struct ConsoleObserver {
     bar: Option<ProgressBar>,
     terminal: bool,
@@ -97,6 +103,7 @@ pub struct ConsoleObserver {
     device: Option<String>,
 }
 
+#[cfg(feature = "progress")]
 impl ConsoleObserver {
     /// Chooses bars or lines by whether stderr is a terminal.
     pub fn new() -> Self {
@@ -135,12 +142,14 @@ impl ConsoleObserver {
     }
 }
 
+#[cfg(feature = "progress")]
 impl Default for ConsoleObserver {
     fn default() -> Self {
         Self::new()
     }
 }
 
+#[cfg(feature = "progress")]
 impl Observer for ConsoleObserver {
     fn run_started(&mut self, start: &RunStart<'_>) {
         let config = start.config;

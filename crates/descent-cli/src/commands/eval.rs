@@ -8,7 +8,7 @@ use descent_train::averaging::snapshot_dirs;
 use descent_train::layout;
 use descent_train::{ModelCard, TrainError, evaluate, evaluate_ensemble};
 
-use crate::args::EvalArgs;
+use crate::args::{AverageKind, EvalArgs};
 
 /// Runs `descent eval`.
 pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
@@ -19,7 +19,7 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
             reason: "must be at least 1".into(),
         });
     }
-    let split: Split = args.split.parse()?;
+    let split: Split = args.split;
     let paths = model_paths(&args)?;
     let (_, device) = super::open_device(device_name)?;
     let mut cards = Vec::new();
@@ -33,10 +33,7 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
         models.push(model);
     }
     let card = &cards[0];
-    let dataset: DatasetKind = match &args.dataset {
-        Some(name) => name.parse()?,
-        None => card.dataset,
-    };
+    let dataset: DatasetKind = args.dataset.unwrap_or(card.dataset);
     let dir = args.data_dir.clone().or_else(|| card.data_dir.clone());
     let options = LoadOptions {
         synthetic_samples: args.samples,
@@ -75,8 +72,8 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
     } else {
         let what = if args.ensemble {
             format!("ensemble of {} models, ", models.len())
-        } else if let Some(name) = &args.averaged {
-            format!("{} average, ", name.to_uppercase())
+        } else if let Some(averaged) = args.averaged {
+            format!("{} average, ", averaged.name().to_uppercase())
         } else {
             String::new()
         };
@@ -96,15 +93,10 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
 /// (`--averaged`), or the ensemble's members (`--ensemble`: the run's snapshots, or the
 /// checkpoint and the further paths given).
 fn model_paths(args: &EvalArgs) -> anyhow::Result<Vec<PathBuf>> {
-    if let Some(name) = &args.averaged {
-        let folder = match name.to_ascii_lowercase().as_str() {
-            "swa" => layout::SWA_DIR,
-            "ema" => layout::EMA_DIR,
-            _ => anyhow::bail!(TrainError::InvalidOption {
-                field: "averaged",
-                value: name.clone(),
-                reason: "expected swa or ema".into(),
-            }),
+    if let Some(averaged) = args.averaged {
+        let folder = match averaged {
+            AverageKind::Swa => layout::SWA_DIR,
+            AverageKind::Ema => layout::EMA_DIR,
         };
         let path = args.checkpoint.join(folder);
         if !path.is_dir() {

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use burn::tensor::Device;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use descent_optim::OptimizerConfig;
 use descent_optim::schedule::{
     SCHEDULE_PARAMS, ScheduleConfig, ScheduleKind, ScheduleParams, schedule_param,
@@ -23,6 +23,7 @@ use descent_train::TrainError;
 
 use crate::optimizer_args::OptimizerArgs;
 use crate::schedule_args::ScheduleArgs;
+use crate::values::{listed, named};
 
 /// `descent toy`: walk an analytic surface with any optimizer and schedule, write the path.
 ///
@@ -36,8 +37,13 @@ pub struct ToyArgs {
     // ----- surface -----
     /// The surface: `bowl[:KAPPA]` (default condition number 10), saddle, monkey-saddle,
     /// rosenbrock, himmelblau, rastrigin, ackley, beale, six-hump-camel, two-wells (1-D).
-    #[arg(long, default_value = "rosenbrock", help_heading = "Surface")]
-    pub function: String,
+    #[arg(
+        long,
+        default_value = "rosenbrock",
+        value_parser = named(ToyFunction::ALL, |f| f.name()),
+        help_heading = "Surface"
+    )]
+    pub function: ToyFunction,
     /// Start point, `x,y` (or `x` for 1-D); write `--start=-1.5,2` for a negative first
     /// coordinate [default: the function's own].
     #[arg(
@@ -78,14 +84,31 @@ pub struct ToyArgs {
     #[arg(long, help_heading = "Output")]
     pub plot: Option<PathBuf>,
     /// How the surface is drawn: contour, filled, heatmap or surface.
-    #[arg(long, default_value = "contour", help_heading = "Output")]
-    pub style: String,
+    #[arg(
+        long,
+        default_value = "contour",
+        value_parser = listed::<SurfaceStyle>(&["contour", "filled", "heatmap", "surface"]),
+        help_heading = "Output"
+    )]
+    pub style: SurfaceStyle,
     /// Grid points per axis of the drawn surface.
     #[arg(long, default_value_t = 121, help_heading = "Output")]
     pub resolution: usize,
     /// Colour scale: auto (log for rosenbrock, himmelblau, beale), log or linear.
-    #[arg(long, default_value = "auto", help_heading = "Output")]
-    pub scale: String,
+    #[arg(long, value_enum, default_value_t = ColorScale::Auto, help_heading = "Output")]
+    pub scale: ColorScale,
+}
+
+/// `descent toy --scale`: how surface values map to colours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorScale {
+    /// Logarithmic for the surfaces whose values span decades (rosenbrock, himmelblau,
+    /// beale), linear for the others.
+    Auto,
+    /// Logarithmic.
+    Log,
+    /// Linear.
+    Linear,
 }
 
 /// Runs `descent toy`.
@@ -118,24 +141,11 @@ pub fn plot_options(args: &ToyArgs) -> anyhow::Result<PlotOptions> {
             reason: reason.to_string(),
         })
     };
-    let style: SurfaceStyle = args.style.parse().map_err(|_| {
-        invalid(
-            "style",
-            &args.style,
-            "expected contour, filled, heatmap or surface",
-        )
-    })?;
-    let log_values = match args.scale.to_ascii_lowercase().as_str() {
-        "auto" => None,
-        "log" => Some(true),
-        "linear" => Some(false),
-        _ => {
-            return Err(invalid(
-                "scale",
-                &args.scale,
-                "expected auto, log or linear",
-            ));
-        }
+    let style = args.style;
+    let log_values = match args.scale {
+        ColorScale::Auto => None,
+        ColorScale::Log => Some(true),
+        ColorScale::Linear => Some(false),
     };
     if args.resolution < 2 {
         return Err(invalid(
@@ -187,7 +197,7 @@ fn summary(path: &Path) -> String {
 
 /// The main walk and one per `--compare`.
 pub fn walks(args: &ToyArgs) -> anyhow::Result<Vec<WalkConfig>> {
-    let function: ToyFunction = args.function.parse().map_err(cli_error)?;
+    let function = args.function;
     let base = Spec::from_args(args);
     let mut specs = vec![base.clone()];
     for text in &args.compare {
@@ -399,8 +409,6 @@ mod tests {
     #[test]
     fn bad_values_are_refused_with_the_flag_name() {
         for (flags, needle) in [
-            (&["--function", "moon"][..], "moon"),
-            (&["--function", "bowl:0.1"][..], "condition"),
             (&["--lr", "-1"][..], "lr"),
             (&["--steps", "0"][..], "steps"),
             (&["--start=1"][..], "start"),
@@ -410,8 +418,6 @@ mod tests {
             (&["--compare", "sgd:speed=3"][..], "speed"),
             (&["--compare", "sgd:lr=fast"][..], "fast"),
             (&["--compare", "adagrad"][..], "adagrad"),
-            (&["--style", "wireframe"][..], "wireframe"),
-            (&["--scale", "cubic"][..], "cubic"),
             (&["--resolution", "1"][..], "resolution"),
         ] {
             let args = toy_args(flags);
@@ -424,9 +430,16 @@ mod tests {
         }
         // A typed value (`--optimizer` lists its choices): refused while parsing, by the
         // library's own FromStr, with clap's usage exit code.
-        let err =
-            Cli::try_parse_from(["descent", "toy", "--optimizer", "lbfgs"]).expect_err("refused");
-        assert!(err.to_string().contains("lbfgs"), "{err}");
-        assert_eq!(err.exit_code(), 2);
+        for (flag, value, needle) in [
+            ("--optimizer", "lbfgs", "lbfgs"),
+            ("--function", "moon", "moon"),
+            ("--function", "bowl:0.1", "condition"),
+            ("--style", "wireframe", "wireframe"),
+            ("--scale", "cubic", "cubic"),
+        ] {
+            let err = Cli::try_parse_from(["descent", "toy", flag, value]).expect_err("refused");
+            assert!(err.to_string().contains(needle), "{flag} {value}: {err}");
+            assert_eq!(err.exit_code(), 2);
+        }
     }
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use descent_data::Augmentation;
 use descent_optim::averaging::BufferPolicy;
 use descent_optim::schedule::{AnnealStrategy, ScheduleConfig, ScheduleUnit};
@@ -154,9 +154,9 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
     let dataset = args.dataset;
     let model = crate::model_args::model_config(&crate::model_args::ModelFlags {
-        model: &args.model,
+        model: args.model,
         hidden: &args.hidden_sizes(),
-        activation: &args.activation,
+        activation: args.activation,
         dropout: args.dropout,
         width: args.width,
         no_batch_norm: args.no_batch_norm,
@@ -201,13 +201,12 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         shuffle: true,
         checkpoint_every_steps: args.checkpoint_every_steps,
         rules: epoch_rules(args)?,
-        trajectory: match args.trajectory_every {
-            None => None,
-            Some(every) => Some(descent_train::TrajectoryConfig {
+        trajectory: args
+            .trajectory_every
+            .map(|every| descent_train::TrajectoryConfig {
                 every,
-                per: args.trajectory_per.parse()?,
+                per: args.trajectory_per,
             }),
-        },
         averaging: averaging_options(args, &schedule)?,
     };
     training.validate()?;
@@ -275,24 +274,15 @@ fn averaging_options(
     args: &TrainArgs,
     schedule: &ScheduleConfig,
 ) -> anyhow::Result<AveragingOptions> {
-    let swa = match args.swa_start {
-        None => None,
-        Some(start_epoch) => Some(SwaOptions {
-            start_epoch,
-            every_steps: args.swa_every_steps,
-            lr: match args.swa_lr {
-                None => None,
-                Some(swa_lr) => Some(SwaRate {
-                    swa_lr,
-                    anneal_epochs: args.swa_anneal_epochs.unwrap_or(10),
-                    anneal: match &args.swa_anneal {
-                        Some(name) => name.parse().context("--swa-anneal")?,
-                        None => AnnealStrategy::Cos,
-                    },
-                }),
-            },
+    let swa = args.swa_start.map(|start_epoch| SwaOptions {
+        start_epoch,
+        every_steps: args.swa_every_steps,
+        lr: args.swa_lr.map(|swa_lr| SwaRate {
+            swa_lr,
+            anneal_epochs: args.swa_anneal_epochs.unwrap_or(10),
+            anneal: args.swa_anneal.unwrap_or(AnnealStrategy::Cos),
         }),
-    };
+    });
     let ema = args.ema.map(|decay| EmaOptions {
         decay,
         every_steps: args.ema_every_steps.unwrap_or(1),
@@ -321,10 +311,7 @@ fn averaging_options(
     } else {
         None
     };
-    let buffers = match &args.average_buffers {
-        Some(name) => name.parse().context("--average-buffers")?,
-        None => BufferPolicy::Copy,
-    };
+    let buffers = args.average_buffers.unwrap_or(BufferPolicy::Copy);
     Ok(AveragingOptions {
         swa,
         ema,
@@ -395,7 +382,6 @@ mod tests {
             (&["--lr", "-1"][..], "lr"),
             (&["--lr", "NaN"][..], "lr"),
             (&["--epochs", "0"][..], "epochs"),
-            (&["--model", "vgg12"][..], "vgg12"),
         ] {
             let err = run_config(&train_args(flags)).expect_err("refused");
             let text = format!("{err:#}");
@@ -403,7 +389,14 @@ mod tests {
         }
         // A typed value (`--optimizer` lists its choices): refused while parsing, by the
         // library's own FromStr, with clap's usage exit code.
-        for (flag, value) in [("--optimizer", "lbfgs"), ("--dataset", "imagenet")] {
+        for (flag, value) in [
+            ("--optimizer", "lbfgs"),
+            ("--dataset", "imagenet"),
+            ("--model", "vgg12"),
+            ("--model", "resnet18"),
+            ("--activation", "swish"),
+            ("--average-buffers", "median"),
+        ] {
             let err = Cli::try_parse_from(["descent", "train", flag, value]).expect_err("refused");
             assert!(err.to_string().contains(value), "{err}");
             assert_eq!(err.exit_code(), 2);

@@ -3,8 +3,12 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use descent_landscape::scan_plot::ScanFigureFormat;
+use descent_landscape::{Axis, BiasBn, Normalization};
+use descent_plot::SurfaceStyle;
 
 use super::flags::{EvalFlags, OutputFlags};
+use crate::values::{listed, parsed};
 
 /// `descent landscape`.
 #[derive(Debug, Clone, Args)]
@@ -47,17 +51,27 @@ pub struct ScanArgs {
     /// A run folder, checkpoint folder, or model .bpk (with model.json beside it).
     pub checkpoint: PathBuf,
     /// First direction's coordinates, min:max:num.
-    #[arg(long, default_value = "-1:1:51", allow_hyphen_values = true)]
-    pub x: String,
+    #[arg(long, default_value = "-1:1:51", allow_hyphen_values = true, value_parser = parsed::<Axis>())]
+    pub x: Axis,
     /// Second direction's coordinates, min:max:num (a 2-D scan).
-    #[arg(long, allow_hyphen_values = true)]
-    pub y: Option<String>,
-    /// Direction normalization: filter, layer, model or none.
-    #[arg(long, default_value = "filter", help_heading = "Directions")]
-    pub norm: String,
+    #[arg(long, allow_hyphen_values = true, value_parser = parsed::<Axis>())]
+    pub y: Option<Axis>,
+    /// Direction normalization: filter (Li et al. 2018), layer, model or none.
+    #[arg(
+        long,
+        default_value = "filter",
+        value_parser = listed::<Normalization>(&["filter", "layer", "model", "none"]),
+        help_heading = "Directions"
+    )]
+    pub norm: Normalization,
     /// Biases and batch-norm parameters in the directions: ignore (zero) or include.
-    #[arg(long, default_value = "ignore", help_heading = "Directions")]
-    pub bias_bn: String,
+    #[arg(
+        long,
+        default_value = "ignore",
+        value_parser = listed::<BiasBn>(&["ignore", "include"]),
+        help_heading = "Directions"
+    )]
+    pub bias_bn: BiasBn,
     /// Make the second direction orthogonal to the first.
     #[arg(long, help_heading = "Directions")]
     pub orthogonalize: bool,
@@ -83,8 +97,8 @@ pub struct InterpolateArgs {
     /// The second checkpoint (coordinate 1).
     pub b: PathBuf,
     /// Coordinates, min:max:num.
-    #[arg(long, default_value = "-0.5:1.5:41", allow_hyphen_values = true)]
-    pub x: String,
+    #[arg(long, default_value = "-0.5:1.5:41", allow_hyphen_values = true, value_parser = parsed::<Axis>())]
+    pub x: Axis,
     /// Evaluation.
     #[command(flatten)]
     pub eval: EvalFlags,
@@ -104,11 +118,11 @@ pub struct PlaneArgs {
     pub c: PathBuf,
     /// Coordinates along the first axis, min:max:num (default: the three models' extent
     /// plus --margin; with --affine, -0.5:1.5:21).
-    #[arg(long, allow_hyphen_values = true)]
-    pub x: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = parsed::<Axis>())]
+    pub x: Option<Axis>,
     /// Coordinates along the second axis, min:max:num (default as for --x).
-    #[arg(long, allow_hyphen_values = true)]
-    pub y: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = parsed::<Axis>())]
+    pub y: Option<Axis>,
     /// The old affine axes B - A and C - A (models at (0,0), (1,0), (0,1)); the contours are
     /// sheared unless B - A and C - A are orthogonal.
     #[arg(long)]
@@ -140,11 +154,21 @@ pub struct PlotArgs {
     #[arg(long)]
     pub metric: Option<String>,
     /// Formats, comma-separated: svg, png, vtp (2-D only).
-    #[arg(long, value_delimiter = ',', default_value = "svg")]
-    pub format: Vec<String>,
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "svg",
+        value_parser = listed::<ScanFigureFormat>(&["svg", "png", "vtp"])
+    )]
+    pub format: Vec<ScanFigureFormat>,
     /// 2-D styles, comma-separated: contour, filled, heatmap, surface.
-    #[arg(long, value_delimiter = ',', default_value = "contour")]
-    pub style: Vec<String>,
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "contour",
+        value_parser = listed::<SurfaceStyle>(&["contour", "filled", "heatmap", "surface"])
+    )]
+    pub style: Vec<SurfaceStyle>,
     /// Logarithmic loss axis (1-D) or log-scaled colours (2-D).
     #[arg(long)]
     pub log: bool,

@@ -92,8 +92,13 @@ pub struct CurvatureArgs {
     pub sharpness_starts: usize,
     /// Biases and batch-norm parameters in the filter-normalized box: ignore (fixed) or
     /// include. Keskar's and ASAM's boxes always include them.
-    #[arg(long, default_value = "ignore", help_heading = "Sharpness")]
-    pub bias_bn: String,
+    #[arg(
+        long,
+        default_value = "ignore",
+        value_parser = crate::values::listed::<BiasBn>(&["ignore", "include"]),
+        help_heading = "Sharpness"
+    )]
+    pub bias_bn: BiasBn,
     /// Hessian-vector products.
     #[command(flatten)]
     pub hvp: HvpFlags,
@@ -113,7 +118,7 @@ pub fn run(device_name: &str, args: &CurvatureArgs) -> anyhow::Result<()> {
     let sharpness = if args.sharpness_eps == 0.0 {
         Vec::new()
     } else {
-        let bias_bn = args.bias_bn.parse::<BiasBn>()?;
+        let bias_bn = args.bias_bn;
         args.sharpness
             .iter()
             .map(|&d| SharpnessOptions {

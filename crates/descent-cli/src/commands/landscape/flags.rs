@@ -8,6 +8,8 @@ use clap::Args;
 use descent_data::{DatasetKind, Split};
 use descent_landscape::{BnPolicy, EvalOptions, LandscapeError, Shard};
 
+use crate::values::{listed, named, parsed};
+
 /// Which data each point is evaluated on.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Evaluation")]
@@ -15,8 +17,8 @@ pub struct EvalFlags {
     /// Splits to evaluate, comma-separated: train, test. The default is the training split,
     /// the loss that was minimized (as Li et al. 2018, PyHessian and Keskar et al. 2017
     /// measure it).
-    #[arg(long, value_delimiter = ',', default_value = "train")]
-    pub split: Vec<String>,
+    #[arg(long, value_delimiter = ',', default_value = "train", value_parser = named(Split::ALL, Split::as_str))]
+    pub split: Vec<Split>,
     /// Evaluate on a fixed, seeded subset of this many samples per split (generated sets:
     /// generate this many). A scan's points also record the standard error of their mean
     /// loss and accuracy over the samples (`loss_<split>_se`; see the README).
@@ -29,15 +31,15 @@ pub struct EvalFlags {
     #[arg(long, default_value_t = 256)]
     pub batch_size: usize,
     /// Dataset (default: the one in the model card).
-    #[arg(long)]
-    pub dataset: Option<String>,
+    #[arg(long, value_parser = named(DatasetKind::ALL, DatasetKind::as_str))]
+    pub dataset: Option<DatasetKind>,
     /// Dataset folder (default: the one in the model card).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Batch-norm running statistics: keep (the centre model's) or recompute (at each point,
     /// from the batches of the first split; use one batch for the exact mean and variance).
-    #[arg(long, default_value = "keep")]
-    pub bn: String,
+    #[arg(long, default_value = "keep", value_parser = listed::<BnPolicy>(&["keep", "recompute"]))]
+    pub bn: BnPolicy,
 }
 
 /// Where results go and which share of the points this run computes.
@@ -50,8 +52,8 @@ pub struct OutputFlags {
     /// Compute only shard INDEX/COUNT of the points (point k belongs to shard k mod COUNT).
     /// Without it, SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT or JOB_COMPLETION_INDEX
     /// (with --shard-count) choose the shard when set.
-    #[arg(long)]
-    pub shard: Option<String>,
+    #[arg(long, value_parser = parsed::<Shard>())]
+    pub shard: Option<Shard>,
     /// Number of shards, for JOB_COMPLETION_INDEX (a Kubernetes indexed job) or to override
     /// SLURM_ARRAY_TASK_COUNT.
     #[arg(long)]
@@ -66,16 +68,8 @@ pub struct OutputFlags {
 
 /// The library's evaluation options from the flags.
 pub(super) fn eval_options(flags: &EvalFlags) -> anyhow::Result<EvalOptions> {
-    let splits = flags
-        .split
-        .iter()
-        .map(|s| s.parse::<Split>())
-        .collect::<Result<Vec<_>, _>>()?;
-    let dataset = flags
-        .dataset
-        .as_deref()
-        .map(str::parse::<DatasetKind>)
-        .transpose()?;
+    let splits = flags.split.clone();
+    let dataset = flags.dataset;
     if flags.batch_size == 0 {
         anyhow::bail!(LandscapeError::invalid(
             "batch_size",
@@ -90,14 +84,14 @@ pub(super) fn eval_options(flags: &EvalFlags) -> anyhow::Result<EvalOptions> {
         batch_size: flags.batch_size,
         dataset,
         data_dir: flags.data_dir.clone(),
-        bn: flags.bn.parse::<BnPolicy>()?,
+        bn: flags.bn,
     })
 }
 
 /// The share of points this process computes: `--shard`, or the cluster's variables.
 pub(super) fn shard(flags: &OutputFlags) -> anyhow::Result<Option<Shard>> {
     Ok(match &flags.shard {
-        Some(text) => Some(text.parse()?),
+        Some(shard) => Some(*shard),
         None => Shard::from_env(|k| std::env::var(k).ok(), flags.shard_count)?,
     })
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use descent_landscape::scan_plot::{ScanFigureFormat, ScanPlotRequest, draw_scan, parse_style};
+use descent_landscape::scan_plot::{ScanFigureFormat, ScanPlotRequest, draw_scan};
 use descent_landscape::{LandscapeError, ScanFile};
 
 use super::args::PlotArgs;
@@ -12,16 +12,8 @@ use super::args::PlotArgs;
 /// files written. Unknown formats, styles and metrics are usage errors naming the value; a
 /// scan with no point done is bad input naming the file.
 pub fn draw(file: &ScanFile, stem: &Path, args: &PlotArgs) -> anyhow::Result<Vec<PathBuf>> {
-    let formats = args
-        .format
-        .iter()
-        .map(|f| f.parse::<ScanFigureFormat>())
-        .collect::<Result<Vec<_>, _>>()?;
-    let styles = args
-        .style
-        .iter()
-        .map(|s| parse_style(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let formats: Vec<ScanFigureFormat> = args.format.clone();
+    let styles = args.style.clone();
     if let Some(metric) = &args.metric
         && !file.values.contains_key(metric)
     {

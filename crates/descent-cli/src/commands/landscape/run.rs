@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use descent_landscape::{
-    Axis, BiasBn, DirectionChoice, DirectionConfig, Grid, LandscapeError, Normalization, PlaneAxes,
-    ScanFile, ScanJob, ScanKind, ScanOptions, merge_shard_files, run_job,
+    DirectionChoice, DirectionConfig, Grid, LandscapeError, PlaneAxes, ScanFile, ScanJob, ScanKind,
+    ScanOptions, merge_shard_files, run_job,
 };
 
 use super::args::{LandscapeArgs, LandscapeCommand, MergeArgs, PlotArgs};
@@ -27,14 +27,13 @@ pub fn run(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
 fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
     match args.command {
         LandscapeCommand::Scan(a) => {
-            let x: Axis = a.x.parse()?;
-            let y: Option<Axis> = a.y.as_deref().map(str::parse).transpose()?;
+            let (x, y) = (a.x, a.y);
             let directions = match &a.directions {
                 Some(path) => DirectionChoice::Load(path.clone()),
                 None => DirectionChoice::Random(DirectionConfig {
                     seed: a.seed,
-                    normalization: a.norm.parse::<Normalization>()?,
-                    bias_bn: a.bias_bn.parse::<BiasBn>()?,
+                    normalization: a.norm,
+                    bias_bn: a.bias_bn,
                     orthogonalize: a.orthogonalize,
                 }),
             };
@@ -53,7 +52,7 @@ fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
             device_name,
             ScanKind::Interpolation,
             vec![a.a, a.b],
-            Grid::new(a.x.parse()?, None)?,
+            Grid::new(a.x, None)?,
             DirectionChoice::Random(DirectionConfig::default()),
             PlaneAxes::default(),
             &a.eval,

@@ -18,14 +18,14 @@ pub struct TrajectoryArgs {
     pub run: PathBuf,
     /// Biases and batch-norm parameters in the PCA: include (the default of Li et al.'s
     /// plot_trajectory.py) or ignore (its --ignore biasbn).
-    #[arg(long, default_value = "include")]
-    pub bias_bn: String,
+    #[arg(long, default_value = "include", value_parser = crate::values::listed::<BiasBn>(&["ignore", "include"]))]
+    pub bias_bn: BiasBn,
     /// Coordinates along PC1, min:max:num (default: the path's extent plus the margin).
-    #[arg(long, allow_hyphen_values = true)]
-    pub x: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = crate::values::parsed::<Axis>())]
+    pub x: Option<Axis>,
     /// Coordinates along PC2, min:max:num (default: the path's extent plus the margin).
-    #[arg(long, allow_hyphen_values = true)]
-    pub y: Option<String>,
+    #[arg(long, allow_hyphen_values = true, value_parser = crate::values::parsed::<Axis>())]
+    pub y: Option<Axis>,
     /// Points per axis of a default grid.
     #[arg(long, default_value_t = 21)]
     pub resolution: usize,
@@ -42,11 +42,10 @@ pub struct TrajectoryArgs {
 
 /// Runs `descent landscape trajectory`.
 pub fn run(device_name: &str, args: &TrajectoryArgs) -> anyhow::Result<()> {
-    let x: Option<Axis> = args.x.as_deref().map(str::parse).transpose()?;
-    let y: Option<Axis> = args.y.as_deref().map(str::parse).transpose()?;
+    let (x, y) = (args.x, args.y);
     let job = TrajectoryJob {
         run_dir: args.run.clone(),
-        bias_bn: args.bias_bn.parse::<BiasBn>()?,
+        bias_bn: args.bias_bn,
         x,
         y,
         resolution: args.resolution,
