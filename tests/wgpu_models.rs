@@ -129,7 +129,8 @@ fn compare<M: ImageClassifier + Clone>(
     wgpu: &Device,
 ) {
     let [c, h, w] = shape;
-    let images = Tensor::<4>::random([4, c, h, w], Distribution::Normal(0.0, 1.0), flex).into_data();
+    let images =
+        Tensor::<4>::random([4, c, h, w], Distribution::Normal(0.0, 1.0), flex).into_data();
     let labels = [3i64, 1, 4, 1];
 
     let cpu = run(model.clone(), &images, &labels, flex);

@@ -85,7 +85,10 @@ fn scan_resume_shards_merge_interpolate_and_plane() {
     // Every point has the standard error of its mean loss over the 100 samples (checked
     // against numpy in descent-landscape's tests), and the summary names their range.
     let errors = &file.std_errors["loss_test"];
-    assert!(errors.iter().all(|e| e.is_finite() && *e > 0.0), "{errors:?}");
+    assert!(
+        errors.iter().all(|e| e.is_finite() && *e > 0.0),
+        "{errors:?}"
+    );
     assert!(
         text(&out.stdout).contains("standard errors")
             && text(&out.stdout).contains("a subset of 100 samples"),

@@ -313,10 +313,7 @@ impl ClassifierEvaluator {
             if parts.is_empty() {
                 continue;
             }
-            let host: Vec<f64> = Tensor::cat(parts, 0)
-                .into_data()
-                .iter::<f64>()
-                .collect();
+            let host: Vec<f64> = Tensor::cat(parts, 0).into_data().iter::<f64>().collect();
             let mut loss = BatchMoments::new();
             let mut acc = BatchMoments::new();
             for (batch, v) in set.batches.iter().zip(host.chunks_exact(4)) {

@@ -326,9 +326,7 @@ impl Vgg {
             self.input_shape[2]
         );
         match self.features.first() {
-            Some(first) => {
-                self.forward_after_first(crate::conv::conv2d_layer(&first.conv, images))
-            }
+            Some(first) => self.forward_after_first(crate::conv::conv2d_layer(&first.conv, images)),
             None => self.head(images),
         }
     }

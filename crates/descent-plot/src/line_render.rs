@@ -24,10 +24,17 @@ pub(crate) fn render(plot: &LinePlot) -> Figure {
             .filter(|s| s.axis == axis)
             .flat_map(|s| {
                 let band = s.band.as_deref().unwrap_or(&[]);
-                s.x.iter().zip(&s.y).enumerate().flat_map(move |(k, (x, y))| {
-                    let b = band.get(k).copied().filter(|b| b.is_finite()).unwrap_or(0.0);
-                    [(*x, *y), (*x, y - b), (*x, y + b)]
-                })
+                s.x.iter()
+                    .zip(&s.y)
+                    .enumerate()
+                    .flat_map(move |(k, (x, y))| {
+                        let b = band
+                            .get(k)
+                            .copied()
+                            .filter(|b| b.is_finite())
+                            .unwrap_or(0.0);
+                        [(*x, *y), (*x, y - b), (*x, y + b)]
+                    })
             })
             .filter(|(x, _)| x_ok(*x))
             .map(|(_, y)| y)
@@ -111,10 +118,7 @@ pub(crate) fn render(plot: &LinePlot) -> Figure {
             };
             for ((x, y), b) in s.x.iter().zip(&s.y).zip(band) {
                 let (lo, hi) = (y - b, y + b);
-                let ok = x_ok(*x)
-                    && lo.is_finite()
-                    && hi.is_finite()
-                    && (!scale.log || lo > 0.0);
+                let ok = x_ok(*x) && lo.is_finite() && hi.is_finite() && (!scale.log || lo > 0.0);
                 if ok {
                     stretch.push([x_scale.map(*x), scale.map(lo), scale.map(hi)]);
                 } else if !stretch.is_empty() {

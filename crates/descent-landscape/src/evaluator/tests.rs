@@ -169,7 +169,10 @@ fn recompute_scan_sets_exact_statistics_and_changes_nothing_else() {
     assert!(buffers_changed > 0, "no statistic was recomputed");
     let k = 4; // (0, 0)
     assert_eq!(grid.point(k), (0.0, 0.0));
-    assert_eq!(scans[1].values["loss_train"][k], keep.measure(&centre).values[0]);
+    assert_eq!(
+        scans[1].values["loss_train"][k],
+        keep.measure(&centre).values[0]
+    );
     assert!((scans[0].values["loss_train"][k] - scans[1].values["loss_train"][k]).abs() > 1e-6);
 }
 
@@ -200,12 +203,54 @@ fn recompute_scan_sets_exact_statistics_and_changes_nothing_else() {
 #[test]
 fn cached_first_layer_scan_and_standard_errors_match_pytorch() {
     const TORCH: [(f64, f64, f64, f64, f64, f64); 6] = [
-        (-1.0, 0.0, 1.435194242, 0.1869418076, 0.2857142857, 0.1844277784),
-        (0.0, 0.0, 1.372409516, 0.07287958871, 0.2857142857, 0.1844277784),
-        (1.0, 0.0, 1.383595669, 0.004675456043, 0.2857142857, 0.1844277784),
-        (-1.0, 0.5, 1.502207219, 0.2173482053, 0.2857142857, 0.1844277784),
-        (0.0, 0.5, 1.3893056, 0.08949137629, 0.2857142857, 0.1844277784),
-        (1.0, 0.5, 1.385290976, 0.01133078694, 0.2857142857, 0.1844277784),
+        (
+            -1.0,
+            0.0,
+            1.435194242,
+            0.1869418076,
+            0.2857142857,
+            0.1844277784,
+        ),
+        (
+            0.0,
+            0.0,
+            1.372409516,
+            0.07287958871,
+            0.2857142857,
+            0.1844277784,
+        ),
+        (
+            1.0,
+            0.0,
+            1.383595669,
+            0.004675456043,
+            0.2857142857,
+            0.1844277784,
+        ),
+        (
+            -1.0,
+            0.5,
+            1.502207219,
+            0.2173482053,
+            0.2857142857,
+            0.1844277784,
+        ),
+        (
+            0.0,
+            0.5,
+            1.3893056,
+            0.08949137629,
+            0.2857142857,
+            0.1844277784,
+        ),
+        (
+            1.0,
+            0.5,
+            1.385290976,
+            0.01133078694,
+            0.2857142857,
+            0.1844277784,
+        ),
     ];
     let device = Device::flex();
     let model = descent_models::ModelConfig::from(descent_models::MlpConfig::new(6, vec![3], 4))
@@ -242,12 +287,17 @@ fn cached_first_layer_scan_and_standard_errors_match_pytorch() {
         (0..7).map(|i| i % 4).collect(),
     )
     .expect("valid");
-    let set = PreparedSet::new("train", &data, &ImageBatcher::new(None, None, 0), 3, &device)
-        .expect("valid");
+    let set = PreparedSet::new(
+        "train",
+        &data,
+        &ImageBatcher::new(None, None, 0),
+        3,
+        &device,
+    )
+    .expect("valid");
     assert_eq!(set.batches.len(), 3);
     let mut evaluator = ClassifierEvaluator::new(vec![set]);
-    let mut surface =
-        Surface::new(model, vec![direction(10.0), direction(20.0)]).expect("layout");
+    let mut surface = Surface::new(model, vec![direction(10.0), direction(20.0)]).expect("layout");
     let grid = Grid {
         x: "-1:1:3".parse().expect("axis"),
         y: Some("0:0.5:2".parse().expect("axis")),
