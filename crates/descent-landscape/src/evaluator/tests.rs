@@ -331,11 +331,10 @@ fn cached_first_layer_scan_and_standard_errors_match_pytorch() {
     }
     // The same values without the cache (limit 0), within float rounding.
     let mut plain = evaluator.clone().with_input_cache_limit(0);
-    for k in 0..TORCH.len() {
-        let (a, b) = grid.point(k);
+    for (k, &(a, b, loss, loss_se, _, _)) in TORCH.iter().enumerate() {
         let p = plain.evaluate_at(&mut surface, a, b).expect("point");
-        close(p.values[0], TORCH[k].2, "uncached loss", k);
-        close(p.std_errors[0], TORCH[k].3, "uncached loss SE", k);
+        close(p.values[0], loss, "uncached loss", k);
+        close(p.std_errors[0], loss_se, "uncached loss SE", k);
     }
     assert!(plain.cache.as_ref().is_some_and(|c| !c.is_ready()));
     // Saved and read back, errors included.
