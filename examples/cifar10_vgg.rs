@@ -50,6 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 crop_padding: Some(4),
                 horizontal_flip: true,
             }),
+            validation: None,
         },
         optimizer: OptimizerConfig::from_kind(OptimizerKind::Momentum, &params)?,
         schedule: ScheduleConfig::Cosine {

@@ -27,6 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             test_samples: None,
             normalization: NormalizationChoice::Fixed(Normalization::fashion_mnist()),
             augmentation: None,
+            validation: None,
         },
         optimizer: OptimizerConfig::from_kind(
             OptimizerKind::Momentum,

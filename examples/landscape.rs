@@ -46,6 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 test_samples: None,
                 normalization: NormalizationChoice::None,
                 augmentation: None,
+                validation: None,
             },
             optimizer: OptimizerConfig::from_kind(
                 OptimizerKind::Momentum,

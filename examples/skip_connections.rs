@@ -171,6 +171,7 @@ fn train(args: &Args, shortcut: Shortcut, run: &Path) -> Result<(), Box<dyn std:
             test_samples: None,
             normalization: NormalizationChoice::FromTrainingSet,
             augmentation: None,
+            validation: None,
         },
         optimizer: OptimizerConfig::from_kind(OptimizerKind::Momentum, &params)?,
         schedule: ScheduleConfig::Constant,

@@ -29,6 +29,7 @@ pub fn small_run(epochs: usize) -> RunConfig {
             test_samples: Some(100),
             normalization: NormalizationChoice::FromTrainingSet,
             augmentation: None,
+            validation: None,
         },
         optimizer: OptimizerConfig::from_kind(OptimizerKind::Momentum, &OptimizerParams::default())
             .expect("valid optimizer"),
@@ -48,6 +49,7 @@ pub fn small_run(epochs: usize) -> RunConfig {
             rules: Default::default(),
             trajectory: None,
             averaging: Default::default(),
+            sam: None,
         },
     }
 }

@@ -21,6 +21,7 @@ fn mlp_reaches_85_percent_on_fashion_mnist_in_3_epochs() {
             test_samples: None,
             normalization: NormalizationChoice::Fixed(Normalization::fashion_mnist()),
             augmentation: None,
+            validation: None,
         },
         optimizer: OptimizerConfig::from_kind(OptimizerKind::Momentum, &OptimizerParams::default())
             .expect("valid"),
@@ -36,6 +37,7 @@ fn mlp_reaches_85_percent_on_fashion_mnist_in_3_epochs() {
             rules: Default::default(),
             trajectory: None,
             averaging: Default::default(),
+            sam: None,
         },
     };
     let dir = tempfile::tempdir().expect("tempdir");

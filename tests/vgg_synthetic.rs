@@ -22,6 +22,7 @@ fn narrow_vgg11_learns_the_synthetic_set_to_90_percent() {
             test_samples: Some(500),
             normalization: NormalizationChoice::FromTrainingSet,
             augmentation: None,
+            validation: None,
         },
         optimizer: OptimizerConfig::from_kind(OptimizerKind::Momentum, &OptimizerParams::default())
             .expect("valid"),
@@ -37,6 +38,7 @@ fn narrow_vgg11_learns_the_synthetic_set_to_90_percent() {
             rules: Default::default(),
             trajectory: None,
             averaging: Default::default(),
+            sam: None,
         },
     };
     let dir = tempfile::tempdir().expect("tempdir");

@@ -8,7 +8,7 @@ use descent_data::{DatasetKind, Split};
 use descent_models::{Activation, Architecture};
 use descent_optim::averaging::BufferPolicy;
 use descent_optim::schedule::AnnealStrategy;
-use descent_train::TrajectoryUnit;
+use descent_train::{Monitor, TrajectoryUnit};
 
 use crate::values::{listed, named};
 
@@ -51,6 +51,9 @@ pub enum Command {
     Toy(Box<crate::commands::toy::ToyArgs>),
     /// Print (CSV or JSON) or plot the learning rate of every epoch or step of a schedule.
     Schedule(Box<crate::commands::schedule::ScheduleCmdArgs>),
+    /// Reproduce a claim of the field as a fixed, resumable protocol of runs: a table with
+    /// the spread over seeds and a verdict.
+    Study(Box<crate::commands::study::StudyArgs>),
     /// Print a shell completion script, e.g. `descent completions bash >
     /// ~/.local/share/bash-completion/completions/descent`.
     Completions {
@@ -133,6 +136,18 @@ pub struct TrainArgs {
     /// Augment training images: random horizontal flips.
     #[arg(long, help_heading = "Data")]
     pub flip: bool,
+    /// Hold out this fraction of the training set (seeded, never trained on) as a validation split evaluated every epoch.
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        conflicts_with = "val_samples",
+        allow_negative_numbers = true,
+        help_heading = "Data"
+    )]
+    pub val_split: Option<f64>,
+    /// Hold out this many training samples (seeded, never trained on) as the validation split.
+    #[arg(long, value_name = "N", help_heading = "Data")]
+    pub val_samples: Option<usize>,
 
     // ----- optimization -----
     /// The optimizer and its settings.
@@ -143,6 +158,28 @@ pub struct TrainArgs {
     /// The learning-rate schedule and its settings.
     #[command(flatten)]
     pub schedule: crate::schedule_args::ScheduleArgs,
+
+    // ----- sharpness-aware minimization -----
+    /// Sharpness-aware minimization (Foret et al. 2021): step with the gradient at the weights moved RHO up the gradient.
+    #[arg(
+        long,
+        value_name = "RHO",
+        allow_negative_numbers = true,
+        help_heading = "Sharpness-aware minimization"
+    )]
+    pub sam: Option<f64>,
+    /// Adaptive SAM (ASAM, Kwon et al. 2021): scale the ascent element-wise by |w| + ETA.
+    #[arg(long, requires = "sam", help_heading = "Sharpness-aware minimization")]
+    pub sam_adaptive: bool,
+    /// ASAM's ETA in |w| + ETA [default: 0, as davda54/sam; Kwon et al.'s code uses 0.01].
+    #[arg(
+        long,
+        value_name = "ETA",
+        requires = "sam_adaptive",
+        allow_negative_numbers = true,
+        help_heading = "Sharpness-aware minimization"
+    )]
+    pub sam_eta: Option<f64>,
 
     // ----- run -----
     /// Passes over the training set [default: 2]. With --resume: the run's own, unless given
@@ -173,14 +210,13 @@ pub struct TrainArgs {
     pub log_every: Option<usize>,
 
     // ----- end-of-epoch rules -----
-    /// The metric that --plateau and --early-stopping watch: test-loss, test-accuracy,
-    /// train-loss or train-accuracy (losses should fall, accuracies rise).
+    /// The metric --plateau, --early-stopping and --restore-best watch [default: val-loss with a validation split, else test-loss (which warns)].
     #[arg(
         long,
-        default_value = "test-loss",
+        value_parser = named(Monitor::ALL, Monitor::as_str),
         help_heading = "Plateau and stopping"
     )]
-    pub monitor: String,
+    pub monitor: Option<Monitor>,
     /// Reduce the learning rate when the monitored metric stops improving (PyTorch's
     /// ReduceLROnPlateau, scaling whatever --schedule gives).
     #[arg(long, help_heading = "Plateau and stopping")]

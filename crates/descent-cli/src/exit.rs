@@ -76,12 +76,26 @@ pub fn code(err: &anyhow::Error) -> u8 {
         // An atomic write's failure not wrapped in a crate's error: as TrainError::Io.
         None if err.downcast_ref::<descent_files::FilesError>().is_some() => files_code(err),
         None if err.downcast_ref::<descent_data::DataError>().is_some() => BAD_INPUT,
+        None if err.downcast_ref::<descent_study::StudyError>().is_some() => study_code(err),
         None if err.downcast_ref::<descent_models::ModelError>().is_some()
             || err.downcast_ref::<descent_optim::OptimError>().is_some() =>
         {
             USAGE
         }
         None => 1,
+    }
+}
+
+fn study_code(err: &anyhow::Error) -> u8 {
+    use descent_study::StudyError;
+    match err.downcast_ref::<StudyError>() {
+        Some(StudyError::Unknown { .. })
+        | Some(StudyError::NotYet { .. })
+        | Some(StudyError::OtherProtocol { .. })
+        | Some(StudyError::Optim(_)) => USAGE,
+        Some(StudyError::Output { .. }) | Some(StudyError::Files(_)) => OUTPUT,
+        Some(StudyError::Plot(descent_plot::PlotError::Io { .. })) => OUTPUT,
+        _ => BAD_INPUT,
     }
 }
 

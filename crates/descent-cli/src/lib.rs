@@ -11,6 +11,7 @@
 
 pub mod args;
 pub mod commands;
+pub mod date;
 pub mod exit;
 pub mod model_args;
 pub mod optimizer_args;

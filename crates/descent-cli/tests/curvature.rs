@@ -6,32 +6,26 @@
 use std::path::{Path, PathBuf};
 mod common;
 
-use common::{descent, ok, s, text};
+use common::{descent, ok, s, text, train_spirals_mlp};
 
 use descent_landscape::curvature::CurvatureFile;
 
 /// An MLP 2-16-3 trained on spirals for two epochs.
 fn train(dir: &Path) -> PathBuf {
     let out = dir.join("run");
-    ok(descent(&[
-        "train",
-        "--model",
-        "mlp",
-        "--hidden",
-        "16",
-        "--dataset",
-        "spirals",
-        "--epochs",
-        "2",
-        "--batch-size",
-        "32",
-        "--lr",
-        "0.1",
-        "--seed",
-        "1",
-        "--out",
-        s(&out),
-    ]));
+    ok(train_spirals_mlp(
+        &out,
+        &[
+            "--epochs",
+            "2",
+            "--batch-size",
+            "32",
+            "--lr",
+            "0.1",
+            "--seed",
+            "1",
+        ],
+    ));
     out
 }
 

@@ -261,6 +261,11 @@ fn csv_without_seconds(csv: &str) -> Vec<Vec<String>> {
 /// The training command of both runs: an MLP on spirals, many short steps, a checkpoint every
 /// 7 steps (not a divisor of the 125 steps per epoch, so kills land mid-epoch too).
 fn train_args(resume: bool) -> Vec<&'static str> {
+    train_args_with(resume, &[])
+}
+
+/// [`train_args`] with `extra` flags.
+fn train_args_with(resume: bool, extra: &[&'static str]) -> Vec<&'static str> {
     let mut args = vec![
         "train",
         "--model",
@@ -288,6 +293,7 @@ fn train_args(resume: bool) -> Vec<&'static str> {
         "--out",
         "run",
     ];
+    args.extend_from_slice(extra);
     if resume {
         args.push("--resume");
     }
@@ -296,6 +302,27 @@ fn train_args(resume: bool) -> Vec<&'static str> {
 
 #[test]
 fn training_killed_and_resumed_ends_like_an_uninterrupted_run() {
+    killed_and_resumed_ends_like_an_uninterrupted_run(&[]);
+}
+
+/// SAM (two passes per step) with a validation split monitored by a plateau rule: a killed
+/// run holds out the same samples when resumed and ends with the same bytes.
+#[test]
+fn sam_with_a_validation_split_killed_and_resumed_ends_like_an_uninterrupted_run() {
+    killed_and_resumed_ends_like_an_uninterrupted_run(&[
+        "--sam",
+        "0.05",
+        "--val-split",
+        "0.2",
+        "--plateau",
+        "--plateau-patience",
+        "1",
+    ]);
+}
+
+/// Runs [`train_args_with`] `extra` straight, and killed [`KILLS`] times at random moments
+/// and resumed; both folders must end equal, also after one more epoch from each.
+fn killed_and_resumed_ends_like_an_uninterrupted_run(extra: &[&'static str]) {
     let seed = kill_seed();
     let mut delays = Delays::new(seed);
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -304,7 +331,7 @@ fn training_killed_and_resumed_ends_like_an_uninterrupted_run() {
     std::fs::create_dir_all(&killed).expect("mkdir");
 
     let start = Instant::now();
-    ok(command(&straight, &train_args(false))
+    ok(command(&straight, &train_args_with(false, extra))
         .output()
         .expect("runs"));
     // Kills fall anywhere from start-up to well into a run as long as the straight one, so
@@ -318,7 +345,7 @@ fn training_killed_and_resumed_ends_like_an_uninterrupted_run() {
         let resume = killed.join("run/config.json").exists();
         let delay = delays.next(Duration::from_millis(20), span.mul_f64(0.7));
         let context = format!("seed {seed}, round {round}, kills so far {log:?}");
-        let child = command(&killed, &train_args(resume))
+        let child = command(&killed, &train_args_with(resume, extra))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -335,7 +362,7 @@ fn training_killed_and_resumed_ends_like_an_uninterrupted_run() {
         }
     }
     let resume = killed.join("run/config.json").exists();
-    let last = command(&killed, &train_args(resume))
+    let last = command(&killed, &train_args_with(resume, extra))
         .output()
         .expect("runs");
     let context = format!("DESCENT_KILL_SEED={seed}, rounds {log:?}");
@@ -363,7 +390,7 @@ fn training_killed_and_resumed_ends_like_an_uninterrupted_run() {
     // The optimizer state (momentum buffers, keyed by random parameter ids) is checked by
     // what it does: one more epoch from each checkpoint gives the same weights.
     for folder in [&straight, &killed] {
-        let mut args = train_args(true);
+        let mut args = train_args_with(true, extra);
         let epochs = args
             .iter()
             .position(|a| *a == "--epochs")

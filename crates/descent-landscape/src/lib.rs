@@ -19,6 +19,9 @@
 //!   trace (deflated Hutchinson with a controlled standard error), spectral density
 //!   (stochastic Lanczos quadrature), per-layer blocks, and sharpness (Keskar's, filter-
 //!   normalized, ASAM's) from finite-difference Hessian-vector products on Burn's autodiff.
+//! - [`curve`]: curves between minima (Garipov et al. 2018): a quadratic Bezier curve or a
+//!   polygonal chain between two trained models with a trainable bend, the loss along it and
+//!   along the straight line, and both paths' loss barriers.
 //! - [`pca`]: principal directions of a set of parameter vectors (trajectory PCA).
 //! - [`plane`]: the plane through three models, with an orthonormal basis by default.
 //! - [`job::run_job`]: a whole scan of checkpoints written by `descent train`.
@@ -67,6 +70,7 @@ pub use burn;
 
 pub mod batch_moments;
 pub mod curvature;
+pub mod curve;
 pub mod direction;
 pub mod directions_file;
 pub mod error;
@@ -90,6 +94,7 @@ pub mod vector;
 #[cfg(test)]
 mod test_utils;
 
+pub use curve::{Curve, CurveKind};
 pub use direction::{BiasBn, DirectionConfig, Normalization};
 pub use directions_file::{DirectionSet, DirectionSource};
 pub use error::LandscapeError;

@@ -72,8 +72,8 @@ pub use averaging::{
 pub use error::OptimError;
 pub use optimizer::{
     Adam, AdamConfig, AdamState, AdamWConfig, GradClipping, MomentumConfig, OptimizerConfig,
-    OptimizerKind, OptimizerParams, RmsProp, RmsPropConfig, RmsPropState, Sgd, SgdConfig, SgdState,
-    WeightDecayConfig, WeightDecayMode, clip_grad_norm, global_grad_norm,
+    OptimizerKind, OptimizerParams, RmsProp, RmsPropConfig, RmsPropState, Sam, SamConfig, Sgd,
+    SgdConfig, SgdState, WeightDecayConfig, WeightDecayMode, clip_grad_norm, global_grad_norm,
 };
 pub use schedule::{
     AnnealStrategy, ConstantLr, ConstantLrConfig, Convergence, ConvergenceConfig,

@@ -26,6 +26,10 @@ use descent_optim::{MomentumConfig, OptimizerConfig, ScheduleConfig, ScheduleUni
 
 use crate::{GradientNoise, Path, ToyError, ToyFunction, WalkConfig};
 
+mod check;
+
+pub use check::LessonCheck;
+
 /// A lesson: several walks on one function, drawn in one picture.
 #[derive(Debug, Clone)]
 pub struct Lesson {
@@ -49,6 +53,16 @@ impl Lesson {
     /// Runs every walk on `device`.
     pub fn run(&self, device: &Device) -> Result<Vec<Path>, ToyError> {
         self.walks.iter().map(|walk| walk.run(device)).collect()
+    }
+
+    /// The lesson's claim, in a sentence (the table above).
+    pub fn claim(&self) -> &'static str {
+        check::claim(self.name)
+    }
+
+    /// Whether the claim held on `paths` (this lesson's, in walk order), with the numbers.
+    pub fn check(&self, paths: &[Path]) -> LessonCheck {
+        check::check(self.name, paths)
     }
 }
 

@@ -21,6 +21,7 @@ use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::averaging::AveragingState;
+use crate::config::HeldOut;
 use crate::error::TrainError;
 use crate::evaluate::MetricsSum;
 use crate::history::EpochRecord;
@@ -72,6 +73,9 @@ pub struct TrainerState {
     /// none, and load unchecked.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub checksums: BTreeMap<String, String>,
+    /// The samples the run holds out for validation, checked on resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<HeldOut>,
 }
 
 impl TrainerState {

@@ -26,7 +26,11 @@ pub struct EpochRecord {
     /// Training loss and accuracy, averaged over the epoch's steps as they were taken
     /// (training mode: dropout on, augmentation on, weights changing along the way).
     pub train: Metrics,
-    /// Loss and accuracy on the held-out set after the epoch, in eval mode.
+    /// Loss and accuracy on the validation split (held out of the training set) after the
+    /// epoch, in eval mode, when the run has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<Metrics>,
+    /// Loss and accuracy on the test set after the epoch, in eval mode.
     pub test: Option<Metrics>,
     /// Wall-clock seconds the epoch's training steps took (evaluation excluded).
     pub seconds: f64,
@@ -48,24 +52,30 @@ pub fn write_logs(dir: &Path, history: &[EpochRecord]) -> Result<(), TrainError>
     Ok(())
 }
 
-/// The history as CSV with a header line; empty test columns when there is no test set.
+/// The history as CSV with a header line; empty validation or test columns when the run
+/// has no validation split or no test set.
 pub fn to_csv(history: &[EpochRecord]) -> String {
     let mut csv = String::from(
-        "epoch,global_step,lr,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n",
+        "epoch,global_step,lr,train_loss,train_accuracy,val_loss,val_accuracy,test_loss,\
+         test_accuracy,seconds\n",
     );
+    let columns = |metrics: &Option<Metrics>| match metrics {
+        Some(m) => (m.loss.to_string(), m.accuracy.to_string()),
+        None => (String::new(), String::new()),
+    };
     for r in history {
-        let (test_loss, test_acc) = match &r.test {
-            Some(m) => (m.loss.to_string(), m.accuracy.to_string()),
-            None => (String::new(), String::new()),
-        };
+        let (val_loss, val_acc) = columns(&r.validation);
+        let (test_loss, test_acc) = columns(&r.test);
         let _ = writeln!(
             csv,
-            "{},{},{},{},{},{},{},{:.3}",
+            "{},{},{},{},{},{},{},{},{},{:.3}",
             r.epoch,
             r.global_step,
             r.lr,
             r.train.loss,
             r.train.accuracy,
+            val_loss,
+            val_acc,
             test_loss,
             test_acc,
             r.seconds

@@ -63,7 +63,9 @@ pub use averaging::{
     AverageReport, AveragingOptions, EmaOptions, EnsembleReport, Snapshots, SwaOptions, SwaRate,
 };
 pub use checkpoint::Progress;
-pub use config::{DataConfig, NormalizationChoice, RunConfig};
+pub use config::{
+    DataConfig, HeldOut, NormalizationChoice, RunConfig, ValidationData, ValidationSplit,
+};
 pub use device::DeviceChoice;
 pub use error::TrainError;
 pub use evaluate::{Metrics, evaluate, evaluate_ensemble};

@@ -69,6 +69,9 @@ pub trait Observer {
     fn stopped(&mut self, _stopped: &Stopped) {}
     /// The weights of the best epoch `epoch` were restored at the end of the run.
     fn best_restored(&mut self, _epoch: usize) {}
+    /// The run is set up in a way that is allowed but probably not meant (e.g. a rule that
+    /// monitors the test set).
+    fn warning(&mut self, _message: &str) {}
     /// Asked after every step: `true` makes the trainer save a checkpoint of that step and
     /// return [`TrainError::Interrupted`](crate::TrainError::Interrupted), so the run can be
     /// resumed exactly (for example on Ctrl-C, see [`ConsoleObserver::with_interrupt`]).
@@ -217,16 +220,17 @@ impl Observer for ConsoleObserver {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        let test = match &record.test {
-            Some(m) => format!("  test loss {:.4} acc {:.2}%", m.loss, 100.0 * m.accuracy),
+        let show = |name: &str, metrics: &Option<crate::Metrics>| match metrics {
+            Some(m) => format!("  {name} loss {:.4} acc {:.2}%", m.loss, 100.0 * m.accuracy),
             None => String::new(),
         };
         log_line(format_args!(
-            "epoch {:>3}  train loss {:.4} acc {:.2}%{}  lr {:.3e}  {:.1}s  (elapsed {:.0}s)",
+            "epoch {:>3}  train loss {:.4} acc {:.2}%{}{}  lr {:.3e}  {:.1}s  (elapsed {:.0}s)",
             record.epoch,
             record.train.loss,
             100.0 * record.train.accuracy,
-            test,
+            show("val", &record.validation),
+            show("test", &record.test),
             record.lr,
             record.seconds,
             self.started.elapsed().as_secs_f64()
@@ -250,6 +254,10 @@ impl Observer for ConsoleObserver {
         log_line(format_args!(
             "restored the weights of the best epoch, {epoch}"
         ));
+    }
+
+    fn warning(&mut self, message: &str) {
+        log_line(format_args!("warning: {message}"));
     }
 
     fn interrupt_requested(&mut self) -> bool {

@@ -1,5 +1,6 @@
 //! How a run trains: epochs, batch size, seed, evaluation and checkpoint cadence.
 
+use descent_optim::SamConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::averaging::AveragingOptions;
@@ -35,6 +36,10 @@ pub struct TrainOptions {
     /// Weight averaging (SWA, EMA) and snapshots for an ensemble. Off by default.
     #[serde(default, skip_serializing_if = "is_off")]
     pub averaging: AveragingOptions,
+    /// Sharpness-aware minimization around the run's optimizer (two gradients per step, see
+    /// [`SamConfig`]). Off by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sam: Option<SamConfig>,
 }
 
 fn is_off(averaging: &AveragingOptions) -> bool {
@@ -53,6 +58,7 @@ impl Default for TrainOptions {
             rules: EpochRules::default(),
             trajectory: None,
             averaging: AveragingOptions::default(),
+            sam: None,
         }
     }
 }
@@ -85,6 +91,9 @@ impl TrainOptions {
             });
         }
         self.averaging.validate(self.epochs)?;
+        if let Some(sam) = &self.sam {
+            sam.validate()?;
+        }
         self.rules.validate()
     }
 

@@ -23,41 +23,56 @@ use crate::history::EpochRecord;
 
 /// An epoch metric a rule watches.
 ///
-/// The test metrics are those of the run's held-out set, evaluated after every epoch. A run
-/// that monitors them to decide when to stop has, strictly, used that set for model selection:
-/// report its final accuracy as a validation figure, not as an unbiased test error.
+/// The validation metrics are those of the split held out of the training set
+/// ([`ValidationSplit`](crate::ValidationSplit)), the right thing to tune on. The test metrics
+/// are those of the test set, evaluated after every epoch: a run that monitors them to decide
+/// when to stop has used that set for model selection (the trainer warns through its
+/// observer), so its final test accuracy is no longer an unbiased test error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Monitor {
     /// Mean training loss over the epoch's steps: `train-loss`.
     TrainLoss,
     /// Training accuracy over the epoch's steps: `train-accuracy`.
     TrainAccuracy,
-    /// Loss on the held-out set after the epoch: `test-loss`.
+    /// Loss on the test set after the epoch: `test-loss`.
     TestLoss,
-    /// Accuracy on the held-out set after the epoch: `test-accuracy`.
+    /// Accuracy on the test set after the epoch: `test-accuracy`.
     TestAccuracy,
+    /// Loss on the validation split after the epoch: `val-loss`.
+    ValLoss,
+    /// Accuracy on the validation split after the epoch: `val-accuracy`.
+    ValAccuracy,
 }
 
 impl Monitor {
     /// Every monitor, in the order the help text lists them.
-    pub const ALL: [Monitor; 4] = [
-        Monitor::TrainLoss,
-        Monitor::TrainAccuracy,
+    pub const ALL: [Monitor; 6] = [
+        Monitor::ValLoss,
+        Monitor::ValAccuracy,
         Monitor::TestLoss,
         Monitor::TestAccuracy,
+        Monitor::TrainLoss,
+        Monitor::TrainAccuracy,
     ];
 
     /// Whether the metric should go down (a loss) or up (an accuracy).
     pub fn mode(self) -> MetricMode {
         match self {
-            Monitor::TrainLoss | Monitor::TestLoss => MetricMode::Min,
-            Monitor::TrainAccuracy | Monitor::TestAccuracy => MetricMode::Max,
+            Monitor::TrainLoss | Monitor::TestLoss | Monitor::ValLoss => MetricMode::Min,
+            Monitor::TrainAccuracy | Monitor::TestAccuracy | Monitor::ValAccuracy => {
+                MetricMode::Max
+            }
         }
     }
 
-    /// Whether the metric needs a held-out set.
+    /// Whether the metric is the test set's.
     pub fn needs_test_set(self) -> bool {
         matches!(self, Monitor::TestLoss | Monitor::TestAccuracy)
+    }
+
+    /// Whether the metric is the validation split's.
+    pub fn needs_validation_set(self) -> bool {
+        matches!(self, Monitor::ValLoss | Monitor::ValAccuracy)
     }
 
     /// The metric's value in an epoch's record (`None` for a test metric without a test set).
@@ -67,22 +82,27 @@ impl Monitor {
             Monitor::TrainAccuracy => Some(record.train.accuracy),
             Monitor::TestLoss => record.test.map(|m| m.loss),
             Monitor::TestAccuracy => record.test.map(|m| m.accuracy),
+            Monitor::ValLoss => record.validation.map(|m| m.loss),
+            Monitor::ValAccuracy => record.validation.map(|m| m.accuracy),
         }
     }
 
-    fn name(self) -> &'static str {
+    /// The name [`FromStr`] takes and [`Display`](fmt::Display) prints, e.g. `val-loss`.
+    pub fn as_str(&self) -> &'static str {
         match self {
             Monitor::TrainLoss => "train-loss",
             Monitor::TrainAccuracy => "train-accuracy",
             Monitor::TestLoss => "test-loss",
             Monitor::TestAccuracy => "test-accuracy",
+            Monitor::ValLoss => "val-loss",
+            Monitor::ValAccuracy => "val-accuracy",
         }
     }
 }
 
 impl fmt::Display for Monitor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.write_str(self.as_str())
     }
 }
 
@@ -96,19 +116,23 @@ impl FromStr for Monitor {
             "train-accuracy" | "train-acc" => Some(Monitor::TrainAccuracy),
             "test-loss" => Some(Monitor::TestLoss),
             "test-accuracy" | "test-acc" => Some(Monitor::TestAccuracy),
+            "val-loss" | "validation-loss" => Some(Monitor::ValLoss),
+            "val-accuracy" | "val-acc" | "validation-accuracy" => Some(Monitor::ValAccuracy),
             _ => None,
         }
         .ok_or_else(|| TrainError::InvalidOption {
             field: "monitor",
             value: s.to_string(),
-            reason: "expected train-loss, train-accuracy, test-loss or test-accuracy".into(),
+            reason: "expected val-loss, val-accuracy, test-loss, test-accuracy, train-loss or \
+                     train-accuracy"
+                .into(),
         })
     }
 }
 
 impl Serialize for Monitor {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -162,14 +186,21 @@ impl EpochRules {
         ActiveRules::new(self).map(|_| ())
     }
 
-    /// Whether a rule watches a metric of the held-out set.
-    pub fn needs_test_set(&self) -> bool {
+    /// The metrics the rules watch (plateau, then early stopping).
+    pub fn monitors(&self) -> impl Iterator<Item = Monitor> {
         let plateau = self.plateau.as_ref().map(|p| p.monitor);
         let early = self.early_stopping.as_ref().map(|e| e.monitor);
-        [plateau, early]
-            .into_iter()
-            .flatten()
-            .any(Monitor::needs_test_set)
+        [plateau, early].into_iter().flatten()
+    }
+
+    /// Whether a rule watches a metric of the test set.
+    pub fn needs_test_set(&self) -> bool {
+        self.monitors().any(Monitor::needs_test_set)
+    }
+
+    /// Whether a rule watches a metric of the validation split.
+    pub fn needs_validation_set(&self) -> bool {
+        self.monitors().any(Monitor::needs_validation_set)
     }
 
     /// Whether the best epoch's weights are to be restored at the end.
@@ -395,6 +426,7 @@ mod tests {
             global_step: epoch as u64,
             lr,
             train: metrics(train_loss),
+            validation: None,
             test: Some(metrics(test_loss)),
             seconds: 0.0,
         }
@@ -411,7 +443,11 @@ mod tests {
             "test_acc".parse::<Monitor>().ok(),
             Some(Monitor::TestAccuracy)
         );
-        let err = "val-loss".parse::<Monitor>().expect_err("unknown");
+        assert_eq!(
+            "validation_accuracy".parse::<Monitor>().ok(),
+            Some(Monitor::ValAccuracy)
+        );
+        let err = "dev-loss".parse::<Monitor>().expect_err("unknown");
         assert!(err.to_string().contains("monitor"), "{err}");
     }
 

@@ -258,6 +258,9 @@ pub fn train_run(
         dir: folder.to_path_buf(),
     })
     .with_model_config(card_json.clone());
+    if let Some(validation) = data.validation {
+        trainer = trainer.with_validation(validation);
+    }
     if config.optimizer.grad_clipping().is_some() {
         let optimizer = config.optimizer.clone();
         trainer = trainer.with_gradient_hook(Box::new(move |model: &Model, grads| {

@@ -15,6 +15,8 @@ pub enum SeedPurpose {
     Dropout = 3,
     /// The model's initial weights.
     Init = 4,
+    /// The samples held out of the training set for validation.
+    Validation = 5,
 }
 
 /// SplitMix64's finalizer: a bijective mix with good avalanche.

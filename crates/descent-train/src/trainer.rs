@@ -6,12 +6,14 @@ use std::time::Instant;
 use burn::lr_scheduler::{LrScheduler, LrSchedulerRecord};
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::{GradientsParams, ModuleOptimizer};
-use burn::tensor::{Bytes, Device, Tensor};
+use burn::tensor::{Bytes, Device, Int, Tensor};
 use descent_data::{ImageBatcher, ImageDataset, shuffled_indices};
 use descent_models::ImageClassifier;
+use descent_optim::{Sam, SamConfig};
 
 use crate::averaging::{self, AverageReport, Averages, EnsembleReport};
 use crate::checkpoint::{self, CheckpointParts, Progress, STATE_FORMAT, TrainerState};
+use crate::config::{HeldOut, ValidationData};
 use crate::error::TrainError;
 use crate::evaluate::{Metrics, correct_count, evaluate, evaluate_ensemble};
 use crate::history::{self, EpochRecord};
@@ -51,6 +53,8 @@ pub struct TrainReport {
 pub struct Trainer<M: ImageClassifier> {
     model: Option<M>,
     optimizer: ModuleOptimizer,
+    /// Sharpness-aware minimization around `optimizer`, when the options ask for it.
+    sam: Option<Sam>,
     schedule: RateSchedule,
     rules: ActiveRules,
     best_model: Option<M>,
@@ -65,6 +69,8 @@ pub struct Trainer<M: ImageClassifier> {
     averages: Averages<M>,
     /// Snapshots of a run without a folder (with one, they are read back from it).
     snapshots: Vec<(usize, M)>,
+    /// The validation split held out of the training set, evaluated after every epoch.
+    validation: Option<ValidationData>,
 }
 
 /// A transformation of the gradients between backward pass and optimizer step (for example
@@ -100,9 +106,11 @@ impl<M: ImageClassifier> Trainer<M> {
         let device = device.clone().autodiff();
         let model = model.to_device(&device).train();
         let averages = Averages::new(&options.averaging, &model)?;
+        let sam = options.sam.as_ref().map(SamConfig::init).transpose()?;
         Ok(Self {
             model: Some(model),
             optimizer,
+            sam,
             schedule,
             rules,
             best_model: None,
@@ -119,6 +127,7 @@ impl<M: ImageClassifier> Trainer<M> {
                 rules: Default::default(),
                 averaging: Default::default(),
                 checksums: Default::default(),
+                validation: None,
             },
             folder: None,
             model_config: None,
@@ -126,7 +135,18 @@ impl<M: ImageClassifier> Trainer<M> {
             trajectory: None,
             averages,
             snapshots: Vec::new(),
+            validation: None,
         })
+    }
+
+    /// Evaluates `validation` (samples held out of the training set, never trained on) after
+    /// every epoch, records its metrics in the history and lets the rules monitor them
+    /// ([`Monitor::ValLoss`](crate::Monitor::ValLoss)); `validation.held_out` goes into every
+    /// checkpoint, and a resumed run must hold out the same samples.
+    pub fn with_validation(mut self, validation: ValidationData) -> Self {
+        self.state.validation = Some(validation.held_out);
+        self.validation = Some(validation);
+        self
     }
 
     /// Writes logs and checkpoints into `folder` (created if missing).
@@ -178,6 +198,21 @@ impl<M: ImageClassifier> Trainer<M> {
     /// trainer built with the same configuration.
     pub fn load_checkpoint(&mut self, dir: &Path) -> Result<(), TrainError> {
         let state = checkpoint::read_state(dir)?;
+        let held_out = self.validation.as_ref().map(|v| v.held_out);
+        if state.validation != held_out {
+            let describe = |h: Option<HeldOut>| match h {
+                Some(h) => format!("{} samples (fingerprint {:016x})", h.samples, h.fingerprint),
+                None => "no samples".into(),
+            };
+            return Err(TrainError::BadCheckpoint {
+                path: dir.join(layout::STATE),
+                reason: format!(
+                    "the run held out {} for validation, this one holds out {}",
+                    describe(state.validation),
+                    describe(held_out)
+                ),
+            });
+        }
         // Load into a copy without autodiff, then move it onto the autodiff device as `new`
         // does: loading straight into tracked parameters would make them non-leaf tensors.
         let plain = self.model().valid();
@@ -343,7 +378,7 @@ impl<M: ImageClassifier> Trainer<M> {
         batcher: &ImageBatcher,
         observer: &mut dyn Observer,
     ) -> Result<TrainReport, TrainError> {
-        self.prepare_run(train, test)?;
+        self.prepare_run(train, test, observer)?;
         let steps = self.options.steps_per_epoch(train.len());
         let epochs = self.options.epochs;
         while self.state.progress.epoch < epochs && self.state.rules.stopped.is_none() {
@@ -371,6 +406,7 @@ impl<M: ImageClassifier> Trainer<M> {
         &mut self,
         train: &ImageDataset,
         test: Option<&ImageDataset>,
+        observer: &mut dyn Observer,
     ) -> Result<(), TrainError> {
         if train.is_empty() {
             return Err(TrainError::InvalidOption {
@@ -380,13 +416,7 @@ impl<M: ImageClassifier> Trainer<M> {
             });
         }
         self.check_progress(train.len())?;
-        if test.is_none() && self.options.rules.needs_test_set() {
-            return Err(TrainError::InvalidOption {
-                field: "monitor",
-                value: "test".into(),
-                reason: "a rule watches a test metric but no test set was given".into(),
-            });
-        }
+        self.check_monitors(test, observer)?;
         if let Some(folder) = &self.folder {
             std::fs::create_dir_all(&folder.dir)
                 .map_err(|e| TrainError::io("creating", &folder.dir, e))?;
@@ -405,6 +435,38 @@ impl<M: ImageClassifier> Trainer<M> {
                 recorder.record(self.model(), 0, 0)?;
             }
             self.trajectory = Some(recorder);
+        }
+        Ok(())
+    }
+
+    /// Checks that every metric a rule watches will be there (a test set, a validation
+    /// split), and warns through `observer` when a rule tunes on the test set.
+    fn check_monitors(
+        &self,
+        test: Option<&ImageDataset>,
+        observer: &mut dyn Observer,
+    ) -> Result<(), TrainError> {
+        if test.is_none() && self.options.rules.needs_test_set() {
+            return Err(TrainError::InvalidOption {
+                field: "monitor",
+                value: "test".into(),
+                reason: "a rule watches a test metric but no test set was given".into(),
+            });
+        }
+        if self.validation.is_none() && self.options.rules.needs_validation_set() {
+            return Err(TrainError::InvalidOption {
+                field: "monitor",
+                value: "val".into(),
+                reason: "a rule watches a validation metric but the run holds out no \
+                         validation split"
+                    .into(),
+            });
+        }
+        if let Some(monitor) = self.options.rules.monitors().find(|m| m.needs_test_set()) {
+            observer.warning(&format!(
+                "a rule monitors {monitor}: it tunes on the test set, which is meant to measure \
+                 the result (hold out a validation split and monitor val-loss instead)"
+            ));
         }
         Ok(())
     }
@@ -471,8 +533,8 @@ impl<M: ImageClassifier> Trainer<M> {
         Ok(lr)
     }
 
-    /// What epoch `epoch` did: its training metrics (summed over its steps), the test set's
-    /// metrics after it, its last learning rate and its duration.
+    /// What epoch `epoch` did: its training metrics (summed over its steps), the validation
+    /// split's and the test set's metrics after it, its last learning rate and its duration.
     fn epoch_record(
         &self,
         epoch: usize,
@@ -487,7 +549,7 @@ impl<M: ImageClassifier> Trainer<M> {
             accuracy: f64::NAN,
             samples: 0,
         });
-        let test = test.and_then(|set| {
+        let eval = |set: &ImageDataset| {
             evaluate(
                 self.model(),
                 set,
@@ -495,7 +557,9 @@ impl<M: ImageClassifier> Trainer<M> {
                 self.options.eval_batch_size,
                 &self.device,
             )
-        });
+        };
+        let validation = self.validation.as_ref().and_then(|v| eval(&v.data));
+        let test = test.and_then(eval);
         // Resumed exactly at an epoch's end: the last lr is in the history.
         let lr = if lr.is_nan() {
             self.state.history.last().map_or(f64::NAN, |r| r.lr)
@@ -507,6 +571,7 @@ impl<M: ImageClassifier> Trainer<M> {
             global_step: self.state.progress.global_step,
             lr,
             train,
+            validation,
             test,
             seconds,
         }
@@ -782,9 +847,9 @@ impl<M: ImageClassifier> Trainer<M> {
             &self.device,
         );
         let model = self.model.take().expect("model present between steps"); // unwrap-ok: only `step` takes it, and restores it
-        let logits = model.logits(batch.images);
+        let logits = model.logits(batch.images.clone());
         let loss = self.loss_fn.forward(logits.clone(), batch.targets.clone());
-        let correct = correct_count(logits.detach(), batch.targets);
+        let correct = correct_count(logits.detach(), batch.targets.clone());
         // One read for both numbers: a single host-device round trip per step.
         let stats = Tensor::cat(vec![loss.clone().detach(), correct.float()], 0)
             .into_data()
@@ -802,11 +867,8 @@ impl<M: ImageClassifier> Trainer<M> {
             });
         }
         let lr = self.schedule.step();
-        let mut grads = GradientsParams::from_grads(loss.backward(), &model);
-        if let Some(hook) = self.gradient_hook.as_mut() {
-            grads = hook(&model, grads);
-        }
-        self.model = Some(self.optimizer.step(lr, model, grads));
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.model = Some(self.descend(lr, model, grads, batch.images, batch.targets));
 
         self.state.progress.global_step = global_step;
         self.state.progress.step_in_epoch = step;
@@ -823,6 +885,34 @@ impl<M: ImageClassifier> Trainer<M> {
             lr,
         });
         Ok(lr)
+    }
+
+    /// The optimizer's step from `model` with the gradients `grads` of the batch
+    /// (`images`, `targets`) taken there, through the gradient hook; with SAM the gradients
+    /// the step uses are those at the ascent point, a second forward and backward pass
+    /// ([`Sam::step`]: batch-norm running statistics are updated by the first pass only).
+    fn descend(
+        &mut self,
+        lr: f64,
+        model: M,
+        grads: GradientsParams,
+        images: Tensor<4>,
+        targets: Tensor<1, Int>,
+    ) -> M {
+        let hook = &mut self.gradient_hook;
+        let mut finish = |model: &M, grads| match hook.as_mut() {
+            Some(hook) => hook(model, grads),
+            None => grads,
+        };
+        let Some(sam) = &self.sam else {
+            let grads = finish(&model, grads);
+            return self.optimizer.step(lr, model, grads);
+        };
+        let loss_fn = &self.loss_fn;
+        sam.step(&mut self.optimizer, lr, model, &grads, |ascent| {
+            let loss = loss_fn.forward(ascent.logits(images), targets);
+            finish(ascent, GradientsParams::from_grads(loss.backward(), ascent))
+        })
     }
 }
 

@@ -9,12 +9,14 @@
 //! descent landscape trajectory RUN --split test --out traj.npz
 //! descent landscape curvature-map scan.npz --split test --samples 256 --out map.npz
 //! descent landscape curvature RUN --samples 512 --top-k 3 --per-layer --out curv.npz
+//! descent landscape curve A B --epochs 10 --out curve/
 //! descent landscape spectrum RUN --lanczos-steps 100 --probes 4 --out spectrum.npz
 //! ```
 
 mod args;
 mod curvature;
 mod curvature_map;
+mod curve;
 mod flags;
 mod hessian_flags;
 mod plane;
@@ -29,6 +31,7 @@ pub use args::{
 };
 pub use curvature::CurvatureArgs;
 pub use curvature_map::CurvatureMapArgs;
+pub use curve::CurveArgs;
 pub use flags::{EvalFlags, OutputFlags};
 pub use run::run;
 pub use spectrum::SpectrumArgs;

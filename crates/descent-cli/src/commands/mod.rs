@@ -5,6 +5,7 @@ pub mod docs;
 pub mod eval;
 pub mod landscape;
 pub mod schedule;
+pub mod study;
 pub mod toy;
 pub mod train;
 
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Landscape(args) => landscape::run(&device, *args),
         Command::Toy(args) => toy::run(&device, *args),
         Command::Schedule(args) => schedule::run(*args),
+        Command::Study(args) => study::run(&device, *args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
     }

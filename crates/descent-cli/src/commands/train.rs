@@ -8,11 +8,11 @@ use descent_data::Augmentation;
 use descent_optim::averaging::BufferPolicy;
 use descent_optim::schedule::{AnnealStrategy, ScheduleConfig, ScheduleUnit};
 use descent_optim::{ConvergenceConfig, EarlyStoppingConfig, ReduceLrOnPlateauConfig};
-use descent_optim::{OptimizerConfig, OptimizerKind};
+use descent_optim::{OptimizerConfig, OptimizerKind, SamConfig};
 use descent_train::{
     AveragingOptions, ConsoleObserver, DataConfig, EarlyStoppingOptions, EmaOptions, EpochRules,
     Monitor, NormalizationChoice, PlateauOptions, RunConfig, Snapshots, SwaOptions, SwaRate,
-    TrainOptions, train_run,
+    TrainOptions, ValidationSplit, train_run,
 };
 
 use crate::args::TrainArgs;
@@ -113,7 +113,7 @@ fn claim_default_out() -> anyhow::Result<PathBuf> {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
+    let (y, m, d) = crate::date::civil_from_days(days as i64);
     let stem = format!(
         "train-{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
         rem / 3600,
@@ -135,19 +135,6 @@ fn claim_default_out() -> anyhow::Result<PathBuf> {
             Err(e) => return Err(descent_train::TrainError::io("creating", &path, e).into()),
         }
     }
-}
-
-/// Howard Hinnant's days-to-civil-date algorithm.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Converts the flags into the library's run configuration, validating each.
@@ -178,7 +165,13 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
             NormalizationChoice::FromTrainingSet
         },
         augmentation,
+        validation: match (args.val_split, args.val_samples) {
+            (Some(fraction), _) => Some(ValidationSplit::Fraction(fraction)),
+            (None, Some(n)) => Some(ValidationSplit::Samples(n)),
+            (None, None) => None,
+        },
     };
+    data.validate()?;
     let kind = args.optimizer.optimizer;
     // `descent train`'s own defaults (kept from before the optimizer flags were shared with
     // `descent toy`, which takes each optimizer's): momentum 0.9 (rmsprop's too), no weight
@@ -200,7 +193,7 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
         seed: args.seed,
         shuffle: true,
         checkpoint_every_steps: args.checkpoint_every_steps,
-        rules: epoch_rules(args)?,
+        rules: epoch_rules(args, data.validation.is_some())?,
         trajectory: args
             .trajectory_every
             .map(|every| descent_train::TrajectoryConfig {
@@ -208,6 +201,13 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
                 per: args.trajectory_per,
             }),
         averaging: averaging_options(args, &schedule)?,
+        sam: args.sam.map(|rho| {
+            let config = SamConfig::new(rho).with_adaptive(args.sam_adaptive);
+            match args.sam_eta {
+                Some(eta) => config.with_eta(eta),
+                None => config,
+            }
+        }),
     };
     training.validate()?;
     if !(args.optimizer.lr.is_finite() && args.optimizer.lr > 0.0) {
@@ -228,9 +228,21 @@ pub fn run_config(args: &TrainArgs) -> anyhow::Result<RunConfig> {
 }
 
 /// Builds the end-of-epoch rules from `--plateau*`, `--early-stopping`, `--converge-*` and
-/// `--stop-below-lr`; the rules' modes follow the monitored metric.
-fn epoch_rules(args: &TrainArgs) -> anyhow::Result<EpochRules> {
-    let monitor: Monitor = args.monitor.parse()?;
+/// `--stop-below-lr`; the rules' modes follow the monitored metric, which is `val-loss` by
+/// default when the run holds out a validation split (`validation`), else `test-loss`.
+fn epoch_rules(args: &TrainArgs, validation: bool) -> anyhow::Result<EpochRules> {
+    let monitor = match (args.monitor, validation) {
+        (Some(monitor), _) => monitor,
+        (None, true) => Monitor::ValLoss,
+        (None, false) => Monitor::TestLoss,
+    };
+    if monitor.needs_validation_set() && !validation {
+        bail!(descent_train::TrainError::InvalidOption {
+            field: "monitor",
+            value: monitor.to_string(),
+            reason: "needs a validation split: give --val-split or --val-samples".into(),
+        });
+    }
     let plateau = args.plateau.then(|| {
         let defaults = ReduceLrOnPlateauConfig::new();
         PlateauOptions {
@@ -431,6 +443,21 @@ mod tests {
         assert_eq!(early.rule.patience, 4);
         assert!(early.rule.restore_best);
         assert_eq!(rules.convergence.as_ref().map(|c| c.tol), Some(1e-4));
+        // The validation split is the default monitor when there is one.
+        let monitored = |flags: &[&str]| {
+            let config = run_config(&train_args(flags)).expect("valid");
+            let plateau = config.training.rules.plateau.expect("plateau");
+            (plateau.monitor, plateau.rule.mode)
+        };
+        let min = descent_optim::MetricMode::Min;
+        assert_eq!(monitored(&["--plateau"]), (Monitor::TestLoss, min));
+        let with_split = monitored(&["--plateau", "--val-split", "0.1"]);
+        assert_eq!(with_split, (Monitor::ValLoss, min));
+        let accuracy = monitored(&["--plateau", "--val-samples", "9", "--monitor", "val-acc"]);
+        assert_eq!(
+            accuracy,
+            (Monitor::ValAccuracy, descent_optim::MetricMode::Max)
+        );
         assert_eq!(rules.min_lr, Some(1e-5));
         for (flags, needle) in [
             (&["--plateau", "--plateau-factor", "1.5"][..], "factor"),
@@ -446,7 +473,7 @@ mod tests {
 
     #[test]
     fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_779), (2026, 11, 22));
+        assert_eq!(crate::date::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(crate::date::civil_from_days(20_779), (2026, 11, 22));
     }
 }

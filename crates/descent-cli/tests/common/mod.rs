@@ -49,3 +49,22 @@ pub fn ok(out: Output) -> Output {
 pub fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
+
+/// `descent train` of a small MLP (2-16-3) on the spirals set into `out`, with `flags` after
+/// the model and data ones (epochs, batch size, seed, ...): the run most binary tests start
+/// from.
+pub fn train_spirals_mlp(out: &Path, flags: &[&str]) -> Output {
+    let mut args = vec![
+        "train",
+        "--model",
+        "mlp",
+        "--hidden",
+        "16",
+        "--dataset",
+        "spirals",
+        "--out",
+        s(out),
+    ];
+    args.extend_from_slice(flags);
+    descent(&args)
+}

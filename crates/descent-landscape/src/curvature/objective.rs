@@ -248,12 +248,12 @@ fn leaves<M: Module>(model: M, plain: &Device) -> M {
 }
 
 /// Collects each float tensor's gradient, flattened, in visiting order (zeros where there is
-/// none: running statistics, frozen parameters).
-struct GradReader<'a> {
-    grads: &'a burn::tensor::Gradients,
-    layout: &'a [ParamInfo],
-    plain: &'a Device,
-    out: Vec<Tensor<1>>,
+/// none: running statistics, frozen parameters). Also used by [`crate::curve::train`].
+pub(crate) struct GradReader<'a> {
+    pub(crate) grads: &'a burn::tensor::Gradients,
+    pub(crate) layout: &'a [ParamInfo],
+    pub(crate) plain: &'a Device,
+    pub(crate) out: Vec<Tensor<1>>,
 }
 
 impl ModuleVisitor for GradReader<'_> {

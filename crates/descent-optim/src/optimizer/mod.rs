@@ -22,6 +22,10 @@
 //! all parameters, as `torch.nn.utils.clip_grad_norm_`, needs every gradient at once, so the
 //! loop applies it before `step` with [`clip_grad_norm`] or the config's `clip_gradients`.
 //!
+//! [`SamConfig`] wraps any of them (or any Burn `ModuleOptimizer`) in sharpness-aware
+//! minimization: two gradients per step, the second at the weights moved up the gradient
+//! (SAM, Foret et al. 2021; adaptive SAM, Kwon et al. 2021).
+//!
 //! [`OptimizerConfig`] holds any of them for run configs, and
 //! [`OptimizerConfig::from_kind`] builds one from an [`OptimizerKind`] and flat
 //! [`OptimizerParams`] (what the CLI's flags give).
@@ -33,6 +37,7 @@ mod kind;
 mod lerp;
 mod momentum;
 mod rmsprop;
+mod sam;
 mod sgd;
 mod state;
 mod validate;
@@ -47,5 +52,6 @@ pub use config::{DEFAULT_ADAMW_WEIGHT_DECAY, DEFAULT_MOMENTUM, OptimizerConfig, 
 pub use kind::OptimizerKind;
 pub use momentum::MomentumConfig;
 pub use rmsprop::{RmsProp, RmsPropConfig, RmsPropState};
+pub use sam::{Sam, SamConfig};
 pub use sgd::{Sgd, SgdConfig, SgdState};
 pub use weight_decay::{WeightDecayConfig, WeightDecayMode};

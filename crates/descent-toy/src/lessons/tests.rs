@@ -124,3 +124,25 @@ fn noise_escapes_the_saddle_where_full_batch_gd_stalls() {
         noisy.final_loss()
     );
 }
+
+#[test]
+fn each_lesson_checks_its_own_claim() {
+    for lesson in all() {
+        let paths = run(&lesson);
+        let check = lesson.check(&paths);
+        assert!(check.held, "{}: {}", lesson.name, check.detail);
+        assert_ne!(lesson.claim(), "no claim recorded");
+        // The same rules fail on another lesson's paths.
+        let other = if lesson.name == "saddle-noise" {
+            learning_rate()
+        } else {
+            saddle_noise()
+        };
+        assert!(
+            !other.check(&paths).held,
+            "{} paths pass {}",
+            lesson.name,
+            other.name
+        );
+    }
+}

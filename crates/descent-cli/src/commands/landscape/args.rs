@@ -43,6 +43,9 @@ pub enum LandscapeCommand {
     CurvatureMap(super::curvature_map::CurvatureMapArgs),
     /// Scan the PCA plane of a run's kept weights (--trajectory-every) and draw the path on it.
     Trajectory(super::trajectory::TrajectoryArgs),
+    /// Train a Bezier curve (or chain) between two models and compare its loss barrier with
+    /// the straight line's (Garipov et al. 2018).
+    Curve(super::curve::CurveArgs),
 }
 
 /// `descent landscape scan`.

@@ -77,6 +77,7 @@ fn dispatch(device_name: &str, args: LandscapeArgs) -> anyhow::Result<()> {
         LandscapeCommand::Spectrum(a) => super::spectrum::run(device_name, &a),
         LandscapeCommand::CurvatureMap(a) => super::curvature_map::run(device_name, &a),
         LandscapeCommand::Trajectory(a) => super::trajectory::run(device_name, &a),
+        LandscapeCommand::Curve(a) => super::curve::run(device_name, &a),
     }
 }
 

@@ -1,0 +1,217 @@
+//! `descent study`: the `restarts` study at its smoke scale, end to end through the binary
+//! (a table, a verdict, a figure), killed part-way and resumed to the same results as an
+//! uninterrupted study, and its refusals.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+
+use common::{descent, ok, s, text};
+
+/// The measured part of results.json: every run's numbers (the rest holds the date).
+fn runs(dir: &std::path::Path) -> serde_json::Value {
+    let bytes = std::fs::read(dir.join("results.json")).expect("results.json");
+    let json: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    json["runs"].clone()
+}
+
+#[test]
+fn the_restarts_study_runs_resumes_after_a_kill_and_reports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let whole = dir.path().join("whole");
+    let out = ok(descent(&[
+        "study",
+        "restarts",
+        "--scale",
+        "smoke",
+        "--out",
+        s(&whole),
+    ]));
+    let stdout = text(&out.stdout);
+    for needle in [
+        "| step |",
+        "| cosine |",
+        "| sgdr |",
+        "| sgdr snapshot ensemble |",
+        "**Verdict:",
+    ] {
+        assert!(stdout.contains(needle), "{needle} missing:\n{stdout}");
+    }
+    let md = std::fs::read_to_string(whole.join("results.md")).expect("results.md");
+    assert!(
+        md.contains("Loshchilov and Hutter 2017") && md.contains("not results"),
+        "{md}"
+    );
+    let svg = std::fs::read_to_string(whole.join("accuracy.svg")).expect("figure");
+    assert!(
+        svg.starts_with("<svg") || svg.starts_with("<?xml"),
+        "not an SVG"
+    );
+    let whole_runs = runs(&whole);
+    assert_eq!(
+        whole_runs.as_array().map(Vec::len),
+        Some(6),
+        "3 arms x 2 seeds"
+    );
+    for run in whole_runs.as_array().expect("runs") {
+        let acc = run["test_accuracy"].as_f64().expect("accuracy");
+        assert!((0.0..=1.0).contains(&acc), "{run}");
+    }
+    let sgdr: Vec<&serde_json::Value> = whole_runs
+        .as_array()
+        .expect("runs")
+        .iter()
+        .filter(|r| r["arm"] == "sgdr")
+        .collect();
+    assert!(sgdr.iter().all(|r| r["ensemble_accuracy"].is_number()));
+
+    // Killed part-way (SIGKILL once the second run has started), then resumed: the same runs.
+    let killed = dir.path().join("killed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_descent"))
+        .args(["study", "restarts", "--scale", "smoke", "--out", s(&killed)])
+        .env_remove("BURN_DEVICE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let second = killed.join("runs").join("step").join("seed1");
+    let start = Instant::now();
+    while !second.exists() && start.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert!(
+        !killed.join("results.json").exists(),
+        "the kill came after the study finished: make the study longer"
+    );
+    let resumed = ok(descent(&[
+        "study",
+        "restarts",
+        "--scale",
+        "smoke",
+        "--out",
+        s(&killed),
+    ]));
+    assert!(
+        text(&resumed.stderr).contains("(resumed)"),
+        "{}",
+        text(&resumed.stderr)
+    );
+    assert_eq!(
+        runs(&killed),
+        whole_runs,
+        "a resumed study ends like an uninterrupted one"
+    );
+
+    // The folder holds this protocol: another scale there is refused, naming it.
+    let other = descent(&["study", "restarts", "--scale", "small", "--out", s(&whole)]);
+    assert_eq!(other.status.code(), Some(2), "{}", text(&other.stderr));
+    assert!(
+        text(&other.stderr).contains("protocol.json"),
+        "{}",
+        text(&other.stderr)
+    );
+}
+
+#[test]
+fn the_optimizers_study_checks_and_draws_every_lesson() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("optimizers");
+    let run = ok(descent(&[
+        "study",
+        "optimizers",
+        "--scale",
+        "small",
+        "--out",
+        s(&out),
+    ]));
+    let stdout = text(&run.stdout);
+    assert!(
+        stdout.contains("**Verdict: reproduced.** 6 of 6"),
+        "{stdout}"
+    );
+    let bytes = std::fs::read(out.join("results.json")).expect("results.json");
+    let json: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    let lessons = json["lessons"].as_array().expect("lessons");
+    // Four lessons, the saddle one for each of the three noise seeds.
+    assert_eq!(lessons.len(), 6);
+    for lesson in lessons {
+        let figure = lesson["figure"].as_str().expect("figure");
+        let svg = std::fs::read_to_string(out.join(figure)).expect("figure file");
+        assert!(svg.contains("<svg"), "{figure}");
+        assert_eq!(lesson["held"], true, "{lesson}");
+    }
+}
+
+#[test]
+fn the_swa_study_reports_each_average_against_sgd() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("swa");
+    let run = ok(descent(&[
+        "study",
+        "swa",
+        "--scale",
+        "smoke",
+        "--out",
+        s(&out),
+    ]));
+    let stdout = text(&run.stdout);
+    for row in [
+        "| sgd |",
+        "| swa-1 SWA average |",
+        "| swa-1.25 SWA average |",
+        "| swa-1.5 SWA average |",
+    ] {
+        assert!(stdout.contains(row), "{row} missing:\n{stdout}");
+    }
+    assert!(stdout.contains("Izmailov et al. 2018"), "{stdout}");
+    // Each SWA run averaged from 75% of SGD's budget to its own end.
+    let protocol: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("protocol.json")).expect("protocol"))
+            .expect("JSON");
+    let epochs: Vec<u64> = protocol["arms"]
+        .as_array()
+        .expect("arms")
+        .iter()
+        .map(|a| a["config"]["training"]["epochs"].as_u64().expect("epochs"))
+        .collect();
+    assert_eq!(epochs, [4, 4, 5, 6]);
+}
+
+#[test]
+fn unknown_and_unfinished_studies_are_refused_plainly() {
+    let unknown = descent(&["study", "lottery-tickets"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("restarts"),
+        "{}",
+        text(&unknown.stderr)
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let not_yet = descent(&[
+        "study",
+        "skip-connections",
+        "--out",
+        s(&dir.path().join("swa")),
+    ]);
+    assert_eq!(not_yet.status.code(), Some(2));
+    assert!(
+        text(&not_yet.stderr).contains("not implemented yet"),
+        "{}",
+        text(&not_yet.stderr)
+    );
+    assert!(!dir.path().join("swa").exists(), "nothing written");
+    // --protocol prints the protocol and runs nothing.
+    let protocol = ok(descent(&[
+        "study",
+        "restarts",
+        "--scale",
+        "small",
+        "--protocol",
+    ]));
+    let json: serde_json::Value = serde_json::from_slice(&protocol.stdout).expect("JSON");
+    assert_eq!(json["seeds"], serde_json::json!([0, 1, 2]));
+}

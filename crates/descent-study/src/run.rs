@@ -1,0 +1,263 @@
+//! Running a study: every arm with every seed as an ordinary run folder (a killed study
+//! resumes each run from its last checkpoint), then the table, the verdict and the figure.
+
+use std::path::Path;
+
+use burn::tensor::Device;
+use descent_plot::{LinePlot, Series, draw_lines};
+use descent_train::{Observer, train_run};
+
+use crate::protocol::PROTOCOL_FILE;
+use crate::results::{Provenance, Row, RunResult, Spread, StudyResults};
+use crate::{Protocol, StudyError, StudyName};
+
+/// The results files in a study folder.
+pub const RESULTS_JSON: &str = "results.json";
+/// The table, in Markdown.
+pub const RESULTS_MD: &str = "results.md";
+/// The figure: mean test accuracy per epoch of each arm.
+pub const ACCURACY_FIGURE: &str = "accuracy.svg";
+
+/// What a study is doing, for a progress display.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StudyEvent {
+    /// A run starts (`resumed`: it continues from its folder's checkpoint).
+    RunStarted {
+        /// The arm.
+        arm: String,
+        /// The seed.
+        seed: u64,
+        /// Whether the run continues an earlier one.
+        resumed: bool,
+        /// Runs of the study done before this one, and in all.
+        done: usize,
+        /// Runs in all.
+        total: usize,
+    },
+}
+
+/// Runs `protocol` in the folder `out` (made if missing): writes `protocol.json` first, or,
+/// when the folder holds one, checks that it is the same protocol and resumes. Each run
+/// reports through `observer`; `events` hears which run starts.
+///
+/// # Errors
+///
+/// [`StudyError::OtherProtocol`] when `out` holds another study or protocol;
+/// [`StudyError::Train`] when a run fails; file errors naming the file.
+pub fn run_study(
+    protocol: &Protocol,
+    out: &Path,
+    device: &Device,
+    provenance: Provenance,
+    observer: &mut dyn Observer,
+    events: &mut dyn FnMut(StudyEvent),
+) -> Result<StudyResults, StudyError> {
+    fix_protocol(protocol, out)?;
+    if protocol.study == StudyName::Optimizers {
+        let (lessons, verdict, reason) = crate::optimizers::run(protocol, out, device)?;
+        let results = StudyResults {
+            protocol: protocol.clone(),
+            runs: Vec::new(),
+            rows: Vec::new(),
+            lessons,
+            verdict,
+            reason,
+            command: protocol.command(),
+            provenance,
+        };
+        return write_results(results, out);
+    }
+    let total = protocol.arms.len() * protocol.seeds.len();
+    let mut runs = Vec::with_capacity(total);
+    for arm in &protocol.arms {
+        for &seed in &protocol.seeds {
+            let folder = Protocol::run_folder(out, arm, seed);
+            let resumed = folder.join(descent_train::layout::CONFIG).exists();
+            if let Some(parent) = folder.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| StudyError::Output {
+                    path: parent.to_path_buf(),
+                    reason: format!("cannot make the folder: {e}"),
+                })?;
+            }
+            events(StudyEvent::RunStarted {
+                arm: arm.label.clone(),
+                seed,
+                resumed,
+                done: runs.len(),
+                total,
+            });
+            let config = Protocol::config_for(arm, seed);
+            let outcome = train_run(&config, &folder, device, resumed, None, observer)?;
+            let report = outcome.report;
+            let last = report.final_test.ok_or_else(|| StudyError::BadFile {
+                path: folder.clone(),
+                reason: "the run has no test metrics".into(),
+            })?;
+            let ensemble = report.ensemble.as_ref().and_then(|e| e.test);
+            let swa = report
+                .averages
+                .iter()
+                .find(|a| a.name == "swa")
+                .and_then(|a| a.test);
+            runs.push(RunResult {
+                arm: arm.label.clone(),
+                seed,
+                test_accuracy: last.accuracy,
+                test_loss: last.loss,
+                ensemble_accuracy: ensemble.map(|m| m.accuracy),
+                ensemble_loss: ensemble.map(|m| m.loss),
+                swa_accuracy: swa.map(|m| m.accuracy),
+                swa_loss: swa.map(|m| m.loss),
+                accuracy_by_epoch: report
+                    .history
+                    .iter()
+                    .map(|r| r.test.map_or(f64::NAN, |m| m.accuracy))
+                    .collect(),
+            });
+        }
+    }
+    let rows = table(protocol, &runs);
+    let (verdict, reason) = match protocol.study {
+        StudyName::Restarts => crate::restarts::verdict(&rows),
+        StudyName::Swa => crate::swa::verdict(&rows),
+        other => {
+            return Err(StudyError::NotYet {
+                study: other.to_string(),
+                reason: "no verdict rule".into(),
+            });
+        }
+    };
+    let results = StudyResults {
+        protocol: protocol.clone(),
+        runs,
+        rows,
+        lessons: Vec::new(),
+        verdict,
+        reason,
+        command: protocol.command(),
+        provenance,
+    };
+    draw_accuracy(&results, &out.join(ACCURACY_FIGURE))?;
+    write_results(results, out)
+}
+
+/// Writes `results.json` and `results.md`.
+fn write_results(results: StudyResults, out: &Path) -> Result<StudyResults, StudyError> {
+    let json = serde_json::to_vec_pretty(&results).map_err(|e| StudyError::BadFile {
+        path: out.join(RESULTS_JSON),
+        reason: e.to_string(),
+    })?;
+    descent_files::write_file(&out.join(RESULTS_JSON), &json)?;
+    descent_files::write_file(&out.join(RESULTS_MD), results.markdown().as_bytes())?;
+    Ok(results)
+}
+
+/// Writes the protocol, or checks that the folder's is the same.
+fn fix_protocol(protocol: &Protocol, out: &Path) -> Result<(), StudyError> {
+    let path = out.join(PROTOCOL_FILE);
+    let bad = |reason: String| StudyError::BadFile {
+        path: path.clone(),
+        reason,
+    };
+    let ours = serde_json::to_value(protocol).map_err(|e| bad(e.to_string()))?;
+    if path.exists() {
+        let bytes = std::fs::read(&path).map_err(|e| bad(format!("cannot read: {e}")))?;
+        let theirs: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| bad(format!("not JSON: {e}")))?;
+        if theirs != ours {
+            let found = match (theirs.get("study"), theirs.get("scale")) {
+                (Some(study), Some(scale)) => {
+                    format!("the protocol of study {study} at scale {scale}, not this one")
+                }
+                _ => "a file that is not a study protocol".into(),
+            };
+            return Err(StudyError::OtherProtocol { path, found });
+        }
+        return Ok(());
+    }
+    std::fs::create_dir_all(out).map_err(|e| StudyError::Output {
+        path: out.to_path_buf(),
+        reason: format!("cannot make the folder: {e}"),
+    })?;
+    let text = serde_json::to_vec_pretty(&ours).map_err(|e| bad(e.to_string()))?;
+    descent_files::write_file(&path, &text)?;
+    Ok(())
+}
+
+/// One row per arm, and one per arm's snapshot ensemble.
+fn table(protocol: &Protocol, runs: &[RunResult]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for arm in &protocol.arms {
+        let of = |f: &dyn Fn(&RunResult) -> Option<f64>| -> Vec<f64> {
+            runs.iter()
+                .filter(|r| r.arm == arm.label)
+                .filter_map(f)
+                .collect()
+        };
+        if let (Some(accuracy), Some(loss)) = (
+            Spread::of(&of(&|r| Some(r.test_accuracy))),
+            Spread::of(&of(&|r| Some(r.test_loss))),
+        ) {
+            rows.push(Row {
+                label: arm.label.clone(),
+                accuracy,
+                loss,
+            });
+        }
+        if let (Some(accuracy), Some(loss)) = (
+            Spread::of(&of(&|r| r.ensemble_accuracy)),
+            Spread::of(&of(&|r| r.ensemble_loss)),
+        ) {
+            rows.push(Row {
+                label: format!("{} snapshot ensemble", arm.label),
+                accuracy,
+                loss,
+            });
+        }
+        if let (Some(accuracy), Some(loss)) = (
+            Spread::of(&of(&|r| r.swa_accuracy)),
+            Spread::of(&of(&|r| r.swa_loss)),
+        ) {
+            rows.push(Row {
+                label: format!("{} SWA average", arm.label),
+                accuracy,
+                loss,
+            });
+        }
+    }
+    rows
+}
+
+/// Mean test accuracy per epoch of each arm.
+fn draw_accuracy(results: &StudyResults, path: &Path) -> Result<(), StudyError> {
+    let series = results
+        .protocol
+        .arms
+        .iter()
+        .filter_map(|arm| {
+            let runs: Vec<&RunResult> =
+                results.runs.iter().filter(|r| r.arm == arm.label).collect();
+            let epochs = runs.iter().map(|r| r.accuracy_by_epoch.len()).min()?;
+            let mean: Vec<f64> = (0..epochs)
+                .map(|e| {
+                    100.0 * runs.iter().map(|r| r.accuracy_by_epoch[e]).sum::<f64>()
+                        / runs.len() as f64
+                })
+                .collect();
+            let x: Vec<f64> = (1..=epochs).map(|e| e as f64).collect();
+            Some(Series::new(arm.label.clone(), x, mean))
+        })
+        .collect();
+    let plot = LinePlot {
+        title: format!(
+            "{} ({} scale): mean test accuracy over seeds {:?}",
+            results.protocol.study, results.protocol.scale, results.protocol.seeds
+        ),
+        x_label: "epoch".into(),
+        y_label_left: "test accuracy (%)".into(),
+        series,
+        ..LinePlot::default()
+    };
+    draw_lines(&plot, path)?;
+    Ok(())
+}
