@@ -12,8 +12,12 @@
 #                    $TORCH_BENCH_DIR/README.md ("Setup")
 #   ROUNDS           how many times the interleaved sequence runs (default 1)
 #   BACKENDS         descent backends, comma separated (default flex)
-#   ROWS             descent suite rows to run (default 1,2,3,4,5,6,7,8; row 6 has no PyTorch
-#                    side; rows 7 and 8, the ResNets, run bench/torch/bench_resnet.py)
+#   ROWS             descent suite rows to run (default 1,2,3,4,5,6,7,8,9; rows 6 and 9 have no
+#                    PyTorch side; rows 7 and 8, the ResNets, run bench/torch/bench_resnet.py;
+#                    row 4, the landscape scan, runs both the hand-written PyTorch scan and the
+#                    loss-landscapes package)
+#   SUITE            a suite binary built earlier (e.g. from another commit) instead of
+#                    building one: before/after comparisons in one sitting
 #   STEPS, WARMUP    timed / warm-up steps for both sides (default: each script's own)
 #   GRID             landscape points per axis for both sides (default 3, i.e. 9 points)
 #   MAX_SECONDS      descent's time limit per workload (default 60)
@@ -39,7 +43,7 @@ TORCH_VENV="${TORCH_VENV:-$HOME/.cache/torch-venv}"
 PY="$TORCH_VENV/bin/python"
 ROUNDS="${ROUNDS:-1}"
 BACKENDS="${BACKENDS:-flex}"
-ROWS="${ROWS:-1,2,3,4,5,6,7,8}"
+ROWS="${ROWS:-1,2,3,4,5,6,7,8,9}"
 GRID="${GRID:-3}"
 MAX_SECONDS="${MAX_SECONDS:-60}"
 OUT="${OUT:-$HOME/.cache/descent-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
@@ -71,17 +75,25 @@ mkdir -p "$OUT"
 TORCH_OUT="$OUT/torch.jsonl"
 OURS_OUT="$OUT/descent.jsonl"
 
-echo "building the suite (profile dev, target $CARGO_TARGET_DIR) ..." >&2
-BUILD_LOG="$OUT/build.log"
-if ! (cd "$ROOT" && cargo bench --bench suite --profile dev --no-run ${CARGO_FEATURES:+$CARGO_FEATURES}) >"$BUILD_LOG" 2>&1; then
-    cat "$BUILD_LOG" >&2
-    echo "error: building the suite failed" >&2
-    exit 1
-fi
-SUITE="$(sed -n 's/.*Executable benches\/suite.rs (\(.*\)).*/\1/p' "$BUILD_LOG" | tail -1)"
-if [[ -z "$SUITE" || ! -x "$SUITE" ]]; then
-    echo "error: could not find the suite binary in $BUILD_LOG" >&2
-    exit 1
+if [[ -n "${SUITE:-}" ]]; then
+    if [[ ! -x "$SUITE" ]]; then
+        echo "error: SUITE=$SUITE is not an executable suite binary" >&2
+        exit 1
+    fi
+    echo "using the suite binary $SUITE" >&2
+else
+    echo "building the suite (profile dev, target $CARGO_TARGET_DIR) ..." >&2
+    BUILD_LOG="$OUT/build.log"
+    if ! (cd "$ROOT" && cargo bench --bench suite --profile dev --no-run ${CARGO_FEATURES:+$CARGO_FEATURES}) >"$BUILD_LOG" 2>&1; then
+        cat "$BUILD_LOG" >&2
+        echo "error: building the suite failed" >&2
+        exit 1
+    fi
+    SUITE="$(sed -n 's/.*Executable benches\/suite.rs (\(.*\)).*/\1/p' "$BUILD_LOG" | tail -1)"
+    if [[ -z "$SUITE" || ! -x "$SUITE" ]]; then
+        echo "error: could not find the suite binary in $BUILD_LOG" >&2
+        exit 1
+    fi
 fi
 
 steps_args=()
@@ -135,6 +147,7 @@ for round in $(seq 1 "$ROUNDS"); do
     fi
     if has_row 4; then
         torch "$round" bench_landscape.py --grid "$GRID"
+        torch "$round" bench_loss_landscapes_pkg.py --grid "$GRID"
         ours "$round" 4
     fi
     if has_row 5; then
@@ -151,6 +164,9 @@ for round in $(seq 1 "$ROUNDS"); do
     if has_row 8; then
         torch "$round" "$ROOT/bench/torch/bench_resnet.py" --depth 56 "${torch_steps[@]}"
         ours "$round" 8
+    fi
+    if has_row 9; then
+        ours "$round" 9
     fi
 done
 

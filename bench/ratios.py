@@ -11,7 +11,8 @@ import json
 import statistics
 import sys
 
-# descent workload -> (PyTorch bench name, PyTorch batch or None, PyTorch metric, label)
+# descent workload -> (PyTorch bench name, PyTorch batch or None, PyTorch metric, label); a
+# workload with several PyTorch references has one entry per reference (key "workload#k").
 PAIRS = {
     "mlp_train": ("mlp_cifar_train", None, "images_per_s", "1 MLP 3072-512-512-10 train b128"),
     "vgg11_full_train": ("vgg11_full_train", None, "images_per_s", "2 VGG-11 train b128"),
@@ -19,6 +20,9 @@ PAIRS = {
     "vgg11_narrow_infer_b128": ("vgg11_narrow_infer", 128, "images_per_s", "3 VGG-11 x1/4 infer b128"),
     "vgg11_narrow_infer_b512": ("vgg11_narrow_infer", 512, "images_per_s", "3 VGG-11 x1/4 infer b512"),
     "landscape": ("landscape_vgg11_narrow", None, "s_per_point", "4 landscape x1/4, 2048 img, b512"),
+    "landscape#2": ("llpkg_vgg11_narrow_batched", None, "s_per_point",
+                    "4 landscape x1/4 vs the loss-landscapes package"),
+    "landscape_mlp": (None, None, "s_per_point", "9 landscape MLP 3072-512-512-10, 2048 img, b512"),
     "tiny_mlp": ("mlp_tiny_train", None, "steps_per_s", "5 tiny MLP 2-32-1 b32"),
     "resnet20_train": ("resnet20_train", None, "images_per_s", "7 ResNet-20 train b128"),
     "resnet56_train": ("resnet56_train", None, "images_per_s", "8 ResNet-56 train b128"),
@@ -48,7 +52,8 @@ def main():
           "foreign CPU descent / torch | notes |")
     print("|---|---|---|---|---|---|---|---|")
     backends = sorted({r.get("backend") for r in ours_recs if "workload" in r})
-    for workload, (tname, tbatch, tmetric, label) in PAIRS.items():
+    for key, (tname, tbatch, tmetric, label) in PAIRS.items():
+        workload = key.split("#")[0]
         tr = {r.get("run", 0): r for r in torch_recs
               if r.get("bench") == tname and (tbatch is None or r.get("batch") == tbatch)}
         for backend in backends:
@@ -59,7 +64,7 @@ def main():
             metric = next(iter(ours.values()))["metric"]
             o_med = statistics.median(r["value"] for r in ours.values())
             notes = ""
-            if workload == "landscape":
+            if workload.startswith("landscape"):
                 nf = [r["non_forward_share"] for r in ours.values()]
                 notes = f"descent non-forward {100 * statistics.median(nf):.1f}%"
                 if tr:

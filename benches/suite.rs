@@ -8,7 +8,8 @@
 //! 5. tiny MLP 2-32-1, batch 32, 1000 SGD steps: steps per second;
 //! 6. our SGD + momentum versus Burn's built-in on the workloads of rows 1 and 3;
 //! 7. ResNet-20 (CIFAR, projection shortcuts) training step, batch 128;
-//! 8. ResNet-56 training step, batch 128.
+//! 8. ResNet-56 training step, batch 128;
+//! 9. the scan of row 4 on the MLP of row 1 (no PyTorch side).
 //!
 //! Each (row, backend) runs in a child process (this binary with `--child`), so its peak
 //! resident memory (`VmHWM`) is its own. Every backend asked for is opened once first: one that
@@ -19,7 +20,7 @@
 //! `shared/bench/torch/`; `bench/compare.sh` runs both in one sitting and prints the ratios.
 //!
 //! ```text
-//! cargo bench --bench suite --profile dev -- [--rows 1,2,3,4,5,6,7,8] [--backends flex,ndarray]
+//! cargo bench --bench suite --profile dev -- [--rows 1,2,3,4,5,6,7,8,9] [--backends flex,ndarray]
 //!     [--steps N] [--warmup N] [--max-seconds S] [--grid N] [--seed N] [--json]
 //! cargo bench --bench suite --profile dev -- --render results.jsonl   # table of saved --json output
 //! ```
@@ -42,7 +43,7 @@ use workloads::Settings;
 /// What to run and how to print it.
 #[derive(Debug, Clone)]
 struct Args {
-    /// Rows (1..=8) to run.
+    /// Rows (1..=9) to run.
     rows: Vec<u32>,
     /// Backends by name (`flex`, `ndarray`, `wgpu`, `cuda`).
     backends: Vec<String>,
@@ -58,7 +59,7 @@ struct Args {
     render: Option<String>,
 }
 
-const USAGE: &str = "usage: suite [--rows 1,2,3,4,5,6,7,8] [--backends flex,ndarray,wgpu,cuda] \
+const USAGE: &str = "usage: suite [--rows 1,2,3,4,5,6,7,8,9] [--backends flex,ndarray,wgpu,cuda] \
 [--steps N] [--warmup N] [--max-seconds S] [--grid N] [--seed N] [--json] [--render FILE]";
 
 /// The CPU backends compiled into this build (wgpu only when asked for: its first run
@@ -73,7 +74,7 @@ fn default_backends() -> Vec<String> {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        rows: vec![1, 2, 3, 4, 5, 6, 7, 8],
+        rows: vec![1, 2, 3, 4, 5, 6, 7, 8, 9],
         backends: default_backends(),
         settings: Settings {
             steps: None,
@@ -101,8 +102,8 @@ fn parse_args() -> Result<Args, String> {
                 args.rows = value("--rows")?
                     .split(',')
                     .map(|r| match r.trim().parse() {
-                        Ok(n @ 1..=8) => Ok(n),
-                        _ => Err(format!("unknown row {r:?} (1 to 8)")),
+                        Ok(n @ 1..=9) => Ok(n),
+                        _ => Err(format!("unknown row {r:?} (1 to 9)")),
                     })
                     .collect::<Result<_, _>>()?;
             }
@@ -149,7 +150,8 @@ fn run_child(args: &Args) -> Result<(), String> {
                 5 => workloads::tiny_mlp(&device, backend, &args.settings),
                 6 => workloads::sgd_vs_burn(&device, backend, &args.settings),
                 7 => workloads::resnet_train(20, &device, backend, &args.settings),
-                _ => workloads::resnet_train(56, &device, backend, &args.settings),
+                8 => workloads::resnet_train(56, &device, backend, &args.settings),
+                _ => workloads::landscape_mlp(&device, backend, &args.settings),
             };
             let rss = measure::peak_rss_kib();
             for mut rec in records {

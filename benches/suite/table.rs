@@ -41,11 +41,16 @@ fn value(rec: &Value) -> String {
 /// Row-specific notes: landscape overhead, tiny-MLP whole-loop rate, the SGD step times.
 fn notes(rec: &Value) -> String {
     match rec["row"].as_u64() {
-        Some(4) => format!(
-            "{} points; non-forward {:.1}%; plain eval {}",
+        Some(4 | 9) => format!(
+            "{} points; non-forward {:.1}%; plain eval {}; by hand: weights {}, load {}, \
+             forward only {}, first layer {}",
             rec["points"],
             100.0 * num(rec, &["non_forward_share"]).unwrap_or(f64::NAN),
-            ms(rec, "plain_eval_s")
+            ms(rec, "plain_eval_s"),
+            ms(rec, "params_at_s"),
+            ms(rec, "load_into_s"),
+            ms(rec, "logits_only_s"),
+            ms(rec, "first_layer_s")
         ),
         Some(5) => format!(
             "whole loop {:.0} steps/s",

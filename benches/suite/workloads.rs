@@ -372,12 +372,40 @@ pub fn vgg_narrow(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
 }
 
 /// Row 4: landscape scan of the width-1/4 VGG-11 on 2048 synthetic images (batch 512) over a
-/// `grid x grid` filter-normalized plane in [-1, 1]^2, through the public scan API; compared
-/// with plain evaluations at fixed weights (half before the scan, half after) to get the share
-/// of time not spent in forward passes.
+/// `grid x grid` filter-normalized plane in [-1, 1]^2, through the public scan API; see
+/// [`landscape_of`] for what is timed.
 pub fn landscape(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
     device.seed(s.seed);
     let model = vgg(0.25, device).valid();
+    landscape_of(4, "landscape", model, device, backend, s)
+}
+
+/// Row 9: the same scan of the MLP 3072-512-512-10 of row 1 (no PyTorch side).
+pub fn landscape_mlp(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
+    device.seed(s.seed);
+    let model = MlpConfig::new(3072, vec![512, 512], 10)
+        .init(device)
+        .expect("valid MLP config")
+        .valid();
+    landscape_of(9, "landscape_mlp", model, device, backend, s)
+}
+
+/// A landscape scan of `model` on 2048 synthetic images (batch 512) over a `grid x grid`
+/// filter-normalized plane in [-1, 1]^2, through the public scan API. Besides seconds per point
+/// it times, per point, what a point is made of when done by hand: building the perturbed
+/// weights (`params_at`), loading them into the model (`load_into`), the forward passes alone
+/// (`logits_only`), the first layer alone (`first_layer`, [`ImageClassifier::input_layer`]:
+/// what the scan can reuse across points) and a plain evaluation at fixed weights (forward passes, loss, accuracy and
+/// reading them back: `plain_eval`), each half before the scan and half after it, so that a
+/// machine whose speed drifts during the run moves both sides of the comparison alike.
+fn landscape_of<M: ImageClassifier>(
+    row: u32,
+    workload: &str,
+    model: M,
+    device: &Device,
+    backend: &str,
+    s: &Settings,
+) -> Vec<Value> {
     let data = SyntheticImagesConfig::new(2048)
         .with_seed(s.seed + 1)
         .generate()
@@ -385,7 +413,9 @@ pub fn landscape(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
     let batcher = ImageBatcher::new(None, None, 0);
     let t = Instant::now();
     let set = PreparedSet::new("train", &data, &batcher, 512, device).expect("prepared set");
+    device.sync().expect("device sync");
     let prepare_s = t.elapsed().as_secs_f64();
+    let images: Vec<Tensor<4>> = set.batches.iter().map(|b| b.images.clone()).collect();
     let mut evaluator = ClassifierEvaluator::new(vec![set]);
     let t = Instant::now();
     let theta = ParamVector::from_module(&model);
@@ -397,20 +427,41 @@ pub fn landscape(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
     let mut surface = Surface::new(model.clone(), dirs).expect("surface");
     let directions_s = t.elapsed().as_secs_f64();
 
-    // Warm-up: one evaluation (allocations, thread pool).
+    // Warm-up: one evaluation (allocations, thread pool) and one scan point.
     PointEvaluator::evaluate(&mut evaluator, &model).expect("evaluation");
-    // Plain evaluations half before the scan and half after it, so that a machine whose
-    // speed drifts during the run (other tenants) moves both sides of the comparison alike.
-    let plain_evals = s.steps.unwrap_or(3).clamp(2, 10);
+    let reps = s.steps.unwrap_or(3).clamp(2, 10);
     let monitor = CpuMonitor::start();
-    let plain_eval = |evaluator: &mut ClassifierEvaluator| {
+    let mut parts: [Vec<f64>; 5] = Default::default();
+    let mut time_parts = |evaluator: &mut ClassifierEvaluator, surface: &Surface<M>| {
+        let t = Instant::now();
+        let params = std::hint::black_box(surface.params_at(0.5, -0.25));
+        device.sync().expect("device sync");
+        parts[0].push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let moved = params.load_into(model.clone(), true).expect("load");
+        device.sync().expect("device sync");
+        parts[1].push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        for x in &images {
+            let logits = moved.logits(x.clone());
+            std::hint::black_box(logits.into_data());
+        }
+        parts[2].push(t.elapsed().as_secs_f64());
         let t = Instant::now();
         std::hint::black_box(PointEvaluator::evaluate(evaluator, &model).expect("eval"));
-        t.elapsed().as_secs_f64()
+        parts[3].push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        for x in &images {
+            if let Some(y) = moved.input_layer(x.clone()) {
+                std::hint::black_box(y.num_elements());
+            }
+        }
+        device.sync().expect("device sync");
+        parts[4].push(t.elapsed().as_secs_f64());
     };
-    let mut plain: Vec<f64> = (0..plain_evals / 2)
-        .map(|_| plain_eval(&mut evaluator))
-        .collect();
+    for _ in 0..reps / 2 {
+        time_parts(&mut evaluator, &surface);
+    }
 
     let axis = Axis::new(-1.0, 1.0, s.grid).expect("valid axis");
     let grid = Grid {
@@ -430,17 +481,26 @@ pub fn landscape(device: &Device, backend: &str, s: &Settings) -> Vec<Value> {
     )
     .expect("scan");
     let scan_s = t.elapsed().as_secs_f64();
-    plain.extend((plain.len()..plain_evals).map(|_| plain_eval(&mut evaluator)));
-    let plain = Timing::from_samples(&plain).expect("plain evaluations");
+    for _ in reps / 2..reps {
+        time_parts(&mut evaluator, &surface);
+    }
+    let [params_at, load_into, logits_only, plain, first_layer] =
+        parts.map(|p| Timing::from_samples(&p).expect("timings"));
     let foreign = monitor.foreign_frac();
     let per_point = scan_s / points as f64;
+    let loss = &file.values["loss_train"];
     vec![with(
-        record(4, "landscape", backend, "s_per_point", per_point),
+        record(row, workload, backend, "s_per_point", per_point),
         json!({
             "points": points, "grid": s.grid, "images": 2048, "batch": 512,
             "scan_s": scan_s, "plain_eval_s": plain.to_json(),
+            "params_at_s": params_at.to_json(), "load_into_s": load_into.to_json(),
+            "logits_only_s": logits_only.to_json(), "first_layer_s": first_layer.to_json(),
             "non_forward_share": 1.0 - plain.median / per_point,
             "prepare_data_s": prepare_s, "directions_s": directions_s,
+            "loss_centre": loss[points / 2],
+            "loss_min": loss.iter().copied().fold(f64::INFINITY, f64::min),
+            "loss_max": loss.iter().copied().fold(f64::NEG_INFINITY, f64::max),
             "foreign_cpu_frac": foreign,
         }),
     )]

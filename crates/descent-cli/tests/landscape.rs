@@ -80,8 +80,21 @@ fn scan_resume_shards_merge_interpolate_and_plane() {
         args.extend_from_slice(extra);
         descent_env(&args, env)
     };
-    ok(scan(&straight, &[], &[]));
+    let out = ok(scan(&straight, &[], &[]));
     let file = ScanFile::load(&straight).expect("scan file");
+    // Every point has the standard error of its mean loss over the 100 samples (checked
+    // against numpy in descent-landscape's tests), and the summary names their range.
+    let errors = &file.std_errors["loss_test"];
+    assert!(
+        errors.iter().all(|e| e.is_finite() && *e > 0.0),
+        "{errors:?}"
+    );
+    assert!(
+        text(&out.stdout).contains("standard errors")
+            && text(&out.stdout).contains("a subset of 100 samples"),
+        "{}",
+        text(&out.stdout)
+    );
     assert_eq!(file.done_count(), 15);
     assert!(dir.path().join("straight.directions.npz").is_file());
     // The centre (point 7 = (0, 0)) is the model's own loss.
@@ -108,6 +121,13 @@ fn scan_resume_shards_merge_interpolate_and_plane() {
     assert!(
         same_bits(&r, &st),
         "resumed values differ from the straight scan"
+    );
+    assert!(
+        r.std_errors["loss_test"]
+            .iter()
+            .zip(&st.std_errors["loss_test"])
+            .all(|(x, y)| x.to_bits() == y.to_bits()),
+        "resumed standard errors differ from the straight scan"
     );
     // Only the name of the directions file (derived from --out) differs.
     let mut meta = r.meta.clone();

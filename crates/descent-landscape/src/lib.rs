@@ -68,6 +68,7 @@
 /// `descent_landscape::burn` shares one Burn with us instead of compiling a second.
 pub use burn;
 
+pub mod batch_moments;
 pub mod curvature;
 pub mod curve;
 pub mod direction;
@@ -86,6 +87,7 @@ pub mod scan_file;
 #[cfg(feature = "plot")]
 pub mod scan_plot;
 pub mod shard;
+pub mod surface;
 pub mod trajectory;
 pub mod vector;
 
@@ -96,7 +98,9 @@ pub use curve::{Curve, CurveKind};
 pub use direction::{BiasBn, DirectionConfig, Normalization};
 pub use directions_file::{DirectionSet, DirectionSource};
 pub use error::LandscapeError;
-pub use evaluator::{BnPolicy, ClassifierEvaluator, FnEvaluator, PointEvaluator, PreparedSet};
+pub use evaluator::{
+    BnPolicy, ClassifierEvaluator, FnEvaluator, PointEvaluator, PointValues, PreparedSet,
+};
 pub use grid::{Axis, Grid};
 pub use job::{DirectionChoice, EvalOptions, JobOutcome, ScanJob, run_job};
 pub use kind::ParamKind;

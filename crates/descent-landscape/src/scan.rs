@@ -9,89 +9,7 @@ use burn::module::Module;
 use crate::LandscapeError;
 use crate::evaluator::PointEvaluator;
 use crate::scan_file::ScanFile;
-use crate::vector::{ParamEntry, ParamVector};
-
-/// A model, its centre weights and one or two directions: gives the model at any point of the
-/// plane without rebuilding it (the parameter tensors are replaced in place with a
-/// `ModuleMapper`; ids, structure and eval mode are kept).
-#[derive(Debug, Clone)]
-pub struct Surface<M: Module> {
-    model: M,
-    centre: ParamVector,
-    directions: Vec<ParamVector>,
-}
-
-impl<M: Module> Surface<M> {
-    /// The surface around `model`'s current weights. Pass the model in the mode it should be
-    /// evaluated in (`model.valid()` for eval mode without gradients).
-    ///
-    /// # Errors
-    ///
-    /// [`LandscapeError::Mismatch`] if a direction does not have the model's parameters;
-    /// [`LandscapeError::InvalidOption`] for no direction or more than two.
-    pub fn new(model: M, directions: Vec<ParamVector>) -> Result<Surface<M>, LandscapeError> {
-        if directions.is_empty() || directions.len() > 2 {
-            return Err(LandscapeError::invalid(
-                "directions",
-                directions.len(),
-                "a scan takes one or two directions",
-            ));
-        }
-        let centre = ParamVector::from_module(&model);
-        for d in &directions {
-            centre.check_layout(d, "the model", "a direction")?;
-        }
-        Ok(Surface {
-            model,
-            centre,
-            directions,
-        })
-    }
-
-    /// The centre weights.
-    pub fn centre(&self) -> &ParamVector {
-        &self.centre
-    }
-
-    /// The directions.
-    pub fn directions(&self) -> &[ParamVector] {
-        &self.directions
-    }
-
-    /// The parameters at `(a, b)`: `theta + a d + b e` (`b` ignored with one direction).
-    pub fn params_at(&self, a: f64, b: f64) -> ParamVector {
-        let entries = self
-            .centre
-            .entries()
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let mut value =
-                    c.value.clone() + self.directions[0].entries()[i].value.clone().mul_scalar(a);
-                if let Some(e) = self.directions.get(1) {
-                    value = value + e.entries()[i].value.clone().mul_scalar(b);
-                }
-                ParamEntry {
-                    info: c.info.clone(),
-                    value,
-                }
-            })
-            .collect();
-        ParamVector::from_entries(entries)
-    }
-
-    /// The model with its parameters (and running statistics, which random directions leave
-    /// unchanged) set to the point `(a, b)`.
-    ///
-    /// # Errors
-    ///
-    /// Never for a surface built by [`Surface::new`] (the layout was checked there).
-    pub fn model_at(&mut self, a: f64, b: f64) -> Result<&M, LandscapeError> {
-        let params = self.params_at(a, b);
-        self.model = params.load_into(self.model.clone(), true)?;
-        Ok(&self.model)
-    }
-}
+pub use crate::surface::Surface;
 
 /// Progress of a scan, reported by [`run_scan`].
 pub trait ScanObserver {
@@ -181,14 +99,9 @@ pub fn run_scan<M: Module>(
             break;
         }
         let (a, b) = points[k];
-        let model = surface.model_at(a, b)?;
-        let values = evaluator.evaluate(model)?;
-        for (name, v) in names.iter().zip(&values) {
-            if let Some(array) = file.values.get_mut(name) {
-                array[k] = *v;
-            }
-        }
-        file.done[k] = true;
+        let point = evaluator.evaluate_at(surface, a, b)?;
+        file.set_point(k, &names, &point);
+        let values = point.values;
         computed += 1;
         unsaved = true;
         observer.point(k, a, b, &values);

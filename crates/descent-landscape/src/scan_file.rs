@@ -7,7 +7,12 @@
 //! | `x` | `[nx]` | first-direction coordinates |
 //! | `y` | `[ny]` | second-direction coordinates (2-D scans only) |
 //! | `loss_<split>`, `acc_<split>` | `[nx]` or `[ny, nx]` | mean loss and accuracy per point (NaN where not done) |
+//! | `loss_<split>_se`, `acc_<split>_se` | like the values | standard error of each mean over the samples evaluated ([`crate::batch_moments`]; NaN where not done or unknown) |
 //! | `done` | like the values | which points are computed |
+//!
+//! The `_se` arrays are written when the evaluator gives standard errors (the classifier
+//! evaluator of `descent landscape` does; scans written before they existed, or measured by
+//! a closure, have none and read as NaN: see [`ScanFile::std_errors`]).
 //!
 //! and a raw `meta.json` entry ([`ScanMeta`]): what was scanned, how, from which model and
 //! data, with which directions (and their SHA-256), and which shard.
@@ -188,31 +193,82 @@ fn short(v: &serde_json::Value) -> String {
     }
 }
 
-/// A scan's results: metadata, one value array per metric, and the done mask.
-#[derive(Debug, Clone, PartialEq)]
+/// A scan's results: metadata, one value array per metric, their standard errors, and the
+/// done mask. Two files are equal when their metadata and done masks are and their arrays
+/// are bit for bit (so NaN, a point not done or an unknown error, equals NaN).
+#[derive(Debug, Clone)]
 pub struct ScanFile {
     /// The description.
     pub meta: ScanMeta,
     /// Values per metric name, one per point (NaN where not done), in point order.
     pub values: BTreeMap<String, Vec<f64>>,
+    /// Standard errors per metric name, like `values` (NaN where not done or unknown; every
+    /// metric has an entry, all NaN for files without them). Saved as `<metric>_se`.
+    pub std_errors: BTreeMap<String, Vec<f64>>,
     /// Which points are computed.
     pub done: Vec<bool>,
+}
+
+impl PartialEq for ScanFile {
+    fn eq(&self, other: &ScanFile) -> bool {
+        let bits = |a: &BTreeMap<String, Vec<f64>>, b: &BTreeMap<String, Vec<f64>>| {
+            a.len() == b.len()
+                && a.iter().zip(b).all(|((ka, va), (kb, vb))| {
+                    ka == kb
+                        && va.len() == vb.len()
+                        && va.iter().zip(vb).all(|(x, y)| x.to_bits() == y.to_bits())
+                })
+        };
+        self.meta == other.meta
+            && self.done == other.done
+            && bits(&self.values, &other.values)
+            && bits(&self.std_errors, &other.std_errors)
+    }
+}
+
+/// The array name of a metric's standard errors.
+pub fn std_error_name(metric: &str) -> String {
+    format!("{metric}_se")
 }
 
 impl ScanFile {
     /// An empty scan (nothing done).
     pub fn new(meta: ScanMeta) -> ScanFile {
         let n = meta.grid.len();
-        let values = meta
+        let values: BTreeMap<String, Vec<f64>> = meta
             .metrics
             .iter()
             .map(|m| (m.clone(), vec![f64::NAN; n]))
             .collect();
         ScanFile {
             meta,
+            std_errors: values.clone(),
             values,
             done: vec![false; n],
         }
+    }
+
+    /// Records point `k`: the values (and standard errors) of `point`, named by `names` (in
+    /// order; names the file does not record are ignored), and marks it done.
+    pub fn set_point(&mut self, k: usize, names: &[String], point: &crate::PointValues) {
+        for (i, name) in names.iter().enumerate() {
+            if let Some(array) = self.values.get_mut(name) {
+                array[k] = point.values.get(i).copied().unwrap_or(f64::NAN);
+            }
+            if let Some(array) = self.std_errors.get_mut(name) {
+                array[k] = point.std_errors.get(i).copied().unwrap_or(f64::NAN);
+            }
+        }
+        self.done[k] = true;
+    }
+
+    /// The standard error of `metric` at point `k`, if known (finite).
+    pub fn std_error(&self, metric: &str, k: usize) -> Option<f64> {
+        self.std_errors
+            .get(metric)
+            .and_then(|v| v.get(k))
+            .copied()
+            .filter(|v| v.is_finite())
     }
 
     /// Number of points done.
@@ -242,6 +298,16 @@ impl ScanFile {
                 name.clone(),
                 NpyArray::new(shape.clone(), NpyData::F64(v.clone())),
             );
+        }
+        // Only metrics with some standard error, so that scans without them (a closure's)
+        // keep their old layout.
+        for (name, v) in &self.std_errors {
+            if v.iter().any(|e| e.is_finite()) {
+                npz.arrays.insert(
+                    std_error_name(name),
+                    NpyArray::new(shape.clone(), NpyData::F64(v.clone())),
+                );
+            }
         }
         npz.arrays.insert(
             "done".into(),
@@ -304,7 +370,26 @@ impl ScanFile {
         let shape = meta.grid.shape();
         let n = meta.grid.len();
         let mut values = BTreeMap::new();
+        let mut std_errors = BTreeMap::new();
         for name in &meta.metrics {
+            let se_name = std_error_name(name);
+            match npz.arrays.remove(&se_name) {
+                Some(NpyArray {
+                    shape: s,
+                    data: NpyData::F64(v),
+                }) if s == shape && v.len() == n => {
+                    std_errors.insert(name.clone(), v);
+                }
+                Some(_) => {
+                    return Err(bad(format!(
+                        "array {se_name} does not match the grid {shape:?}"
+                    )));
+                }
+                // Files from before standard errors were recorded.
+                None => {
+                    std_errors.insert(name.clone(), vec![f64::NAN; n]);
+                }
+            }
             match npz.arrays.remove(name) {
                 Some(NpyArray {
                     shape: s,
@@ -331,7 +416,12 @@ impl ScanFile {
                 ));
             }
         };
-        Ok(ScanFile { meta, values, done })
+        Ok(ScanFile {
+            meta,
+            values,
+            std_errors,
+            done,
+        })
     }
 
     /// The values of `metric` at the points computed so far, as `[ny][nx]` rows (one row for
@@ -397,6 +487,14 @@ pub fn merge(files: &[(PathBuf, ScanFile)]) -> Result<ScanFile, LandscapeError> 
                 }
                 values[k] = theirs;
             }
+            // Standard errors are taken along (a part from before they were recorded has
+            // NaN there; a point computed twice has equal values, checked above).
+            for (name, errors) in merged.std_errors.iter_mut() {
+                let theirs = file.std_errors.get(name).map_or(f64::NAN, |v| v[k]);
+                if !merged.done[k] || errors[k].is_nan() {
+                    errors[k] = theirs;
+                }
+            }
             merged.done[k] = true;
         }
     }
@@ -460,6 +558,39 @@ mod tests {
         let file = ScanFile::from_bytes(&edited(|_| {}), Path::new("s.npz")).expect("valid");
         assert_eq!(file.done, [false; 3]);
         assert_eq!(file.rows("loss_test").expect("metric").len(), 1);
+        // No standard errors yet: no `_se` array is written (the layout of files from before
+        // they existed), and such a file reads with NaN errors.
+        let npz = Npz::from_bytes(&edited(|_| {})).expect("reads");
+        assert!(!npz.arrays.contains_key("loss_test_se"));
+        assert!(file.std_errors["loss_test"].iter().all(|e| e.is_nan()));
+        assert_eq!(file.std_error("loss_test", 0), None);
+    }
+
+    #[test]
+    fn standard_errors_are_saved_beside_their_metric() {
+        let grid = Grid {
+            x: "-1:1:3".parse().expect("valid axis"),
+            y: None,
+        };
+        let mut file = ScanFile::new(example_meta(grid, &["loss_test"]));
+        let names = ["loss_test".to_string()];
+        let point = crate::PointValues {
+            values: vec![0.75],
+            std_errors: vec![0.125],
+        };
+        file.set_point(1, &names, &point);
+        let bytes = file.to_bytes().expect("serializes");
+        let npz = Npz::from_bytes(&bytes).expect("reads");
+        match &npz.arrays["loss_test_se"].data {
+            NpyData::F64(v) => {
+                assert!(v[0].is_nan() && v[2].is_nan());
+                assert_eq!(v[1], 0.125);
+            }
+            other => panic!("not f64: {other:?}"),
+        }
+        let back = ScanFile::from_bytes(&bytes, Path::new("s.npz")).expect("valid");
+        assert_eq!(back, file);
+        assert_eq!(back.std_error("loss_test", 1), Some(0.125));
     }
 
     #[test]

@@ -298,7 +298,8 @@ fn check_some_done(file: &ScanFile) -> Result<(), LandscapeError> {
 
 /// The 1-D figure of a scan: losses on the left axis (log-scaled when `log`), accuracies on
 /// the right. `metric` chooses one metric (and, for a loss `loss_<split>`, its accuracy
-/// `acc_<split>` on the right); `None` draws every split.
+/// `acc_<split>` on the right); `None` draws every split. A loss whose file records standard
+/// errors ([`ScanFile::std_errors`]) is drawn with a shaded band of +- one standard error.
 ///
 /// # Errors
 ///
@@ -349,7 +350,15 @@ pub fn scan_line_plot(
     let mut series = Vec::new();
     for (axis, group) in [(YAxis::Left, &left), (YAxis::Right, &right)] {
         for m in group.iter() {
-            series.push(Series::new(metric_label(m), x.clone(), values(file, m)?).on(axis));
+            let mut s = Series::new(metric_label(m), x.clone(), values(file, m)?).on(axis);
+            // A loss with standard errors (`--subset`) gets its band of +- one error.
+            if let Some(errors) = file.std_errors.get(*m)
+                && m.starts_with("loss_")
+                && errors.iter().any(|e| e.is_finite())
+            {
+                s = s.with_band(errors.clone());
+            }
+            series.push(s);
         }
     }
     let label = |group: &[&str]| {

@@ -159,11 +159,24 @@ impl Mlp {
     ///
     /// If the last axis of `input` is not `input_size` (Burn's `Linear` shape check).
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
-        let mut x = input;
-        for layer in &self.hidden {
-            x = self
-                .activation
-                .forward(crate::linear::linear_layer(layer, x));
+        match self.hidden.first() {
+            Some(first) => self.forward_after_first(crate::linear::linear_layer(first, input)),
+            None => crate::linear::linear_layer(&self.output, input),
+        }
+    }
+
+    /// The forward pass from the first hidden layer's output (before its activation); the
+    /// logits themselves for an MLP without hidden layers.
+    fn forward_after_first(&self, first: Tensor<2>) -> Tensor<2> {
+        if self.hidden.is_empty() {
+            return first;
+        }
+        let mut x = first;
+        for (i, layer) in self.hidden.iter().enumerate() {
+            if i > 0 {
+                x = crate::linear::linear_layer(layer, x);
+            }
+            x = self.activation.forward(x);
             if let Some(dropout) = &self.dropout {
                 x = dropout.forward(x);
             }
@@ -206,6 +219,24 @@ impl ImageClassifier for Mlp {
              [{n}, {c}, {h}, {w}] ({features} features)"
         );
         self.forward(images.reshape([n, features]))
+    }
+
+    /// The first layer (the first hidden layer, or the output layer without hidden layers)
+    /// applied to the flattened images.
+    fn input_layer(&self, images: Tensor<4>) -> Option<crate::InputLayerOutput> {
+        let [n, c, h, w] = images.dims();
+        let first = self.hidden.first().unwrap_or(&self.output);
+        let x = images.reshape([n, c * h * w]);
+        Some(crate::InputLayerOutput::Flat(crate::linear::linear_layer(
+            first, x,
+        )))
+    }
+
+    fn logits_after_input_layer(&self, first: crate::InputLayerOutput) -> Option<Tensor<2>> {
+        match first {
+            crate::InputLayerOutput::Flat(x) => Some(self.forward_after_first(x)),
+            crate::InputLayerOutput::Maps(_) => None,
+        }
     }
 }
 

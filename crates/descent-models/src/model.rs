@@ -165,6 +165,22 @@ impl ImageClassifier for Model {
             Model::ResNet(m) => m.logits(images),
         }
     }
+
+    fn input_layer(&self, images: Tensor<4>) -> Option<crate::InputLayerOutput> {
+        match self {
+            Model::Mlp(m) => m.input_layer(images),
+            Model::Vgg(m) => m.input_layer(images),
+            Model::ResNet(m) => m.input_layer(images),
+        }
+    }
+
+    fn logits_after_input_layer(&self, first: crate::InputLayerOutput) -> Option<Tensor<2>> {
+        match self {
+            Model::Mlp(m) => m.logits_after_input_layer(first),
+            Model::Vgg(m) => m.logits_after_input_layer(first),
+            Model::ResNet(m) => m.logits_after_input_layer(first),
+        }
+    }
 }
 
 impl From<Mlp> for Model {

@@ -248,7 +248,11 @@ impl VggBlock {
     /// - input: `[N, C_in, H, W]`
     /// - output: `[N, C_out, H, W]`, or `[N, C_out, H / 2, W / 2]` (floor) with a pool
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
-        let x = crate::conv::conv2d_layer(&self.conv, input);
+        self.after_conv(crate::conv::conv2d_layer(&self.conv, input))
+    }
+
+    /// The block from its convolution's output: batch norm (if any), ReLU, max-pool (if any).
+    fn after_conv(&self, x: Tensor<4>) -> Tensor<4> {
         match (&self.norm, &self.pool) {
             (Some(norm), Some(pool)) => crate::norm::batch_norm_relu_pool_layer(norm, pool, x),
             (Some(norm), None) => crate::norm::batch_norm_relu_layer(norm, x),
@@ -321,10 +325,26 @@ impl Vgg {
             self.input_shape[1],
             self.input_shape[2]
         );
-        let mut x = images;
-        for block in &self.features {
-            x = block.forward(x);
+        match self.features.first() {
+            Some(first) => self.forward_after_first(crate::conv::conv2d_layer(&first.conv, images)),
+            None => self.head(images),
         }
+    }
+
+    /// The forward pass from the first block's convolution output (before its batch norm).
+    fn forward_after_first(&self, first: Tensor<4>) -> Tensor<2> {
+        let mut x = first;
+        for (i, block) in self.features.iter().enumerate() {
+            x = match i {
+                0 => block.after_conv(x),
+                _ => block.forward(x),
+            };
+        }
+        self.head(x)
+    }
+
+    /// The fully connected part, from the last feature map.
+    fn head(&self, x: Tensor<4>) -> Tensor<2> {
         let mut x: Tensor<2> = x.flatten(1, 3);
         if let Some(fc) = &self.fc {
             x = fc.forward(x);
@@ -355,6 +375,32 @@ impl Vgg {
 impl ImageClassifier for Vgg {
     fn logits(&self, images: Tensor<4>) -> Tensor<2> {
         self.forward(images)
+    }
+
+    /// The first block's convolution (checking the image shape as [`Vgg::forward`] does).
+    fn input_layer(&self, images: Tensor<4>) -> Option<crate::InputLayerOutput> {
+        let first = self.features.first()?;
+        let [n, c, h, w] = images.dims();
+        assert!(
+            [c, h, w] == self.input_shape,
+            "vgg expects images of shape [N, {}, {}, {}], got [{n}, {c}, {h}, {w}]",
+            self.input_shape[0],
+            self.input_shape[1],
+            self.input_shape[2]
+        );
+        Some(crate::InputLayerOutput::Maps(crate::conv::conv2d_layer(
+            &first.conv,
+            images,
+        )))
+    }
+
+    fn logits_after_input_layer(&self, first: crate::InputLayerOutput) -> Option<Tensor<2>> {
+        match first {
+            crate::InputLayerOutput::Maps(x) if !self.features.is_empty() => {
+                Some(self.forward_after_first(x))
+            }
+            _ => None,
+        }
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Series {
     pub y: Vec<f64>,
     /// The axis `y` is measured on.
     pub axis: YAxis,
+    /// Half-widths of a shaded band `y[k] - band[k] .. y[k] + band[k]` drawn under the
+    /// curve (e.g. a standard error), as many as `x`; a non-finite entry leaves a gap.
+    pub band: Option<Vec<f64>>,
 }
 
 impl Series {
@@ -39,7 +42,14 @@ impl Series {
             x,
             y,
             axis: YAxis::Left,
+            band: None,
         }
+    }
+
+    /// The same series with a shaded band of half-widths `band` (see [`Series::band`]).
+    pub fn with_band(mut self, band: Vec<f64>) -> Self {
+        self.band = Some(band);
+        self
     }
 
     /// The same series, measured on `axis`.
@@ -109,6 +119,14 @@ impl LinePlot {
             }
             if s.x.is_empty() {
                 return Err(PlotError::invalid(format!("series[{k}].x"), "empty"));
+            }
+            if let Some(band) = &s.band
+                && band.len() != s.x.len()
+            {
+                return Err(PlotError::invalid(
+                    format!("series[{k}].band"),
+                    format!("{} half-widths for {} x values", band.len(), s.x.len()),
+                ));
             }
             if let Some(i) = s.x.iter().position(|v| !v.is_finite()) {
                 return Err(PlotError::invalid(

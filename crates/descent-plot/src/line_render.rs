@@ -17,14 +17,27 @@ pub(crate) fn render(plot: &LinePlot) -> Figure {
     let has_right = plot.series.iter().any(|s| s.axis == YAxis::Right);
     let log_x = plot.log_x;
     let x_ok = move |x: f64| !log_x || x > 0.0;
-    // The y values on `axis` at the x values the x axis shows.
+    // The y values on `axis` at the x values the x axis shows, with the ends of bands.
     let values = |axis: YAxis| -> Vec<f64> {
         plot.series
             .iter()
             .filter(|s| s.axis == axis)
-            .flat_map(|s| s.x.iter().zip(&s.y))
-            .filter(|(x, _)| x_ok(**x))
-            .map(|(_, y)| *y)
+            .flat_map(|s| {
+                let band = s.band.as_deref().unwrap_or(&[]);
+                s.x.iter()
+                    .zip(&s.y)
+                    .enumerate()
+                    .flat_map(move |(k, (x, y))| {
+                        let b = band
+                            .get(k)
+                            .copied()
+                            .filter(|b| b.is_finite())
+                            .unwrap_or(0.0);
+                        [(*x, *y), (*x, y - b), (*x, y + b)]
+                    })
+            })
+            .filter(|(x, _)| x_ok(*x))
+            .map(|(_, y)| y)
             .collect()
     };
     let mut svg = Svg::new(w, h);
@@ -92,6 +105,35 @@ pub(crate) fn render(plot: &LinePlot) -> Figure {
             drawn.extend(run.last());
         }
         let colour = SERIES[k % SERIES.len()];
+        if let Some(band) = &s.band {
+            // One closed outline per stretch of points whose band is drawable: the upper
+            // edge forward, the lower edge back.
+            let mut outlines: Vec<Vec<[f64; 2]>> = Vec::new();
+            let mut stretch: Vec<[f64; 3]> = Vec::new();
+            let mut close = |stretch: &mut Vec<[f64; 3]>| {
+                let mut outline: Vec<[f64; 2]> = stretch.iter().map(|p| [p[0], p[2]]).collect();
+                outline.extend(stretch.iter().rev().map(|p| [p[0], p[1]]));
+                outlines.push(outline);
+                stretch.clear();
+            };
+            for ((x, y), b) in s.x.iter().zip(&s.y).zip(band) {
+                let (lo, hi) = (y - b, y + b);
+                let ok = x_ok(*x) && lo.is_finite() && hi.is_finite() && (!scale.log || lo > 0.0);
+                if ok {
+                    stretch.push([x_scale.map(*x), scale.map(lo), scale.map(hi)]);
+                } else if !stretch.is_empty() {
+                    close(&mut stretch);
+                }
+            }
+            if !stretch.is_empty() {
+                close(&mut stretch);
+            }
+            svg.path(
+                &outlines,
+                true,
+                &format!("fill=\"{colour}\" fill-opacity=\"0.25\" stroke=\"none\""),
+            );
+        }
         let dash = if s.axis == YAxis::Right {
             " stroke-dasharray=\"7 4\""
         } else {

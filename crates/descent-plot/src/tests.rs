@@ -513,3 +513,35 @@ fn contour_plots_have_labelled_levels_and_enough_of_them() {
     );
     assert_eq!(figure.layout.parts(Part::ContourLabel).count(), 0);
 }
+
+#[test]
+fn a_band_is_one_shaded_outline_per_stretch_and_widens_the_axis() {
+    let (_keep, dir) = out_dir();
+    let x = vec![0.0, 1.0, 2.0, 3.0, 4.0];
+    let plot = LinePlot {
+        series: vec![
+            Series::new("loss", x.clone(), vec![1.0, 1.0, f64::NAN, 1.0, 1.0])
+                .with_band(vec![0.5, 0.5, 0.5, 0.5, 30.0]),
+        ],
+        ..Default::default()
+    };
+    let path = dir.join("band.svg");
+    draw_lines(&plot, &path).expect("draw");
+    let svg = read_svg(&path);
+    // Two stretches (the NaN splits the band as it splits the curve), each a closed outline.
+    let band = svg
+        .lines()
+        .find(|l| l.contains("fill-opacity=\"0.25\""))
+        .expect("a shaded band");
+    assert_eq!(band.matches('Z').count(), 2, "{band}");
+    // The y axis spans the band (-29 to 31, ticks every 20), not only the curve's 1.
+    assert!(
+        svg.contains(">20<") && svg.contains(">-20<"),
+        "axis does not cover the band: {svg}"
+    );
+
+    let mut bad = plot.clone();
+    bad.series[0].band = Some(vec![0.5; 4]);
+    let err = draw_lines(&bad, &dir.join("bad.svg")).expect_err("wrong length");
+    assert!(err.to_string().contains("series[0].band"), "{err}");
+}

@@ -6,6 +6,7 @@ use crate::grid::Grid;
 use crate::scan_file::{ScanFile, example_meta, merge};
 use crate::shard::Shard;
 use crate::test_utils::{tiny_mlp, tiny_vgg};
+use crate::vector::ParamVector;
 use burn::tensor::Device;
 use descent_data::{ImageBatcher, ImageDataset};
 use descent_train::evaluate;

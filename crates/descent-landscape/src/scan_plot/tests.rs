@@ -255,3 +255,23 @@ fn names_parse_and_print() {
     assert_eq!(short_name("runs/a/model.bpk"), "a/model.bpk");
     assert_eq!(short_name("runs/a"), "a");
 }
+
+#[test]
+fn losses_with_standard_errors_get_a_band_accuracies_do_not() {
+    let mut file = scan(line(), |_| true);
+    assert!(
+        scan_line_plot(&file, None, false)
+            .expect("plot")
+            .series
+            .iter()
+            .all(|s| s.band.is_none()),
+        "no errors, no band"
+    );
+    for name in ["loss_test", "acc_test"] {
+        file.std_errors.insert(name.into(), vec![0.25; 5]);
+    }
+    let plot = scan_line_plot(&file, Some("loss_test"), false).expect("plot");
+    assert_eq!(plot.series.len(), 2);
+    assert_eq!(plot.series[0].band.as_deref(), Some(&[0.25; 5][..]));
+    assert_eq!(plot.series[1].band, None);
+}

@@ -20,8 +20,9 @@ pub struct EvalFlags {
     #[arg(long, value_delimiter = ',', default_value = "train", value_parser = named(Split::ALL, Split::as_str))]
     pub split: Vec<Split>,
     /// Evaluate on a fixed, seeded subset of this many samples per split (generated sets:
-    /// generate this many).
-    #[arg(long)]
+    /// generate this many). A scan's points also record the standard error of their mean
+    /// loss and accuracy over the samples (`loss_<split>_se`; see the README).
+    #[arg(long, alias = "subset")]
     pub samples: Option<usize>,
     /// Seed of the subset.
     #[arg(long, default_value_t = 0)]
