@@ -134,6 +134,23 @@ fn make_study(root: &Path) -> PathBuf {
     ] {
         ok(descent(&args));
     }
+    // A curve between the two runs, in a folder beside them: both runs' sections show it.
+    ok(descent(&[
+        "landscape",
+        "curve",
+        s(&a),
+        s(&b),
+        "--epochs",
+        "1",
+        "--points",
+        "5",
+        "--samples",
+        "100",
+        "--train-samples",
+        "200",
+        "--out",
+        s(&study.join("curve-ab")),
+    ]));
     std::fs::create_dir_all(spectrum.parent().expect("parent")).expect("mkdir");
     ok(descent(&[
         "landscape",
@@ -170,15 +187,15 @@ fn report_of_runs_and_a_study() {
     let page = dir.path().join("study.html");
     let out = ok(descent(&["report", s(&study), "--out", s(&page)]));
     // 3 curve figures (loss, accuracy, learning rate) + 1-D scan + 2-D scan + trajectory +
-    // per-layer curvature + spectrum.
+    // per-layer curvature + spectrum, and the curve between the runs in each run's section.
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("report of 2 runs (5 landscape files, 8 figures)"),
+        stdout.contains("report of 2 runs (7 landscape files, 10 figures)"),
         "{stdout}"
     );
     let html = std::fs::read_to_string(&page).expect("page");
     let sources = figure_sources(&html);
-    assert_eq!(sources.len(), 8);
+    assert_eq!(sources.len(), 10);
     assert!(sources.iter().all(|src| src.starts_with("data:image/")));
     // Self-contained: nothing to fetch.
     for needle in ["http://", "https://", "<link", "src=\"/", "url("] {
@@ -192,6 +209,8 @@ fn report_of_runs_and_a_study() {
         "traj.npz",
         "curvature.npz",
         "spectrum.npz",
+        "curve.json",
+        "Garipov et al. 2018",
     ] {
         assert!(html.contains(name), "{name} missing from the page");
     }
@@ -252,14 +271,14 @@ fn report_of_runs_and_a_study() {
         "--out",
         s(&ab),
     ]));
-    assert!(text(&out.stdout).contains("(5 landscape files, 8 figures)"));
+    assert!(text(&out.stdout).contains("(7 landscape files, 10 figures)"));
     // One run: its page goes into the run folder by default.
     ok(descent(&["report", s(&study.join("run-b"))]));
     let b_page = std::fs::read_to_string(study.join("run-b").join("report.html")).expect("page");
     assert_eq!(
         figure_sources(&b_page).len(),
-        3,
-        "run-b has no landscape file"
+        4,
+        "run-b has only the curve beside it"
     );
 
     let Some(chromium) = chromium() else {
@@ -267,7 +286,7 @@ fn report_of_runs_and_a_study() {
     };
     let check = open_in_browser(&chromium, &page, dir.path());
     assert_eq!(check.failed, 0, "{check:?}");
-    assert_eq!(check.loaded, 8, "{check:?}");
+    assert_eq!(check.loaded, 10, "{check:?}");
     assert!(check.console.is_empty(), "console: {:#?}", check.console);
     assert_eq!(check.script_errors, 0, "{check:?}");
     check_screenshot(&chromium, &page, dir.path());
@@ -322,7 +341,7 @@ fn report_of_runs_and_a_study() {
     )
     .expect("write");
     let check = open_in_browser(&chromium, &broken, dir.path());
-    assert_eq!((check.loaded, check.failed), (7, 1), "{check:?}");
+    assert_eq!((check.loaded, check.failed), (9, 1), "{check:?}");
     // And so are a script error and a console message.
     std::fs::write(
         &broken,
@@ -334,7 +353,7 @@ fn report_of_runs_and_a_study() {
     )
     .expect("write");
     let check = open_in_browser(&chromium, &broken, dir.path());
-    assert_eq!((check.loaded, check.failed), (8, 0), "{check:?}");
+    assert_eq!((check.loaded, check.failed), (10, 0), "{check:?}");
     assert_eq!(check.script_errors, 1, "{check:?}");
     assert_eq!(check.console.len(), 2, "{check:?}");
 }

@@ -1,5 +1,6 @@
 //! The landscape files of a run: every scan, interpolation, plane, trajectory, curvature map,
-//! curvature and spectrum file in the run folder or beside it, told apart by the `format` in
+//! curvature and spectrum file in the run folder or beside it, and every curve between it and
+//! another run (`curve.json` in a folder beside it), told apart by the `format` in
 //! their `meta.json` and drawn by the functions the `descent landscape` commands draw them
 //! with (`descent_landscape::scan_plot`, `trajectory`, `curvature::{layers_plot,
 //! spectrum_plot}`): one home for each figure.
@@ -11,6 +12,8 @@ use descent_landscape::curvature::file::{CURVATURE_FORMAT, CurvatureFile};
 use descent_landscape::curvature::layers_plot::layers_plot;
 use descent_landscape::curvature::spectrum_file::{SPECTRUM_FORMAT, SpectrumFile};
 use descent_landscape::curvature::spectrum_plot::spectrum_plot;
+use descent_landscape::curve::file::CurveResult;
+use descent_landscape::curve::plot::profiles_plot;
 use descent_landscape::npz::Npz;
 use descent_landscape::scan_file::SCAN_FORMAT;
 use descent_landscape::scan_plot::{scan_description, scan_line_plot, scan_surface_plot};
@@ -30,6 +33,8 @@ pub enum LandscapeKind {
     Curvature,
     /// A spectrum file (`descent landscape spectrum`).
     Spectrum,
+    /// A curve between two minima (`descent landscape curve`: its `curve.json`).
+    Curve,
 }
 
 /// A landscape file, drawn.
@@ -184,6 +189,40 @@ pub fn read_landscape(path: &Path) -> Result<Option<(LandscapeEntry, Vec<String>
     Ok(Some(entry))
 }
 
+/// The name of the file `descent landscape curve` writes in its folder.
+const CURVE_FILE: &str = "curve.json";
+
+/// Reads and draws the curve file at `path` (`descent landscape curve`'s `curve.json`): the
+/// loss along the curve and along the straight line, drawn by the command's own plot code.
+///
+/// # Errors
+///
+/// [`ReportError::BadFile`] for a file that does not parse; [`ReportError::Plot`] if its
+/// figure cannot be drawn.
+pub fn read_curve(path: &Path) -> Result<(LandscapeEntry, Vec<String>), ReportError> {
+    let bad = |e: descent_landscape::LandscapeError| ReportError::bad_file(path, e);
+    let result = CurveResult::load(path).map_err(bad)?;
+    let plot = profiles_plot(&result).map_err(bad)?;
+    let figure = render("the curve's profiles", path, plot.render())?;
+    let show = |b: Option<f64>| b.map_or("n/a".to_string(), |b| format!("{b:.4}"));
+    let entry = LandscapeEntry {
+        path: path.to_path_buf(),
+        kind: LandscapeKind::Curve,
+        description: format!(
+            "{} curve between {} and {}: barrier {} along it, {} along the straight line \
+             (Garipov et al. 2018)",
+            result.kind,
+            result.checkpoints[0],
+            result.checkpoints[1],
+            show(result.profiles.curve.barrier),
+            show(result.profiles.line.barrier)
+        ),
+        figures: vec![("loss along the curve and the line".into(), figure)],
+        details: None,
+    };
+    Ok((entry, result.checkpoints.to_vec()))
+}
+
 /// The `.npz` files directly in `dir`, sorted by name.
 fn npz_files(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -240,6 +279,20 @@ pub fn find_landscape(run: &Path, run_name: &str) -> Result<Vec<LandscapeEntry>,
             if let Some((entry, checkpoints)) = read_landscape(&path)?
                 && names_run(&checkpoints, run_name)
             {
+                found.push(entry);
+            }
+        }
+        // Curves between this run and another: `curve.json` in a folder beside the run.
+        let mut siblings: Vec<PathBuf> = std::fs::read_dir(&parent)
+            .map_err(|e| ReportError::io("listing", &parent, e))?
+            .filter_map(|entry| entry.ok())
+            .map(|entry| entry.path().join(CURVE_FILE))
+            .filter(|p| p.is_file())
+            .collect();
+        siblings.sort();
+        for path in siblings {
+            let (entry, checkpoints) = read_curve(&path)?;
+            if names_run(&checkpoints, run_name) {
                 found.push(entry);
             }
         }

@@ -15,6 +15,16 @@ use crate::curve::file::CurveResult;
 ///
 /// [`LandscapeError::Plot`] for an unusable result or an unwritable file.
 pub fn draw_profiles(result: &CurveResult, path: &Path) -> Result<(), LandscapeError> {
+    Ok(draw_lines(&profiles_plot(result)?, path)?)
+}
+
+/// The plot [`draw_profiles`] draws: the loss (and accuracy) of the first split along the
+/// curve and along the straight line, the barriers in the title.
+///
+/// # Errors
+///
+/// [`LandscapeError::InvalidOption`] for a result that holds no loss.
+pub fn profiles_plot(result: &CurveResult) -> Result<LinePlot, LandscapeError> {
     let p = &result.profiles;
     let Some(loss) = p.barrier_metric.clone() else {
         return Err(LandscapeError::invalid(
@@ -57,7 +67,7 @@ pub fn draw_profiles(result: &CurveResult, path: &Path) -> Result<(), LandscapeE
         y_label_right: right,
         ..LinePlot::default()
     };
-    Ok(draw_lines(&plot, path)?)
+    Ok(plot)
 }
 
 /// Draws both paths on the plane of `A`, the bend and `C` (orthonormal coordinates, Euclidean
