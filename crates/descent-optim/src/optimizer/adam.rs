@@ -7,7 +7,7 @@ use burn::optim::{
 };
 use burn::tensor::{Device, Tensor};
 
-use super::clipping::{GradClipping, clip_with};
+use super::clipping::{GradClipping, clip_with, module_optimizer_with};
 use super::cycled::{MomentumHandle, effective};
 use super::lerp::lerp;
 use super::state::{Slot, put, put_opt, take};
@@ -133,17 +133,7 @@ impl AdamConfig {
     }
 
     fn init_from(&self, optim: Adam) -> Result<ModuleOptimizer, OptimError> {
-        let optim = ModuleOptimizer::from(optim);
-        Ok(
-            match self
-                .grad_clipping
-                .as_ref()
-                .and_then(GradClipping::burn_clipping)
-            {
-                Some(clipping) => optim.with_grad_clipping(clipping),
-                None => optim,
-            },
-        )
+        Ok(module_optimizer_with(optim, self.grad_clipping.as_ref()))
     }
 
     /// Apply global-norm clipping if configured (a no-op otherwise); call before `step`.

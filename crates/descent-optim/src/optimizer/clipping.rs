@@ -79,6 +79,22 @@ impl GradClipping {
     }
 }
 
+/// `optim` as a [`ModuleOptimizer`](burn::optim::ModuleOptimizer) with an optional clipping's
+/// value or per-tensor part attached (used by the configs' `init`).
+pub(crate) fn module_optimizer_with<O>(
+    optim: O,
+    clipping: Option<&GradClipping>,
+) -> burn::optim::ModuleOptimizer
+where
+    burn::optim::ModuleOptimizer: From<O>,
+{
+    let optim = burn::optim::ModuleOptimizer::from(optim);
+    match clipping.and_then(GradClipping::burn_clipping) {
+        Some(clipping) => optim.with_grad_clipping(clipping),
+        None => optim,
+    }
+}
+
 /// Apply an optional clipping's global-norm part (used by the configs' `clip_gradients`).
 pub(crate) fn clip_with<M: Module>(
     clipping: Option<&GradClipping>,

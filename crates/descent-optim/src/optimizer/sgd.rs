@@ -8,7 +8,7 @@ use burn::optim::{
 };
 use burn::tensor::{Device, Tensor};
 
-use super::clipping::{GradClipping, clip_with};
+use super::clipping::{GradClipping, clip_with, module_optimizer_with};
 use super::cycled::{MomentumHandle, effective};
 use super::momentum::MomentumConfig;
 use super::state::{Slot, put, take};
@@ -99,17 +99,7 @@ impl SgdConfig {
     }
 
     fn init_from(&self, optim: Sgd) -> Result<ModuleOptimizer, OptimError> {
-        let optim = ModuleOptimizer::from(optim);
-        Ok(
-            match self
-                .grad_clipping
-                .as_ref()
-                .and_then(GradClipping::burn_clipping)
-            {
-                Some(clipping) => optim.with_grad_clipping(clipping),
-                None => optim,
-            },
-        )
+        Ok(module_optimizer_with(optim, self.grad_clipping.as_ref()))
     }
 
     /// Apply global-norm clipping if configured (a no-op otherwise); call before `step`.
