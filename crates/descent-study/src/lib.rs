@@ -30,6 +30,7 @@
 /// `descent_study::burn` shares one Burn with us.
 pub use burn;
 
+mod base;
 mod catalog;
 mod error;
 mod name;

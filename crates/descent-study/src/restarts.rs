@@ -4,13 +4,11 @@
 
 use std::path::PathBuf;
 
-use descent_data::DatasetKind;
 use descent_models::{MlpConfig, ModelConfig, ResNetConfig};
 use descent_optim::schedule::{ScheduleConfig, ScheduleUnit};
-use descent_optim::{OptimizerConfig, OptimizerKind, OptimizerParams};
 use descent_train::averaging::{AveragingOptions, Snapshots};
-use descent_train::{DataConfig, NormalizationChoice, RunConfig, TrainOptions};
 
+use crate::base::{BaseRun, run_config};
 use crate::{Arm, Protocol, Row, Scale, StudyError, StudyName, Verdict};
 
 /// The budget and sizes of one scale.
@@ -60,55 +58,27 @@ fn budget(scale: Scale) -> Budget {
 pub fn protocol(scale: Scale, data_dir: Option<PathBuf>) -> Result<Protocol, StudyError> {
     let b = budget(scale);
     let full = scale == Scale::Full;
-    let (dataset, model, augmentation) = if full {
+    let model = if full {
         let mut resnet = ResNetConfig::new(56);
         resnet.num_classes = 0;
         resnet.in_channels = 0;
         resnet.image_size = 0;
-        (
-            DatasetKind::Cifar10,
-            ModelConfig::ResNet(resnet),
-            Some(descent_data::Augmentation {
-                crop_padding: Some(4),
-                horizontal_flip: true,
-            }),
-        )
+        ModelConfig::ResNet(resnet)
     } else {
-        (
-            DatasetKind::FashionMnist,
-            ModelConfig::Mlp(MlpConfig::new(0, vec![256, 128], 0)),
-            None,
-        )
+        ModelConfig::Mlp(MlpConfig::new(0, vec![256, 128], 0))
     };
-    let optimizer = OptimizerConfig::from_kind(
-        OptimizerKind::Momentum,
-        &OptimizerParams {
-            momentum: Some(0.9),
-            weight_decay: Some(5e-4),
-            ..OptimizerParams::default()
-        },
-    )?;
     let cycle_ends: Vec<usize> = (1..=b.epochs / b.cycle).map(|k| k * b.cycle).collect();
-    let base = RunConfig {
+    let base = run_config(BaseRun {
         model,
-        data: DataConfig {
-            dataset,
-            dir: data_dir,
-            train_samples: b.train_samples,
-            test_samples: b.test_samples,
-            normalization: NormalizationChoice::FromTrainingSet,
-            augmentation,
-            validation: None,
-        },
-        optimizer,
+        full,
+        data_dir,
+        train_samples: b.train_samples,
+        test_samples: b.test_samples,
         schedule: ScheduleConfig::Constant,
-        learning_rate: b.lr,
-        training: TrainOptions {
-            epochs: b.epochs,
-            batch_size: 128,
-            ..TrainOptions::default()
-        },
-    };
+        lr: b.lr,
+        epochs: b.epochs,
+    })?;
+
     let arm = |label: &str, what: String, schedule: ScheduleConfig, snapshots: bool| {
         let mut config = base.clone();
         config.schedule = schedule;

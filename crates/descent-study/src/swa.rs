@@ -4,13 +4,12 @@
 
 use std::path::PathBuf;
 
-use descent_data::DatasetKind;
 use descent_models::{ModelConfig, VggConfig, VggDepth};
+use descent_optim::AnnealStrategy;
 use descent_optim::schedule::{ScheduleConfig, ScheduleUnit};
-use descent_optim::{AnnealStrategy, OptimizerConfig, OptimizerKind, OptimizerParams};
 use descent_train::averaging::{AveragingOptions, SwaOptions, SwaRate};
-use descent_train::{DataConfig, NormalizationChoice, RunConfig, TrainOptions};
 
+use crate::base::{BaseRun, run_config};
 use crate::{Arm, Protocol, Row, Scale, StudyError, StudyName, Verdict};
 
 /// The SWA budgets, as multiples of SGD's.
@@ -64,14 +63,6 @@ pub fn protocol(scale: Scale, data_dir: Option<PathBuf>) -> Result<Protocol, Stu
     vgg.num_classes = 0;
     vgg.in_channels = 0;
     vgg.image_size = 0;
-    let optimizer = OptimizerConfig::from_kind(
-        OptimizerKind::Momentum,
-        &OptimizerParams {
-            momentum: Some(0.9),
-            weight_decay: Some(5e-4),
-            ..OptimizerParams::default()
-        },
-    )?;
     // Izmailov et al.'s SGD baseline: the rate held for half the budget, then linearly down
     // to 1% of it at 90%, then held (their `schedule`); here a cosine to 1% over the budget,
     // the nearest schedule we have (stated in the description).
@@ -81,33 +72,17 @@ pub fn protocol(scale: Scale, data_dir: Option<PathBuf>) -> Result<Protocol, Stu
         unit: ScheduleUnit::Epoch,
     };
     let lr = 0.05;
-    let base = RunConfig {
+    let base = run_config(BaseRun {
         model: ModelConfig::Vgg(vgg),
-        data: DataConfig {
-            dataset: if full {
-                DatasetKind::Cifar10
-            } else {
-                DatasetKind::FashionMnist
-            },
-            dir: data_dir,
-            train_samples: b.train_samples,
-            test_samples: b.test_samples,
-            normalization: NormalizationChoice::FromTrainingSet,
-            augmentation: full.then_some(descent_data::Augmentation {
-                crop_padding: Some(4),
-                horizontal_flip: true,
-            }),
-            validation: None,
-        },
-        optimizer,
+        full,
+        data_dir,
+        train_samples: b.train_samples,
+        test_samples: b.test_samples,
         schedule: sgd_schedule(b.epochs),
-        learning_rate: lr,
-        training: TrainOptions {
-            epochs: b.epochs,
-            batch_size: 128,
-            ..TrainOptions::default()
-        },
-    };
+        lr,
+        epochs: b.epochs,
+    })?;
+
     let swa_start = (b.epochs * 3).div_ceil(4);
     let mut arms = vec![Arm {
         label: "sgd".into(),
