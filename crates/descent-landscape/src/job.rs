@@ -204,6 +204,45 @@ fn checkpoint_list(paths: &[PathBuf]) -> String {
     }
 }
 
+/// The `split` of `dataset` (in `dir`, or its usual place) for the model of `card`: checked to
+/// fit the model, and cut to a seeded subset of `samples` when given (generated sets are
+/// generated with that many samples, from the card's data seed).
+///
+/// # Errors
+///
+/// Data loading errors; [`LandscapeError::InvalidOption`] if the data does not fit the model.
+pub(crate) fn load_card_split(
+    card: &ModelCard,
+    dataset: DatasetKind,
+    dir: Option<&Path>,
+    split: Split,
+    samples: Option<usize>,
+    subset_seed: u64,
+) -> Result<descent_data::ImageDataset, LandscapeError> {
+    let options = LoadOptions {
+        synthetic_samples: samples,
+        seed: card.data_seed,
+    };
+    let set = descent_data::load(dataset, dir, split, &options)?;
+    if set.shape() != card.input || set.num_classes() != card.num_classes {
+        return Err(LandscapeError::invalid(
+            "dataset",
+            set.name(),
+            format!(
+                "its samples are {} with {} classes, the model takes {} with {} classes",
+                set.shape(),
+                set.num_classes(),
+                card.input,
+                card.num_classes
+            ),
+        ));
+    }
+    Ok(match samples {
+        Some(n) if n < set.len() => set.random_subset(n, subset_seed),
+        _ => set,
+    })
+}
+
 /// Loads and batches the evaluation sets a model card implies.
 ///
 /// # Errors
@@ -227,29 +266,14 @@ pub fn prepare_evaluator(
         ));
     }
     for &split in &eval.splits {
-        let options = LoadOptions {
-            synthetic_samples: eval.samples,
-            seed: card.data_seed,
-        };
-        let mut set = descent_data::load(dataset, dir.as_deref(), split, &options)?;
-        if set.shape() != card.input || set.num_classes() != card.num_classes {
-            return Err(LandscapeError::invalid(
-                "dataset",
-                set.name(),
-                format!(
-                    "its samples are {} with {} classes, the model takes {} with {} classes",
-                    set.shape(),
-                    set.num_classes(),
-                    card.input,
-                    card.num_classes
-                ),
-            ));
-        }
-        if let Some(n) = eval.samples
-            && n < set.len()
-        {
-            set = set.random_subset(n, eval.subset_seed);
-        }
+        let set = load_card_split(
+            card,
+            dataset,
+            dir.as_deref(),
+            split,
+            eval.samples,
+            eval.subset_seed,
+        )?;
         names.push(set.name().to_string());
         sets.push(PreparedSet::new(
             split.to_string(),

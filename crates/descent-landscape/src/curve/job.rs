@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
-use descent_data::{ImageBatcher, LoadOptions, Split};
+use descent_data::{ImageBatcher, Split};
 use descent_models::Model;
 use descent_train::ModelCard;
 use descent_train::lock::PathLock;
@@ -22,7 +22,9 @@ use crate::curve::profile::{evaluate_paths, plane_path};
 use crate::curve::train::{CurveEpoch, CurveTrainConfig, train_bend};
 use crate::curve::{Curve, CurveKind, curve_ts};
 use crate::evaluator::BnPolicy;
-use crate::job::{EvalOptions, card_value, load_checkpoints, prepare_evaluator, weights_hash};
+use crate::job::{
+    EvalOptions, card_value, load_card_split, load_checkpoints, prepare_evaluator, weights_hash,
+};
 use crate::vector::ParamVector;
 
 /// The file name of the result in the output folder.
@@ -154,32 +156,15 @@ fn training_set(
     card: &ModelCard,
     job: &CurveJob,
 ) -> Result<descent_data::ImageDataset, LandscapeError> {
-    let dataset = job.eval.dataset.unwrap_or(card.dataset);
     let dir = job.eval.data_dir.clone().or_else(|| card.data_dir.clone());
-    let options = LoadOptions {
-        synthetic_samples: job.train_samples,
-        seed: card.data_seed,
-    };
-    let mut set = descent_data::load(dataset, dir.as_deref(), Split::Train, &options)?;
-    if set.shape() != card.input || set.num_classes() != card.num_classes {
-        return Err(LandscapeError::invalid(
-            "dataset",
-            set.name(),
-            format!(
-                "its samples are {} with {} classes, the model takes {} with {} classes",
-                set.shape(),
-                set.num_classes(),
-                card.input,
-                card.num_classes
-            ),
-        ));
-    }
-    if let Some(n) = job.train_samples
-        && n < set.len()
-    {
-        set = set.random_subset(n, job.train.seed);
-    }
-    Ok(set)
+    load_card_split(
+        card,
+        job.eval.dataset.unwrap_or(card.dataset),
+        dir.as_deref(),
+        Split::Train,
+        job.train_samples,
+        job.train.seed,
+    )
 }
 
 /// Writes the bend as a checkpoint (`model.bpk` and `model.json`) into `dir`.
