@@ -285,6 +285,20 @@ fn values(file: &ScanFile, metric: &str) -> Result<Vec<f64>, LandscapeError> {
         .collect())
 }
 
+/// The first loss metric of `file` (its name, and its values with NaN at the points not
+/// done): the surface the trajectory and curve figures draw their paths on.
+pub(crate) fn loss_values(file: &ScanFile) -> Result<(String, Vec<f64>), LandscapeError> {
+    let metric = file
+        .meta
+        .metrics
+        .iter()
+        .find(|m| m.starts_with("loss"))
+        .cloned()
+        .ok_or_else(|| LandscapeError::invalid("metric", "loss", "the scan has no loss"))?;
+    let values = values(file, &metric)?;
+    Ok((metric, values))
+}
+
 fn check_some_done(file: &ScanFile) -> Result<(), LandscapeError> {
     if file.done_count() == 0 {
         return Err(LandscapeError::invalid(

@@ -364,22 +364,11 @@ pub fn trajectory_plot(
     file: &ScanFile,
     info: &TrajectoryInfo,
 ) -> Result<descent_plot::SurfacePlot, LandscapeError> {
-    let metric = file
-        .meta
-        .metrics
-        .iter()
-        .find(|m| m.starts_with("loss"))
-        .cloned()
-        .ok_or_else(|| LandscapeError::invalid("metric", "loss", "the scan has no loss"))?;
+    let (metric, values) = crate::scan_plot::loss_values(file)?;
     let grid = file.meta.grid;
     let y = grid
         .y
         .ok_or_else(|| LandscapeError::invalid("grid", "1-D", "a trajectory scan is 2-D"))?;
-    let values = file.values[&metric]
-        .iter()
-        .zip(&file.done)
-        .map(|(&v, &d)| if d { v } else { f64::NAN })
-        .collect();
     let [x_label, y_label] = info.axis_labels();
     let start = info.path.first().copied().unwrap_or([0.0, 0.0]);
     use descent_plot::{Aspect, Marker, PathOverlay, SurfacePlot, SurfaceStyle};

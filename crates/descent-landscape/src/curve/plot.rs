@@ -131,22 +131,11 @@ pub fn draw_plane_scan(
         .plane
         .as_ref()
         .ok_or_else(|| LandscapeError::invalid("plane", "none", "the curve file has no plane"))?;
-    let metric = scan
-        .meta
-        .metrics
-        .iter()
-        .find(|m| m.starts_with("loss"))
-        .cloned()
-        .ok_or_else(|| LandscapeError::invalid("metric", "loss", "the scan has no loss"))?;
+    let (metric, values) = crate::scan_plot::loss_values(scan)?;
     let grid = scan.meta.grid;
     let y = grid
         .y
         .ok_or_else(|| LandscapeError::invalid("grid", "1-D", "a plane scan is 2-D"))?;
-    let values = scan.values[&metric]
-        .iter()
-        .zip(&scan.done)
-        .map(|(&v, &d)| if d { v } else { f64::NAN })
-        .collect();
     let [a, b, c] = plane.plane.marks;
     let marker = |label: &str, at| Marker {
         label: label.into(),
