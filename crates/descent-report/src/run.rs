@@ -65,6 +65,17 @@ pub(crate) fn not_a_run(dir: &Path) -> ReportError {
     }
 }
 
+/// The name a run or study is shown under: its folder's own name (of the resolved path, so
+/// `.` and `runs/a/` name the folder), or the path as given when it cannot be resolved.
+pub(crate) fn folder_name(dir: &Path) -> String {
+    dir.canonicalize()
+        .ok()
+        .as_deref()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string())
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, ReportError> {
     std::fs::read(path).map_err(|e| ReportError::io("reading", path, e))
 }
@@ -174,13 +185,7 @@ pub fn read_run(dir: &Path) -> Result<RunSummary, ReportError> {
         0
     };
 
-    let name = dir
-        .canonicalize()
-        .ok()
-        .as_deref()
-        .and_then(Path::file_name)
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| dir.display().to_string());
+    let name = folder_name(dir);
     Ok(RunSummary {
         dir: dir.to_path_buf(),
         name,

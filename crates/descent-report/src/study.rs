@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use descent_study::{PROTOCOL_FILE, RESULTS_JSON, StudyResults};
 
 use crate::ReportError;
-use crate::run::{RunSummary, is_run_folder, read_run};
+use crate::run::{RunSummary, folder_name, is_run_folder, read_run};
 
 /// A figure file of a study, embedded as it is.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,13 +129,7 @@ pub fn read_study(dir: &Path) -> Result<StudySummary, ReportError> {
     } else {
         None
     };
-    let name = dir
-        .canonicalize()
-        .ok()
-        .as_deref()
-        .and_then(Path::file_name)
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| dir.display().to_string());
+    let name = folder_name(dir);
     Ok(StudySummary {
         dir: dir.to_path_buf(),
         name,
