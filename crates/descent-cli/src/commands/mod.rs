@@ -3,6 +3,8 @@
 pub mod devices;
 pub mod docs;
 pub mod eval;
+pub mod export;
+pub mod import;
 pub mod landscape;
 pub mod report;
 pub mod schedule;
@@ -30,6 +32,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Schedule(args) => schedule::run(*args),
         Command::Report(args) => report::run(*args),
         Command::Study(args) => study::run(&device, *args),
+        Command::Import(args) => import::run(&device, *args),
+        Command::Export(args) => export::run(&device, args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
     }

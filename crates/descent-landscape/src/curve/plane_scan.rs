@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
 
+use descent_train::ModelCard;
+
 use crate::LandscapeError;
 use crate::curve::file::CurveResult;
 use crate::curve::job::BEND_DIR;
@@ -42,6 +44,7 @@ pub fn scan_curve_plane(
     out: &Path,
     grid: PlaneGrid,
     eval: &EvalOptions,
+    imported: Option<&ModelCard>,
     device: &Device,
     device_name: &str,
     observer: &mut dyn ScanObserver,
@@ -57,6 +60,7 @@ pub fn scan_curve_plane(
     let job = ScanJob {
         kind: ScanKind::Plane,
         checkpoints: vec![PathBuf::from(a), out.join(BEND_DIR), PathBuf::from(c)],
+        imported: imported.cloned(),
         grid: grid_around(&plane.plane, grid.margin, grid.resolution)?,
         directions: DirectionChoice::Random(DirectionConfig::default()),
         plane_axes: PlaneAxes::Orthonormal,

@@ -82,6 +82,9 @@ pub struct CurveArgs {
     /// Output folder (curve.json, bend/, profile.svg, plane.svg); a finished one is refused.
     #[arg(long, short)]
     pub out: PathBuf,
+    /// The architecture of PyTorch weights files given as A or C.
+    #[command(flatten)]
+    pub torch: crate::model_args::TorchModelArgs,
 }
 
 /// Log lines per epoch and every 10% of the points.
@@ -117,6 +120,7 @@ pub fn run(device_name: &str, args: &CurveArgs) -> anyhow::Result<()> {
     }
     let job = CurveJob {
         checkpoints: [args.a.clone(), args.b.clone()],
+        imported: args.torch.card(args.dataset, args.data_dir.clone())?,
         kind: if args.chain {
             CurveKind::Chain
         } else {
@@ -201,6 +205,7 @@ pub fn run(device_name: &str, args: &CurveArgs) -> anyhow::Result<()> {
                 margin: args.plane_margin,
             },
             &job.eval,
+            job.imported.as_ref(),
             &device,
             &choice.to_string(),
             &mut ScanProgress::new(),
