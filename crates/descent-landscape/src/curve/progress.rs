@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::LandscapeError;
 use crate::curve::CurveKind;
 use crate::curve::train::{BendState, CurveEpoch, CurveTrainConfig};
-use crate::npz::{NpyArray, NpyData, Npz};
+use crate::npz::Npz;
 use crate::vector::{ParamInfo, ParamVector, check_infos};
+use crate::vector_npz::{put_vector, take_vector};
 
 /// The file name of the progress in a curve's output folder.
 pub const PROGRESS_FILE: &str = "progress.npz";
@@ -67,18 +68,9 @@ pub fn save_progress(
     state: &BendState,
 ) -> Result<(), LandscapeError> {
     let mut npz = Npz::default();
-    let mut put = |prefix: &str, v: &ParamVector| -> Result<(), LandscapeError> {
-        for (entry, values) in v.entries().iter().zip(v.to_host()?) {
-            npz.arrays.insert(
-                format!("{prefix}/{}", entry.info.path),
-                NpyArray::new(entry.info.shape.clone(), NpyData::F32(values)),
-            );
-        }
-        Ok(())
-    };
-    put("bend", bend)?;
+    put_vector(&mut npz, "bend", bend)?;
     if let Some(v) = &state.velocity {
-        put("velocity", v)?;
+        put_vector(&mut npz, "velocity", v)?;
     }
     let meta = ProgressMeta {
         format: PROGRESS_FORMAT.into(),
@@ -149,26 +141,11 @@ pub fn load_progress(
         "the model",
         &format!("curve progress file {}", path.display()),
     )?;
-    let read = |prefix: &str| -> Result<ParamVector, LandscapeError> {
-        let values = meta
-            .params
-            .iter()
-            .map(|info| {
-                let name = format!("{prefix}/{}", info.path);
-                match npz.arrays.get(&name) {
-                    Some(NpyArray {
-                        shape,
-                        data: NpyData::F32(v),
-                    }) if *shape == info.shape => Ok(v.clone()),
-                    Some(_) => Err(bad(format!("array {name} has the wrong shape or type"))),
-                    None => Err(bad(format!("array {name} is missing"))),
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        ParamVector::from_host(model, values, device)
-    };
-    let bend = read("bend")?;
-    let velocity = meta.has_velocity.then(|| read("velocity")).transpose()?;
+    let bend = take_vector(&npz, "bend", &meta.params, device, path)?;
+    let velocity = meta
+        .has_velocity
+        .then(|| take_vector(&npz, "velocity", &meta.params, device, path))
+        .transpose()?;
     Ok((
         bend,
         BendState {
