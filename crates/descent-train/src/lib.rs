@@ -39,6 +39,8 @@ pub use burn;
 
 pub mod allocator;
 pub mod averaging;
+pub mod bma;
+pub mod calibration;
 pub mod checkpoint;
 pub mod config;
 pub mod device;
@@ -61,6 +63,7 @@ pub mod trajectory;
 
 pub use averaging::{
     AverageReport, AveragingOptions, EmaOptions, EnsembleReport, Snapshots, SwaOptions, SwaRate,
+    SwagOptions,
 };
 pub use checkpoint::Progress;
 pub use config::{
@@ -68,6 +71,8 @@ pub use config::{
 };
 pub use device::DeviceChoice;
 pub use error::TrainError;
+pub use bma::{SwagEvalOptions, SwagEvaluation, evaluate_swag};
+pub use calibration::CalibrationMetrics;
 pub use evaluate::{Metrics, evaluate, evaluate_ensemble};
 pub use history::EpochRecord;
 pub use layout::RunFolder;
