@@ -28,11 +28,11 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Bytes;
 use descent_data::{ImageBatcher, ImageDataset};
 use descent_models::ImageClassifier;
+use descent_optim::SwaLrConfig;
 use descent_optim::averaging::{
     AveragedModel, AveragingRule, BufferPolicy, SnapshotPolicy, Swag, SwagConfig,
 };
 use descent_optim::schedule::{AnnealStrategy, Schedule};
-use descent_optim::SwaLrConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::error::TrainError;

@@ -65,14 +65,14 @@ pub use averaging::{
     AverageReport, AveragingOptions, EmaOptions, EnsembleReport, Snapshots, SwaOptions, SwaRate,
     SwagOptions,
 };
+pub use bma::{SwagEvalOptions, SwagEvaluation, evaluate_swag};
+pub use calibration::CalibrationMetrics;
 pub use checkpoint::Progress;
 pub use config::{
     DataConfig, HeldOut, NormalizationChoice, RunConfig, ValidationData, ValidationSplit,
 };
 pub use device::DeviceChoice;
 pub use error::TrainError;
-pub use bma::{SwagEvalOptions, SwagEvaluation, evaluate_swag};
-pub use calibration::CalibrationMetrics;
 pub use evaluate::{Metrics, evaluate, evaluate_ensemble};
 pub use history::EpochRecord;
 pub use layout::RunFolder;
