@@ -20,7 +20,7 @@ fn close(a: &serde_json::Value, b: &serde_json::Value, tol: f64) -> bool {
 fn train_with_swag_then_evaluate_the_bayesian_model_average() {
     let root = tempfile::tempdir().expect("tempdir");
     let run = root.path().join("run");
-    ok(train_spirals_mlp(
+    let trained = ok(train_spirals_mlp(
         &run,
         &[
             "--epochs",
@@ -35,6 +35,11 @@ fn train_with_swag_then_evaluate_the_bayesian_model_average() {
         ],
     ));
     assert!(run.join("swag.bin").is_file());
+    assert!(
+        text(&trained.stdout).contains("descent eval"),
+        "{}",
+        text(&trained.stdout)
+    );
     assert!(run.join("checkpoint/swag.bin").is_file());
     assert_eq!(
         std::fs::read(run.join("swag.bin")).expect("read"),

@@ -89,6 +89,14 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
             ),
         }
     }
+    let swag = outcome.folder.join(descent_train::layout::SWAG_FILE);
+    if swag.is_file() {
+        println!(
+            "SWAG posterior: {} (its Bayesian model average: descent eval {} --swag)",
+            swag.display(),
+            outcome.folder.display()
+        );
+    }
     if let Some(ensemble) = &outcome.report.ensemble {
         let epochs: Vec<String> = ensemble.epochs.iter().map(ToString::to_string).collect();
         match ensemble.test {
