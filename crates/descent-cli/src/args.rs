@@ -514,7 +514,7 @@ pub struct EvalArgs {
         help_heading = "SWAG"
     )]
     pub seed: u64,
-    /// Recompute each SWAG sample's batch-norm statistics on N training samples (default: all).
+    /// Recompute each SWAG sample's batch-norm statistics on N of the run's training samples (default: all).
     #[arg(
         long,
         value_name = "N",

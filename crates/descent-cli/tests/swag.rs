@@ -187,6 +187,16 @@ fn swag_of_a_batch_norm_network_recomputes_statistics_per_sample() {
     ])));
     assert_eq!(got["bn_samples_used"], 48, "{got}");
     assert_eq!(got["swag"]["samples"], 32, "{got}");
+    // Without --bn-samples: the run's own 64 training samples (its config.json).
+    let all = json(&ok(descent(&[
+        "eval",
+        s(&run),
+        "--swag",
+        "--swag-samples",
+        "1",
+        "--json",
+    ])));
+    assert_eq!(all["bn_samples_used"], 64, "{all}");
 }
 
 #[test]

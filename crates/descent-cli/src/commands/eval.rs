@@ -117,13 +117,7 @@ fn swag(
     }
     let bytes = std::fs::read(&path).map_err(|e| TrainError::io("reading", &path, e))?;
     let posterior = read_swag(&last, &bytes, &path)?;
-    let train_options = LoadOptions {
-        synthetic_samples: None,
-        seed: card.data_seed,
-    };
-    let dataset = args.dataset.unwrap_or(card.dataset);
-    let dir = args.data_dir.clone().or_else(|| card.data_dir.clone());
-    let train = descent_data::load(dataset, dir.as_deref(), Split::Train, &train_options)?;
+    let train = training_set(args, card)?;
     let options = SwagEvalOptions {
         samples: args.swag_samples as usize,
         scale: args.swag_scale,
@@ -184,6 +178,30 @@ fn swag(
         );
     }
     Ok(())
+}
+
+/// The training set batch-norm statistics are recomputed on: the run's own (its
+/// `config.json`: the same subset, without a validation split) when the run folder has one,
+/// else the whole training split of the evaluated dataset.
+fn training_set(args: &EvalArgs, card: &ModelCard) -> anyhow::Result<descent_data::ImageDataset> {
+    let config = args.checkpoint.join(layout::CONFIG);
+    if args.dataset.is_none() && args.data_dir.is_none() && config.is_file() {
+        let bytes = std::fs::read(&config).map_err(|e| TrainError::io("reading", &config, e))?;
+        let run = descent_train::RunConfig::from_json(&bytes, &config)?;
+        return Ok(run.data.load(card.data_seed)?.train);
+    }
+    let options = LoadOptions {
+        synthetic_samples: None,
+        seed: card.data_seed,
+    };
+    let dataset = args.dataset.unwrap_or(card.dataset);
+    let dir = args.data_dir.clone().or_else(|| card.data_dir.clone());
+    Ok(descent_data::load(
+        dataset,
+        dir.as_deref(),
+        Split::Train,
+        &options,
+    )?)
 }
 
 /// The models to evaluate: the checkpoint itself, its `swa/` or `ema/` folder
