@@ -337,7 +337,7 @@ fn averaging_options(
         None
     };
     let buffers = args.average_buffers.unwrap_or(BufferPolicy::Copy);
-    let swag = args.swag.then(|| SwagOptions {
+    let swag = args.swag.then_some(SwagOptions {
         rank: args.swag_rank as usize,
     });
     Ok(AveragingOptions {
