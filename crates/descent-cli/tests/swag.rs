@@ -230,6 +230,19 @@ fn bad_swag_input_is_refused_with_exit_2() {
             "--swag-rank",
         ),
         (vec!["--epochs", "3", "--swag"], "--swa-start"),
+        // 1e9 x 99 parameters x 4 bytes: 396 GB, more than this machine has.
+        (
+            vec![
+                "--epochs",
+                "3",
+                "--swa-start",
+                "1",
+                "--swag",
+                "--swag-rank",
+                "1000000000",
+            ],
+            "K = 1000000000",
+        ),
     ] {
         let out = train_spirals_mlp(&root.path().join("bad"), &args);
         assert_eq!(
