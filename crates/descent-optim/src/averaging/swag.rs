@@ -2,41 +2,6 @@
 //! Bayesian Uncertainty in Deep Learning", <https://arxiv.org/abs/1902.02476>), a Gaussian
 //! over the weights fitted to the SGD iterates.
 //!
-//! # What is kept
-//!
-//! At each [`collect`](Swag::collect) (the moments SWA averages: once per epoch after
-//! `swa_start` in the paper), with `n` models collected before and `w` the live weights:
-//!
-//! ```text
-//! mean    <- mean    * n / (n + 1) + w   / (n + 1)      (the SWA mean)
-//! sq_mean <- sq_mean * n / (n + 1) + w^2 / (n + 1)
-//! D       <- append the row  w - mean  (with the mean just updated), keep the last K rows
-//! ```
-//!
-//! exactly the arithmetic of the authors' `SWAG.collect_model` (`swag/posteriors/swag.py` of
-//! wjmaddox/swa_gaussian): the deviation is taken *after* the mean update. Only trainable
-//! parameters take part (the authors' `swag_parameters` turns `module._parameters` into
-//! moments); batch-norm running statistics are copied from the live model at each collect,
-//! as SWA's [`BufferPolicy::Copy`](super::BufferPolicy::Copy) does, and are meant to be
-//! recomputed for every sample ([`recompute_batch_norm`](super::recompute_batch_norm), the
-//! authors' `bn_update`). Parameters are matched by `ParamId`, never by position.
-//!
-//! # Sampling
-//!
-//! [`Swag::sample`] follows the authors' `sample_fullrank` (with `cov=True`):
-//!
-//! ```text
-//! var = max(sq_mean - mean^2, var_clamp)                       (var_clamp = 1e-30)
-//! w   = mean + sqrt(scale) * ( sqrt(var) * z1 + D^T z2 / sqrt(K - 1) )
-//! ```
-//!
-//! with `z1 ~ N(0, I_P)`, `z2 ~ N(0, I_rows)` and `K` the configured rank (the code divides by
-//! `sqrt(max_num_models - 1)` even before `K` deviations exist; so do we). The paper's
-//! equation writes `1/sqrt(2)` in front of both terms; the code folds that into
-//! `scale = 0.5`, which is what the paper's experiments ran. **Our `scale` is the code's**:
-//! pass `0.5` for the paper's equation, `1.0` for the covariance `diag(var) + D^T D / (K - 1)`
-//! itself. [`SwagCovariance::Diagonal`] drops the low-rank term (SWAG-Diagonal).
-//!
 //! # Example
 //!
 //! ```
@@ -181,8 +146,43 @@ fn layout<M: Module>(module: &M) -> Vec<Slot> {
 /// A SWAG posterior: the running first and second moments of the weights and the last `K`
 /// deviations from the running mean, over every trainable parameter of a module.
 ///
-/// Built by [`SwagConfig::init`]; see the [module docs](self) for the arithmetic. The moments
-/// are kept in `f64` and the deviations in `f32`, on the CPU.
+/// Built by [`SwagConfig::init`]. The moments are kept in `f64` and the deviations in `f32`,
+/// on the CPU.
+///
+/// # What is kept
+///
+/// At each [`collect`](Swag::collect) (the moments SWA averages: once per epoch after
+/// `swa_start` in the paper), with `n` models collected before and `w` the live weights:
+///
+/// ```text
+/// mean    <- mean    * n / (n + 1) + w   / (n + 1)      (the SWA mean)
+/// sq_mean <- sq_mean * n / (n + 1) + w^2 / (n + 1)
+/// D       <- append the row  w - mean  (with the mean just updated), keep the last K rows
+/// ```
+///
+/// exactly the arithmetic of the authors' `SWAG.collect_model` (`swag/posteriors/swag.py` of
+/// wjmaddox/swa_gaussian): the deviation is taken *after* the mean update. Only trainable
+/// parameters take part (the authors' `swag_parameters` turns `module._parameters` into
+/// moments); batch-norm running statistics are copied from the live model at each collect,
+/// as SWA's [`BufferPolicy::Copy`](super::BufferPolicy::Copy) does, and are meant to be
+/// recomputed for every sample ([`recompute_batch_norm`](super::recompute_batch_norm), the
+/// authors' `bn_update`). Parameters are matched by `ParamId`, never by position.
+///
+/// # Sampling
+///
+/// [`Swag::sample`] follows the authors' `sample_fullrank` (with `cov=True`):
+///
+/// ```text
+/// var = max(sq_mean - mean^2, var_clamp)                       (var_clamp = 1e-30)
+/// w   = mean + sqrt(scale) * ( sqrt(var) * z1 + D^T z2 / sqrt(K - 1) )
+/// ```
+///
+/// with `z1 ~ N(0, I_P)`, `z2 ~ N(0, I_rows)` and `K` the configured rank (the code divides by
+/// `sqrt(max_num_models - 1)` even before `K` deviations exist; so do we). The paper's
+/// equation writes `1/sqrt(2)` in front of both terms; the code folds that into
+/// `scale = 0.5`, which is what the paper's experiments ran. **Our `scale` is the code's**:
+/// pass `0.5` for the paper's equation, `1.0` for the covariance `diag(var) + D^T D / (K - 1)`
+/// itself. [`SwagCovariance::Diagonal`] drops the low-rank term (SWAG-Diagonal).
 #[derive(Clone, Debug)]
 pub struct Swag<M> {
     template: M,
@@ -380,8 +380,8 @@ impl<M: Module> Swag<M> {
         Ok(self.with_weights(&mean))
     }
 
-    /// Draws a sample of the weights with `scale` (0.5 for the paper's equation, see the
-    /// [module docs](self)), the normal draws taken from `rng` (`z1` first, then `z2`, by the
+    /// Draws a sample of the weights with `scale` (0.5 for the paper's equation, see
+    /// [`Swag`]'s sampling section), the normal draws taken from `rng` (`z1` first, then `z2`, by the
     /// Box-Muller transform).
     ///
     /// # Errors
