@@ -325,10 +325,10 @@ pub fn export_tensors(model: &Model, config: &ModelConfig) -> Result<Vec<TorchTe
                 path: Default::default(),
                 reason: format!("reading {}: {e}", t.name),
             })?;
-            let shape = data.shape.to_vec();
+            let shape = data.shape().to_vec();
             let values = data
                 .convert_dtype(DType::F32)
-                .into_vec::<f32>()
+                .try_into_vec::<f32>()
                 .map_err(|e| ModelError::TorchWrite {
                     path: Default::default(),
                     reason: format!("reading {}: {e:?}", t.name),

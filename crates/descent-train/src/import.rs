@@ -232,7 +232,10 @@ mod tests {
             NormalizationChoice::Fixed(normalization),
         )
         .expect("Fashion-MNIST fits a ResNet");
-        assert_eq!((card.input.channels, card.input.height, card.num_classes), (1, 28, 28, 10));
+        assert_eq!(
+            (card.input.channels, card.input.height, card.num_classes),
+            (1, 28, 10)
+        );
         let device = Device::flex();
         let model = import_model(&card, &fixture("resnet20_fmnist.pt"), &device).expect("import");
 
@@ -272,7 +275,7 @@ mod tests {
             input: descent_data::ImageShape::new(3, 32, 32),
             num_classes: 10,
             normalization: None,
-            dataset: DatasetKind::Synthetic,
+            dataset: DatasetKind::SyntheticImages,
             data_dir: None,
             data_seed: 0,
         };

@@ -24,7 +24,10 @@ pub fn run(device_name: &str, args: ExportArgs) -> anyhow::Result<()> {
                     NpyArray::new(tensor.shape, NpyData::F32(tensor.values)),
                 );
             }
-            descent_files::write_file(&out, &npz.to_bytes())?;
+            let bytes = npz
+                .to_bytes()
+                .map_err(|reason| anyhow::anyhow!("writing {}: {reason}", out.display()))?;
+            descent_files::write_file(&out, &bytes)?;
         }
     }
     println!(

@@ -140,10 +140,10 @@ fn exports_are_pytorchs_own_state_dicts() {
         assert_eq!(names, keys, "{name}");
         for t in &exported {
             let want = &original[&t.name];
-            assert_eq!(t.shape, want.shape.to_vec(), "{name} {}", t.name);
+            assert_eq!(t.shape, want.shape().to_vec(), "{name} {}", t.name);
             assert_eq!(
                 t.values,
-                want.to_vec::<f32>().expect("f32"),
+                want.try_to_vec::<f32>().expect("f32"),
                 "{name} {}",
                 t.name
             );
@@ -155,7 +155,7 @@ fn exports_are_pytorchs_own_state_dicts() {
         assert_eq!(written.len(), exported.len(), "{name}");
         for t in &exported {
             assert_eq!(
-                written[&t.name].to_vec::<f32>().expect("f32"),
+                written[&t.name].try_to_vec::<f32>().expect("f32"),
                 t.values,
                 "{name} {}",
                 t.name
