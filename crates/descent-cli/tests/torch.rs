@@ -105,6 +105,8 @@ fn resnet20_trained_in_pytorch_is_imported_evaluated_scanned_and_exported() {
         s(&pt),
         "--x",
         "-1:1:3",
+        "--split",
+        "test",
         "--samples",
         "200",
         "--out",
@@ -112,11 +114,9 @@ fn resnet20_trained_in_pytorch_is_imported_evaluated_scanned_and_exported() {
     ];
     args.extend(ARCH);
     ok(descent(&args));
-    let bytes = std::fs::read(&scan).expect("scan file");
-    let npz = descent_landscape::npz::Npz::from_bytes(&bytes).expect("npz");
-    let descent_landscape::npz::NpyData::F64(loss) = &npz.arrays["loss_test"].data else {
-        panic!("loss_test is not f64");
-    };
+    let file = descent_landscape::ScanFile::load(&scan).expect("scan file");
+    assert_eq!(file.done_count(), 3);
+    let loss = &file.values["loss_test"];
     assert_eq!(loss.len(), 3);
     assert!(loss[1] < loss[0] && loss[1] < loss[2], "{loss:?}");
 
