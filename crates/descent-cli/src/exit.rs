@@ -14,8 +14,8 @@
 //!
 //! The README's table says the same; `tests/bad_input.rs` checks a row of each.
 
-use descent_models::ModelError;
 use descent_landscape::LandscapeError;
+use descent_models::ModelError;
 use descent_train::TrainError;
 
 /// A bad flag or value.

@@ -183,7 +183,11 @@ impl TorchModelArgs {
         let Some(architecture) = self.model else {
             return Ok(None);
         };
-        let hidden: Vec<usize> = self.hidden.iter().flat_map(|l| l.0.iter().copied()).collect();
+        let hidden: Vec<usize> = self
+            .hidden
+            .iter()
+            .flat_map(|l| l.0.iter().copied())
+            .collect();
         let model = model_config(&ModelFlags {
             model: architecture,
             hidden: &hidden,

@@ -64,7 +64,10 @@ fn assert_pytorchs_metrics(metrics: &serde_json::Value) {
     assert_eq!(correct as i64, want["correct"].as_i64().expect("correct"));
     let loss = metrics["loss"].as_f64().expect("loss");
     let want_loss = want["loss"].as_f64().expect("loss");
-    assert!((loss - want_loss).abs() < 1e-4, "loss {loss} vs PyTorch {want_loss}");
+    assert!(
+        (loss - want_loss).abs() < 1e-4,
+        "loss {loss} vs PyTorch {want_loss}"
+    );
 }
 
 #[test]
@@ -136,25 +139,43 @@ fn resnet20_trained_in_pytorch_is_imported_evaluated_scanned_and_exported() {
     assert_pytorchs_metrics(&eval_json(&args));
     let out = ok(descent(&["export", s(&imported), "--format", "npz"]));
     let npz_path = imported.join("model.npz");
-    assert!(text(&out.stdout).contains("model.npz"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("model.npz"),
+        "{}",
+        text(&out.stdout)
+    );
     let npz = descent_landscape::npz::Npz::from_bytes(&std::fs::read(&npz_path).expect("npz"))
         .expect("npz");
     assert_eq!(npz.arrays["linear.weight"].shape, [10, 16]); // PyTorch's [out, in]
     assert_eq!(npz.arrays["layer2.0.shortcut.0.weight"].shape, [8, 4, 1, 1]);
     assert_eq!(npz.arrays["layer3.2.bn2.running_var"].shape, [16]);
-    assert!(!npz.arrays.keys().any(|k| k.contains("gamma") || k.contains("num_batches")));
+    assert!(
+        !npz.arrays
+            .keys()
+            .any(|k| k.contains("gamma") || k.contains("num_batches"))
+    );
     let npz_dir = dir.path().join("npz");
     std::fs::create_dir(&npz_dir).expect("dir");
     std::fs::copy(&npz_path, npz_dir.join("resnet20_fmnist.npz")).expect("copy");
     // An MLP and a VGG made by PyTorch (five SGD steps on random data): imported and exported
     // beside the ResNet, so PyTorch checks them too.
     for (name, flags) in [
-        ("mlp", &["--model", "mlp", "--hidden", "32,16", "--dropout", "0.1"][..]),
+        (
+            "mlp",
+            &["--model", "mlp", "--hidden", "32,16", "--dropout", "0.1"][..],
+        ),
         ("vgg9_bn", &["--model", "vgg9", "--width", "0.0625"][..]),
     ] {
         let folder = dir.path().join(name);
         let file = data(&format!("{name}.pt"));
-        let mut args = vec!["import", s(&file), "--dataset", "fashion-mnist", "--out", s(&folder)];
+        let mut args = vec![
+            "import",
+            s(&file),
+            "--dataset",
+            "fashion-mnist",
+            "--out",
+            s(&folder),
+        ];
         args.extend(flags);
         ok(descent(&args));
         let exported = dir.path().join(format!("{name}.safetensors"));
@@ -203,7 +224,11 @@ fn pytorch_loads(dir: &Path, files: usize) {
         text(&out.stderr)
     );
     let summary = format!("{files} passed, 0 failed");
-    assert!(text(&out.stdout).contains(&summary), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains(&summary),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -213,7 +238,11 @@ fn pytorch_files_without_their_architecture_or_of_another_are_refused() {
     // No --model: exit 2, saying how to give it.
     let out = descent(&["eval", s(&pt), "--dataset", "fashion-mnist"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("--model"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--model"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = descent(&[
         "import",
         s(&pt),
@@ -278,7 +307,11 @@ fn pytorch_files_without_their_architecture_or_of_another_are_refused() {
     args.extend(ARCH);
     let out = descent(&args);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("own model.json"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("own model.json"),
+        "{}",
+        text(&out.stderr)
+    );
     // Bad normalization: exit 2.
     let out = descent(&[
         "import",

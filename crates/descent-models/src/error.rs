@@ -166,7 +166,12 @@ pub enum ModelError {
 /// At most eight names, then how many more.
 pub(crate) fn name_list(names: &[String]) -> String {
     const SHOWN: usize = 8;
-    let mut out = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    let mut out = names
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if names.len() > SHOWN {
         out.push_str(&format!(", and {} more", names.len() - SHOWN));
     }

@@ -64,11 +64,11 @@ mod model;
 pub mod norm;
 pub mod pool;
 mod resnet;
+mod shortcut;
+mod size;
 #[cfg(feature = "pytorch")]
 pub mod torch;
 mod torch_format;
-mod shortcut;
-mod size;
 mod vgg;
 mod vgg_depth;
 

@@ -99,16 +99,15 @@ pub fn import(config: &ModelConfig, path: &Path, device: &Device) -> Result<Mode
     let mut found: HashMap<String, (String, Vec<usize>)> = HashMap::new();
     for FileTensor { key, mut tensor } in tensors {
         let contiguous = tensor.name.clone();
-        let (module, param) = contiguous.rsplit_once('.').unwrap_or(("", contiguous.as_str()));
+        let (module, param) = contiguous
+            .rsplit_once('.')
+            .unwrap_or(("", contiguous.as_str()));
         if param == "num_batches_tracked" {
             continue;
         }
         match (ours_of.get(module), reference_of.get(module)) {
             (Some(ours), Some(reference)) => {
-                found.insert(
-                    format!("{reference}.{param}"),
-                    (key, tensor.shape.to_vec()),
-                );
+                found.insert(format!("{reference}.{param}"), (key, tensor.shape.to_vec()));
                 tensor.name = format!("{ours}.{param}");
                 renamed.push(tensor);
             }
@@ -169,11 +168,23 @@ pub fn import(config: &ModelConfig, path: &Path, device: &Device) -> Result<Mode
             .iter()
             .map(|(path, _)| torch_key(path, &modules))
             .collect();
-        problems.push(format!("{} tensor(s) missing: {}", missing.len(), name_list(&missing)));
+        problems.push(format!(
+            "{} tensor(s) missing: {}",
+            missing.len(),
+            name_list(&missing)
+        ));
     }
     if !result.unused.is_empty() {
-        let unused: Vec<String> = result.unused.iter().map(|p| torch_key(p, &modules)).collect();
-        problems.push(format!("{} tensor(s) unused: {}", unused.len(), name_list(&unused)));
+        let unused: Vec<String> = result
+            .unused
+            .iter()
+            .map(|p| torch_key(p, &modules))
+            .collect();
+        problems.push(format!(
+            "{} tensor(s) unused: {}",
+            unused.len(),
+            name_list(&unused)
+        ));
     }
     if !problems.is_empty() {
         return Err(ModelError::TorchMismatch {

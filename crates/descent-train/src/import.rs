@@ -257,7 +257,12 @@ mod tests {
             .as_array()
             .expect("rows")
             .iter()
-            .flat_map(|row| row.as_array().expect("row").iter().map(|v| v.as_f64().expect("f64") as f32))
+            .flat_map(|row| {
+                row.as_array()
+                    .expect("row")
+                    .iter()
+                    .map(|v| v.as_f64().expect("f64") as f32)
+            })
             .collect();
         logits.assert_approx_eq::<f32>(&TensorData::new(want, [8, 10]), Tolerance::absolute(1e-5));
     }
@@ -268,7 +273,10 @@ mod tests {
         let err = load_model(&fixture("resnet20_fmnist.pt"), None, &device)
             .err()
             .expect("no card");
-        assert!(matches!(err, TrainError::InvalidOption { field: "model", .. }), "{err}");
+        assert!(
+            matches!(err, TrainError::InvalidOption { field: "model", .. }),
+            "{err}"
+        );
         let dir = tempfile::tempdir().expect("temp dir");
         let card = ModelCard {
             model: ResNetConfig::new(8).with_width(0.5).into(),
@@ -282,6 +290,9 @@ mod tests {
         let err = load_model(dir.path(), Some(&card), &device)
             .err()
             .expect("a folder of ours with a card");
-        assert!(matches!(err, TrainError::InvalidOption { field: "model", .. }), "{err}");
+        assert!(
+            matches!(err, TrainError::InvalidOption { field: "model", .. }),
+            "{err}"
+        );
     }
 }

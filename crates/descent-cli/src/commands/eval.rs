@@ -23,9 +23,7 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
     }
     let split: Split = args.split;
     let paths = model_paths(&args)?;
-    let imported = args
-        .torch
-        .card(args.dataset, args.data_dir.clone())?;
+    let imported = args.torch.card(args.dataset, args.data_dir.clone())?;
     let (_, device) = super::open_device(device_name)?;
     let mut cards = Vec::new();
     let mut models = Vec::new();

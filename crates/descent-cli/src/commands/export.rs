@@ -13,7 +13,10 @@ use crate::args::{ExportArgs, ExportFormat};
 pub fn run(device_name: &str, args: ExportArgs) -> anyhow::Result<()> {
     let (_, device) = super::open_device(device_name)?;
     let (card, model) = descent_train::ModelCard::load_model(&args.model, &device)?;
-    let out = args.out.clone().unwrap_or_else(|| default_out(&args.model, args.format));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&args.model, args.format));
     match args.format {
         ExportFormat::Safetensors => export_safetensors(&model, &card.model, &out)?,
         ExportFormat::Npz => {
@@ -52,4 +55,3 @@ fn default_out(model: &Path, format: ExportFormat) -> PathBuf {
         ExportFormat::Npz => "model.npz",
     })
 }
-

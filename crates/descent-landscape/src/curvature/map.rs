@@ -124,7 +124,8 @@ pub fn run_curvature_map_job(
         .first()
         .ok_or_else(|| LandscapeError::bad_file(&job.scan, "names no checkpoint".to_string()))?;
     let device = device.clone().without_autodiff();
-    let mut models = load_checkpoints(&[PathBuf::from(checkpoint)], job.imported.as_ref(), &device)?;
+    let mut models =
+        load_checkpoints(&[PathBuf::from(checkpoint)], job.imported.as_ref(), &device)?;
     let (card, model) = models.remove(0);
     let (evaluator, spec) = prepare_evaluator(&card, &job.eval, &device)?;
     let set = &evaluator.sets()[0];

@@ -48,11 +48,18 @@ impl TorchModule {
 pub fn torch_modules(config: &ModelConfig) -> Vec<TorchModule> {
     match config {
         ModelConfig::Mlp(mlp) => {
-            let has_dropout = matches!(mlp.dropout, Some(p) if p > 0.0) && !mlp.hidden_sizes.is_empty();
+            let has_dropout =
+                matches!(mlp.dropout, Some(p) if p > 0.0) && !mlp.hidden_sizes.is_empty();
             let step = if has_dropout { 3 } else { 2 };
             let n = mlp.hidden_sizes.len();
             let mut modules: Vec<TorchModule> = (0..n)
-                .map(|i| TorchModule::new(format!("hidden.{i}"), (1 + i * step).to_string(), i.to_string()))
+                .map(|i| {
+                    TorchModule::new(
+                        format!("hidden.{i}"),
+                        (1 + i * step).to_string(),
+                        i.to_string(),
+                    )
+                })
                 .collect();
             modules.push(TorchModule::new(
                 "output".into(),

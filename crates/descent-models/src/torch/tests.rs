@@ -186,12 +186,15 @@ fn reference_names_of_each_architecture() {
     );
     // Conv, BN, ReLU, Conv, BN, ReLU, Pool, ...; loss-landscape's fc.0 / fc.1.
     let vgg9 = names("vgg9_bn");
-    assert_eq!(vgg9[..4], pairs(&[
-        ("features.0.conv", "features.0"),
-        ("features.0.norm", "features.1"),
-        ("features.1.conv", "features.3"),
-        ("features.1.norm", "features.4"),
-    ])[..]);
+    assert_eq!(
+        vgg9[..4],
+        pairs(&[
+            ("features.0.conv", "features.0"),
+            ("features.0.norm", "features.1"),
+            ("features.1.conv", "features.3"),
+            ("features.1.norm", "features.4"),
+        ])[..]
+    );
     assert_eq!(vgg9[4], ("features.2.conv".into(), "features.7".into()));
     assert_eq!(
         vgg9[14..],
@@ -212,8 +215,14 @@ fn reference_names_of_each_architecture() {
         ])[..]
     );
     let resnet = names("resnet8");
-    assert!(resnet.contains(&("layer2.0.shortcut.conv".into(), "layer2.0.shortcut.0".into())));
-    assert!(resnet.contains(&("layer3.0.shortcut.norm".into(), "layer3.0.shortcut.1".into())));
+    assert!(resnet.contains(&(
+        "layer2.0.shortcut.conv".into(),
+        "layer2.0.shortcut.0".into()
+    )));
+    assert!(resnet.contains(&(
+        "layer3.0.shortcut.norm".into(),
+        "layer3.0.shortcut.1".into()
+    )));
     assert_eq!(resnet.len(), 2 + 3 * 4 + 2 * 2 + 1);
     assert_eq!(names("resnet8_zeropad").len(), 2 + 3 * 4 + 1);
 }
@@ -233,9 +242,18 @@ fn mismatches_name_the_tensors() {
     let ModelError::TorchMissing { keys, .. } = err else {
         panic!("{message}");
     };
-    assert!(keys.contains(&"layer1.1.conv1.weight".to_string()), "{keys:?}");
-    assert!(keys.contains(&"layer3.1.bn2.running_var".to_string()), "{keys:?}");
-    assert!(message.contains("missing: layer1.1.conv1.weight"), "{message}");
+    assert!(
+        keys.contains(&"layer1.1.conv1.weight".to_string()),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&"layer3.1.bn2.running_var".to_string()),
+        "{keys:?}"
+    );
+    assert!(
+        message.contains("missing: layer1.1.conv1.weight"),
+        "{message}"
+    );
     // With projections read as option A: the projections are tensors it does not have.
     let err = import(
         &ResNetConfig::new(8)
@@ -248,8 +266,14 @@ fn mismatches_name_the_tensors() {
     .err()
     .expect("unexpected tensors");
     let message = err.to_string();
-    assert!(matches!(err, ModelError::TorchUnexpected { .. }), "{message}");
-    assert!(message.contains("it does not have: layer2.0.shortcut.0.weight"), "{message}");
+    assert!(
+        matches!(err, ModelError::TorchUnexpected { .. }),
+        "{message}"
+    );
+    assert!(
+        message.contains("it does not have: layer2.0.shortcut.0.weight"),
+        "{message}"
+    );
     // Another width: shapes differ, named in PyTorch's terms.
     let err = import(
         &ResNetConfig::new(8).with_width(0.25).into(),
@@ -259,23 +283,43 @@ fn mismatches_name_the_tensors() {
     .err()
     .expect("shape mismatch");
     let message = err.to_string();
-    let ModelError::TorchShape { key, expected, found, .. } = err else {
+    let ModelError::TorchShape {
+        key,
+        expected,
+        found,
+        ..
+    } = err
+    else {
         panic!("{message}");
     };
-    assert_eq!((key.as_str(), expected, found), ("conv1.weight", vec![4, 3, 3, 3], vec![8, 3, 3, 3]));
+    assert_eq!(
+        (key.as_str(), expected, found),
+        ("conv1.weight", vec![4, 3, 3, 3], vec![8, 3, 3, 3])
+    );
     assert!(!message.contains("gamma"), "{message}");
     // A linear layer's shape in PyTorch's layout, [out, in], under the file's own key.
     let err = import(
-        &MlpConfig::new(784, vec![32, 8], 10).with_dropout(Some(0.1)).into(),
+        &MlpConfig::new(784, vec![32, 8], 10)
+            .with_dropout(Some(0.1))
+            .into(),
         &data("mlp.pt"),
         &device,
     )
     .err()
     .expect("shape mismatch");
-    let ModelError::TorchShape { key, expected, found, .. } = err else {
+    let ModelError::TorchShape {
+        key,
+        expected,
+        found,
+        ..
+    } = err
+    else {
         panic!("{err}");
     };
-    assert_eq!((key.as_str(), expected, found), ("4.weight", vec![8, 32], vec![16, 32]));
+    assert_eq!(
+        (key.as_str(), expected, found),
+        ("4.weight", vec![8, 32], vec![16, 32])
+    );
 }
 
 #[test]

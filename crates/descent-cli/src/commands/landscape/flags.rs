@@ -93,12 +93,8 @@ pub(super) fn eval_options(flags: &EvalFlags) -> anyhow::Result<EvalOptions> {
 
 /// The card of the PyTorch weights files given in place of checkpoints (`--model` and the
 /// data flags), if any.
-pub(super) fn imported_card(
-    flags: &EvalFlags,
-) -> anyhow::Result<Option<descent_train::ModelCard>> {
-    flags
-        .torch
-        .card(flags.dataset, flags.data_dir.clone())
+pub(super) fn imported_card(flags: &EvalFlags) -> anyhow::Result<Option<descent_train::ModelCard>> {
+    flags.torch.card(flags.dataset, flags.data_dir.clone())
 }
 
 /// The share of points this process computes: `--shard`, or the cluster's variables.
