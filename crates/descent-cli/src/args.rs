@@ -10,6 +10,7 @@ use descent_optim::averaging::{BufferPolicy, SwagCovariance};
 use descent_optim::schedule::AnnealStrategy;
 use descent_train::{Monitor, TrajectoryUnit};
 
+use crate::model_args::LayerSizes;
 use crate::values::{listed, named};
 
 /// Gradient descent, its variants, and the loss landscapes they walk.
@@ -406,29 +407,6 @@ pub struct TrainArgs {
 
 /// Epochs of a new run when `--epochs` is not given.
 pub const DEFAULT_EPOCHS: usize = 2;
-
-/// One `--hidden` value: layer sizes separated by commas, or none (`""`). Repeated
-/// `--hidden` flags add their layers in order, as a comma does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerSizes(pub Vec<usize>);
-
-impl std::str::FromStr for LayerSizes {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.trim().is_empty() {
-            return Ok(LayerSizes(Vec::new()));
-        }
-        s.split(',')
-            .map(|part| {
-                part.trim().parse::<usize>().map_err(|_| {
-                    format!("`{part}` is not a layer size (a whole number; `\"\"` for none)")
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(LayerSizes)
-    }
-}
 
 impl TrainArgs {
     /// The hidden layer sizes of every `--hidden`, in order.

@@ -10,7 +10,6 @@ use descent_models::{
 };
 use descent_train::{ModelCard, NormalizationChoice, TrainError};
 
-use crate::args::LayerSizes;
 use crate::values::{listed, named, parsed};
 
 /// `--shortcut`: how a ResNet's shortcut crosses a change of shape.
@@ -243,6 +242,29 @@ impl std::str::FromStr for NormalizeArg {
         let normalization = Normalization::new(mean, std)
             .map_err(|e| format!("{e} (one mean and one positive std per channel)"))?;
         Ok(NormalizeArg(NormalizationChoice::Fixed(normalization)))
+    }
+}
+
+/// One `--hidden` value: layer sizes separated by commas, or none (`""`). Repeated
+/// `--hidden` flags add their layers in order, as a comma does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerSizes(pub Vec<usize>);
+
+impl std::str::FromStr for LayerSizes {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().is_empty() {
+            return Ok(LayerSizes(Vec::new()));
+        }
+        s.split(',')
+            .map(|part| {
+                part.trim().parse::<usize>().map_err(|_| {
+                    format!("`{part}` is not a layer size (a whole number; `\"\"` for none)")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(LayerSizes)
     }
 }
 
