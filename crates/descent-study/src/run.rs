@@ -3,13 +3,15 @@
 
 use std::path::Path;
 
+use std::collections::BTreeMap;
+
 use burn::tensor::Device;
 use descent_plot::{LinePlot, Series, draw_lines};
-use descent_train::{Observer, train_run};
+use descent_train::{Observer, RunConfig, RunOutcome, train_run};
 
-use crate::protocol::PROTOCOL_FILE;
+use crate::protocol::{Measures, PROTOCOL_FILE};
 use crate::results::{Provenance, Row, RunResult, Spread, StudyResults};
-use crate::{Protocol, StudyError, StudyName};
+use crate::{Arm, Protocol, StudyError, StudyName};
 
 /// The results files in a study folder.
 pub const RESULTS_JSON: &str = "results.json";
@@ -86,9 +88,25 @@ pub fn run_study(
                 done: runs.len(),
                 total,
             });
-            let config = Protocol::config_for(arm, seed);
-            let outcome = train_run(&config, &folder, device, resumed, None, observer)?;
+            let (outcome, converged) = train_arm(arm, seed, &folder, device, resumed, observer)?;
             let report = outcome.report;
+            let mut measures = BTreeMap::new();
+            if converged.is_some() {
+                measures.insert("epochs".to_string(), report.history.len() as f64);
+                if let Some(last) = report.history.last() {
+                    measures.insert("train_loss".to_string(), last.train.loss);
+                }
+            }
+            match &protocol.measures {
+                Some(Measures::BatchSize(m)) => {
+                    measures.extend(crate::batch_size::measure(m, seed, &folder, device)?);
+                }
+                Some(Measures::SkipConnections(m)) => {
+                    let first = protocol.seeds.first() == Some(&seed);
+                    measures.extend(crate::skip::measure(m, seed, first, &folder, device)?);
+                }
+                None => {}
+            }
             let last = report.final_test.ok_or_else(|| StudyError::BadFile {
                 path: folder.clone(),
                 reason: "the run has no test metrics".into(),
@@ -113,6 +131,8 @@ pub fn run_study(
                     .iter()
                     .map(|r| r.test.map_or(f64::NAN, |m| m.accuracy))
                     .collect(),
+                converged,
+                measures,
             });
         }
     }
@@ -120,6 +140,8 @@ pub fn run_study(
     let (verdict, reason) = match protocol.study {
         StudyName::Restarts => crate::restarts::verdict(&rows),
         StudyName::Swa => crate::swa::verdict(&rows),
+        StudyName::BatchSize => crate::batch_size::verdict(&rows),
+        StudyName::SkipConnections => crate::skip::verdict(&rows),
         other => {
             return Err(StudyError::NotYet {
                 study: other.to_string(),
@@ -138,7 +160,72 @@ pub fn run_study(
         provenance,
     };
     draw_accuracy(&results, &out.join(ACCURACY_FIGURE))?;
+    match protocol.study {
+        StudyName::BatchSize => crate::batch_size::draw(&results, out)?,
+        StudyName::SkipConnections => crate::skip::draw(&results, out)?,
+        _ => {}
+    }
     write_results(results, out)
+}
+
+/// The figures a study draws besides `accuracy.svg`, for its results' text.
+pub fn figure_notes(study: StudyName) -> &'static str {
+    match study {
+        StudyName::BatchSize => crate::batch_size::FIGURE_NOTES,
+        StudyName::SkipConnections => crate::skip::FIGURE_NOTES,
+        _ => "",
+    }
+}
+
+/// Trains one run of `arm`: for its epochs, or, with [`Arm::train_to`], a stretch at a time
+/// until the target or the cap. Returns the outcome and, for a run with a target, whether it
+/// reached it. A killed study resumes at the stretch the run folder's `config.json` names,
+/// where an uninterrupted one would be.
+fn train_arm(
+    arm: &Arm,
+    seed: u64,
+    folder: &Path,
+    device: &Device,
+    mut resumed: bool,
+    observer: &mut dyn Observer,
+) -> Result<(RunOutcome, Option<bool>), StudyError> {
+    let config = Protocol::config_for(arm, seed);
+    let Some(to) = arm.train_to else {
+        let outcome = train_run(&config, folder, device, resumed, None, observer)?;
+        return Ok((outcome, None));
+    };
+    let mut epochs = config.training.epochs;
+    if resumed {
+        let path = folder.join(descent_train::layout::CONFIG);
+        let bytes = std::fs::read(&path).map_err(|e| StudyError::BadFile {
+            path: path.clone(),
+            reason: format!("cannot read: {e}"),
+        })?;
+        epochs = epochs.max(RunConfig::from_json(&bytes, &path)?.training.epochs);
+    }
+    loop {
+        let outcome = train_run(
+            &config,
+            folder,
+            device,
+            resumed,
+            resumed.then_some(epochs),
+            observer,
+        )?;
+        resumed = true;
+        let loss = outcome
+            .report
+            .history
+            .last()
+            .map_or(f64::INFINITY, |r| r.train.loss);
+        if loss <= to.train_loss {
+            return Ok((outcome, Some(true)));
+        }
+        if epochs >= to.max_epochs {
+            return Ok((outcome, Some(false)));
+        }
+        epochs = (epochs + to.every_epochs).min(to.max_epochs);
+    }
 }
 
 /// Writes `results.json` and `results.md`.
@@ -184,16 +271,28 @@ fn fix_protocol(protocol: &Protocol, out: &Path) -> Result<(), StudyError> {
     Ok(())
 }
 
-/// One row per arm, and one per arm's snapshot ensemble.
+/// One row per arm (over its runs that reached the protocol's target, if it has one), and
+/// one per arm's snapshot ensemble and SWA average.
 fn table(protocol: &Protocol, runs: &[RunResult]) -> Vec<Row> {
     let mut rows = Vec::new();
     for arm in &protocol.arms {
         let of = |f: &dyn Fn(&RunResult) -> Option<f64>| -> Vec<f64> {
             runs.iter()
-                .filter(|r| r.arm == arm.label)
+                .filter(|r| r.arm == arm.label && r.converged != Some(false))
                 .filter_map(f)
                 .collect()
         };
+        let not_converged = runs
+            .iter()
+            .filter(|r| r.arm == arm.label && r.converged == Some(false))
+            .count();
+        let measures: BTreeMap<String, Spread> = crate::results::columns(protocol.study)
+            .iter()
+            .filter_map(|c| {
+                let spread = Spread::of(&of(&|r| r.measures.get(c.key).copied()))?;
+                Some((c.key.to_string(), spread))
+            })
+            .collect();
         if let (Some(accuracy), Some(loss)) = (
             Spread::of(&of(&|r| Some(r.test_accuracy))),
             Spread::of(&of(&|r| Some(r.test_loss))),
@@ -202,6 +301,8 @@ fn table(protocol: &Protocol, runs: &[RunResult]) -> Vec<Row> {
                 label: arm.label.clone(),
                 accuracy,
                 loss,
+                measures,
+                not_converged,
             });
         }
         if let (Some(accuracy), Some(loss)) = (
@@ -212,6 +313,8 @@ fn table(protocol: &Protocol, runs: &[RunResult]) -> Vec<Row> {
                 label: format!("{} snapshot ensemble", arm.label),
                 accuracy,
                 loss,
+                measures: BTreeMap::new(),
+                not_converged: 0,
             });
         }
         if let (Some(accuracy), Some(loss)) = (
@@ -222,6 +325,8 @@ fn table(protocol: &Protocol, runs: &[RunResult]) -> Vec<Row> {
                 label: format!("{} SWA average", arm.label),
                 accuracy,
                 loss,
+                measures: BTreeMap::new(),
+                not_converged: 0,
             });
         }
     }
