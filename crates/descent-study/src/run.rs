@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use burn::tensor::Device;
 use descent_plot::{LinePlot, Series, draw_lines};
-use descent_train::{Observer, RunConfig, RunOutcome, train_run};
+use descent_train::{EpochRecord, Observer, RunConfig, TrainReport, layout, train_run};
 
 use crate::protocol::{Measures, PROTOCOL_FILE};
 use crate::results::{Provenance, Row, RunResult, Spread, StudyResults};
@@ -88,8 +88,9 @@ pub fn run_study(
                 done: runs.len(),
                 total,
             });
-            let (outcome, converged) = train_arm(arm, seed, &folder, device, resumed, observer)?;
-            let report = outcome.report;
+            let measured = protocol.measures.is_some();
+            let (report, converged) =
+                train_arm(arm, seed, &folder, device, resumed, measured, observer)?;
             let mut measures = BTreeMap::new();
             if converged.is_some() {
                 measures.insert("epochs".to_string(), report.history.len() as f64);
@@ -178,54 +179,101 @@ pub fn figure_notes(study: StudyName) -> &'static str {
 }
 
 /// Trains one run of `arm`: for its epochs, or, with [`Arm::train_to`], a stretch at a time
-/// until the target or the cap. Returns the outcome and, for a run with a target, whether it
-/// reached it. A killed study resumes at the stretch the run folder's `config.json` names,
-/// where an uninterrupted one would be.
+/// until the target or the cap. Returns the run's report and, for a run with a target,
+/// whether it reached it. A killed study resumes at the stretch the run folder's
+/// `config.json` names, where an uninterrupted one would be.
+///
+/// A `measured` run (its study scans it) that has finished is read from its logs instead of
+/// being resumed: a resumed run saves its weights again, and a scan of the earlier file would
+/// no longer match them.
 fn train_arm(
     arm: &Arm,
     seed: u64,
     folder: &Path,
     device: &Device,
     mut resumed: bool,
+    measured: bool,
     observer: &mut dyn Observer,
-) -> Result<(RunOutcome, Option<bool>), StudyError> {
+) -> Result<(TrainReport, Option<bool>), StudyError> {
     let config = Protocol::config_for(arm, seed);
-    let Some(to) = arm.train_to else {
-        let outcome = train_run(&config, folder, device, resumed, None, observer)?;
-        return Ok((outcome, None));
-    };
     let mut epochs = config.training.epochs;
     if resumed {
-        let path = folder.join(descent_train::layout::CONFIG);
-        let bytes = std::fs::read(&path).map_err(|e| StudyError::BadFile {
-            path: path.clone(),
-            reason: format!("cannot read: {e}"),
-        })?;
-        epochs = epochs.max(RunConfig::from_json(&bytes, &path)?.training.epochs);
+        epochs = epochs.max(saved_epochs(folder)?);
     }
     loop {
-        let outcome = train_run(
-            &config,
-            folder,
-            device,
-            resumed,
-            resumed.then_some(epochs),
-            observer,
-        )?;
+        let finished = match (measured, resumed) {
+            (true, true) => finished_history(folder, epochs)?,
+            _ => None,
+        };
+        let report = match finished {
+            Some(history) => TrainReport {
+                final_test: history.last().and_then(|r| r.test),
+                history,
+                stopped: None,
+                restored_epoch: None,
+                averages: Vec::new(),
+                ensemble: None,
+            },
+            None => {
+                let extend = (resumed && arm.train_to.is_some()).then_some(epochs);
+                train_run(&config, folder, device, resumed, extend, observer)?.report
+            }
+        };
+        let Some(to) = arm.train_to else {
+            return Ok((report, None));
+        };
         resumed = true;
-        let loss = outcome
-            .report
+        let loss = report
             .history
             .last()
             .map_or(f64::INFINITY, |r| r.train.loss);
         if loss <= to.train_loss {
-            return Ok((outcome, Some(true)));
+            return Ok((report, Some(true)));
         }
         if epochs >= to.max_epochs {
-            return Ok((outcome, Some(false)));
+            return Ok((report, Some(false)));
         }
         epochs = (epochs + to.every_epochs).min(to.max_epochs);
     }
+}
+
+/// The epochs the run folder's `config.json` names (the last stretch a study asked for).
+fn saved_epochs(folder: &Path) -> Result<usize, StudyError> {
+    let path = folder.join(layout::CONFIG);
+    let bytes = std::fs::read(&path).map_err(|e| StudyError::BadFile {
+        path: path.clone(),
+        reason: format!("cannot read: {e}"),
+    })?;
+    Ok(RunConfig::from_json(&bytes, &path)?.training.epochs)
+}
+
+/// The history of the run in `folder` if it has finished `epochs` epochs and saved its
+/// weights after its last epoch's log (the weights are written last: a run killed between
+/// the two holds an older `model.bpk`); `None` while it has more to do.
+fn finished_history(folder: &Path, epochs: usize) -> Result<Option<Vec<EpochRecord>>, StudyError> {
+    let path = folder.join(layout::METRICS_JSONL);
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let saved_after_log = match (modified(&folder.join(layout::MODEL)), modified(&path)) {
+        (Some(weights), Some(log)) => weights >= log,
+        _ => false,
+    };
+    if !saved_after_log || saved_epochs(folder)? != epochs {
+        return Ok(None);
+    }
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(_) => return Ok(None),
+    };
+    let history = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str::<EpochRecord>(l))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StudyError::BadFile {
+            path: path.clone(),
+            reason: format!("not an epoch log: {e}"),
+        })?;
+    Ok((history.len() == epochs).then_some(history))
 }
 
 /// Writes `results.json` and `results.md`.
