@@ -175,3 +175,104 @@ fn curve_trains_measures_both_paths_and_refuses_to_overwrite() {
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad.stderr));
     assert!(!dir.path().join("c3").join("curve.json").exists());
 }
+
+/// The arguments of a curve run long enough to be killed while its bend trains: 60 epochs of
+/// 200 samples.
+fn long_curve_args<'a>(a: &'a Path, b: &'a Path, out: &'a Path, seed: &'a str) -> Vec<&'a str> {
+    vec![
+        "landscape",
+        "curve",
+        s(a),
+        s(b),
+        "--epochs",
+        "60",
+        "--batch-size",
+        "50",
+        "--points",
+        "5",
+        "--samples",
+        "100",
+        "--train-samples",
+        "200",
+        "--seed",
+        seed,
+        "--out",
+        s(out),
+    ]
+}
+
+#[test]
+fn a_curve_killed_while_its_bend_trains_resumes_to_the_same_bend() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = train(dir.path(), "a", "1");
+    let b = train(dir.path(), "b", "2");
+
+    let straight = dir.path().join("straight");
+    ok(descent(&long_curve_args(&a, &b, &straight, "7")));
+    assert!(
+        !straight.join("progress.npz").exists(),
+        "the progress file is removed once curve.json is written"
+    );
+
+    // Kill the same run with SIGKILL as soon as its first epoch's progress is on disk.
+    let stopped = dir.path().join("stopped");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_descent"))
+        .args(long_curve_args(&a, &b, &stopped, "7"))
+        .env_remove("BURN_DEVICE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let progress = stopped.join("progress.npz");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !progress.exists() && Instant::now() < deadline {
+        if child.try_wait().expect("try_wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("wait");
+    assert!(
+        progress.exists() && !stopped.join("curve.json").exists(),
+        "the kill should land while the bend trains (raise the epochs if this machine is faster)"
+    );
+    let meta = {
+        let bytes = std::fs::read(&progress).expect("progress");
+        let npz = descent_landscape::npz::Npz::from_bytes(&bytes).expect("npz");
+        let meta: serde_json::Value =
+            serde_json::from_slice(npz.raw.get("meta.json").expect("meta")).expect("json");
+        meta
+    };
+    let done = meta["history"].as_array().expect("history").len();
+    assert!((1..60).contains(&done), "{done} epochs done at the kill");
+
+    // Another job on the same folder is refused, naming the file; the progress is kept.
+    let other = descent(&long_curve_args(&a, &b, &stopped, "8"));
+    assert_eq!(other.status.code(), Some(3), "{}", text(&other.stderr));
+    assert!(
+        text(&other.stderr).contains("progress of another curve run"),
+        "{}",
+        text(&other.stderr)
+    );
+    assert!(progress.exists());
+
+    // The same job continues and ends exactly where the uninterrupted one did.
+    ok(descent(&long_curve_args(&a, &b, &stopped, "7")));
+    assert!(!progress.exists());
+    assert_eq!(
+        std::fs::read(straight.join("bend").join("model.bpk")).expect("bend"),
+        std::fs::read(stopped.join("bend").join("model.bpk")).expect("bend"),
+        "the resumed bend differs from the uninterrupted one ({done} epochs done at the kill)"
+    );
+    let result = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("curve.json")).expect("curve.json"))
+            .expect("json")
+    };
+    let (x, y) = (result(&straight), result(&stopped));
+    assert_eq!(x["history"], y["history"]);
+    assert_eq!(x["profiles"], y["profiles"]);
+}

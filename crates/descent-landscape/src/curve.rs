@@ -26,6 +26,7 @@ pub mod plane_scan;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod profile;
+pub mod progress;
 pub mod train;
 
 #[cfg(test)]

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::LandscapeError;
-use crate::npz::{NpyArray, NpyData, Npz};
+use crate::npz::Npz;
 use crate::vector::{ParamInfo, ParamVector, check_infos};
+use crate::vector_npz::{put_vector, take_vector};
 
 /// Where a set of directions came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,12 +92,7 @@ impl DirectionSet {
     pub fn to_bytes(&self) -> Result<Vec<u8>, LandscapeError> {
         let mut npz = Npz::default();
         for (i, d) in self.directions.iter().enumerate() {
-            for (entry, values) in d.entries().iter().zip(d.to_host()?) {
-                npz.arrays.insert(
-                    format!("d{i}/{}", entry.info.path),
-                    NpyArray::new(entry.info.shape.clone(), NpyData::F32(values)),
-                );
-            }
+            put_vector(&mut npz, &format!("d{i}"), d)?;
         }
         let meta = serde_json::to_vec_pretty(&self.meta)
             .map_err(|e| LandscapeError::invalid("directions", "meta", e.to_string()))?;
@@ -182,22 +178,13 @@ impl DirectionSet {
         }
         let mut directions = Vec::with_capacity(meta.count);
         for i in 0..meta.count {
-            let values = meta
-                .params
-                .iter()
-                .map(|info| {
-                    let name = format!("d{i}/{}", info.path);
-                    match npz.arrays.get(&name) {
-                        Some(NpyArray {
-                            shape,
-                            data: NpyData::F32(v),
-                        }) if *shape == info.shape => Ok(v.clone()),
-                        Some(_) => Err(bad(format!("array {name} has the wrong shape or type"))),
-                        None => Err(bad(format!("array {name} is missing"))),
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            directions.push(ParamVector::from_host(model, values, device)?);
+            directions.push(take_vector(
+                &npz,
+                &format!("d{i}"),
+                &meta.params,
+                device,
+                path,
+            )?);
         }
         Ok(DirectionSet { meta, directions })
     }

@@ -90,6 +90,7 @@ pub mod shard;
 pub mod surface;
 pub mod trajectory;
 pub mod vector;
+pub mod vector_npz;
 
 #[cfg(test)]
 mod test_utils;

@@ -6,7 +6,11 @@
 //! The output folder holds `curve.json` ([`CurveResult`]), `bend/model.bpk` with its
 //! `model.json` (a checkpoint like any other: `descent landscape plane A OUT/bend C` scans the
 //! plane of the curve), and with the `plot` feature `profile.svg` and `plane.svg`. A folder
-//! that already holds a `curve.json` is refused, never overwritten.
+//! that already holds a `curve.json` is refused, never overwritten. While the bend trains,
+//! `progress.npz` ([`crate::curve::progress`]) is rewritten after every epoch: running the
+//! same job again on the same folder continues from the last finished epoch and ends with the
+//! same bend, bit for bit, as a run that was never stopped (the file is removed once
+//! `curve.json` is written).
 
 use std::path::{Path, PathBuf};
 
@@ -19,7 +23,8 @@ use descent_train::lock::PathLock;
 use crate::LandscapeError;
 use crate::curve::file::{CURVE_FORMAT, CurveResult};
 use crate::curve::profile::{evaluate_paths, plane_path};
-use crate::curve::train::{CurveEpoch, CurveTrainConfig, train_bend};
+use crate::curve::progress::{CurveJobKey, PROGRESS_FILE, load_progress, save_progress};
+use crate::curve::train::{BendState, CurveEpoch, CurveTrainConfig, train_bend};
 use crate::curve::{Curve, CurveKind, curve_ts};
 use crate::evaluator::BnPolicy;
 use crate::job::{
@@ -106,6 +111,25 @@ pub fn run_curve_job(
     let mut curve = Curve::new(job.kind, start, end)?;
 
     let train_set = training_set(&card, job)?;
+    let key = CurveJobKey {
+        kind: job.kind,
+        weights_sha256: hashes.clone(),
+        train: job.train.clone(),
+        train_dataset: train_set.name().to_string(),
+        train_samples: train_set.len(),
+    };
+    let progress = job.out.join(PROGRESS_FILE);
+    let state = if progress.exists() {
+        let layout = ParamVector::from_module_infos(&template);
+        let (bend, state) = load_progress(&progress, &key, &layout, device)?;
+        curve.bend = bend;
+        for e in &state.history {
+            observer.epoch(e, job.train.epochs);
+        }
+        state
+    } else {
+        BendState::default()
+    };
     let batcher = ImageBatcher::new(card.normalization.clone(), None, 0);
     let epochs = job.train.epochs;
     let history = train_bend(
@@ -115,7 +139,14 @@ pub fn run_curve_job(
         &batcher,
         &job.train,
         device,
-        &mut |e| observer.epoch(e, epochs),
+        state,
+        &mut |curve, state| {
+            save_progress(&progress, &key, &curve.bend, state)?;
+            if let Some(e) = state.history.last() {
+                observer.epoch(e, epochs);
+            }
+            Ok(())
+        },
     )?;
     save_bend(&card, &template, &curve.bend, &job.out.join(BEND_DIR))?;
 
@@ -148,6 +179,9 @@ pub fn run_curve_job(
         crate::curve::plot::draw_plane_path(&result, &job.out.join("plane.svg"))?;
     }
     result.save(&file)?;
+    // The result holds everything the progress did; a leftover file would only be refused by
+    // the check above, so its removal failing is not an error.
+    let _ = std::fs::remove_file(&progress);
     Ok(result)
 }
 

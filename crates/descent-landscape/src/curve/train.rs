@@ -195,6 +195,17 @@ impl BendOptimizer {
         }
     }
 
+    /// The same optimizer continuing with `velocity` (from an earlier run's [`BendState`]).
+    pub fn with_velocity(mut self, velocity: Option<ParamVector>) -> Self {
+        self.velocity = velocity;
+        self
+    }
+
+    /// The momentum buffer `v` (none before the first step).
+    pub fn velocity(&self) -> Option<&ParamVector> {
+        self.velocity.as_ref()
+    }
+
     /// The bend after one step: `g` is the loss's gradient at `point = phi(t)` and `coeff` the
     /// bend's coefficient `c_B(t)`. Entries of kind [`ParamKind::Buffer`] (running
     /// statistics) are not moved.
@@ -311,12 +322,28 @@ pub struct CurveEpoch {
     pub loss: f64,
 }
 
+/// Where the bend's training stands after whole epochs: with the bend itself, all that
+/// continuing needs (the `t` draws and the data order follow from the seed and the step).
+#[derive(Debug, Clone, Default)]
+pub struct BendState {
+    /// The optimizer's momentum buffer (none before the first step).
+    pub velocity: Option<ParamVector>,
+    /// Every finished epoch, in order: its length is the number of epochs done.
+    pub history: Vec<CurveEpoch>,
+}
+
 /// Trains `curve.bend` on `dataset` (see the module docs); `template` gives the architecture
-/// (its weights are not used). `observer` sees each epoch as it ends.
+/// (its weights are not used). Training continues from `state` (a fresh
+/// [`BendState::default`] starts at epoch 1; `curve.bend` must then be the bend `state` was
+/// taken with). `after_epoch` sees the bend and the state after each epoch (to report it, or
+/// to save it: [`crate::curve::progress`]); an error from it stops training and is returned.
+/// Returns the whole history.
 ///
 /// # Errors
 ///
-/// Bad options, data that does not fit the model, a diverging loss.
+/// Bad options, data that does not fit the model, a diverging loss, a state with more epochs
+/// than `config`, and what `after_epoch` returns.
+#[allow(clippy::too_many_arguments)]
 pub fn train_bend<M: ImageClassifier>(
     template: &M,
     curve: &mut Curve,
@@ -324,7 +351,8 @@ pub fn train_bend<M: ImageClassifier>(
     batcher: &ImageBatcher,
     config: &CurveTrainConfig,
     device: &Device,
-    observer: &mut dyn FnMut(&CurveEpoch),
+    state: BendState,
+    after_epoch: &mut dyn FnMut(&Curve, &BendState) -> Result<(), LandscapeError>,
 ) -> Result<Vec<CurveEpoch>, LandscapeError> {
     config.validate()?;
     if dataset.is_empty() {
@@ -334,12 +362,23 @@ pub fn train_bend<M: ImageClassifier>(
             "holds no samples",
         ));
     }
+    let done = state.history.len();
+    if done > config.epochs {
+        return Err(LandscapeError::invalid(
+            "epochs",
+            config.epochs,
+            format!("the bend's training already has {done} epochs"),
+        ));
+    }
     batcher.check(dataset)?;
     let plain = device.clone().without_autodiff();
-    let mut optimizer = BendOptimizer::new(config.momentum, config.weight_decay);
-    let mut history = Vec::with_capacity(config.epochs);
-    let mut step = 0u64;
-    for epoch in 1..=config.epochs {
+    let mut optimizer =
+        BendOptimizer::new(config.momentum, config.weight_decay).with_velocity(state.velocity);
+    let mut history = state.history;
+    history.reserve(config.epochs - done);
+    let steps_per_epoch = dataset.len().div_ceil(config.batch_size) as u64;
+    let mut step = steps_per_epoch * done as u64;
+    for epoch in done + 1..=config.epochs {
         let lr = config.schedule.rate(config.lr, epoch, config.epochs);
         let order = shuffled_indices(
             dataset.len(),
@@ -353,13 +392,17 @@ pub fn train_bend<M: ImageClassifier>(
             total += loss * chunk.len() as f64;
             step += 1;
         }
-        let record = CurveEpoch {
+        history.push(CurveEpoch {
             epoch,
             lr,
             loss: total / dataset.len() as f64,
+        });
+        let state = BendState {
+            velocity: optimizer.velocity().cloned(),
+            history,
         };
-        observer(&record);
-        history.push(record);
+        after_epoch(curve, &state)?;
+        history = state.history;
     }
     Ok(history)
 }
