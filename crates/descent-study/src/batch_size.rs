@@ -97,7 +97,7 @@ pub const ARMS: [&str; 4] = ["small-wd0", "large-wd0", "small-wd5e-4", "large-wd
 /// The curve file in each run folder, and its directions.
 pub const CURVE_FILE: &str = "curve-1d.npz";
 /// The curvature file in each run folder.
-pub const CURVATURE_FILE: &str = "curvature.json";
+pub const CURVATURE_FILE: &str = "curvature.npz";
 
 struct Budget {
     width: f64,

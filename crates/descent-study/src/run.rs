@@ -267,7 +267,7 @@ fn finished_history(folder: &Path, epochs: usize) -> Result<Option<Vec<EpochReco
     let history = text
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str::<EpochRecord>(l))
+        .map(serde_json::from_str::<EpochRecord>)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| StudyError::BadFile {
             path: path.clone(),

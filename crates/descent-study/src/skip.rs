@@ -707,6 +707,34 @@ mod tests {
     }
 
     #[test]
+    fn each_depth_runs_with_and_without_shortcuts_on_the_same_budget() {
+        for scale in Scale::ALL {
+            let p = protocol(scale, None).expect("valid");
+            let labels: Vec<&str> = p.arms.iter().map(|a| a.label.as_str()).collect();
+            assert_eq!(
+                labels,
+                [
+                    "resnet20-short",
+                    "resnet20-noshort",
+                    "resnet56-short",
+                    "resnet56-noshort"
+                ]
+            );
+            for arm in &p.arms {
+                let ModelConfig::ResNet(resnet) = &arm.config.model else {
+                    panic!("{} is not a ResNet", arm.label);
+                };
+                assert_eq!(
+                    resnet.shortcut == Shortcut::None,
+                    arm.label.ends_with("noshort")
+                );
+                assert_eq!(arm.config.training.epochs, p.arms[0].config.training.epochs);
+            }
+            assert!(p.seeds.len() >= 2, "a spread needs two seeds");
+        }
+    }
+
+    #[test]
     fn the_rule_needs_the_gap_at_depth_56_and_its_growth_with_depth() {
         let row = |label: &str, share: [f64; 2]| {
             let mut r = Row::of_accuracies(label, &[0.9, 0.9]).expect("row");
