@@ -26,70 +26,12 @@ use descent_landscape::{
 use descent_models::{ModelConfig, VggConfig, VggDepth};
 use descent_optim::schedule::ScheduleConfig;
 use descent_plot::{LinePlot, Series, draw_lines};
-use serde::{Deserialize, Serialize};
 
 use crate::base::{BaseRun, momentum_sgd, run_config};
-use crate::protocol::{Measures, TrainTo};
-use crate::results::{Column, Row, StudyResults};
+use crate::measures::{BatchMeasures, Measures};
+use crate::protocol::TrainTo;
+use crate::results::{Row, StudyResults};
 use crate::{Arm, Protocol, Scale, StudyError, StudyName, Verdict};
-
-/// How each trained run is measured (fixed with the protocol).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BatchMeasures {
-    /// Training images every measurement uses (a fixed seeded subset of the run's training
-    /// set: the loss that was minimized, as Li et al. and Keskar et al. measure).
-    pub samples: usize,
-    /// Points of the 1-D curve, from `-radius` to `radius` along one filter-normalized random
-    /// direction (biases and batch norm left out, Li et al.'s `ignore biasbn`).
-    pub curve_points: usize,
-    /// The curve's half-width, in units of the filter-normalized direction.
-    pub curve_radius: f64,
-    /// Lanczos steps for the top eigenvalue.
-    pub eigen_iterations: usize,
-    /// Keskar et al.'s box size (they report 1e-3 and 5e-4).
-    pub keskar_epsilon: f64,
-    /// The filter-normalized box's size (each filter moves by at most this share of its
-    /// norm).
-    pub filter_epsilon: f64,
-    /// Ascent runs per sharpness measurement.
-    pub sharpness_starts: usize,
-    /// Ascent steps per run.
-    pub sharpness_steps: usize,
-}
-
-/// The measurement columns of the table.
-pub const COLUMNS: &[Column] = &[
-    Column {
-        key: "epochs",
-        title: "epochs trained",
-        digits: 1,
-    },
-    Column {
-        key: "train_loss",
-        title: "final training loss",
-        digits: 4,
-    },
-    Column {
-        key: "lambda_max",
-        title: "top Hessian eigenvalue",
-        digits: 2,
-    },
-    Column {
-        key: "keskar",
-        title: "Keskar sharpness (metric 2.1)",
-        digits: 3,
-    },
-    Column {
-        key: "filter_sharpness",
-        title: "filter-normalized sharpness",
-        digits: 3,
-    },
-];
-
-/// The figures this study draws besides `accuracy.svg`.
-pub const FIGURE_NOTES: &str = "; `curves-wd0.svg` and `curves-wd5e-4.svg` (the 1-D \
-     filter-normalized training-loss curves of every run, small and large batch overlaid, as \
-     Li et al.'s Fig. 3)";
 
 /// The arms, in this order: small and large batch without weight decay, then with 5e-4.
 pub const ARMS: [&str; 4] = ["small-wd0", "large-wd0", "small-wd5e-4", "large-wd5e-4"];

@@ -37,6 +37,7 @@ mod base;
 mod batch_size;
 mod catalog;
 mod error;
+mod measures;
 mod name;
 mod optimizers;
 mod protocol;
@@ -46,13 +47,11 @@ mod run;
 mod skip;
 mod swa;
 
-pub use batch_size::BatchMeasures;
 pub use error::StudyError;
+pub use measures::{BatchMeasures, Column, Measures, SkipMeasures, columns, figure_notes};
 pub use name::{Scale, StudyName};
-pub use protocol::{Arm, Measures, PROTOCOL_FILE, Protocol, TrainTo};
+pub use protocol::{Arm, PROTOCOL_FILE, Protocol, TrainTo};
 pub use results::{
-    Column, LessonResult, PathEnd, Provenance, Row, RunResult, Spread, StudyResults, Verdict,
-    columns,
+    LessonResult, PathEnd, Provenance, Row, RunResult, Spread, StudyResults, Verdict,
 };
 pub use run::{ACCURACY_FIGURE, RESULTS_JSON, RESULTS_MD, StudyEvent, run_study};
-pub use skip::SkipMeasures;

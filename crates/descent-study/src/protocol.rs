@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use descent_train::RunConfig;
 use serde::{Deserialize, Serialize};
 
+use crate::measures::Measures;
 use crate::{Scale, StudyName};
 
 /// One configuration of a study, run once per seed.
@@ -35,17 +36,6 @@ pub struct TrainTo {
     pub every_epochs: usize,
     /// The cap.
     pub max_epochs: usize,
-}
-
-/// What a study measures on each trained run besides its test metrics, fixed with the
-/// protocol.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "study")]
-pub enum Measures {
-    /// The `batch-size` study's.
-    BatchSize(crate::batch_size::BatchMeasures),
-    /// The `skip-connections` study's.
-    SkipConnections(crate::skip::SkipMeasures),
 }
 
 /// Everything a study runs and how its result is judged, decided before it runs.

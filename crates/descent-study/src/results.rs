@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Protocol, StudyName};
+use crate::Protocol;
+use crate::measures::columns;
 
 /// What one run measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,30 +37,9 @@ pub struct RunResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub converged: Option<bool>,
     /// The study's landscape measurements of the trained run, by name (see
-    /// [`Column`]).
+    /// [`Column`](crate::Column)).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub measures: BTreeMap<String, f64>,
-}
-
-/// A measurement shown as a column of a study's table.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Column {
-    /// The key in [`RunResult::measures`] and [`Row::measures`].
-    pub key: &'static str,
-    /// The column's heading (what it is and where it is defined).
-    pub title: &'static str,
-    /// Decimals shown.
-    pub digits: usize,
-}
-
-/// The measurement columns of `study`'s table, in order (none for the studies that only
-/// train).
-pub fn columns(study: StudyName) -> &'static [Column] {
-    match study {
-        StudyName::BatchSize => crate::batch_size::COLUMNS,
-        StudyName::SkipConnections => crate::skip::COLUMNS,
-        _ => &[],
-    }
 }
 
 /// Where a walk of a lesson ended.
@@ -298,7 +278,7 @@ impl StudyResults {
                 "\nMean ± sample standard deviation over seeds {:?}. Figures: `accuracy.svg` \
                  (mean test accuracy per epoch of each arm){}.\n",
                 p.seeds,
-                crate::run::figure_notes(p.study)
+                crate::measures::figure_notes(p.study)
             )
         };
         md.push_str(&format!(

@@ -9,7 +9,8 @@ use burn::tensor::Device;
 use descent_plot::{LinePlot, Series, draw_lines};
 use descent_train::{EpochRecord, Observer, RunConfig, TrainReport, layout, train_run};
 
-use crate::protocol::{Measures, PROTOCOL_FILE};
+use crate::measures::Measures;
+use crate::protocol::PROTOCOL_FILE;
 use crate::results::{Provenance, Row, RunResult, Spread, StudyResults};
 use crate::{Arm, Protocol, StudyError, StudyName};
 
@@ -169,15 +170,6 @@ pub fn run_study(
     write_results(results, out)
 }
 
-/// The figures a study draws besides `accuracy.svg`, for its results' text.
-pub fn figure_notes(study: StudyName) -> &'static str {
-    match study {
-        StudyName::BatchSize => crate::batch_size::FIGURE_NOTES,
-        StudyName::SkipConnections => crate::skip::FIGURE_NOTES,
-        _ => "",
-    }
-}
-
 /// Trains one run of `arm`: for its epochs, or, with [`Arm::train_to`], a stretch at a time
 /// until the target or the cap. Returns the run's report and, for a run with a target,
 /// whether it reached it. A killed study resumes at the stretch the run folder's
@@ -334,7 +326,7 @@ fn table(protocol: &Protocol, runs: &[RunResult]) -> Vec<Row> {
             .iter()
             .filter(|r| r.arm == arm.label && r.converged == Some(false))
             .count();
-        let measures: BTreeMap<String, Spread> = crate::results::columns(protocol.study)
+        let measures: BTreeMap<String, Spread> = crate::measures::columns(protocol.study)
             .iter()
             .filter_map(|c| {
                 let spread = Spread::of(&of(&|r| r.measures.get(c.key).copied()))?;

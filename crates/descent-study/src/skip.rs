@@ -23,61 +23,11 @@ use descent_landscape::{
 use descent_models::{ModelConfig, ResNetConfig, Shortcut};
 use descent_optim::schedule::{ScheduleConfig, ScheduleUnit};
 use descent_plot::{SurfaceStyle, draw_surface};
-use serde::{Deserialize, Serialize};
 
 use crate::base::{BaseRun, run_config};
-use crate::protocol::Measures;
-use crate::results::{Column, Row, StudyResults};
+use crate::measures::{Measures, SkipMeasures};
+use crate::results::{Row, StudyResults};
 use crate::{Arm, Protocol, Scale, StudyError, StudyName, Verdict};
-
-/// How each trained run is measured (fixed with the protocol).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SkipMeasures {
-    /// Training images each point of the plane is evaluated on (a fixed seeded subset; the
-    /// training loss, as Li et al. plot).
-    pub samples: usize,
-    /// Points per axis of the plane, from -1 to 1 along each filter-normalized direction
-    /// (biases and batch norm left out, Li et al.'s `ignore biasbn`).
-    pub grid: usize,
-    /// Points per axis of the curvature-ratio map on the same plane (first seed only), or
-    /// none.
-    pub map_grid: Option<usize>,
-    /// Training images the map's Hessians are measured on.
-    pub map_samples: usize,
-    /// Lanczos steps per point of the map.
-    pub map_iterations: usize,
-}
-
-/// The measurement columns of the table.
-pub const COLUMNS: &[Column] = &[
-    Column {
-        key: "nonconvex_share",
-        title: "non-convex share of the plane",
-        digits: 3,
-    },
-    Column {
-        key: "local_minima",
-        title: "local minima on the grid",
-        digits: 1,
-    },
-    Column {
-        key: "centre_loss",
-        title: "training loss at the centre",
-        digits: 4,
-    },
-    Column {
-        key: "map_nonconvex_share",
-        title: "ratio map: share with lambda_min < 0 and ratio > 0.1 (first seed)",
-        digits: 3,
-    },
-];
-
-/// The figures this study draws besides `accuracy.svg`.
-pub const FIGURE_NOTES: &str = "; `contours-resnet20.svg` and `contours-resnet56.svg` (the \
-     training-loss contours of the first seed on the plane of two filter-normalized \
-     directions, with and without shortcuts side by side on the same levels, as Li et al.'s \
-     Fig. 5) and, where measured, `ratio-map-resnet20.svg` and `ratio-map-resnet56.svg` (the \
-     map of |lambda_min / lambda_max|, their Fig. 7)";
 
 /// The depths compared.
 pub const DEPTHS: [usize; 2] = [20, 56];
