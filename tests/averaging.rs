@@ -14,10 +14,11 @@ use descent::optim::averaging::BufferPolicy;
 use descent::optim::schedule::AnnealStrategy;
 use descent::train::{
     AveragingOptions, DeviceChoice, EmaOptions, RunConfig, Silent, Snapshots, SwaOptions, SwaRate,
-    train_run,
+    SwagOptions, train_run,
 };
 
-/// SWA from the end of epoch 2 with SWALR, EMA every 2 steps, snapshots at epochs 2 and 4.
+/// SWA from the end of epoch 2 with SWALR (and SWAG of rank 2 at the same moments), EMA every
+/// 2 steps, snapshots at epochs 2 and 4.
 fn averaging(every_steps: Option<u64>, buffers: BufferPolicy) -> AveragingOptions {
     AveragingOptions {
         swa: Some(SwaOptions {
@@ -29,6 +30,7 @@ fn averaging(every_steps: Option<u64>, buffers: BufferPolicy) -> AveragingOption
                 anneal: AnnealStrategy::Linear,
             }),
         }),
+        swag: Some(SwagOptions { rank: 2 }),
         ema: Some(EmaOptions {
             decay: 0.9,
             every_steps: 2,
@@ -48,6 +50,9 @@ fn averaging_outputs(dir: &Path) -> Vec<(String, Vec<Vec<u32>>, String)> {
         let about = std::fs::read_to_string(folder.join("averaging.json")).unwrap_or_default();
         outputs.push((name.to_string(), model_bits(&folder), about));
     }
+    // The SWAG posterior (no parameter ids inside: compared byte for byte).
+    let swag = std::fs::read(dir.join("swag.bin")).expect("swag.bin written");
+    outputs.push(("swag.bin".into(), Vec::new(), format!("{swag:?}")));
     outputs
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use descent_data::{DatasetKind, Split};
 use descent_models::{Activation, Architecture};
-use descent_optim::averaging::BufferPolicy;
+use descent_optim::averaging::{BufferPolicy, SwagCovariance};
 use descent_optim::schedule::AnnealStrategy;
 use descent_train::{Monitor, TrajectoryUnit};
 
@@ -346,6 +346,19 @@ pub struct TrainArgs {
         help_heading = "Averaging"
     )]
     pub swa_every_steps: Option<u64>,
+    /// SWAG (Maddox et al. 2019): also keep the weights' moments and last K deviations when SWA averages (RUN/swag.bin).
+    #[arg(long, requires = "swa_start", help_heading = "Averaging")]
+    pub swag: bool,
+    /// SWAG's rank K: the number of most recent deviations kept (at least 2).
+    #[arg(
+        long,
+        value_name = "K",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(2..),
+        requires = "swag",
+        help_heading = "Averaging"
+    )]
+    pub swag_rank: u32,
     /// Keep an exponential moving average of the weights with this decay, in [0, 1) (saved
     /// in RUN/ema/).
     #[arg(
@@ -459,6 +472,57 @@ pub struct EvalArgs {
     /// Further ensemble members (run folders, checkpoint folders or model files).
     #[arg(requires = "ensemble")]
     pub members: Vec<PathBuf>,
+    /// SWAG: average the predictions of weight samples from the run's RUN/swag.bin, beside the SWA mean and the last weights.
+    #[arg(long, conflicts_with_all = ["ensemble", "averaged"], help_heading = "SWAG")]
+    pub swag: bool,
+    /// Number of SWAG weight samples averaged (the paper's 30).
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(1..),
+        requires = "swag",
+        help_heading = "SWAG"
+    )]
+    pub swag_samples: u32,
+    /// SWAG covariance scale as in the authors' code: 0.5 is the paper's equation, 1 the fitted covariance.
+    #[arg(
+        long,
+        value_name = "SCALE",
+        default_value_t = 0.5,
+        allow_negative_numbers = true,
+        requires = "swag",
+        help_heading = "SWAG"
+    )]
+    pub swag_scale: f64,
+    /// SWAG covariance: low-rank (diagonal plus the deviations, SWAG) or diagonal (SWAG-Diagonal).
+    #[arg(
+        long,
+        value_name = "KIND",
+        default_value = "low-rank",
+        value_parser = named([SwagCovariance::LowRank, SwagCovariance::Diagonal], |c| c.name()),
+        requires = "swag",
+        help_heading = "SWAG"
+    )]
+    pub swag_covariance: SwagCovariance,
+    /// Seed of the SWAG samples' normal draws (and of the --bn-samples subset).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        requires = "swag",
+        help_heading = "SWAG"
+    )]
+    pub seed: u64,
+    /// Recompute each SWAG sample's batch-norm statistics on N of the run's training samples (default: all).
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..),
+        requires = "swag",
+        help_heading = "SWAG"
+    )]
+    pub bn_samples: Option<u64>,
 }
 
 /// `descent eval --averaged`: which of a run's weight averages to evaluate.

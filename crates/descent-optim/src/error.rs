@@ -23,4 +23,18 @@ pub enum OptimError {
         /// Why it failed (lowercase, no trailing period).
         reason: String,
     },
+    /// A SWAG deviation matrix of `rank` rows of `params` weights would not fit in memory
+    /// (or its size overflows).
+    #[error(
+        "swag: a deviation matrix of rank K = {rank} over P = {params} parameters needs \
+         {bytes} bytes (K x P x 4), more than can be allocated here; lower the rank"
+    )]
+    SwagTooLarge {
+        /// The rank `K` asked for.
+        rank: usize,
+        /// The number of parameters `P` of the model.
+        params: usize,
+        /// The bytes the matrix needs (`K * P * 4`).
+        bytes: u128,
+    },
 }

@@ -67,7 +67,8 @@ pub mod schedule;
 
 pub use averaging::{
     AveragedModel, AveragingRule, BufferPolicy, EmaConfig, EnsembleMetrics, SnapshotEnsemble,
-    SnapshotPolicy, SwaConfig, SwaLr, SwaLrConfig, recompute_batch_norm,
+    SnapshotPolicy, SwaConfig, SwaLr, SwaLrConfig, Swag, SwagConfig, SwagCovariance,
+    recompute_batch_norm,
 };
 pub use error::OptimError;
 pub use optimizer::{

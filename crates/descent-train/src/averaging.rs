@@ -10,6 +10,11 @@
 //! | `ema/`                       | the same, for the moving average                    | at the end of the run |
 //! | `snapshots/epoch-NNNN/`      | `model.bpk`, `model.json` of that epoch's weights   | at the end of each snapshot epoch |
 //! | `checkpoint/swa.bpk`, `ema.bpk` | the running averages, with their update counts in `state.json` | with every checkpoint |
+//! | `swag.bin`                   | the SWAG posterior: moments and deviation matrix ([`Swag::to_bytes`]) | at the end of the run |
+//! | `checkpoint/swag.bin`        | the same, as collected so far                        | with every checkpoint |
+//!
+//! SWAG (Maddox et al. 2019) collects at exactly the moments SWA averages (so its mean *is*
+//! the SWA average) and needs SWA's settings; `descent eval RUN --swag` samples from it.
 //!
 //! Because the running averages are part of every checkpoint, a run resumed in the middle of
 //! averaging ends with the same averaged weights as one that never stopped. The folders
@@ -23,11 +28,11 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Bytes;
 use descent_data::{ImageBatcher, ImageDataset};
 use descent_models::ImageClassifier;
+use descent_optim::SwaLrConfig;
 use descent_optim::averaging::{
-    AveragedModel, AveragingRule, BufferPolicy, SnapshotPolicy, recompute_batch_norm,
+    AveragedModel, AveragingRule, BufferPolicy, SnapshotPolicy, Swag, SwagConfig,
 };
 use descent_optim::schedule::{AnnealStrategy, Schedule};
-use descent_optim::{OptimError, SwaLrConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::error::TrainError;
@@ -43,6 +48,10 @@ pub struct AveragingOptions {
     /// on (Izmailov et al. 2018).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swa: Option<SwaOptions>,
+    /// SWA-Gaussian (Maddox et al. 2019): the moments and the last `K` deviations of the
+    /// weights, collected whenever SWA averages (so it needs [`swa`](Self::swa)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swag: Option<SwagOptions>,
     /// An exponential moving average of the weights over the whole run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ema: Option<EmaOptions>,
@@ -68,6 +77,7 @@ impl Default for AveragingOptions {
     fn default() -> Self {
         Self {
             swa: None,
+            swag: None,
             ema: None,
             snapshots: None,
             buffers: BufferPolicy::Copy,
@@ -123,6 +133,20 @@ impl SwaRate {
             .with_anneal_epochs(self.anneal_epochs)
             .with_anneal_strategy(self.anneal);
         Ok(config.after(main, start_epoch, steps_per_epoch)?)
+    }
+}
+
+/// SWAG's settings; it collects when SWA averages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SwagOptions {
+    /// `K`, the number of most recent deviations kept (the paper's 20; at least 2).
+    pub rank: usize,
+}
+
+impl SwagOptions {
+    /// The library configuration.
+    pub fn config(&self) -> SwagConfig {
+        SwagConfig::new().with_rank(self.rank)
     }
 }
 
@@ -186,7 +210,7 @@ impl Snapshots {
 impl AveragingOptions {
     /// Whether any averaging or snapshot is asked for.
     pub fn is_active(&self) -> bool {
-        self.swa.is_some() || self.ema.is_some() || self.snapshots.is_some()
+        self.swa.is_some() || self.swag.is_some() || self.ema.is_some() || self.snapshots.is_some()
     }
 
     /// Checks every field against a run of `epochs` epochs, naming the first bad one.
@@ -223,6 +247,22 @@ impl AveragingOptions {
                     "swa_lr",
                     rate.swa_lr.to_string(),
                     "must be a positive finite number".into(),
+                );
+            }
+        }
+        if let Some(swag) = &self.swag {
+            if self.swa.is_none() {
+                return invalid(
+                    "swag",
+                    format!("rank {}", swag.rank),
+                    "SWAG collects when SWA averages: give SWA's start (--swa-start) too".into(),
+                );
+            }
+            if swag.rank < 2 {
+                return invalid(
+                    "swag_rank",
+                    swag.rank.to_string(),
+                    "must be at least 2 (samples divide by sqrt(K - 1))".into(),
                 );
             }
         }
@@ -273,6 +313,13 @@ pub struct AveragingState {
     /// Updates folded into the moving average so far.
     #[serde(default)]
     pub ema_updates: u64,
+    /// Models collected into the SWAG posterior so far.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub swag_models: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl AveragingState {
@@ -377,6 +424,7 @@ pub(crate) fn write_model_dir(
 /// The running averages of a trainer.
 pub(crate) struct Averages<M> {
     pub(crate) swa: Option<AveragedModel<M>>,
+    pub(crate) swag: Option<Swag<M>>,
     pub(crate) ema: Option<AveragedModel<M>>,
 }
 
@@ -399,7 +447,11 @@ impl<M: ImageClassifier> Averages<M> {
             )?),
             None => None,
         };
-        Ok(Self { swa, ema })
+        let swag = match &options.swag {
+            Some(swag) => Some(swag.config().init(live)?),
+            None => None,
+        };
+        Ok(Self { swa, swag, ema })
     }
 
     /// Folds `live` in after optimizer step `global_step` of (1-based) `epoch`, where due.
@@ -421,6 +473,9 @@ impl<M: ImageClassifier> Averages<M> {
             && global_step.is_multiple_of(every)
         {
             avg.update(live)?;
+            if let Some(swag) = &mut self.swag {
+                swag.collect(live)?;
+            }
         }
         Ok(())
     }
@@ -437,6 +492,9 @@ impl<M: ImageClassifier> Averages<M> {
             && swa.every_steps.is_none()
         {
             avg.update(live)?;
+            if let Some(swag) = &mut self.swag {
+                swag.collect(live)?;
+            }
         }
         Ok(())
     }
@@ -446,6 +504,7 @@ impl<M: ImageClassifier> Averages<M> {
         AveragingState {
             swa_updates: self.swa.as_ref().map_or(0, AveragedModel::n_averaged),
             ema_updates: self.ema.as_ref().map_or(0, AveragedModel::n_averaged),
+            swag_models: self.swag.as_ref().map_or(0, Swag::n_models),
         }
     }
 
@@ -461,6 +520,11 @@ impl<M: ImageClassifier> Averages<M> {
             {
                 parts.push((name, records::module_bytes(&avg.model())?));
             }
+        }
+        if let Some(swag) = &self.swag
+            && swag.n_models() > 0
+        {
+            parts.push((layout::SWAG_FILE, Bytes::from_bytes_vec(swag.to_bytes())));
         }
         Ok(parts)
     }
@@ -499,8 +563,53 @@ impl<M: ImageClassifier> Averages<M> {
             check?;
             *avg = AveragedModel::from_parts(model, avg.rule(), avg.buffers(), updates)?;
         }
+        if state.swag_models > 0 {
+            let path = dir.join(layout::SWAG_FILE);
+            if self.swag.is_none() {
+                return Err(TrainError::BadCheckpoint {
+                    path: dir.join(layout::STATE),
+                    reason: format!(
+                        "records {} swag models but this run does not collect SWAG",
+                        state.swag_models
+                    ),
+                });
+            }
+            let bytes = records::read(dir, layout::SWAG_FILE)?;
+            records::verify(dir, layout::SWAG_FILE, &bytes, checksums)?;
+            let swag = read_swag(live, &bytes, &path)?;
+            if swag.n_models() != state.swag_models {
+                return Err(TrainError::BadCheckpoint {
+                    path,
+                    reason: format!(
+                        "holds {} models where {} records {}",
+                        swag.n_models(),
+                        layout::STATE,
+                        state.swag_models
+                    ),
+                });
+            }
+            self.swag = Some(swag);
+        }
         Ok(())
     }
+}
+
+/// Reads a SWAG posterior file (`swag.bin`) for the parameters of `live`; `path` names the
+/// file in errors.
+///
+/// # Errors
+///
+/// [`TrainError::BadCheckpoint`] naming the file when its bytes are not a posterior of this
+/// model.
+pub fn read_swag<M: ImageClassifier>(
+    live: &M,
+    bytes: &[u8],
+    path: &Path,
+) -> Result<Swag<M>, TrainError> {
+    Swag::from_bytes(live, bytes).map_err(|e| TrainError::BadCheckpoint {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
 }
 
 /// Finishes one average: recomputes its batch-norm statistics with one pass over `train`
@@ -517,17 +626,7 @@ pub(crate) fn finish<M: ImageClassifier>(
     if !options.recompute_batch_norm {
         return Ok((model, false));
     }
-    let device = device.clone().autodiff();
-    let indices: Vec<usize> = (0..train.len()).collect();
-    let batches = indices.chunks(batch_size.max(1));
-    let mut ran = false;
-    let model = recompute_batch_norm(model, batches, |model: &M, chunk: &[usize]| {
-        ran = true;
-        let batch = batcher.batch_indices_eval(train, chunk, &device);
-        let _ = model.logits(batch.images);
-    })
-    .map_err(|e: OptimError| TrainError::from(e))?;
-    Ok((model, ran))
+    crate::bma::recompute_on(model, train, batcher, batch_size, device)
 }
 
 #[cfg(test)]
@@ -583,6 +682,20 @@ mod tests {
             (swa(1, None, Some(0.0)), "swa_lr"),
             (swa(1, None, Some(f64::NAN)), "swa_lr"),
             (ema(1.0, 1), "ema"),
+            (
+                AveragingOptions {
+                    swag: Some(SwagOptions { rank: 20 }),
+                    ..AveragingOptions::default()
+                },
+                "swag",
+            ),
+            (
+                AveragingOptions {
+                    swag: Some(SwagOptions { rank: 1 }),
+                    ..swa(1, None, None)
+                },
+                "swag_rank",
+            ),
             (ema(-0.1, 1), "ema"),
             (ema(0.9, 0), "ema_every_steps"),
             (listed(vec![]), "snapshot_epochs"),
@@ -623,6 +736,7 @@ mod tests {
                     anneal: AnnealStrategy::Linear,
                 }),
             }),
+            swag: Some(SwagOptions { rank: 20 }),
             ema: Some(EmaOptions {
                 decay: 0.999,
                 every_steps: 1,

@@ -9,10 +9,12 @@
 //!     optimizer.bpk            the optimizer's state
 //!     scheduler.bpk            the schedule's counters
 //!     swa.bpk, ema.bpk         the running weight averages, when averaging
+//!     swag.bin                 the SWAG posterior collected so far, with --swag
 //!     state.json               progress, the epoch's sums, history, rules, checksums
 //!     model.json               the model card, so the folder stands alone
 //!   best/                    the best epoch's model.bpk and model.json (early stopping)
 //!   swa/, ema/               the final averages: model.bpk, model.json, averaging.json
+//!   swag.bin                 the final SWAG posterior (moments, last K deviations)
 //!   snapshots/epoch-NNNN/    a snapshot ensemble's members: model.bpk, model.json
 //!   trajectory/              kept weights for PCA plots: index.json and their .bpk files
 //!   model.bpk, model.json    the final weights and their card
@@ -41,6 +43,8 @@ pub const STATE: &str = "state.json";
 pub const SWA_RECORD: &str = "swa.bpk";
 /// The running moving average in a checkpoint.
 pub const EMA_RECORD: &str = "ema.bpk";
+/// The SWAG posterior (moments and deviation matrix), in a run folder and a checkpoint.
+pub const SWAG_FILE: &str = "swag.bin";
 /// The newest checkpoint's folder.
 pub const CHECKPOINT_DIR: &str = "checkpoint";
 /// The best epoch's folder.

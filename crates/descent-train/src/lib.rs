@@ -39,6 +39,8 @@ pub use burn;
 
 pub mod allocator;
 pub mod averaging;
+pub mod bma;
+pub mod calibration;
 pub mod checkpoint;
 pub mod config;
 pub mod device;
@@ -61,7 +63,10 @@ pub mod trajectory;
 
 pub use averaging::{
     AverageReport, AveragingOptions, EmaOptions, EnsembleReport, Snapshots, SwaOptions, SwaRate,
+    SwagOptions,
 };
+pub use bma::{SwagEvalOptions, SwagEvaluation, evaluate_swag};
+pub use calibration::CalibrationMetrics;
 pub use checkpoint::Progress;
 pub use config::{
     DataConfig, HeldOut, NormalizationChoice, RunConfig, ValidationData, ValidationSplit,

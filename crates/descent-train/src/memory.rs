@@ -71,6 +71,41 @@ pub fn check_training_fits(
     Ok(size)
 }
 
+/// [`TrainError::InvalidOption`] (field `swag_rank`) when a SWAG deviation matrix of `rank`
+/// rows over the model's parameters (`rank x params x 4` bytes), besides what training needs
+/// with `batch_size` samples a step, exceeds `memory` bytes (no limit when `None`).
+///
+/// # Errors
+///
+/// As above, naming `K`, `P` and the bytes.
+pub fn check_swag_fits(
+    size: &ModelSize,
+    rank: usize,
+    batch_size: usize,
+    memory: Option<u64>,
+) -> Result<(), TrainError> {
+    let matrix = size.params.saturating_mul(rank as u128).saturating_mul(4);
+    let needed = matrix.saturating_add(size.training_bytes(batch_size));
+    if let Some(memory) = memory
+        && needed > u128::from(memory)
+    {
+        return Err(TrainError::InvalidOption {
+            field: "swag_rank",
+            value: rank.to_string(),
+            reason: format!(
+                "SWAG's deviation matrix of K = {rank} rows over P = {} parameters needs {} \
+                 (K x P x 4 bytes) besides training's {}, more than this machine's {}; lower \
+                 --swag-rank",
+                size.params,
+                format_bytes(matrix),
+                format_bytes(size.training_bytes(batch_size)),
+                format_bytes(u128::from(memory))
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// [`ModelError`](descent_models::ModelError)-free check for loading a saved model: its
 /// weights alone must fit in `memory` bytes.
 ///
@@ -96,6 +131,21 @@ pub fn check_weights_fit(model: &ModelConfig, memory: Option<u64>) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_swag_matrix_beyond_memory_is_refused_naming_k_p_and_bytes() {
+        let size = ModelSize {
+            params: 1_000_000,
+            activations_per_sample: 10,
+        };
+        // 20 x 1e6 x 4 = 80 MB: fits in 1 GB, not in 50 MB.
+        check_swag_fits(&size, 20, 1, Some(1_000_000_000)).expect("fits");
+        let err = check_swag_fits(&size, 20, 1, Some(50_000_000)).expect_err("too large");
+        let text = err.to_string();
+        for needle in ["swag_rank", "K = 20", "P = 1000000", "80.0 MB"] {
+            assert!(text.contains(needle), "{needle}: {text}");
+        }
+    }
     use descent_models::MlpConfig;
 
     #[test]

@@ -206,11 +206,19 @@ pub fn train_run(
         },
         false => TrainError::Model(e),
     })?;
-    crate::memory::check_training_fits(
+    let size = crate::memory::check_training_fits(
         &config.model,
         config.training.batch_size,
         crate::memory::total_memory(),
     )?;
+    if let Some(swag) = &config.training.averaging.swag {
+        crate::memory::check_swag_fits(
+            &size,
+            swag.rank,
+            config.training.batch_size,
+            crate::memory::total_memory(),
+        )?;
+    }
     if let Some(n) = &data.normalization {
         config.data.normalization = NormalizationChoice::Fixed(n.clone());
     }

@@ -17,6 +17,10 @@ pub enum SeedPurpose {
     Init = 4,
     /// The samples held out of the training set for validation.
     Validation = 5,
+    /// The normal draws of one SWAG weight sample (`descent eval --swag`).
+    SwagSample = 6,
+    /// The training samples a SWAG evaluation recomputes batch-norm statistics on.
+    SwagBatchNorm = 7,
 }
 
 /// SplitMix64's finalizer: a bijective mix with good avalanche.

@@ -703,7 +703,7 @@ impl<M: ImageClassifier> Trainer<M> {
     }
 
     /// Recomputes the averages' batch-norm statistics, evaluates them on `test` and writes
-    /// each into the run folder (`swa/`, `ema/`).
+    /// each into the run folder (`swa/`, `ema/`), and the SWAG posterior (`swag.bin`).
     fn finish_averages(
         &mut self,
         train: &ImageDataset,
@@ -756,6 +756,13 @@ impl<M: ImageClassifier> Trainer<M> {
                 observer.checkpoint_written(&dir);
             }
             reports.push(report);
+        }
+        if let (Some(swag), Some(folder)) = (&self.averages.swag, &self.folder)
+            && swag.n_models() > 0
+        {
+            let path = folder.dir.join(layout::SWAG_FILE);
+            descent_files::write_file(&path, &swag.to_bytes())?;
+            observer.checkpoint_written(&path);
         }
         Ok(reports)
     }

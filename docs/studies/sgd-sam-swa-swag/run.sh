@@ -34,7 +34,7 @@ measure() { # measure ARM SEED: evaluation and curvature of the arm's solution
     if [ "$1" = swa ]; then solution=$run/swa; fi
     [ -f "$run/eval.json" ] || {
         if [ "$1" = swa ]; then
-            "$descent" eval "$run" --swag --samples 30 --json > "$run/eval.json.tmp"
+            "$descent" eval "$run" --swag --swag-samples 30 --json > "$run/eval.json.tmp"
         else
             "$descent" eval "$run" --json > "$run/eval.json.tmp"
         fi

@@ -4,9 +4,11 @@
 use std::path::PathBuf;
 
 use descent_data::{DatasetKind, ImageBatcher, LoadOptions, Split};
-use descent_train::averaging::snapshot_dirs;
+use descent_train::averaging::{read_swag, snapshot_dirs};
 use descent_train::layout;
-use descent_train::{ModelCard, TrainError, evaluate, evaluate_ensemble};
+use descent_train::{
+    ModelCard, SwagEvalOptions, TrainError, evaluate, evaluate_ensemble, evaluate_swag,
+};
 
 use crate::args::{AverageKind, EvalArgs};
 
@@ -57,6 +59,9 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
         set = set.take(n);
     }
     let batcher = ImageBatcher::new(card.normalization.clone(), None, 0);
+    if args.swag {
+        return swag(&args, card, models.remove(0), &set, &batcher, &device);
+    }
     let metrics = if args.ensemble {
         evaluate_ensemble(&models, &set, &batcher, args.batch_size, &device)?
     } else {
@@ -87,6 +92,116 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// `descent eval RUN --swag`: the Bayesian model average of SWAG samples beside the SWA mean
+/// and the last weights, as a table or JSON.
+fn swag(
+    args: &EvalArgs,
+    card: &ModelCard,
+    last: descent_models::Model,
+    test: &descent_data::ImageDataset,
+    batcher: &ImageBatcher,
+    device: &burn::tensor::Device,
+) -> anyhow::Result<()> {
+    let path = args.checkpoint.join(layout::SWAG_FILE);
+    if !path.is_file() {
+        anyhow::bail!(TrainError::InvalidOption {
+            field: "swag",
+            value: args.checkpoint.display().to_string(),
+            reason: format!(
+                "this run has no {} (train with --swa-start E --swag)",
+                layout::SWAG_FILE
+            ),
+        });
+    }
+    let bytes = std::fs::read(&path).map_err(|e| TrainError::io("reading", &path, e))?;
+    let posterior = read_swag(&last, &bytes, &path)?;
+    let train = training_set(args, card)?;
+    let options = SwagEvalOptions {
+        samples: args.swag_samples as usize,
+        scale: args.swag_scale,
+        covariance: args.swag_covariance,
+        seed: args.seed,
+        bn_samples: args.bn_samples.map(|n| n as usize),
+        batch_size: args.batch_size,
+    };
+    // A counter on a terminal only: a log or a pipe gets the result alone.
+    let quiet = args.json || !std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let total = options.samples;
+    let result = evaluate_swag(
+        &posterior,
+        &last,
+        &train,
+        test,
+        batcher,
+        &options,
+        device,
+        &mut |i| {
+            if !quiet {
+                eprint!("\rswag sample {i}/{total}");
+                if i == total {
+                    eprintln!();
+                }
+            }
+        },
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string(&result)?);
+        return Ok(());
+    }
+    println!(
+        "{}: SWAG over {} samples (scale {}, {}, rank {} of {} models), batch norm on {} \
+         training samples",
+        test.name(),
+        options.samples,
+        options.scale,
+        options.covariance,
+        result.deviations,
+        result.collected_models,
+        result.bn_samples_used
+    );
+    println!(
+        "{:<10} {:>9} {:>8} {:>8}",
+        "weights", "accuracy", "nll", "ece"
+    );
+    for (name, m) in [
+        ("swag-bma", &result.swag),
+        ("swa-mean", &result.swa),
+        ("last", &result.last),
+    ] {
+        println!(
+            "{name:<10} {:>8.2}% {:>8.4} {:>8.4}",
+            100.0 * m.accuracy,
+            m.nll,
+            m.ece
+        );
+    }
+    Ok(())
+}
+
+/// The training set batch-norm statistics are recomputed on: the run's own (its
+/// `config.json`: the same subset, without a validation split) when the run folder has one,
+/// else the whole training split of the evaluated dataset.
+fn training_set(args: &EvalArgs, card: &ModelCard) -> anyhow::Result<descent_data::ImageDataset> {
+    let config = args.checkpoint.join(layout::CONFIG);
+    if args.dataset.is_none() && args.data_dir.is_none() && config.is_file() {
+        let bytes = std::fs::read(&config).map_err(|e| TrainError::io("reading", &config, e))?;
+        let run = descent_train::RunConfig::from_json(&bytes, &config)?;
+        return Ok(run.data.load(card.data_seed)?.train);
+    }
+    let options = LoadOptions {
+        synthetic_samples: None,
+        seed: card.data_seed,
+    };
+    let dataset = args.dataset.unwrap_or(card.dataset);
+    let dir = args.data_dir.clone().or_else(|| card.data_dir.clone());
+    Ok(descent_data::load(
+        dataset,
+        dir.as_deref(),
+        Split::Train,
+        &options,
+    )?)
 }
 
 /// The models to evaluate: the checkpoint itself, its `swa/` or `ema/` folder

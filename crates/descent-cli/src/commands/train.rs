@@ -12,7 +12,7 @@ use descent_optim::{OptimizerConfig, OptimizerKind, SamConfig};
 use descent_train::{
     AveragingOptions, ConsoleObserver, DataConfig, EarlyStoppingOptions, EmaOptions, EpochRules,
     Monitor, NormalizationChoice, PlateauOptions, RunConfig, Snapshots, SwaOptions, SwaRate,
-    TrainOptions, ValidationSplit, train_run,
+    SwagOptions, TrainOptions, ValidationSplit, train_run,
 };
 
 use crate::args::TrainArgs;
@@ -88,6 +88,14 @@ pub fn run(device_name: &str, args: TrainArgs) -> anyhow::Result<()> {
                 folder.display()
             ),
         }
+    }
+    let swag = outcome.folder.join(descent_train::layout::SWAG_FILE);
+    if swag.is_file() {
+        println!(
+            "SWAG posterior: {} (its Bayesian model average: descent eval {} --swag)",
+            swag.display(),
+            outcome.folder.display()
+        );
     }
     if let Some(ensemble) = &outcome.report.ensemble {
         let epochs: Vec<String> = ensemble.epochs.iter().map(ToString::to_string).collect();
@@ -284,7 +292,7 @@ fn epoch_rules(args: &TrainArgs, validation: bool) -> anyhow::Result<EpochRules>
     Ok(rules)
 }
 
-/// Builds the averaging options from `--swa-*`, `--ema*`, `--snapshots`/`--snapshot-epochs`,
+/// Builds the averaging options from `--swa-*`, `--swag*`, `--ema*`, `--snapshots`/`--snapshot-epochs`,
 /// `--average-buffers` and `--no-bn-recompute`. `--snapshots` takes the cycle lengths of the
 /// SGDR `schedule`, so it needs `--schedule sgdr` counted in epochs and without warm-up.
 fn averaging_options(
@@ -329,8 +337,12 @@ fn averaging_options(
         None
     };
     let buffers = args.average_buffers.unwrap_or(BufferPolicy::Copy);
+    let swag = args.swag.then_some(SwagOptions {
+        rank: args.swag_rank as usize,
+    });
     Ok(AveragingOptions {
         swa,
+        swag,
         ema,
         snapshots,
         buffers,

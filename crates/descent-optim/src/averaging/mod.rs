@@ -1,5 +1,5 @@
 //! Weight averaging and ensembles for any Burn [`Module`](burn::module::Module): SWA, EMA,
-//! SWALR, batch-norm recompute and snapshot ensembles.
+//! SWAG, SWALR, batch-norm recompute and snapshot ensembles.
 //!
 //! - [`AveragedModel`] keeps an averaged copy of a module, built by [`SwaConfig`] (the
 //!   equal-weight running mean, Izmailov et al. 2018) or [`EmaConfig`] (an exponential moving
@@ -12,6 +12,9 @@
 //!   composes it after any schedule of this crate ([`SwaLrConfig::after`]).
 //! - [`recompute_batch_norm`] resets and recomputes `BatchNorm` running statistics with one
 //!   pass over data fed through a closure (PyTorch's `update_bn`).
+//! - [`SwagConfig`] builds [`Swag`], SWA-Gaussian (Maddox et al. 2019): the running first and
+//!   second moments and the last `K` deviations of the weights, and weight samples from the
+//!   Gaussian they define.
 //! - [`SnapshotEnsemble`] predicts with the mean softmax of several models; [`SnapshotPolicy`]
 //!   says which epochs end a warm-restart cycle.
 //!
@@ -76,6 +79,7 @@ mod buffers;
 mod ema;
 mod snapshot;
 mod swa;
+mod swag;
 mod swalr;
 mod walk;
 
@@ -90,4 +94,5 @@ pub use buffers::BufferPolicy;
 pub use ema::EmaConfig;
 pub use snapshot::{EnsembleMetrics, SnapshotEnsemble, SnapshotPolicy};
 pub use swa::SwaConfig;
+pub use swag::{Swag, SwagConfig, SwagCovariance};
 pub use swalr::{SwaLr, SwaLrConfig};

@@ -152,3 +152,30 @@ pub(crate) fn rewrite<M: Module>(
     };
     module.map(&mut rewriter)
 }
+
+/// Calls `f(role, id, path, number of elements)` for every float tensor of `module`, in
+/// Burn's visit order (the order of the struct's fields).
+pub(crate) fn visit_order<M: Module>(module: &M, f: impl FnMut(Role, ParamId, &str, usize)) {
+    struct Order<F> {
+        path: Path,
+        f: F,
+    }
+    impl<F: FnMut(Role, ParamId, &str, usize)> ModuleVisitor for Order<F> {
+        fn enter_module(&mut self, name: &str, container_type: &str) {
+            self.path.enter(name, container_type);
+        }
+
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.exit();
+        }
+
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let n = param.shape().num_elements();
+            (self.f)(self.path.role(), param.id, &self.path.joined(), n);
+        }
+    }
+    module.visit(&mut Order {
+        path: Path::default(),
+        f,
+    });
+}
