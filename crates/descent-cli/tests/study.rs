@@ -1,6 +1,7 @@
-//! `descent study`: the `restarts` study at its smoke scale, end to end through the binary
-//! (a table, a verdict, a figure), killed part-way and resumed to the same results as an
-//! uninterrupted study, and its refusals.
+//! `descent study`: the `restarts` and `batch-size` studies at their smoke scale, end to end
+//! through the binary (a table, a verdict, the figures), killed part-way and resumed to the
+//! same results as an uninterrupted study; the `swa`, `optimizers` and `skip-connections`
+//! studies end to end; and the refusals.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -182,28 +183,21 @@ fn the_swa_study_reports_each_average_against_sgd() {
 }
 
 #[test]
-fn unknown_and_unfinished_studies_are_refused_plainly() {
-    let unknown = descent(&["study", "lottery-tickets"]);
+fn unknown_studies_are_refused_plainly_and_protocols_print_without_running() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let unknown = descent(&[
+        "study",
+        "lottery-tickets",
+        "--out",
+        s(&dir.path().join("lottery")),
+    ]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
         text(&unknown.stderr).contains("restarts"),
         "{}",
         text(&unknown.stderr)
     );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let not_yet = descent(&[
-        "study",
-        "skip-connections",
-        "--out",
-        s(&dir.path().join("swa")),
-    ]);
-    assert_eq!(not_yet.status.code(), Some(2));
-    assert!(
-        text(&not_yet.stderr).contains("not implemented yet"),
-        "{}",
-        text(&not_yet.stderr)
-    );
-    assert!(!dir.path().join("swa").exists(), "nothing written");
+    assert!(!dir.path().join("lottery").exists(), "nothing written");
     // --protocol prints the protocol and runs nothing.
     let protocol = ok(descent(&[
         "study",
@@ -214,4 +208,196 @@ fn unknown_and_unfinished_studies_are_refused_plainly() {
     ]));
     let json: serde_json::Value = serde_json::from_slice(&protocol.stdout).expect("JSON");
     assert_eq!(json["seeds"], serde_json::json!([0, 1, 2]));
+    // The batch-size protocol names its target and cap before anything runs.
+    let batch = ok(descent(&[
+        "study",
+        "batch-size",
+        "--scale",
+        "small",
+        "--protocol",
+    ]));
+    let json: serde_json::Value = serde_json::from_slice(&batch.stdout).expect("JSON");
+    for arm in json["arms"].as_array().expect("arms") {
+        assert_eq!(arm["train_to"]["train_loss"], 0.05, "{arm}");
+        assert_eq!(arm["train_to"]["max_epochs"], 40, "{arm}");
+    }
+    assert_eq!(json["measures"]["study"], "batch-size");
+}
+
+/// Reads a study's results.json.
+fn results(dir: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("results.json")).expect("results.json"))
+        .expect("JSON")
+}
+
+#[test]
+fn the_batch_size_study_trains_to_its_target_measures_and_resumes_after_a_kill() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let whole = dir.path().join("whole");
+    let out = ok(descent(&[
+        "study",
+        "batch-size",
+        "--scale",
+        "smoke",
+        "--out",
+        s(&whole),
+    ]));
+    let stdout = text(&out.stdout);
+    for needle in [
+        "Keskar sharpness (metric 2.1)",
+        "filter-normalized sharpness",
+        "top Hessian eigenvalue",
+        "**Verdict:",
+        "Li et al. 2018",
+    ] {
+        assert!(stdout.contains(needle), "{needle} missing:\n{stdout}");
+    }
+    let protocol: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(whole.join("protocol.json")).expect("protocol"))
+            .expect("JSON");
+    let to = &protocol["arms"][0]["train_to"];
+    let (target, cap) = (
+        to["train_loss"].as_f64().expect("target"),
+        to["max_epochs"].as_f64().expect("cap"),
+    );
+    let json = results(&whole);
+    let runs = json["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 8, "4 arms x 2 seeds");
+    for run in runs {
+        let m = &run["measures"];
+        let (epochs, loss) = (
+            m["epochs"].as_f64().expect("epochs"),
+            m["train_loss"].as_f64().expect("train loss"),
+        );
+        // Trained to the target, or to the cap and marked as not converged.
+        match run["converged"].as_bool().expect("converged") {
+            true => assert!(loss <= target && epochs <= cap, "{run}"),
+            false => assert!(loss > target && epochs == cap, "{run}"),
+        }
+        for key in ["lambda_max", "keskar", "filter_sharpness"] {
+            assert!(m[key].as_f64().expect(key).is_finite(), "{key}: {run}");
+        }
+        // Sharpness is a loss rise (a maximum over a box holding the centre): never negative.
+        assert!(m["keskar"].as_f64().expect("keskar") >= 0.0, "{run}");
+    }
+    // A run the cap stopped is named in the table's text, not compared.
+    if runs.iter().any(|r| r["converged"] == false) {
+        assert!(stdout.contains("**Not converged**"), "{stdout}");
+    }
+    for figure in ["curves-wd0.svg", "curves-wd5e-4.svg", "accuracy.svg"] {
+        let svg = std::fs::read_to_string(whole.join(figure)).expect(figure);
+        assert!(svg.contains("<svg"), "{figure}");
+    }
+    // The report shows the study's figures.
+    let page = dir.path().join("page.html");
+    ok(descent(&["report", s(&whole), "--out", s(&page)]));
+    let html = std::fs::read_to_string(&page).expect("page");
+    for figure in ["curves-wd0.svg", "curves-wd5e-4.svg"] {
+        assert!(html.contains(figure), "{figure} not in the report");
+    }
+
+    // Killed part-way (once the second run has started), then resumed: the same runs, the
+    // same measurements.
+    let killed = dir.path().join("killed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_descent"))
+        .args([
+            "study",
+            "batch-size",
+            "--scale",
+            "smoke",
+            "--out",
+            s(&killed),
+        ])
+        .env_remove("BURN_DEVICE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let second = killed.join("runs").join("small-wd0").join("seed1");
+    let start = Instant::now();
+    while !second.exists() && start.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert!(
+        !killed.join("results.json").exists(),
+        "the kill came after the study finished: make the study longer"
+    );
+    let resumed = ok(descent(&[
+        "study",
+        "batch-size",
+        "--scale",
+        "smoke",
+        "--out",
+        s(&killed),
+    ]));
+    assert!(
+        text(&resumed.stderr).contains("(resumed)"),
+        "{}",
+        text(&resumed.stderr)
+    );
+    assert_eq!(
+        results(&killed)["runs"],
+        json["runs"],
+        "a resumed study ends like an uninterrupted one"
+    );
+}
+
+#[test]
+fn the_skip_connections_study_scans_each_network_and_draws_the_contours() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("skip");
+    let run = ok(descent(&[
+        "study",
+        "skip-connections",
+        "--scale",
+        "smoke",
+        "--out",
+        s(&out),
+    ]));
+    let stdout = text(&run.stdout);
+    for row in [
+        "| resnet20-short |",
+        "| resnet20-noshort |",
+        "| resnet56-short |",
+        "| resnet56-noshort |",
+        "non-convex share of the plane",
+        "**Verdict:",
+    ] {
+        assert!(stdout.contains(row), "{row} missing:\n{stdout}");
+    }
+    let json = results(&out);
+    for run in json["runs"].as_array().expect("runs") {
+        let share = run["measures"]["nonconvex_share"].as_f64().expect("share");
+        assert!((0.0..=1.0).contains(&share), "{run}");
+        // The ratio map is measured for the first seed only.
+        let first = run["seed"] == json["protocol"]["seeds"][0];
+        assert_eq!(
+            run["measures"]["map_nonconvex_share"].is_number(),
+            first,
+            "{run}"
+        );
+    }
+    // The network without shortcuts really has none: its saved config says so.
+    let config: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("runs/resnet56-noshort/seed0/config.json")).expect("config"),
+    )
+    .expect("JSON");
+    assert_eq!(config["model"]["shortcut"], "none", "{config}");
+    let page = dir.path().join("page.html");
+    ok(descent(&["report", s(&out), "--out", s(&page)]));
+    let html = std::fs::read_to_string(&page).expect("page");
+    for figure in [
+        "contours-resnet20.svg",
+        "contours-resnet56.svg",
+        "ratio-map-resnet20.svg",
+        "ratio-map-resnet56.svg",
+    ] {
+        let svg = std::fs::read_to_string(out.join(figure)).expect(figure);
+        // Two panels, side by side, in one figure.
+        assert_eq!(svg.matches("<svg").count(), 3, "{figure}");
+        assert!(html.contains(figure), "{figure} not in the report");
+    }
 }

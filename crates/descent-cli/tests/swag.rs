@@ -75,6 +75,11 @@ fn train_with_swag_then_evaluate_the_bayesian_model_average() {
         close(&got["last"]["nll"], &plain["loss"], 1e-5),
         "{got} {plain}"
     );
+    // Plain eval reports the same ECE of the last weights (15 equal-width bins, Guo et al.).
+    assert!(
+        close(&got["last"]["ece"], &plain["ece"], 1e-6),
+        "{got} {plain}"
+    );
     // The posterior's mean is the SWA average (same moments, same collects).
     let swa = json(&ok(descent(&[
         "eval",

@@ -38,14 +38,7 @@ pub struct BaseRun {
 ///
 /// [`StudyError::Optim`] if the optimizer settings are refused (they are constants).
 pub fn run_config(base: BaseRun) -> Result<RunConfig, StudyError> {
-    let optimizer = OptimizerConfig::from_kind(
-        OptimizerKind::Momentum,
-        &OptimizerParams {
-            momentum: Some(0.9),
-            weight_decay: Some(5e-4),
-            ..OptimizerParams::default()
-        },
-    )?;
+    let optimizer = momentum_sgd(5e-4)?;
     Ok(RunConfig {
         model: base.model,
         data: DataConfig {
@@ -73,4 +66,20 @@ pub fn run_config(base: BaseRun) -> Result<RunConfig, StudyError> {
             ..TrainOptions::default()
         },
     })
+}
+
+/// The studies' optimizer: SGD with momentum 0.9 and `weight_decay`.
+///
+/// # Errors
+///
+/// [`StudyError::Optim`] if the weight decay is refused (negative or not finite).
+pub fn momentum_sgd(weight_decay: f64) -> Result<OptimizerConfig, StudyError> {
+    Ok(OptimizerConfig::from_kind(
+        OptimizerKind::Momentum,
+        &OptimizerParams {
+            momentum: Some(0.9),
+            weight_decay: Some(weight_decay),
+            ..OptimizerParams::default()
+        },
+    )?)
 }

@@ -1,5 +1,4 @@
-//! Which protocol each study runs: the catalogue of studies, and what the unfinished ones
-//! wait for.
+//! Which protocol each study runs: the catalogue of studies.
 
 use std::path::PathBuf;
 
@@ -11,8 +10,8 @@ impl Protocol {
     ///
     /// # Errors
     ///
-    /// [`StudyError::NotYet`] for a study that is not implemented yet, naming what it waits
-    /// for.
+    /// [`StudyError::Optim`] if a protocol's optimizer settings are refused (they are
+    /// constants).
     pub fn new(
         study: StudyName,
         scale: Scale,
@@ -22,22 +21,8 @@ impl Protocol {
             StudyName::Restarts => crate::restarts::protocol(scale, data_dir),
             StudyName::Optimizers => Ok(crate::optimizers::protocol(scale)),
             StudyName::Swa => crate::swa::protocol(scale, data_dir),
-            other => Err(StudyError::NotYet {
-                study: other.to_string(),
-                reason: match other {
-                    StudyName::BatchSize => {
-                        "its runs and curvature measurements exist (descent train, descent \
-                         landscape curvature); the protocol that trains each batch size to a \
-                         comparable end is not written yet"
-                    }
-                    _ => {
-                        "the ResNets with and without shortcuts and the 2-D scans exist; the \
-                         protocol and its figures are not written yet (examples/skip_connections.rs \
-                         draws the two contour plots meanwhile)"
-                    }
-                }
-                .into(),
-            }),
+            StudyName::BatchSize => crate::batch_size::protocol(scale, data_dir),
+            StudyName::SkipConnections => crate::skip::protocol(scale, data_dir),
         }
     }
 }

@@ -61,6 +61,9 @@ pub enum StudyError {
     /// Writing a result failed.
     #[error(transparent)]
     Files(#[from] descent_files::FilesError),
+    /// A landscape measurement (scan, curvature, map) failed.
+    #[error(transparent)]
+    Landscape(#[from] descent_landscape::LandscapeError),
     /// Drawing a figure failed.
     #[error(transparent)]
     Plot(#[from] descent_plot::PlotError),

@@ -8,7 +8,8 @@
 //! | `restarts` | SGDR and snapshot ensembles beat step decay at one budget (Loshchilov and Hutter 2017; Huang et al. 2017) | runs |
 //! | `optimizers` | the toy lessons: rates too small and too large, momentum in a valley, a restart leaving a sharp minimum, noise leaving a saddle | runs |
 //! | `swa` | SWA generalizes better than SGD at the same budget (Izmailov et al. 2018) | runs (the width of the solutions is not measured yet) |
-//! | `batch-size`, `skip-connections` | see [`StudyName`] | not yet: [`Protocol::new`] says what each waits for |
+//! | `batch-size` | large batches reach sharper minima and worse test error; with weight decay the raw sharpness ordering flips, the filter-normalized one does not (Li et al. 2018, Figs. 2-3; Keskar et al. 2017) | runs: each run trained to a training-loss target ([`TrainTo`]), then its top Hessian eigenvalue, Keskar and filter-normalized sharpness and a 1-D filter-normalized curve |
+//! | `skip-connections` | shortcuts keep deep landscapes convex-looking; without them they turn chaotic with depth (Li et al. 2018, Figs. 5 and 7) | runs: ResNet-20/56 with and without shortcuts, 2-D contours, the non-convex share of the plane, a coarse `abs(lambda_min/lambda_max)` map |
 //!
 //! Scales ([`Scale`]): `smoke` (a minute or two, proves the study runs; not a result),
 //! `small` (Fashion-MNIST on 2 CPU cores in about an hour), `full` (the papers' data and
@@ -23,7 +24,9 @@
 //! assert_eq!(labels, ["step", "cosine", "sgdr"]);
 //! // Every arm has the same budget.
 //! assert!(protocol.arms.iter().all(|a| a.config.training.epochs == 20));
-//! assert!(Protocol::new(StudyName::BatchSize, Scale::Small, None).is_err()); // not yet
+//! // The batch-size study trains each run to a training-loss target, with a cap.
+//! let batch = Protocol::new(StudyName::BatchSize, Scale::Small, None).unwrap();
+//! assert!(batch.arms.iter().all(|a| a.train_to.is_some()));
 //! ```
 
 /// The Burn this crate is built on (0.22), re-exported so a project that uses it through
@@ -31,19 +34,23 @@
 pub use burn;
 
 mod base;
+mod batch_size;
 mod catalog;
 mod error;
+mod measures;
 mod name;
 mod optimizers;
 mod protocol;
 mod restarts;
 mod results;
 mod run;
+mod skip;
 mod swa;
 
 pub use error::StudyError;
+pub use measures::{BatchMeasures, Column, Measures, SkipMeasures, columns, figure_notes};
 pub use name::{Scale, StudyName};
-pub use protocol::{Arm, PROTOCOL_FILE, Protocol};
+pub use protocol::{Arm, PROTOCOL_FILE, Protocol, TrainTo};
 pub use results::{
     LessonResult, PathEnd, Provenance, Row, RunResult, Spread, StudyResults, Verdict,
 };

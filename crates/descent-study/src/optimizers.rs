@@ -48,6 +48,7 @@ pub fn protocol(scale: Scale) -> Protocol {
             .into(),
         seeds: seeds(scale),
         arms: Vec::new(),
+        measures: None,
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use descent_train::RunConfig;
 use serde::{Deserialize, Serialize};
 
+use crate::measures::Measures;
 use crate::{Scale, StudyName};
 
 /// One configuration of a study, run once per seed.
@@ -15,8 +16,26 @@ pub struct Arm {
     pub label: String,
     /// What the arm is, in a sentence.
     pub what: String,
-    /// The run; its `training.seed` is replaced by each of the protocol's seeds.
+    /// The run; its `training.seed` is replaced by each of the protocol's seeds. With
+    /// [`Arm::train_to`], its `training.epochs` is the first stretch.
     pub config: RunConfig,
+    /// Train until a target instead of for a fixed number of epochs (the `batch-size` study).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_to: Option<TrainTo>,
+}
+
+/// Training to a comparable end: the run is extended `every_epochs` at a time (an exact
+/// resume: the studies that use it hold the rate constant) until the mean training loss over
+/// an epoch's steps is at or below `train_loss`, or until `max_epochs`. A run stopped by the
+/// cap is reported as not converged and left out of the comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrainTo {
+    /// The target: the mean training loss over the last epoch's steps.
+    pub train_loss: f64,
+    /// The target is checked at the end of every this many epochs.
+    pub every_epochs: usize,
+    /// The cap.
+    pub max_epochs: usize,
 }
 
 /// Everything a study runs and how its result is judged, decided before it runs.
@@ -39,6 +58,9 @@ pub struct Protocol {
     pub seeds: Vec<u64>,
     /// The configurations compared.
     pub arms: Vec<Arm>,
+    /// The landscape measurements of every run, for the studies that take them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measures: Option<Measures>,
 }
 
 /// The name of the protocol file in a study folder.

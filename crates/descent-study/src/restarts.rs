@@ -94,6 +94,7 @@ pub fn protocol(scale: Scale, data_dir: Option<PathBuf>) -> Result<Protocol, Stu
             label: label.into(),
             what,
             config,
+            train_to: None,
         }
     };
     let arms = vec![
@@ -185,6 +186,7 @@ pub fn protocol(scale: Scale, data_dir: Option<PathBuf>) -> Result<Protocol, Stu
             .into(),
         seeds: b.seeds,
         arms,
+        measures: None,
     })
 }
 

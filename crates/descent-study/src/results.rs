@@ -1,9 +1,12 @@
 //! A study's results: each run's measurements, each arm's mean and spread over seeds, the
 //! verdict by the protocol's rule, written as `results.json` and `results.md`.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::Protocol;
+use crate::measures::columns;
 
 /// What one run measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +32,14 @@ pub struct RunResult {
     pub swa_loss: Option<f64>,
     /// Test accuracy after each epoch.
     pub accuracy_by_epoch: Vec<f64>,
+    /// For a run trained to a target ([`TrainTo`](crate::TrainTo)): whether it reached it
+    /// before the cap. A run that did not is left out of the table's rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converged: Option<bool>,
+    /// The study's landscape measurements of the trained run, by name (see
+    /// [`Column`](crate::Column)).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub measures: BTreeMap<String, f64>,
 }
 
 /// Where a walk of a lesson ended.
@@ -104,6 +115,16 @@ pub struct Row {
     pub accuracy: Spread,
     /// Test loss over seeds.
     pub loss: Spread,
+    /// The study's measurements over the same runs, by [`Column::key`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub measures: BTreeMap<String, Spread>,
+    /// Runs of the arm left out because they did not reach the protocol's target.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_converged: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Row {
@@ -113,6 +134,8 @@ impl Row {
             label: label.into(),
             accuracy: Spread::of(accuracies)?,
             loss: Spread::of(&[0.0])?,
+            measures: BTreeMap::new(),
+            not_converged: 0,
         })
     }
 
@@ -193,16 +216,47 @@ impl StudyResults {
              **Rule, fixed before running.** {}\n\n",
             p.study, p.scale, p.claim, p.source, p.description, p.verdict_rule
         );
+        let columns = columns(p.study);
         if !self.rows.is_empty() {
-            md.push_str("| | test accuracy (%) | test loss | runs |\n|---|---|---|---|\n");
+            md.push_str("| | test accuracy (%) | test loss |");
+            for c in columns {
+                md.push_str(&format!(" {} |", c.title));
+            }
+            md.push_str(" runs |\n|---|---|---|");
+            md.push_str(&"---|".repeat(columns.len()));
+            md.push_str("---|\n");
         }
         for row in &self.rows {
             md.push_str(&format!(
-                "| {} | {} | {} | {} |\n",
+                "| {} | {} | {} |",
                 row.label,
                 row.accuracy.show(100.0, 2),
                 row.loss.show(1.0, 4),
-                row.accuracy.n
+            ));
+            for c in columns {
+                let cell = row
+                    .measures
+                    .get(c.key)
+                    .map_or_else(|| "n/a".to_string(), |s| s.show(1.0, c.digits));
+                md.push_str(&format!(" {cell} |"));
+            }
+            let runs = match row.not_converged {
+                0 => row.accuracy.n.to_string(),
+                k => format!("{} (+{k} not converged, left out)", row.accuracy.n),
+            };
+            md.push_str(&format!(" {runs} |\n"));
+        }
+        let capped: Vec<String> = self
+            .runs
+            .iter()
+            .filter(|r| r.converged == Some(false))
+            .map(|r| format!("{} seed {}", r.arm, r.seed))
+            .collect();
+        if !capped.is_empty() {
+            md.push_str(&format!(
+                "\n**Not converged** (stopped by the epoch cap before the target; left out of \
+                 the rows, their numbers are in `results.json`): {}.\n\n",
+                capped.join(", ")
             ));
         }
         if !self.lessons.is_empty() {
@@ -221,9 +275,10 @@ impl StudyResults {
             String::new()
         } else {
             format!(
-                "\nMean ± sample standard deviation over seeds {:?}. Figure: `accuracy.svg` \
-                 (mean test accuracy per epoch of each arm).\n",
-                p.seeds
+                "\nMean ± sample standard deviation over seeds {:?}. Figures: `accuracy.svg` \
+                 (mean test accuracy per epoch of each arm){}.\n",
+                p.seeds,
+                crate::measures::figure_notes(p.study)
             )
         };
         md.push_str(&format!(

@@ -3,13 +3,16 @@
 
 use std::path::Path;
 
+use std::collections::BTreeMap;
+
 use burn::tensor::Device;
 use descent_plot::{LinePlot, Series, draw_lines};
-use descent_train::{Observer, train_run};
+use descent_train::{EpochRecord, Observer, RunConfig, TrainReport, layout, train_run};
 
+use crate::measures::Measures;
 use crate::protocol::PROTOCOL_FILE;
 use crate::results::{Provenance, Row, RunResult, Spread, StudyResults};
-use crate::{Protocol, StudyError, StudyName};
+use crate::{Arm, Protocol, StudyError, StudyName};
 
 /// The results files in a study folder.
 pub const RESULTS_JSON: &str = "results.json";
@@ -86,9 +89,26 @@ pub fn run_study(
                 done: runs.len(),
                 total,
             });
-            let config = Protocol::config_for(arm, seed);
-            let outcome = train_run(&config, &folder, device, resumed, None, observer)?;
-            let report = outcome.report;
+            let measured = protocol.measures.is_some();
+            let (report, converged) =
+                train_arm(arm, seed, &folder, device, resumed, measured, observer)?;
+            let mut measures = BTreeMap::new();
+            if converged.is_some() {
+                measures.insert("epochs".to_string(), report.history.len() as f64);
+                if let Some(last) = report.history.last() {
+                    measures.insert("train_loss".to_string(), last.train.loss);
+                }
+            }
+            match &protocol.measures {
+                Some(Measures::BatchSize(m)) => {
+                    measures.extend(crate::batch_size::measure(m, seed, &folder, device)?);
+                }
+                Some(Measures::SkipConnections(m)) => {
+                    let first = protocol.seeds.first() == Some(&seed);
+                    measures.extend(crate::skip::measure(m, seed, first, &folder, device)?);
+                }
+                None => {}
+            }
             let last = report.final_test.ok_or_else(|| StudyError::BadFile {
                 path: folder.clone(),
                 reason: "the run has no test metrics".into(),
@@ -113,6 +133,8 @@ pub fn run_study(
                     .iter()
                     .map(|r| r.test.map_or(f64::NAN, |m| m.accuracy))
                     .collect(),
+                converged,
+                measures,
             });
         }
     }
@@ -120,6 +142,8 @@ pub fn run_study(
     let (verdict, reason) = match protocol.study {
         StudyName::Restarts => crate::restarts::verdict(&rows),
         StudyName::Swa => crate::swa::verdict(&rows),
+        StudyName::BatchSize => crate::batch_size::verdict(&rows),
+        StudyName::SkipConnections => crate::skip::verdict(&rows),
         other => {
             return Err(StudyError::NotYet {
                 study: other.to_string(),
@@ -138,7 +162,110 @@ pub fn run_study(
         provenance,
     };
     draw_accuracy(&results, &out.join(ACCURACY_FIGURE))?;
+    match protocol.study {
+        StudyName::BatchSize => crate::batch_size::draw(&results, out)?,
+        StudyName::SkipConnections => crate::skip::draw(&results, out)?,
+        _ => {}
+    }
     write_results(results, out)
+}
+
+/// Trains one run of `arm`: for its epochs, or, with [`Arm::train_to`], a stretch at a time
+/// until the target or the cap. Returns the run's report and, for a run with a target,
+/// whether it reached it. A killed study resumes at the stretch the run folder's
+/// `config.json` names, where an uninterrupted one would be.
+///
+/// A `measured` run (its study scans it) that has finished is read from its logs instead of
+/// being resumed: a resumed run saves its weights again, and a scan of the earlier file would
+/// no longer match them.
+fn train_arm(
+    arm: &Arm,
+    seed: u64,
+    folder: &Path,
+    device: &Device,
+    mut resumed: bool,
+    measured: bool,
+    observer: &mut dyn Observer,
+) -> Result<(TrainReport, Option<bool>), StudyError> {
+    let config = Protocol::config_for(arm, seed);
+    let mut epochs = config.training.epochs;
+    if resumed {
+        epochs = epochs.max(saved_epochs(folder)?);
+    }
+    loop {
+        let finished = match (measured, resumed) {
+            (true, true) => finished_history(folder, epochs)?,
+            _ => None,
+        };
+        let report = match finished {
+            Some(history) => TrainReport {
+                final_test: history.last().and_then(|r| r.test),
+                history,
+                stopped: None,
+                restored_epoch: None,
+                averages: Vec::new(),
+                ensemble: None,
+            },
+            None => {
+                let extend = (resumed && arm.train_to.is_some()).then_some(epochs);
+                train_run(&config, folder, device, resumed, extend, observer)?.report
+            }
+        };
+        let Some(to) = arm.train_to else {
+            return Ok((report, None));
+        };
+        resumed = true;
+        let loss = report
+            .history
+            .last()
+            .map_or(f64::INFINITY, |r| r.train.loss);
+        if loss <= to.train_loss {
+            return Ok((report, Some(true)));
+        }
+        if epochs >= to.max_epochs {
+            return Ok((report, Some(false)));
+        }
+        epochs = (epochs + to.every_epochs).min(to.max_epochs);
+    }
+}
+
+/// The epochs the run folder's `config.json` names (the last stretch a study asked for).
+fn saved_epochs(folder: &Path) -> Result<usize, StudyError> {
+    let path = folder.join(layout::CONFIG);
+    let bytes = std::fs::read(&path).map_err(|e| StudyError::BadFile {
+        path: path.clone(),
+        reason: format!("cannot read: {e}"),
+    })?;
+    Ok(RunConfig::from_json(&bytes, &path)?.training.epochs)
+}
+
+/// The history of the run in `folder` if it has finished `epochs` epochs and saved its
+/// weights after its last epoch's log (the weights are written last: a run killed between
+/// the two holds an older `model.bpk`); `None` while it has more to do.
+fn finished_history(folder: &Path, epochs: usize) -> Result<Option<Vec<EpochRecord>>, StudyError> {
+    let path = folder.join(layout::METRICS_JSONL);
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let saved_after_log = match (modified(&folder.join(layout::MODEL)), modified(&path)) {
+        (Some(weights), Some(log)) => weights >= log,
+        _ => false,
+    };
+    if !saved_after_log || saved_epochs(folder)? != epochs {
+        return Ok(None);
+    }
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(_) => return Ok(None),
+    };
+    let history = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(serde_json::from_str::<EpochRecord>)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StudyError::BadFile {
+            path: path.clone(),
+            reason: format!("not an epoch log: {e}"),
+        })?;
+    Ok((history.len() == epochs).then_some(history))
 }
 
 /// Writes `results.json` and `results.md`.
@@ -184,16 +311,28 @@ fn fix_protocol(protocol: &Protocol, out: &Path) -> Result<(), StudyError> {
     Ok(())
 }
 
-/// One row per arm, and one per arm's snapshot ensemble.
+/// One row per arm (over its runs that reached the protocol's target, if it has one), and
+/// one per arm's snapshot ensemble and SWA average.
 fn table(protocol: &Protocol, runs: &[RunResult]) -> Vec<Row> {
     let mut rows = Vec::new();
     for arm in &protocol.arms {
         let of = |f: &dyn Fn(&RunResult) -> Option<f64>| -> Vec<f64> {
             runs.iter()
-                .filter(|r| r.arm == arm.label)
+                .filter(|r| r.arm == arm.label && r.converged != Some(false))
                 .filter_map(f)
                 .collect()
         };
+        let not_converged = runs
+            .iter()
+            .filter(|r| r.arm == arm.label && r.converged == Some(false))
+            .count();
+        let measures: BTreeMap<String, Spread> = crate::measures::columns(protocol.study)
+            .iter()
+            .filter_map(|c| {
+                let spread = Spread::of(&of(&|r| r.measures.get(c.key).copied()))?;
+                Some((c.key.to_string(), spread))
+            })
+            .collect();
         if let (Some(accuracy), Some(loss)) = (
             Spread::of(&of(&|r| Some(r.test_accuracy))),
             Spread::of(&of(&|r| Some(r.test_loss))),
@@ -202,6 +341,8 @@ fn table(protocol: &Protocol, runs: &[RunResult]) -> Vec<Row> {
                 label: arm.label.clone(),
                 accuracy,
                 loss,
+                measures,
+                not_converged,
             });
         }
         if let (Some(accuracy), Some(loss)) = (
@@ -212,6 +353,8 @@ fn table(protocol: &Protocol, runs: &[RunResult]) -> Vec<Row> {
                 label: format!("{} snapshot ensemble", arm.label),
                 accuracy,
                 loss,
+                measures: BTreeMap::new(),
+                not_converged: 0,
             });
         }
         if let (Some(accuracy), Some(loss)) = (
@@ -222,6 +365,8 @@ fn table(protocol: &Protocol, runs: &[RunResult]) -> Vec<Row> {
                 label: format!("{} SWA average", arm.label),
                 accuracy,
                 loss,
+                measures: BTreeMap::new(),
+                not_converged: 0,
             });
         }
     }

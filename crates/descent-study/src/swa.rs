@@ -91,6 +91,7 @@ pub fn protocol(scale: Scale, data_dir: Option<PathBuf>) -> Result<Protocol, Stu
             b.epochs
         ),
         config: base.clone(),
+        train_to: None,
     }];
     for (factor, label) in BUDGETS {
         let epochs = (b.epochs as f64 * factor).round() as usize;
@@ -116,6 +117,7 @@ pub fn protocol(scale: Scale, data_dir: Option<PathBuf>) -> Result<Protocol, Stu
                  of every epoch, batch-norm statistics recomputed for the average"
             ),
             config,
+            train_to: None,
         });
     }
     let data = if full {
@@ -157,6 +159,7 @@ pub fn protocol(scale: Scale, data_dir: Option<PathBuf>) -> Result<Protocol, Stu
             .into(),
         seeds: b.seeds,
         arms,
+        measures: None,
     })
 }
 

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use descent_data::{DatasetKind, ImageBatcher, LoadOptions, Split};
 use descent_train::averaging::{read_swag, snapshot_dirs};
+use descent_train::bma::predict_probabilities;
+use descent_train::calibration::{GUO_BINS, expected_calibration_error};
 use descent_train::layout;
 use descent_train::{
     ModelCard, SwagEvalOptions, TrainError, evaluate, evaluate_ensemble, evaluate_swag,
@@ -73,8 +75,24 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
         value: set.name().to_string(),
         reason: "holds no samples".into(),
     })?;
+    // Guo et al.'s ECE (15 equal-width bins), as `eval --swag` reports it: of the model's
+    // softmax, or of the ensemble's mean softmax (what its accuracy and loss are of).
+    let mut probs = predict_probabilities(&models[0], &set, &batcher, args.batch_size, &device)?;
+    if args.ensemble {
+        for model in &models[1..] {
+            let more = predict_probabilities(model, &set, &batcher, args.batch_size, &device)?;
+            probs.iter_mut().zip(more).for_each(|(p, q)| *p += q);
+        }
+        let n = models.len() as f64;
+        probs.iter_mut().for_each(|p| *p /= n);
+    }
+    let ece = expected_calibration_error(&probs, set.num_classes(), &set.labels(), GUO_BINS)?;
     if args.json {
-        println!("{}", serde_json::to_string(&metrics)?);
+        let mut value = serde_json::to_value(&metrics)?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("ece".into(), ece.into());
+        }
+        println!("{}", serde_json::to_string(&value)?);
     } else {
         let what = if args.ensemble {
             format!("ensemble of {} models, ", models.len())
@@ -84,12 +102,13 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
             String::new()
         };
         println!(
-            "{}{}: loss {:.4}, accuracy {:.2}% over {} samples",
+            "{}{}: loss {:.4}, accuracy {:.2}% over {} samples, ECE {:.4} (Guo et al., 15 bins)",
             what,
             set.name(),
             metrics.loss,
             100.0 * metrics.accuracy,
-            metrics.samples
+            metrics.samples,
+            ece
         );
     }
     Ok(())
