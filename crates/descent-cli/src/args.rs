@@ -38,7 +38,7 @@ pub enum Command {
     /// Train a model. With no arguments: a small convnet on a built-in synthetic image set.
     Train(Box<TrainArgs>),
     /// Print the loss and accuracy of a checkpoint on a dataset.
-    Eval(EvalArgs),
+    Eval(Box<EvalArgs>),
     /// List the compute devices this build offers and whether they open here.
     Devices,
     /// Probe the loss landscape of checkpoints: scans, interpolations, planes, plots, merges.

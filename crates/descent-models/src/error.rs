@@ -131,21 +131,19 @@ pub enum ModelError {
     },
     /// A tensor of a PyTorch `state_dict` has another shape than the architecture's.
     #[error(
-        "{} does not fit {model}: `{key}` has shape {found:?}, the model needs {expected:?} \
-         (PyTorch's layout)",
-        path.display()
+        "{} does not fit {model}: `{}` has shape {:?}, the model needs {:?} (PyTorch's layout)",
+        path.display(),
+        tensor.key,
+        tensor.found,
+        tensor.expected
     )]
     TorchShape {
         /// The file.
         path: std::path::PathBuf,
         /// The architecture, as [`ModelConfig::describe`](crate::ModelConfig::describe) says it.
         model: String,
-        /// The key, as the file names it.
-        key: String,
-        /// The shape the architecture needs, in PyTorch's layout (`Linear.weight` `[out, in]`).
-        expected: Vec<usize>,
-        /// The shape in the file.
-        found: Vec<usize>,
+        /// The tensor: its key and both shapes (boxed, so that the error stays small).
+        tensor: Box<ShapeMismatch>,
     },
     /// Weights could not be written in PyTorch's layout.
     #[error("cannot write PyTorch weights to {}: {reason}", path.display())]
@@ -161,6 +159,18 @@ pub enum ModelError {
         /// The model, described.
         model: String,
     },
+}
+
+/// A tensor whose shape in a PyTorch `state_dict` differs from the architecture's
+/// ([`ModelError::TorchShape`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeMismatch {
+    /// The key, as the file names it.
+    pub key: String,
+    /// The shape the architecture needs, in PyTorch's layout (`Linear.weight` `[out, in]`).
+    pub expected: Vec<usize>,
+    /// The shape in the file.
+    pub found: Vec<usize>,
 }
 
 /// At most eight names, then how many more.

@@ -78,7 +78,7 @@ mod test_utils;
 pub use activation::Activation;
 pub use architecture::Architecture;
 pub use classifier::{ImageClassifier, InputLayerOutput};
-pub use error::ModelError;
+pub use error::{ModelError, ShapeMismatch};
 pub use mlp::{Mlp, MlpConfig};
 pub use model::{Model, ModelConfig};
 pub use resnet::{

@@ -46,7 +46,7 @@ pub use crate::TorchFormat;
 pub use layout::{TorchModule, torch_modules};
 
 use crate::error::name_list;
-use crate::{Model, ModelConfig, ModelError};
+use crate::{Model, ModelConfig, ModelError, ShapeMismatch};
 
 /// Key prefixes that wrap a whole `state_dict` and are dropped, in this order: the keys of a
 /// checkpoint dictionary that holds it (`torch.save({"state_dict": ..., "epoch": ..})`),
@@ -148,9 +148,11 @@ pub fn import(config: &ModelConfig, path: &Path, device: &Device) -> Result<Mode
             return Err(ModelError::TorchShape {
                 path: path.to_path_buf(),
                 model: model_name,
-                key: key.clone(),
-                expected: shape.clone(),
-                found: file_shape.clone(),
+                tensor: Box::new(ShapeMismatch {
+                    key: key.clone(),
+                    expected: shape.clone(),
+                    found: file_shape.clone(),
+                }),
             });
         }
     }

@@ -270,9 +270,9 @@ mod tests {
     #[test]
     fn pytorch_files_need_their_card_and_our_files_refuse_one() {
         let device = Device::flex();
-        let err = load_model(&fixture("resnet20_fmnist.pt"), None, &device)
-            .err()
-            .expect("no card");
+        let Err(err) = load_model(&fixture("resnet20_fmnist.pt"), None, &device) else {
+            panic!("a PyTorch file without a card loaded");
+        };
         assert!(
             matches!(err, TrainError::InvalidOption { field: "model", .. }),
             "{err}"
@@ -287,9 +287,9 @@ mod tests {
             data_dir: None,
             data_seed: 0,
         };
-        let err = load_model(dir.path(), Some(&card), &device)
-            .err()
-            .expect("a folder of ours with a card");
+        let Err(err) = load_model(dir.path(), Some(&card), &device) else {
+            panic!("a folder of ours loaded with a card");
+        };
         assert!(
             matches!(err, TrainError::InvalidOption { field: "model", .. }),
             "{err}"

@@ -25,7 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let device = cli.device.to_string();
     match cli.command {
         Command::Train(args) => train::run(&device, *args),
-        Command::Eval(args) => eval::run(&device, args),
+        Command::Eval(args) => eval::run(&device, *args),
         Command::Devices => devices::run(),
         Command::Landscape(args) => landscape::run(&device, *args),
         Command::Toy(args) => toy::run(&device, *args),

@@ -236,8 +236,7 @@ fn mismatches_name_the_tensors() {
         &data("resnet8.safetensors"),
         &device,
     )
-    .err()
-    .expect("missing tensors");
+    .expect_err("missing tensors");
     let message = err.to_string();
     let ModelError::TorchMissing { keys, .. } = err else {
         panic!("{message}");
@@ -263,8 +262,7 @@ fn mismatches_name_the_tensors() {
         &data("resnet8.pt"),
         &device,
     )
-    .err()
-    .expect("unexpected tensors");
+    .expect_err("unexpected tensors");
     let message = err.to_string();
     assert!(
         matches!(err, ModelError::TorchUnexpected { .. }),
@@ -280,20 +278,13 @@ fn mismatches_name_the_tensors() {
         &data("resnet8.safetensors"),
         &device,
     )
-    .err()
-    .expect("shape mismatch");
+    .expect_err("shape mismatch");
     let message = err.to_string();
-    let ModelError::TorchShape {
-        key,
-        expected,
-        found,
-        ..
-    } = err
-    else {
+    let ModelError::TorchShape { tensor, .. } = err else {
         panic!("{message}");
     };
     assert_eq!(
-        (key.as_str(), expected, found),
+        (tensor.key.as_str(), tensor.expected, tensor.found),
         ("conv1.weight", vec![4, 3, 3, 3], vec![8, 3, 3, 3])
     );
     assert!(!message.contains("gamma"), "{message}");
@@ -305,19 +296,12 @@ fn mismatches_name_the_tensors() {
         &data("mlp.pt"),
         &device,
     )
-    .err()
-    .expect("shape mismatch");
-    let ModelError::TorchShape {
-        key,
-        expected,
-        found,
-        ..
-    } = err
-    else {
+    .expect_err("shape mismatch");
+    let ModelError::TorchShape { tensor, .. } = err else {
         panic!("{err}");
     };
     assert_eq!(
-        (key.as_str(), expected, found),
+        (tensor.key.as_str(), tensor.expected, tensor.found),
         ("4.weight", vec![8, 32], vec![16, 32])
     );
 }
@@ -341,7 +325,7 @@ fn unreadable_files_are_typed_errors() {
     for ext in ["pt", "safetensors"] {
         let garbage = dir.path().join(format!("garbage.{ext}"));
         std::fs::write(&garbage, b"not a state dict at all").expect("write");
-        let err = import(&config, &garbage, &device).err().expect("garbage");
+        let err = import(&config, &garbage, &device).expect_err("garbage");
         assert!(matches!(err, ModelError::TorchRead { .. }), "{ext}: {err}");
     }
     // Cut short: a valid file's first half.

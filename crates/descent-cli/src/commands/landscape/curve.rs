@@ -199,13 +199,11 @@ pub fn run(device_name: &str, args: &CurveArgs) -> anyhow::Result<()> {
     if let Some(resolution) = args.plane_resolution {
         let outcome = scan_curve_plane(
             &result,
-            &args.out,
+            &job,
             PlaneGrid {
                 resolution,
                 margin: args.plane_margin,
             },
-            &job.eval,
-            job.imported.as_ref(),
             &device,
             &choice.to_string(),
             &mut ScanProgress::new(),
