@@ -18,7 +18,7 @@ use descent_landscape::curvature::{EigenOptions, HvpOptions};
 use descent_landscape::scan_plot::scan_surface_plot;
 use descent_landscape::{
     Axis, BiasBn, DirectionChoice, DirectionConfig, EvalOptions, Grid, Normalization, PlaneAxes,
-    ScanFile, ScanJob, ScanKind, ScanOptions, SilentScan, run_job,
+    ScanFile, ScanJob, ScanKind, ScanOptions, SilentScan, TrainingImages, run_job,
 };
 use descent_models::{ModelConfig, ResNetConfig, Shortcut};
 use descent_optim::schedule::{ScheduleConfig, ScheduleUnit};
@@ -287,6 +287,7 @@ pub fn measure(
                 samples: Some(m.samples),
                 subset_seed: seed,
                 batch_size: 500,
+                training_images: TrainingImages::Split,
                 ..EvalOptions::default()
             },
             out: plane.clone(),
@@ -332,6 +333,7 @@ pub fn measure(
                         samples: Some(m.map_samples),
                         subset_seed: seed,
                         batch_size: 500,
+                        training_images: TrainingImages::Split,
                         ..EvalOptions::default()
                     },
                     eigen: EigenOptions {
