@@ -651,7 +651,7 @@ mod tests {
                 "--out",
                 "s.npz",
                 "--norm",
-                "unit",
+                "sphere",
             ],
             &[
                 "descent",
