@@ -215,7 +215,8 @@ fn options_parse_and_print() {
     }
     let err = "filters".parse::<Normalization>().expect_err("typo");
     assert!(
-        err.to_string().contains("filter, layer, model, none or unit"),
+        err.to_string()
+            .contains("filter, layer, model, none or unit"),
         "{err}"
     );
     assert!("zero".parse::<BiasBn>().is_err());
@@ -312,7 +313,10 @@ fn a_unit_direction_puts_the_point_at_t_at_distance_t() {
     let (dirs, _) = config.directions(&theta, 1);
     let host = dirs[0].to_host().expect("host");
     let infos = theta.infos();
-    assert!(infos.iter().any(|i| i.kind == ParamKind::Buffer), "no BN buffers");
+    assert!(
+        infos.iter().any(|i| i.kind == ParamKind::Buffer),
+        "no BN buffers"
+    );
     let mut trainable = Vec::new();
     for (info, values) in infos.iter().zip(&host) {
         if info.kind == ParamKind::Buffer {
@@ -352,7 +356,10 @@ fn a_unit_direction_puts_the_point_at_t_at_distance_t() {
                 .sum::<f64>();
         }
         let distance = squares.sqrt();
-        assert!((distance - t).abs() < 1e-5 * t, "t {t}: distance {distance}");
+        assert!(
+            (distance - t).abs() < 1e-5 * t,
+            "t {t}: distance {distance}"
+        );
     }
 }
 
