@@ -87,7 +87,7 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
     }
     let ece = expected_calibration_error(&probs, set.num_classes(), &set.labels(), GUO_BINS)?;
     if args.json {
-        let mut value = serde_json::to_value(&metrics)?;
+        let mut value = serde_json::to_value(metrics)?;
         if let Some(object) = value.as_object_mut() {
             object.insert("ece".into(), ece.into());
         }
