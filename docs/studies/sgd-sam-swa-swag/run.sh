@@ -40,9 +40,12 @@ measure() { # measure ARM SEED: evaluation and curvature of the arm's solution
         fi
         mv "$run/eval.json.tmp" "$run/eval.json"
     }
+    # --subset-seed SEED: the 2000 images are the first of the run's own seeded draw of its
+    # 12,000 training images (the landscape commands draw from the whole training split; see
+    # protocol.md, amendment). The trace is not part of the table: 2 draws instead of up to 200.
     [ -f "$run/curvature.npz" ] || "$descent" landscape curvature "$solution" --top-k 1 \
         --sharpness keskar,filter-normalized --sharpness-eps 1e-3 --samples 2000 --split train \
-        --out "$run/curvature.npz"
+        --subset-seed "$2" --trace-min-draws 2 --trace-max-draws 2 --out "$run/curvature.npz"
 }
 
 # ARMS (default "sgd sam swa") runs a part of the protocol, e.g. before a binary has SWAG.

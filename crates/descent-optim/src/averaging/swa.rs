@@ -26,22 +26,10 @@ impl SwaConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::averaging::test_utils::{assert_tensors_close, values};
+    use crate::averaging::test_utils::{assert_tensors_close, linear_with, values};
     use burn::module::Param;
-    use burn::nn::{Linear, LinearConfig};
-    use burn::tensor::{Device, Tensor};
-
-    fn with_weights(model: &Linear, weight: [[f32; 3]; 2], bias: [f32; 3]) -> Linear {
-        let device = model.weight.val().device();
-        let mut model = model.clone();
-        model.weight = model
-            .weight
-            .map(|_| Tensor::<2>::from_floats(weight, &device));
-        model.bias = model
-            .bias
-            .map(|b| b.map(|_| Tensor::<1>::from_floats(bias, &device)));
-        model
-    }
+    use burn::nn::LinearConfig;
+    use burn::tensor::Device;
 
     #[test]
     fn average_of_identical_models_is_that_model() {
@@ -67,10 +55,10 @@ mod tests {
         let scaled = |s: f32| pattern.map(|row| row.map(|v| v * s));
         let mut swa = SwaConfig::new().init(&base);
         for (s, b) in [(1.0, -1.0), (2.0, 0.0), (4.0, 1.0), (9.0, 8.0)] {
-            swa.update(&with_weights(&base, scaled(s), [b, 2.0 * b, -b]))
+            swa.update(&linear_with(&base, scaled(s), [b, 2.0 * b, -b]))
                 .expect("same model");
         }
-        let expected = with_weights(&base, scaled(4.0), [2.0, 4.0, -2.0]).valid();
+        let expected = linear_with(&base, scaled(4.0), [2.0, 4.0, -2.0]).valid();
         assert_tensors_close(&values(&swa.model()), &values(&expected), 1e-6);
         // The average lives without autodiff, with the live model's ids.
         let avg = swa.into_model();

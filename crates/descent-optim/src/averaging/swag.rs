@@ -666,7 +666,7 @@ impl Normals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::averaging::test_utils::{floats, values};
+    use crate::averaging::test_utils::{floats, linear_with, values};
     use burn::nn::{BatchNormConfig, Linear, LinearConfig};
     use burn::tensor::Device;
     use rand::SeedableRng;
@@ -682,18 +682,6 @@ mod tests {
         }
         let b = [0, 1].map(|j| (0.5 + 0.9 * t + 2.1 * j as f64).cos() as f32);
         (w, b)
-    }
-
-    fn with_weights(model: &Linear, weight: [[f32; 2]; 3], bias: [f32; 2]) -> Linear {
-        let device = model.weight.val().device();
-        let mut model = model.clone();
-        model.weight = model
-            .weight
-            .map(|_| Tensor::<2>::from_floats(weight, &device));
-        model.bias = model
-            .bias
-            .map(|b| b.map(|_| Tensor::<1>::from_floats(bias, &device)));
-        model
     }
 
     fn flat(model: &Linear) -> Vec<f64> {
@@ -712,8 +700,7 @@ mod tests {
         let mut swag = SwagConfig::new().with_rank(4).init(&base).expect("valid");
         for t in 0..6 {
             let (w, b) = step_weights(t);
-            swag.collect(&with_weights(&base, w, b))
-                .expect("same model");
+            swag.collect(&linear_with(&base, w, b)).expect("same model");
         }
         (base, swag)
     }
@@ -955,7 +942,7 @@ mod tests {
         let mut resumed = config.init(&base).expect("valid");
         for t in 0..7 {
             let (w, b) = step_weights(t);
-            let live = with_weights(&base, w, b);
+            let live = linear_with(&base, w, b);
             straight.collect(&live).expect("same model");
             resumed.collect(&live).expect("same model");
             // Stop and restart from bytes after every collect.

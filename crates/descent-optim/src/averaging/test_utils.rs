@@ -44,3 +44,20 @@ pub(crate) fn assert_tensors_close(actual: &[Tensor<1>], expected: &[Tensor<1>],
         }
     }
 }
+
+/// `model` with its weight and bias replaced by `weight` (`[in][out]`, Burn's layout) and `bias`.
+pub(crate) fn linear_with<const I: usize, const O: usize>(
+    model: &burn::nn::Linear,
+    weight: [[f32; O]; I],
+    bias: [f32; O],
+) -> burn::nn::Linear {
+    let device = model.weight.val().device();
+    let mut model = model.clone();
+    model.weight = model
+        .weight
+        .map(|_| Tensor::<2>::from_floats(weight, &device));
+    model.bias = model
+        .bias
+        .map(|b| b.map(|_| Tensor::<1>::from_floats(bias, &device)));
+    model
+}
