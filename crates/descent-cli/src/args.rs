@@ -652,7 +652,7 @@ mod tests {
                 "--out",
                 "s.npz",
                 "--norm",
-                "unit",
+                "sphere",
             ],
             &[
                 "descent",
