@@ -12,7 +12,7 @@ use descent_data::Split;
 use descent_data::rng::derive_seed;
 use descent_landscape::{
     Axis, BiasBn, BnPolicy, DirectionChoice, DirectionConfig, EvalOptions, Grid, Normalization,
-    PlaneAxes, ScanFile, ScanJob, ScanKind, ScanOptions, SilentScan, run_job,
+    PlaneAxes, ScanFile, ScanJob, ScanKind, ScanOptions, SilentScan, TrainingImages, run_job,
 };
 use descent_models::{ModelConfig, VggConfig, VggDepth};
 use descent_optim::AnnealStrategy;
@@ -295,6 +295,9 @@ pub fn measure(
                     subset_seed: seed,
                     batch_size: 500,
                     bn: BnPolicy::Keep,
+                    // The first `samples` of the permutation the run's seed drew its training
+                    // subset from, as the protocol says (the committed results were measured so).
+                    training_images: TrainingImages::Split,
                     ..EvalOptions::default()
                 },
                 out: out.clone(),
