@@ -238,30 +238,12 @@ fn scan(
 
 /// Puts the SVG files `panels` next to each other, left to right, in one SVG file.
 fn side_by_side(panels: &[PathBuf], out: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let mut body = String::new();
-    let (mut x, mut height) = (0.0_f64, 0.0_f64);
-    for path in panels {
-        let svg = std::fs::read_to_string(path)?;
-        let start = svg.find("<svg").ok_or("not an SVG file")?;
-        let svg = &svg[start..];
-        let attr = |name: &str| -> Option<f64> {
-            let open = &svg[..svg.find('>')?];
-            let at = open.find(&format!(" {name}=\""))? + name.len() + 3;
-            open[at..].split('"').next()?.parse().ok()
-        };
-        let (w, h) = (
-            attr("width").ok_or("panel without a width")?,
-            attr("height").ok_or("panel without a height")?,
-        );
-        body.push_str(&svg.replacen("<svg", &format!("<svg x=\"{x}\" y=\"0\""), 1));
-        body.push('\n');
-        x += w;
-        height = height.max(h);
-    }
-    let svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{x}\" height=\"{height}\" \
-         viewBox=\"0 0 {x} {height}\">\n{body}</svg>\n"
-    );
+    let texts = panels
+        .iter()
+        .map(std::fs::read_to_string)
+        .collect::<Result<Vec<_>, _>>()?;
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let svg = descent::plot::panels::side_by_side(&texts)?;
     let tmp = out.with_extension("svg.tmp");
     std::fs::write(&tmp, svg)?;
     std::fs::rename(&tmp, out)?;

@@ -429,7 +429,8 @@ pub struct EvalArgs {
     /// Folder holding the dataset's files.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// Which split: test or train.
+    /// Which split: test or train (for a model inside a run folder, train means the images the
+    /// run trained on: its --train-samples subset without its validation split).
     #[arg(long, default_value = "test", value_parser = named(Split::ALL, Split::as_str))]
     pub split: Split,
     /// Evaluate only the first this many samples.
@@ -684,7 +685,7 @@ mod tests {
                 "--out",
                 "s.npz",
                 "--norm",
-                "unit",
+                "sphere",
             ],
             &[
                 "descent",

@@ -7,6 +7,7 @@ mod common;
 use common::{descent, descent_env, ok, s, text};
 
 use descent_landscape::ScanFile;
+use descent_landscape::curvature::CurvatureFile;
 
 /// Trains an MLP 2-16-3 on spirals for one epoch; all runs share the data (same seed).
 fn train(dir: &Path, name: &str, lr: &str) -> PathBuf {
@@ -576,4 +577,164 @@ fn plot_draws_curves_surfaces_and_vtp_from_scan_files() {
         files_starting(dir.path(), "partial-"),
         ["partial-heatmap.svg"]
     );
+}
+
+/// `loss` of `descent eval ... --json`.
+fn json_loss(out: &std::process::Output) -> f64 {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v["loss"].as_f64().expect("loss")
+}
+
+/// A run trained on 200 of Fashion-MNIST's 60,000 training images (needs Debian's
+/// `dataset-fashion-mnist`, which `scripts/test` installs) has its training loss measured on
+/// those 200 by `eval --split train` and by the landscape commands, and on the whole split
+/// only when `--dataset` is named. Before, every command drew from the whole split: the
+/// "training loss" of such a run was mostly the loss on images it never saw.
+#[test]
+fn the_training_loss_of_a_run_is_measured_on_the_images_it_trained_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("run");
+    ok(descent(&[
+        "train",
+        "--model",
+        "mlp",
+        "--hidden",
+        "64",
+        "--dataset",
+        "fashion-mnist",
+        "--train-samples",
+        "200",
+        "--epochs",
+        "40",
+        "--batch-size",
+        "20",
+        "--lr",
+        "0.01",
+        "--seed",
+        "3",
+        "--out",
+        s(&run),
+    ]));
+    // The run's own 200 images: it has nearly memorized them.
+    let own = json_loss(&ok(descent(&[
+        "eval",
+        s(&run),
+        "--split",
+        "train",
+        "--json",
+    ])));
+    // 2000 images of the whole split (the first, by `--samples`): mostly unseen.
+    let whole = json_loss(&ok(descent(&[
+        "eval",
+        s(&run),
+        "--split",
+        "train",
+        "--dataset",
+        "fashion-mnist",
+        "--samples",
+        "2000",
+        "--json",
+    ])));
+    assert!(own < 0.1, "a 200-image run memorizes its images: {own}");
+    assert!(whole > 5.0 * own, "own {own}, whole split {whole}");
+    // Curvature and a 1-D scan (its centre, alpha = 0) measure the same loss on the same 200
+    // images, from the run folder and from its checkpoint folder.
+    for model in [run.clone(), run.join("checkpoint")] {
+        let file = dir.path().join("curvature.npz");
+        let _ = std::fs::remove_file(&file);
+        let out = ok(descent(&[
+            "landscape",
+            "curvature",
+            s(&model),
+            "--top-k",
+            "1",
+            "--iterations",
+            "5",
+            "--trace-min-draws",
+            "2",
+            "--trace-max-draws",
+            "2",
+            "--out",
+            s(&file),
+        ]));
+        assert!(
+            text(&out.stdout).contains("the run's 200 training images"),
+            "{}",
+            text(&out.stdout)
+        );
+        let loss = CurvatureFile::load(&file)
+            .expect("curvature file")
+            .report
+            .loss;
+        assert!(
+            (loss - own).abs() < 1e-4 * (1.0 + own),
+            "curvature {loss}, eval {own}"
+        );
+    }
+    let scan = dir.path().join("scan.npz");
+    ok(descent(&[
+        "landscape",
+        "scan",
+        s(&run),
+        "--x",
+        "-0.5:0.5:3",
+        "--out",
+        s(&scan),
+    ]));
+    let file = ScanFile::load(&scan).expect("scan");
+    assert!(
+        file.meta.eval.datasets[0].contains("the run's 200 training images"),
+        "{:?}",
+        file.meta.eval.datasets
+    );
+    let centre = file.values["loss_train"][1];
+    assert!(
+        (centre - own).abs() < 1e-4 * (1.0 + own),
+        "scan {centre}, eval {own}"
+    );
+    // A model copied out of its run folder has no run: the whole split.
+    let copied = dir.path().join("copied");
+    std::fs::create_dir(&copied).expect("mkdir");
+    for name in ["model.bpk", "model.json"] {
+        std::fs::copy(run.join(name), copied.join(name)).expect("copy");
+    }
+    let alone = json_loss(&ok(descent(&[
+        "eval",
+        s(&copied),
+        "--split",
+        "train",
+        "--samples",
+        "2000",
+        "--json",
+    ])));
+    assert!(
+        (alone - whole).abs() < 1e-4 * (1.0 + whole),
+        "copied {alone}, whole split {whole}"
+    );
+    // Naming the dataset measures its whole training split, as before.
+    let file = dir.path().join("whole.npz");
+    ok(descent(&[
+        "landscape",
+        "curvature",
+        s(&run),
+        "--dataset",
+        "fashion-mnist",
+        "--samples",
+        "2000",
+        "--top-k",
+        "1",
+        "--iterations",
+        "5",
+        "--trace-min-draws",
+        "2",
+        "--trace-max-draws",
+        "2",
+        "--out",
+        s(&file),
+    ]));
+    let loss = CurvatureFile::load(&file)
+        .expect("curvature file")
+        .report
+        .loss;
+    assert!(loss > 5.0 * own, "whole split {loss}, own {own}");
 }

@@ -1,7 +1,7 @@
 //! `descent study`: the `restarts` and `batch-size` studies at their smoke scale, end to end
 //! through the binary (a table, a verdict, the figures), killed part-way and resumed to the
-//! same results as an uninterrupted study; the `swa`, `optimizers` and `skip-connections`
-//! studies end to end; and the refusals.
+//! same results as an uninterrupted study; the `swa` (with the width of its solutions),
+//! `optimizers` and `skip-connections` studies end to end; and the refusals.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -180,6 +180,60 @@ fn the_swa_study_reports_each_average_against_sgd() {
         .map(|a| a["config"]["training"]["epochs"].as_u64().expect("epochs"))
         .collect();
     assert_eq!(epochs, [4, 4, 5, 6]);
+
+    // The width of SGD's final weights and of the averages at budgets 1 and 1.5: a column, a
+    // figure, and a finite positive width for every measured solution.
+    assert!(
+        stdout.contains("| width (distance at which"),
+        "no width column:\n{stdout}"
+    );
+    let figure = std::fs::read_to_string(out.join("width.svg")).expect("width.svg");
+    assert!(figure.starts_with("<svg") && figure.contains("SGD final weights"));
+    assert!(figure.contains("SWA average, swa-1.5"));
+    let json = results(&out);
+    for label in ["sgd", "swa-1 SWA average", "swa-1.5 SWA average"] {
+        let row = json["rows"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["label"] == label)
+            .expect("row");
+        let width = row["measures"]["width"]["mean"].as_f64().expect("width");
+        assert!(width.is_finite() && width > 0.0, "{label}: width {width}");
+    }
+    for run in json["runs"].as_array().expect("runs") {
+        let key = match run["arm"].as_str().expect("arm") {
+            "sgd" => "width",
+            "swa-1" | "swa-1.5" => "swa_width",
+            _ => continue,
+        };
+        let width = run["measures"][key].as_f64().expect("measured");
+        assert!(width.is_finite() && width > 0.0, "{run}");
+    }
+    for ray in ["sgd/seed0/ray-0.npz", "swa-1/seed1/swa-ray-1.npz"] {
+        assert!(out.join("runs").join(ray).is_file(), "{ray} missing");
+    }
+
+    // A folder of an earlier protocol of this study (before the width was measured: no
+    // `measures`) is refused, naming what differs, and left as it was.
+    let old = dir.path().join("old");
+    std::fs::create_dir_all(&old).expect("mkdir");
+    let mut earlier = protocol.clone();
+    earlier.as_object_mut().expect("object").remove("measures");
+    let text_before = serde_json::to_vec_pretty(&earlier).expect("JSON");
+    std::fs::write(old.join("protocol.json"), &text_before).expect("write");
+    let refused = descent(&["study", "swa", "--scale", "smoke", "--out", s(&old)]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("differs in: measures"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert_eq!(
+        std::fs::read(old.join("protocol.json")).expect("read"),
+        text_before
+    );
+    assert!(!old.join("runs").exists());
 }
 
 #[test]

@@ -30,6 +30,12 @@ pub enum Normalization {
     Model,
     /// The raw Gaussian draw.
     None,
+    /// The whole direction scaled to unit Euclidean norm over the entries it perturbs, so
+    /// that the point at coordinate `t` lies at Euclidean distance `|t|` from the weights:
+    /// the random rays `w + t d`, `d` uniform on the unit sphere, along which Izmailov et al.
+    /// (2018, "Solution width") compare the widths of SWA's and SGD's solutions (with
+    /// [`BiasBn::Include`], the sphere of all trainable parameters; buffers are never moved).
+    Unit,
 }
 
 impl fmt::Display for Normalization {
@@ -39,6 +45,7 @@ impl fmt::Display for Normalization {
             Normalization::Layer => "layer",
             Normalization::Model => "model",
             Normalization::None => "none",
+            Normalization::Unit => "unit",
         })
     }
 }
@@ -52,10 +59,11 @@ impl FromStr for Normalization {
             "layer" => Ok(Normalization::Layer),
             "model" => Ok(Normalization::Model),
             "none" => Ok(Normalization::None),
+            "unit" => Ok(Normalization::Unit),
             _ => Err(LandscapeError::invalid(
                 "normalization",
                 s,
-                "expected filter, layer, model or none",
+                "expected filter, layer, model, none or unit",
             )),
         }
     }
@@ -201,7 +209,7 @@ pub fn normalize(
                     .add_scalar(NORM_EPSILON);
                 d.value.clone() * (wn / dn)
             }
-            Normalization::Model | Normalization::None => d.value.clone(),
+            Normalization::Model | Normalization::None | Normalization::Unit => d.value.clone(),
         };
     }
     if normalization == Normalization::Model {
@@ -214,6 +222,10 @@ pub fn normalize(
             .sum();
         let dn = out.norm();
         out = out.scale(kept.sqrt() / (dn + NORM_EPSILON));
+    }
+    if normalization == Normalization::Unit {
+        let dn = out.norm();
+        out = out.scale(1.0 / (dn + NORM_EPSILON));
     }
     out
 }

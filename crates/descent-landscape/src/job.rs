@@ -49,6 +49,22 @@ pub struct EvalOptions {
     pub data_dir: Option<PathBuf>,
     /// Batch-norm statistics.
     pub bn: BnPolicy,
+    /// Which images the training split means.
+    pub training_images: TrainingImages,
+}
+
+/// Which images the training split means for a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrainingImages {
+    /// The images its run trained on (the run's seeded subset, without its validation split;
+    /// [`descent_train::run_data::run_training_set`]) when the model lies in a run folder and
+    /// no other dataset or folder is asked for; the dataset's training split otherwise. A run
+    /// trained on 12,000 of Fashion-MNIST's 60,000 images has its training loss measured on
+    /// those 12,000.
+    #[default]
+    Run,
+    /// The dataset's whole training split, whatever the run trained on.
+    Split,
 }
 
 /// The default evaluates the training split: the loss that was minimized, which Li et al.
@@ -63,6 +79,7 @@ impl Default for EvalOptions {
             dataset: None,
             data_dir: None,
             bn: BnPolicy::Keep,
+            training_images: TrainingImages::Run,
         }
     }
 }
@@ -254,6 +271,27 @@ pub(crate) fn load_card_split(
     })
 }
 
+/// The images `model`'s run trained on, when `split` is the training split and `eval` asks for
+/// them ([`TrainingImages::Run`], no other dataset or folder).
+fn run_images(
+    card: &ModelCard,
+    model: Option<&Path>,
+    eval: &EvalOptions,
+    split: Split,
+) -> Result<Option<descent_data::ImageDataset>, LandscapeError> {
+    match model {
+        Some(model)
+            if split == Split::Train
+                && eval.training_images == TrainingImages::Run
+                && eval.dataset.is_none()
+                && eval.data_dir.is_none() =>
+        {
+            Ok(descent_train::run_data::run_training_set(card, model)?)
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Loads and batches the evaluation sets a model card implies.
 ///
 /// # Errors
@@ -261,6 +299,7 @@ pub(crate) fn load_card_split(
 /// Data loading errors; [`LandscapeError::InvalidOption`] if the data does not fit the model.
 pub fn prepare_evaluator(
     card: &ModelCard,
+    model: Option<&Path>,
     eval: &EvalOptions,
     device: &Device,
 ) -> Result<(ClassifierEvaluator, EvalSpec), LandscapeError> {
@@ -277,14 +316,20 @@ pub fn prepare_evaluator(
         ));
     }
     for &split in &eval.splits {
-        let set = load_card_split(
-            card,
-            dataset,
-            dir.as_deref(),
-            split,
-            eval.samples,
-            eval.subset_seed,
-        )?;
+        let set = match run_images(card, model, eval, split)? {
+            Some(train) => match eval.samples {
+                Some(n) if n < train.len() => train.random_subset(n, eval.subset_seed),
+                _ => train,
+            },
+            None => load_card_split(
+                card,
+                dataset,
+                dir.as_deref(),
+                split,
+                eval.samples,
+                eval.subset_seed,
+            )?,
+        };
         names.push(set.name().to_string());
         sets.push(PreparedSet::new(
             split.to_string(),
@@ -485,7 +530,12 @@ pub fn run_job(
         }
     };
 
-    let (mut evaluator, spec) = prepare_evaluator(&card, &job.eval, device)?;
+    let (mut evaluator, spec) = prepare_evaluator(
+        &card,
+        job.checkpoints.first().map(PathBuf::as_path),
+        &job.eval,
+        device,
+    )?;
     let meta = ScanMeta {
         format: SCAN_FORMAT.into(),
         version: 1,

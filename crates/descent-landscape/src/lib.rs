@@ -103,7 +103,7 @@ pub use evaluator::{
     BnPolicy, ClassifierEvaluator, FnEvaluator, PointEvaluator, PointValues, PreparedSet,
 };
 pub use grid::{Axis, Grid};
-pub use job::{DirectionChoice, EvalOptions, JobOutcome, ScanJob, run_job};
+pub use job::{DirectionChoice, EvalOptions, JobOutcome, ScanJob, TrainingImages, run_job};
 pub use kind::ParamKind;
 pub use merge::{MergeOutcome, merge_shard_files};
 pub use plane::{PlaneAxes, PlaneInfo};

@@ -192,7 +192,7 @@ pub fn run_trajectory_job(
         },
         directions.clone(),
     );
-    let (mut evaluator, spec) = prepare_evaluator(&card, &job.eval, device)?;
+    let (mut evaluator, spec) = prepare_evaluator(&card, Some(&job.run_dir), &job.eval, device)?;
     let meta = ScanMeta {
         format: SCAN_FORMAT.into(),
         version: 1,

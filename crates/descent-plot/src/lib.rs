@@ -105,6 +105,7 @@ mod legend;
 pub mod line;
 mod line_render;
 mod output;
+pub mod panels;
 pub mod style;
 pub mod surface;
 mod surface3d;

@@ -21,7 +21,7 @@ use descent_landscape::curvature::{
 };
 use descent_landscape::{
     Axis, BiasBn, DirectionChoice, DirectionConfig, EvalOptions, Grid, Normalization, PlaneAxes,
-    ScanFile, ScanJob, ScanKind, ScanOptions, SilentScan, run_job,
+    ScanFile, ScanJob, ScanKind, ScanOptions, SilentScan, TrainingImages, run_job,
 };
 use descent_models::{ModelConfig, VggConfig, VggDepth};
 use descent_optim::schedule::ScheduleConfig;
@@ -275,6 +275,7 @@ pub fn measure(
         samples: Some(m.samples),
         subset_seed: seed,
         batch_size: 500,
+        training_images: TrainingImages::Split,
         ..EvalOptions::default()
     };
     let curve = folder.join(CURVE_FILE);

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | `restarts` | SGDR and snapshot ensembles beat step decay at one budget (Loshchilov and Hutter 2017; Huang et al. 2017) | runs |
 //! | `optimizers` | the toy lessons: rates too small and too large, momentum in a valley, a restart leaving a sharp minimum, noise leaving a saddle | runs |
-//! | `swa` | SWA generalizes better than SGD at the same budget (Izmailov et al. 2018) | runs (the width of the solutions is not measured yet) |
+//! | `swa` | SWA generalizes better than SGD at the same budget and finds wider solutions (Izmailov et al. 2018) | runs: SGD against SWA at three budgets, and the width of SGD's and two SWA averages' solutions along random unit rays ([`SwaMeasures`]) |
 //! | `batch-size` | large batches reach sharper minima and worse test error; with weight decay the raw sharpness ordering flips, the filter-normalized one does not (Li et al. 2018, Figs. 2-3; Keskar et al. 2017) | runs: each run trained to a training-loss target ([`TrainTo`]), then its top Hessian eigenvalue, Keskar and filter-normalized sharpness and a 1-D filter-normalized curve |
 //! | `skip-connections` | shortcuts keep deep landscapes convex-looking; without them they turn chaotic with depth (Li et al. 2018, Figs. 5 and 7) | runs: ResNet-20/56 with and without shortcuts, 2-D contours, the non-convex share of the plane, a coarse `abs(lambda_min/lambda_max)` map |
 //!
@@ -40,6 +40,7 @@ mod error;
 mod measures;
 mod name;
 mod optimizers;
+mod panels;
 mod protocol;
 mod restarts;
 mod results;
@@ -48,7 +49,9 @@ mod skip;
 mod swa;
 
 pub use error::StudyError;
-pub use measures::{BatchMeasures, Column, Measures, SkipMeasures, columns, figure_notes};
+pub use measures::{
+    BatchMeasures, Column, Measures, SkipMeasures, SwaMeasures, columns, figure_notes,
+};
 pub use name::{Scale, StudyName};
 pub use protocol::{Arm, PROTOCOL_FILE, Protocol, TrainTo};
 pub use results::{

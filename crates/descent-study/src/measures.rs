@@ -15,6 +15,8 @@ pub enum Measures {
     BatchSize(BatchMeasures),
     /// The `skip-connections` study's.
     SkipConnections(SkipMeasures),
+    /// The `swa` study's.
+    Swa(SwaMeasures),
 }
 
 /// How the `batch-size` study measures each trained run (fixed with the protocol).
@@ -59,6 +61,30 @@ pub struct SkipMeasures {
     pub map_iterations: usize,
 }
 
+/// How the `swa` study measures the width of its solutions (fixed with the protocol): the
+/// training loss and test error along random rays `w + t d` from each solution `w`, `d` of
+/// unit Euclidean norm over all trainable parameters (Izmailov et al. 2018, "Solution
+/// width"), with the solution's batch-norm running statistics kept at every point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SwaMeasures {
+    /// Images of each split every point is evaluated on: the first of the permutation the
+    /// run's seed drew its training subset from (images it trained on), and a subset of the
+    /// test set drawn by the same seed.
+    pub samples: usize,
+    /// Rays per solution. Ray `k` of seed `s` is the same vector for every solution of that
+    /// seed (drawn from `(s, k)`), so SGD's and SWA's curves are compared along one set of
+    /// directions.
+    pub rays: usize,
+    /// Points of each ray, evenly from distance 0 to [`SwaMeasures::max_distance`].
+    pub points: usize,
+    /// The rays' length, in raw Euclidean units of weight space.
+    pub max_distance: f64,
+    /// The width's threshold: the width of a solution is the distance at which the mean
+    /// training loss over its rays first exceeds the solution's own loss by this much
+    /// (linearly interpolated between grid points).
+    pub loss_rise: f64,
+}
+
 /// A measurement shown as a column of a study's table.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Column {
@@ -76,6 +102,7 @@ pub fn columns(study: StudyName) -> &'static [Column] {
     match study {
         StudyName::BatchSize => BATCH_SIZE_COLUMNS,
         StudyName::SkipConnections => SKIP_COLUMNS,
+        StudyName::Swa => SWA_COLUMNS,
         _ => &[],
     }
 }
@@ -133,11 +160,32 @@ pub const SKIP_COLUMNS: &[Column] = &[
     },
 ];
 
+/// The `swa` study's measurement columns: on the SGD row for SGD's final weights, on the SWA
+/// average rows for the averages (kept in each run's measures as `swa_KEY`).
+pub const SWA_COLUMNS: &[Column] = &[
+    Column {
+        key: "width",
+        title: "width (distance at which the rays' mean training loss rises by the threshold)",
+        digits: 2,
+    },
+    Column {
+        key: "width_censored",
+        title: "share of seeds not crossing within the rays (width then a lower bound)",
+        digits: 2,
+    },
+    Column {
+        key: "ray_loss",
+        title: "training loss at the solution (the rays' images)",
+        digits: 4,
+    },
+];
+
 /// The figures a study draws besides `accuracy.svg`, for its results' text.
 pub fn figure_notes(study: StudyName) -> &'static str {
     match study {
         StudyName::BatchSize => BATCH_SIZE_FIGURES,
         StudyName::SkipConnections => SKIP_FIGURES,
+        StudyName::Swa => SWA_FIGURES,
         _ => "",
     }
 }
@@ -153,3 +201,9 @@ pub const SKIP_FIGURES: &str = "; `contours-resnet20.svg` and `contours-resnet56
      directions, with and without shortcuts side by side on the same levels, as Li et al.'s \
      Fig. 5) and, where measured, `ratio-map-resnet20.svg` and `ratio-map-resnet56.svg` (the \
      map of |lambda_min / lambda_max|, their Fig. 7)";
+
+/// The figures the `swa` study draws besides `accuracy.svg`.
+pub const SWA_FIGURES: &str = "; `width.svg` (training loss and test error along the random \
+     rays from SGD's final weights and from the SWA averages, each the mean over rays and \
+     seeds, against the raw Euclidean distance from the solution, as Izmailov et al.'s figure \
+     of the solutions' width)";

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use burn::tensor::Device;
 use descent_plot::{LinePlot, Series, draw_lines};
+use descent_train::averaging::AverageReport;
 use descent_train::{EpochRecord, Observer, RunConfig, TrainReport, layout, train_run};
 
 use crate::measures::Measures;
@@ -107,6 +108,9 @@ pub fn run_study(
                     let first = protocol.seeds.first() == Some(&seed);
                     measures.extend(crate::skip::measure(m, seed, first, &folder, device)?);
                 }
+                Some(Measures::Swa(m)) => {
+                    measures.extend(crate::swa::measure(m, seed, &arm.label, &folder, device)?);
+                }
                 None => {}
             }
             let last = report.final_test.ok_or_else(|| StudyError::BadFile {
@@ -165,6 +169,7 @@ pub fn run_study(
     match protocol.study {
         StudyName::BatchSize => crate::batch_size::draw(&results, out)?,
         StudyName::SkipConnections => crate::skip::draw(&results, out)?,
+        StudyName::Swa => crate::swa::draw(&results, out)?,
         _ => {}
     }
     write_results(results, out)
@@ -203,7 +208,7 @@ fn train_arm(
                 history,
                 stopped: None,
                 restored_epoch: None,
-                averages: Vec::new(),
+                averages: finished_averages(folder)?,
                 ensemble: None,
             },
             None => {
@@ -268,6 +273,28 @@ fn finished_history(folder: &Path, epochs: usize) -> Result<Option<Vec<EpochReco
     Ok((history.len() == epochs).then_some(history))
 }
 
+/// The averages a finished run saved (`swa/` and `ema/`, each with its `averaging.json`,
+/// written before the run's final weights).
+fn finished_averages(folder: &Path) -> Result<Vec<AverageReport>, StudyError> {
+    let mut out = Vec::new();
+    for name in [layout::SWA_DIR, layout::EMA_DIR] {
+        let path = folder.join(name).join(layout::AVERAGING);
+        if !path.is_file() {
+            continue;
+        }
+        let bad = |reason: String| StudyError::BadFile {
+            path: path.clone(),
+            reason,
+        };
+        let bytes = std::fs::read(&path).map_err(|e| bad(format!("cannot read: {e}")))?;
+        out.push(
+            serde_json::from_slice(&bytes)
+                .map_err(|e| bad(format!("not an average's record: {e}")))?,
+        );
+    }
+    Ok(out)
+}
+
 /// Writes `results.json` and `results.md`.
 fn write_results(results: StudyResults, out: &Path) -> Result<StudyResults, StudyError> {
     let json = serde_json::to_vec_pretty(&results).map_err(|e| StudyError::BadFile {
@@ -293,6 +320,15 @@ fn fix_protocol(protocol: &Protocol, out: &Path) -> Result<(), StudyError> {
             serde_json::from_slice(&bytes).map_err(|e| bad(format!("not JSON: {e}")))?;
         if theirs != ours {
             let found = match (theirs.get("study"), theirs.get("scale")) {
+                (Some(study), Some(scale))
+                    if Some(study) == ours.get("study") && Some(scale) == ours.get("scale") =>
+                {
+                    format!(
+                        "another protocol of study {study} at scale {scale} (made by another \
+                         version of descent; it differs in: {})",
+                        differing_fields(&theirs, &ours).join(", ")
+                    )
+                }
                 (Some(study), Some(scale)) => {
                     format!("the protocol of study {study} at scale {scale}, not this one")
                 }
@@ -309,6 +345,20 @@ fn fix_protocol(protocol: &Protocol, out: &Path) -> Result<(), StudyError> {
     let text = serde_json::to_vec_pretty(&ours).map_err(|e| bad(e.to_string()))?;
     descent_files::write_file(&path, &text)?;
     Ok(())
+}
+
+/// The top-level fields in which two protocols (JSON objects) differ, in order.
+fn differing_fields(a: &serde_json::Value, b: &serde_json::Value) -> Vec<String> {
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let mut all = keys(a);
+    all.extend(keys(b));
+    all.sort();
+    all.dedup();
+    all.into_iter().filter(|k| a.get(k) != b.get(k)).collect()
 }
 
 /// One row per arm (over its runs that reached the protocol's target, if it has one), and
@@ -361,11 +411,20 @@ fn table(protocol: &Protocol, runs: &[RunResult]) -> Vec<Row> {
             Spread::of(&of(&|r| r.swa_accuracy)),
             Spread::of(&of(&|r| r.swa_loss)),
         ) {
+            // An average's measurements are kept in its run's measures as `swa_KEY`.
+            let measures = crate::measures::columns(protocol.study)
+                .iter()
+                .filter_map(|c| {
+                    let key = format!("swa_{}", c.key);
+                    let spread = Spread::of(&of(&|r| r.measures.get(&key).copied()))?;
+                    Some((c.key.to_string(), spread))
+                })
+                .collect();
             rows.push(Row {
                 label: format!("{} SWA average", arm.label),
                 accuracy,
                 loss,
-                measures: BTreeMap::new(),
+                measures,
                 not_converged: 0,
             });
         }

@@ -18,7 +18,7 @@ use descent_landscape::curvature::{EigenOptions, HvpOptions};
 use descent_landscape::scan_plot::scan_surface_plot;
 use descent_landscape::{
     Axis, BiasBn, DirectionChoice, DirectionConfig, EvalOptions, Grid, Normalization, PlaneAxes,
-    ScanFile, ScanJob, ScanKind, ScanOptions, SilentScan, run_job,
+    ScanFile, ScanJob, ScanKind, ScanOptions, SilentScan, TrainingImages, run_job,
 };
 use descent_models::{ModelConfig, ResNetConfig, Shortcut};
 use descent_optim::schedule::{ScheduleConfig, ScheduleUnit};
@@ -26,6 +26,7 @@ use descent_plot::{SurfaceStyle, draw_surface};
 
 use crate::base::{BaseRun, run_config};
 use crate::measures::{Measures, SkipMeasures};
+use crate::panels::side_by_side;
 use crate::results::{Row, StudyResults};
 use crate::{Arm, Protocol, Scale, StudyError, StudyName, Verdict};
 
@@ -288,6 +289,7 @@ pub fn measure(
                 samples: Some(m.samples),
                 subset_seed: seed,
                 batch_size: 500,
+                training_images: TrainingImages::Split,
                 ..EvalOptions::default()
             },
             out: plane.clone(),
@@ -334,6 +336,7 @@ pub fn measure(
                         samples: Some(m.map_samples),
                         subset_seed: seed,
                         batch_size: 500,
+                        training_images: TrainingImages::Split,
                         ..EvalOptions::default()
                     },
                     eigen: EigenOptions {
@@ -567,41 +570,6 @@ pub fn draw(results: &StudyResults, out: &Path) -> Result<(), StudyError> {
             side_by_side(&files, &out.join(format!("{figure}-resnet{depth}.svg")))?;
         }
     }
-    Ok(())
-}
-
-/// Puts the SVG files `panels` next to each other, left to right, in one SVG file (written
-/// whole, by rename).
-fn side_by_side(panels: &[PathBuf], out: &Path) -> Result<(), StudyError> {
-    let mut body = String::new();
-    let (mut x, mut height) = (0.0_f64, 0.0_f64);
-    for path in panels {
-        let bad = |reason: &str| StudyError::BadFile {
-            path: path.clone(),
-            reason: reason.into(),
-        };
-        let svg = std::fs::read_to_string(path).map_err(|e| bad(&e.to_string()))?;
-        let start = svg.find("<svg").ok_or_else(|| bad("not an SVG file"))?;
-        let svg = &svg[start..];
-        let attr = |name: &str| -> Option<f64> {
-            let open = &svg[..svg.find('>')?];
-            let at = open.find(&format!(" {name}=\""))? + name.len() + 3;
-            open[at..].split('"').next()?.parse().ok()
-        };
-        let (w, h) = (
-            attr("width").ok_or_else(|| bad("panel without a width"))?,
-            attr("height").ok_or_else(|| bad("panel without a height"))?,
-        );
-        body.push_str(&svg.replacen("<svg", &format!("<svg x=\"{x}\" y=\"0\""), 1));
-        body.push('\n');
-        x += w;
-        height = height.max(h);
-    }
-    let svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{x}\" height=\"{height}\" \
-         viewBox=\"0 0 {x} {height}\">\n{body}</svg>\n"
-    );
-    descent_files::write_file(out, svg.as_bytes())?;
     Ok(())
 }
 

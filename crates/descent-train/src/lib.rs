@@ -57,6 +57,7 @@ pub mod records;
 pub mod relaunch;
 pub mod rules;
 pub mod run;
+pub mod run_data;
 pub mod runtime_dir;
 pub mod seed;
 pub mod trainer;

@@ -8,6 +8,7 @@ use descent_train::averaging::{read_swag, snapshot_dirs};
 use descent_train::bma::predict_probabilities;
 use descent_train::calibration::{GUO_BINS, expected_calibration_error};
 use descent_train::layout;
+use descent_train::run_data::run_training_set;
 use descent_train::{
     ModelCard, SwagEvalOptions, TrainError, evaluate, evaluate_ensemble, evaluate_swag,
 };
@@ -44,7 +45,17 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
         synthetic_samples: args.samples,
         seed: card.data_seed,
     };
-    let mut set = descent_data::load(dataset, dir.as_deref(), split, &options)?;
+    // The training split of a model inside a run folder is the images the run trained on
+    // (unless another dataset or folder is named), as in the landscape commands.
+    let run_images = if split == Split::Train && args.dataset.is_none() && args.data_dir.is_none() {
+        run_training_set(card, &paths[0])?
+    } else {
+        None
+    };
+    let mut set = match run_images {
+        Some(set) => set,
+        None => descent_data::load(dataset, dir.as_deref(), split, &options)?,
+    };
     if set.shape() != card.input || set.num_classes() != card.num_classes {
         anyhow::bail!(TrainError::InvalidOption {
             field: "dataset",
@@ -204,11 +215,11 @@ fn swag(
 /// `config.json`: the same subset, without a validation split) when the run folder has one,
 /// else the whole training split of the evaluated dataset.
 fn training_set(args: &EvalArgs, card: &ModelCard) -> anyhow::Result<descent_data::ImageDataset> {
-    let config = args.checkpoint.join(layout::CONFIG);
-    if args.dataset.is_none() && args.data_dir.is_none() && config.is_file() {
-        let bytes = std::fs::read(&config).map_err(|e| TrainError::io("reading", &config, e))?;
-        let run = descent_train::RunConfig::from_json(&bytes, &config)?;
-        return Ok(run.data.load(card.data_seed)?.train);
+    if args.dataset.is_none()
+        && args.data_dir.is_none()
+        && let Some(train) = run_training_set(card, &args.checkpoint)?
+    {
+        return Ok(train);
     }
     let options = LoadOptions {
         synthetic_samples: None,

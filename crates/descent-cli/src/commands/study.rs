@@ -98,7 +98,7 @@ fn unwrap(err: StudyError) -> anyhow::Error {
     }
 }
 
-/// Today's date, the CPU model and core count, and the commit, as well as they can be read.
+/// Today's date, the CPU model and core count, and the commit the binary was built from.
 fn provenance() -> Provenance {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -114,13 +114,9 @@ fn provenance() -> Provenance {
         })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let commit = std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string());
+    // The commit the binary was built from (build.rs), not the working directory's: a study
+    // run outside the checkout named the package version instead, or another repository's.
+    let commit = env!("DESCENT_COMMIT").to_string();
     Provenance {
         date: format!("{y:04}-{m:02}-{d:02}"),
         machine: format!("{cpu}, {cores} cores"),

@@ -48,7 +48,8 @@ pub fn run_curvature_job(
         &device,
     )?;
     let (card, model) = models.remove(0);
-    let (mut evaluator, spec) = prepare_evaluator(&card, &job.eval, &device)?;
+    let (mut evaluator, spec) =
+        prepare_evaluator(&card, Some(&job.checkpoint), &job.eval, &device)?;
     let measured = PointEvaluator::<Model>::evaluate(&mut evaluator, &model)?;
     let set = &evaluator.sets()[0];
     let mut objective = model_objective(model, set, &device, job.options.hvp.precision)?;

@@ -127,7 +127,8 @@ pub fn run_curvature_map_job(
     let mut models =
         load_checkpoints(&[PathBuf::from(checkpoint)], job.imported.as_ref(), &device)?;
     let (card, model) = models.remove(0);
-    let (evaluator, spec) = prepare_evaluator(&card, &job.eval, &device)?;
+    let (evaluator, spec) =
+        prepare_evaluator(&card, Some(Path::new(checkpoint)), &job.eval, &device)?;
     let set = &evaluator.sets()[0];
     let mut objective = model_objective(model, set, &device, job.hvp.precision)?;
     let centre = objective.params();

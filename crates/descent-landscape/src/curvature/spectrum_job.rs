@@ -57,7 +57,7 @@ pub fn run_spectrum_job(
         &device,
     )?;
     let (card, model) = models.remove(0);
-    let (evaluator, spec) = prepare_evaluator(&card, &job.eval, &device)?;
+    let (evaluator, spec) = prepare_evaluator(&card, Some(&job.checkpoint), &job.eval, &device)?;
     let set = &evaluator.sets()[0];
     let mut objective = model_objective(model, set, &device, job.hvp.precision)?;
     let theta = objective.params();

@@ -158,7 +158,7 @@ pub fn run_curve_job(
         bn: BnPolicy::Recompute,
         ..job.eval.clone()
     };
-    let (mut evaluator, spec) = prepare_evaluator(&card, &eval, device)?;
+    let (mut evaluator, spec) = prepare_evaluator(&card, None, &eval, device)?;
     let profiles = evaluate_paths(&template, &curve, &ts, &mut evaluator, &mut |d, t| {
         observer.point(d, t)
     })?;

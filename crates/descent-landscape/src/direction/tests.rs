@@ -206,6 +206,7 @@ fn options_parse_and_print() {
         Normalization::Layer,
         Normalization::Model,
         Normalization::None,
+        Normalization::Unit,
     ] {
         assert_eq!(n.to_string().parse::<Normalization>().expect("parses"), n);
     }
@@ -214,7 +215,8 @@ fn options_parse_and_print() {
     }
     let err = "filters".parse::<Normalization>().expect_err("typo");
     assert!(
-        err.to_string().contains("filter, layer, model or none"),
+        err.to_string()
+            .contains("filter, layer, model, none or unit"),
         "{err}"
     );
     assert!("zero".parse::<BiasBn>().is_err());
@@ -286,4 +288,91 @@ fn filter_normalization_matches_the_papers_pytorch_code() {
     for (got, want) in out[1].iter().zip(torch_conv) {
         assert!((*got as f64 - want).abs() < 1e-6, "{got} vs {want}");
     }
+}
+
+/// Izmailov et al.'s random rays: a `unit` direction has Euclidean norm 1 over the trainable
+/// parameters, and the model a 1-D scan evaluates at coordinate `t` lies at distance `t`
+/// from the centre, measured from both models' weights written to `.bpk` files and read back
+/// into fresh models (in f64 on the host, not with `ParamVector::norm`), with the running
+/// statistics left as they were.
+#[test]
+fn a_unit_direction_puts_the_point_at_t_at_distance_t() {
+    use crate::kind::ParamKind;
+    use crate::surface::Surface;
+    use descent_train::records::{load_module, module_bytes};
+
+    let device = Device::flex();
+    let model = tiny_vgg(&device);
+    let theta = ParamVector::from_module(&model);
+    let config = DirectionConfig {
+        seed: 11,
+        normalization: Normalization::Unit,
+        bias_bn: BiasBn::Include,
+        orthogonalize: false,
+    };
+    let (dirs, _) = config.directions(&theta, 1);
+    let host = dirs[0].to_host().expect("host");
+    let infos = theta.infos();
+    assert!(
+        infos.iter().any(|i| i.kind == ParamKind::Buffer),
+        "no BN buffers"
+    );
+    let mut trainable = Vec::new();
+    for (info, values) in infos.iter().zip(&host) {
+        if info.kind == ParamKind::Buffer {
+            assert!(values.iter().all(|&v| v == 0.0), "{} moves", info.path);
+        } else {
+            // Every trainable tensor (biases and batch-norm scales included) is perturbed.
+            assert!(values.iter().any(|&v| v != 0.0), "{} is zero", info.path);
+            trainable.extend_from_slice(values);
+        }
+    }
+    let norm = host_norm(&trainable);
+    assert!((norm - 1.0).abs() < 1e-6, "norm {norm}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    for t in [0.5, 3.0] {
+        let mut surface = Surface::new(model.clone(), dirs.clone()).expect("surface");
+        let moved = surface.model_at(t, 0.0).expect("point").clone();
+        let (a, b) = (dir.path().join("centre.bpk"), dir.path().join("point.bpk"));
+        std::fs::write(&a, &*module_bytes(&model).expect("bytes")).expect("write");
+        std::fs::write(&b, &*module_bytes(&moved).expect("bytes")).expect("write");
+        // Fresh models (other weights) loaded from the files.
+        let fresh = || fresh_vgg(&device);
+        let a = load_module(fresh(), &a).expect("centre");
+        let b = load_module(fresh(), &b).expect("point");
+        let a = ParamVector::from_module(&a).to_host().expect("host");
+        let b = ParamVector::from_module(&b).to_host().expect("host");
+        let mut squares = 0.0_f64;
+        for ((info, x), y) in infos.iter().zip(&a).zip(&b) {
+            if info.kind == ParamKind::Buffer {
+                assert_eq!(x, y, "{}: running statistics changed", info.path);
+                continue;
+            }
+            squares += x
+                .iter()
+                .zip(y)
+                .map(|(&x, &y)| (f64::from(y) - f64::from(x)).powi(2))
+                .sum::<f64>();
+        }
+        let distance = squares.sqrt();
+        assert!(
+            (distance - t).abs() < 1e-5 * t,
+            "t {t}: distance {distance}"
+        );
+    }
+}
+
+/// The tiny VGG with its initializer's weights (not the waves): a model to load files into.
+fn fresh_vgg(device: &Device) -> descent_models::Model {
+    use descent_models::{ModelConfig, VggConfig, VggDepth};
+    ModelConfig::from(
+        VggConfig::new(VggDepth::Vgg9)
+            .with_width(1.0 / 16.0)
+            .with_in_channels(1)
+            .with_image_size(8)
+            .with_num_classes(3),
+    )
+    .init(device)
+    .expect("valid config")
 }

@@ -59,11 +59,14 @@ pub struct ScanArgs {
     /// Second direction's coordinates, min:max:num (a 2-D scan).
     #[arg(long, allow_hyphen_values = true, value_parser = parsed::<Axis>())]
     pub y: Option<Axis>,
-    /// Direction normalization: filter (Li et al. 2018), layer, model or none.
+    /// Direction normalization: filter (Li et al. 2018), layer, model, none, or unit (the
+    /// whole direction of Euclidean norm 1, so coordinates are raw distances in weight space:
+    /// Izmailov et al. 2018's random rays; with --bias-bn include, over all trainable
+    /// parameters).
     #[arg(
         long,
         default_value = "filter",
-        value_parser = listed::<Normalization>(&["filter", "layer", "model", "none"]),
+        value_parser = listed::<Normalization>(&["filter", "layer", "model", "none", "unit"]),
         help_heading = "Directions"
     )]
     pub norm: Normalization,

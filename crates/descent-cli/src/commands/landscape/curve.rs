@@ -9,7 +9,7 @@ use descent_landscape::curve::job::{CurveJob, CurveObserver, run_curve_job};
 use descent_landscape::curve::plane_scan::{PLANE_SCAN_FILE, PlaneGrid, scan_curve_plane};
 use descent_landscape::curve::plot::draw_plane_scan;
 use descent_landscape::curve::train::{CurveEpoch, CurveSchedule, CurveTrainConfig};
-use descent_landscape::{BnPolicy, CurveKind, EvalOptions};
+use descent_landscape::{BnPolicy, CurveKind, EvalOptions, TrainingImages};
 use descent_train::observer::log_line;
 
 use super::progress::ScanProgress;
@@ -145,6 +145,9 @@ pub fn run(device_name: &str, args: &CurveArgs) -> anyhow::Result<()> {
             dataset: args.dataset,
             data_dir: args.data_dir.clone(),
             bn: BnPolicy::Recompute,
+            // The bend trains on the training split (or its --train-samples subset); its
+            // paths and plane are evaluated on the same split, not on one end's run.
+            training_images: TrainingImages::Split,
         },
         out: args.out.clone(),
     };

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use descent_data::{DatasetKind, Split};
-use descent_landscape::{BnPolicy, EvalOptions, LandscapeError, Shard};
+use descent_landscape::{BnPolicy, EvalOptions, LandscapeError, Shard, TrainingImages};
 
 use crate::values::{listed, named, parsed};
 
@@ -88,6 +88,7 @@ pub(super) fn eval_options(flags: &EvalFlags) -> anyhow::Result<EvalOptions> {
         dataset,
         data_dir: flags.data_dir.clone(),
         bn: flags.bn,
+        training_images: TrainingImages::Run,
     })
 }
 
