@@ -88,7 +88,8 @@ pub struct SwaMeasures {
 /// A measurement shown as a column of a study's table.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Column {
-    /// The key in [`RunResult::measures`] and [`Row::measures`].
+    /// The key in [`RunResult::measures`](crate::RunResult::measures) and
+    /// [`Row::measures`](crate::Row::measures).
     pub key: &'static str,
     /// The column's heading (what it is and where it is defined).
     pub title: &'static str,

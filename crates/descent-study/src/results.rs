@@ -115,7 +115,7 @@ pub struct Row {
     pub accuracy: Spread,
     /// Test loss over seeds.
     pub loss: Spread,
-    /// The study's measurements over the same runs, by [`Column::key`].
+    /// The study's measurements over the same runs, by [`Column::key`](crate::Column::key).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub measures: BTreeMap<String, Spread>,
     /// Runs of the arm left out because they did not reach the protocol's target.
