@@ -77,6 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let job = ScanJob {
         kind: ScanKind::Random,
         checkpoints: vec![run.clone()],
+        imported: None,
         grid: Grid {
             x: "-1:1:21".parse()?,
             y: Some("-1:1:21".parse()?),

@@ -206,6 +206,7 @@ fn scan(
     let job = ScanJob {
         kind: ScanKind::Random,
         checkpoints: vec![run.to_path_buf()],
+        imported: None,
         grid: Grid {
             x: axis.parse()?,
             y: Some(axis.parse()?),

@@ -10,6 +10,7 @@ use descent_optim::averaging::{BufferPolicy, SwagCovariance};
 use descent_optim::schedule::AnnealStrategy;
 use descent_train::{Monitor, TrajectoryUnit};
 
+use crate::model_args::LayerSizes;
 use crate::values::{listed, named};
 
 /// Gradient descent, its variants, and the loss landscapes they walk.
@@ -37,7 +38,7 @@ pub enum Command {
     /// Train a model. With no arguments: a small convnet on a built-in synthetic image set.
     Train(Box<TrainArgs>),
     /// Print the loss and accuracy of a checkpoint on a dataset.
-    Eval(EvalArgs),
+    Eval(Box<EvalArgs>),
     /// List the compute devices this build offers and whether they open here.
     Devices,
     /// Probe the loss landscape of checkpoints: scans, interpolations, planes, plots, merges.
@@ -57,6 +58,12 @@ pub enum Command {
     /// Reproduce a claim of the field as a fixed, resumable protocol of runs: a table with
     /// the spread over seeds and a verdict.
     Study(Box<crate::commands::study::StudyArgs>),
+    /// Read a PyTorch state_dict (.safetensors, .pt, .pth) into one of our architectures and
+    /// save it as a model folder that every command reads.
+    Import(Box<ImportArgs>),
+    /// Write a model's weights with PyTorch's names and layouts (.safetensors or .npz), for
+    /// `model.load_state_dict(...)`.
+    Export(ExportArgs),
     /// Print a shell completion script, e.g. `descent completions bash >
     /// ~/.local/share/bash-completion/completions/descent`.
     Completions {
@@ -401,29 +408,6 @@ pub struct TrainArgs {
 /// Epochs of a new run when `--epochs` is not given.
 pub const DEFAULT_EPOCHS: usize = 2;
 
-/// One `--hidden` value: layer sizes separated by commas, or none (`""`). Repeated
-/// `--hidden` flags add their layers in order, as a comma does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerSizes(pub Vec<usize>);
-
-impl std::str::FromStr for LayerSizes {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.trim().is_empty() {
-            return Ok(LayerSizes(Vec::new()));
-        }
-        s.split(',')
-            .map(|part| {
-                part.trim().parse::<usize>().map_err(|_| {
-                    format!("`{part}` is not a layer size (a whole number; `\"\"` for none)")
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(LayerSizes)
-    }
-}
-
 impl TrainArgs {
     /// The hidden layer sizes of every `--hidden`, in order.
     pub fn hidden_sizes(&self) -> Vec<usize> {
@@ -524,6 +508,55 @@ pub struct EvalArgs {
         help_heading = "SWAG"
     )]
     pub bn_samples: Option<u64>,
+    /// The architecture of a PyTorch weights file given in place of a model.
+    #[command(flatten)]
+    pub torch: crate::model_args::TorchModelArgs,
+}
+
+/// `descent import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The PyTorch weights: a `state_dict` saved with `safetensors.torch.save_file`
+    /// (.safetensors) or `torch.save` (.pt, .pth), also inside a checkpoint dictionary.
+    pub file: PathBuf,
+    /// The architecture and input normalization (--model is required here).
+    #[command(flatten)]
+    pub torch: crate::model_args::TorchModelArgs,
+    /// The dataset the weights take (its input shape, classes and, with `--normalize
+    /// dataset`, its statistics).
+    #[arg(long, value_parser = named(DatasetKind::ALL, DatasetKind::as_str))]
+    pub dataset: DatasetKind,
+    /// The dataset's folder (default: its usual place).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// The model folder to write: model.bpk and model.json, which `descent eval`,
+    /// `descent landscape` and `descent export` read.
+    #[arg(long, short)]
+    pub out: PathBuf,
+}
+
+/// Formats of `descent export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// A `.safetensors` file: `safetensors.torch.load_file(path)`.
+    Safetensors,
+    /// A NumPy `.npz` archive of arrays by name: `numpy.load(path)`.
+    Npz,
+}
+
+/// `descent export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// A run folder, a checkpoint folder, a model .bpk (with model.json beside), or a run's
+    /// swa/, ema/ or snapshots/epoch-N/ folder.
+    pub model: PathBuf,
+    /// The file format.
+    #[arg(long, value_enum, default_value = "safetensors")]
+    pub format: ExportFormat,
+    /// The file to write (replaced if it exists) [default: model.safetensors or model.npz
+    /// in the model's folder].
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
 }
 
 /// `descent eval --averaged`: which of a run's weight averages to evaluate.

@@ -15,6 +15,7 @@
 //! The README's table says the same; `tests/bad_input.rs` checks a row of each.
 
 use descent_landscape::LandscapeError;
+use descent_models::ModelError;
 use descent_train::TrainError;
 
 /// A bad flag or value.
@@ -56,7 +57,34 @@ pub fn code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<Interrupted>().is_some() {
         return INTERRUPTED;
     }
-    match err.downcast_ref::<TrainError>() {
+    // A training-crate error, also inside a landscape error (loading a checkpoint, the data
+    // or a device).
+    let train = err
+        .downcast_ref::<TrainError>()
+        .or(match err.downcast_ref::<LandscapeError>() {
+            Some(LandscapeError::Train(inner)) => Some(inner),
+            _ => None,
+        });
+    // A PyTorch file that cannot be read or does not fit is bad input; one that cannot be
+    // written is an output failure, whether or not the training crate wrapped the error.
+    let model_error = err.downcast_ref::<ModelError>().or(match train {
+        Some(TrainError::Model(inner)) => Some(inner),
+        _ => None,
+    });
+    match model_error {
+        Some(
+            ModelError::TorchRead { .. }
+            | ModelError::TorchMismatch { .. }
+            | ModelError::TorchMissing { .. }
+            | ModelError::TorchUnexpected { .. }
+            | ModelError::TorchShape { .. },
+        ) => {
+            return BAD_INPUT;
+        }
+        Some(ModelError::TorchWrite { .. }) => return OUTPUT,
+        _ => {}
+    }
+    match train {
         // A name that is no device is a bad value like any other.
         Some(TrainError::UnknownDevice { .. }) => USAGE,
         Some(TrainError::DeviceNotCompiled { .. }) | Some(TrainError::DeviceUnavailable { .. }) => {

@@ -124,8 +124,12 @@ pub struct ScanJob {
     /// What to scan: random directions around `checkpoints[0]`, the line through two
     /// checkpoints, or the plane through three.
     pub kind: ScanKind,
-    /// Run folders, checkpoint folders or `.bpk` files (with `model.json` beside).
+    /// Run folders, checkpoint folders or `.bpk` files (with `model.json` beside), or
+    /// PyTorch weights files described by `imported`.
     pub checkpoints: Vec<PathBuf>,
+    /// The card of the PyTorch weights files among `checkpoints` (see
+    /// [`descent_train::import`]); `None` when there are none.
+    pub imported: Option<ModelCard>,
     /// The grid (2-D for a plane; 1-D for an interpolation).
     pub grid: Grid,
     /// Random directions' source (ignored for interpolation and planes).
@@ -171,7 +175,11 @@ pub fn directions_path(out: &Path) -> PathBuf {
 pub fn weights_hash(paths: &[PathBuf]) -> Result<String, LandscapeError> {
     let mut all = Vec::new();
     for path in paths {
-        let (_, weights) = ModelCard::locate(path)?;
+        // A PyTorch weights file is its own weights file.
+        let weights = match descent_train::import::is_torch_file(path) {
+            true => path.clone(),
+            false => ModelCard::locate(path)?.1,
+        };
         let bytes =
             std::fs::read(&weights).map_err(|e| LandscapeError::io("reading", &weights, e))?;
         all.extend_from_slice(sha256_hex(&bytes).as_bytes());
@@ -182,18 +190,21 @@ pub fn weights_hash(paths: &[PathBuf]) -> Result<String, LandscapeError> {
     })
 }
 
-/// Loads each checkpoint (eval mode), checking that they share one architecture.
+/// Loads each checkpoint (eval mode), checking that they share one architecture. A PyTorch
+/// weights file (`.safetensors`, `.pt`, `.pth`) among them is read with the card `imported`
+/// (see [`descent_train::import`]).
 ///
 /// # Errors
 ///
 /// Checkpoint loading errors; [`LandscapeError::Mismatch`] for different architectures.
 pub fn load_checkpoints(
     paths: &[PathBuf],
+    imported: Option<&ModelCard>,
     device: &Device,
 ) -> Result<Vec<(ModelCard, Model)>, LandscapeError> {
     let mut out: Vec<(ModelCard, Model)> = Vec::new();
-    for path in paths {
-        let (card, model) = ModelCard::load_model(path, device)?;
+    let loaded = descent_train::import::load_models(paths, imported, device)?;
+    for (path, (card, model)) in paths.iter().zip(loaded) {
         if let Some((first, _)) = out.first()
             && first.model != card.model
         {
@@ -389,7 +400,7 @@ pub fn run_job(
         Err(e @ descent_train::TrainError::InUse { .. }) => return Err(e.into()),
         Err(_) => None,
     };
-    let models = load_checkpoints(&job.checkpoints, device)?;
+    let models = load_checkpoints(&job.checkpoints, job.imported.as_ref(), device)?;
     let weights = weights_hash(&job.checkpoints)?;
     let centre_weights = weights_hash(&job.checkpoints[..1])?;
     // A scan resumed onto a checkpoint retrained in place would mix the points of two
@@ -603,6 +614,7 @@ pub fn run_job(
 /// Unreadable checkpoints; models that span no plane; a bad margin or count.
 pub fn plane_default_grid(
     checkpoints: &[PathBuf],
+    imported: Option<&ModelCard>,
     axes: PlaneAxes,
     margin: f64,
     num: usize,
@@ -615,7 +627,7 @@ pub fn plane_default_grid(
             "a plane takes 3",
         ));
     }
-    let models = load_checkpoints(checkpoints, device)?;
+    let models = load_checkpoints(checkpoints, imported, device)?;
     let v: Vec<ParamVector> = models
         .iter()
         .map(|(_, m)| ParamVector::from_module(m))

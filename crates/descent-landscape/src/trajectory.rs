@@ -135,7 +135,7 @@ pub fn run_trajectory_job(
         ));
     }
     let index = TrajectoryIndex::load(&job.run_dir)?;
-    let mut models = load_checkpoints(std::slice::from_ref(&job.run_dir), device)?;
+    let mut models = load_checkpoints(std::slice::from_ref(&job.run_dir), None, device)?;
     let (card, final_model) = models.remove(0);
     let reference = ParamVector::from_module(&final_model);
     let mut points = Vec::with_capacity(index.snapshots.len() + 1);

@@ -1,12 +1,12 @@
-# The reference PyTorch definitions of descent-models' architectures (their parameter names
-# are the state_dict layout):
+# The reference PyTorch definitions of descent-models' architectures, the layouts
+# `descent import` reads and `descent export` writes (see src/torch/layout.rs):
 # - MLP: nn.Sequential(nn.Flatten(), Linear, act, [Dropout], ..., Linear);
 # - VGG: kuangliu/pytorch-cifar's and tomgoldstein/loss-landscape's layout (features, VGG-9's
 #   fc, classifier), generalized to a width multiplier, BN on/off and any input;
 # - ResNet: loss-landscape's ResNet_cifar (conv1, bn1, layer1..3, linear; projections
 #   shortcut.0/.1), generalized to a width multiplier, any input (global average pooling)
 #   and He et al.'s option A (shortcut='A').
-# Imported by torch_resnet.py and bench/torch/bench_resnet.py; prints nothing.
+# Imported by the other scripts here; prints nothing.
 import math
 import torch.nn as nn
 import torch.nn.functional as F

@@ -79,10 +79,111 @@ pub enum ModelError {
         /// The accepted spellings.
         expected: &'static str,
     },
+    /// A PyTorch weights file could not be read (missing, unreadable, not a `state_dict`, or
+    /// an extension other than `.safetensors`, `.pt`, `.pth`, `.bin`).
+    #[error("cannot read PyTorch weights from {}: {reason}", path.display())]
+    TorchRead {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A PyTorch `state_dict` does not fit the architecture in another way than the variants
+    /// below name (a tensor burn-store cannot apply).
+    #[error("{} does not fit {model}: {reason}", path.display())]
+    TorchMismatch {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The architecture, as [`ModelConfig::describe`](crate::ModelConfig::describe) says it.
+        model: String,
+        /// What differs, naming the tensors.
+        reason: String,
+    },
+    /// Tensors the architecture needs are not in a PyTorch `state_dict`.
+    #[error(
+        "{} does not fit {model}: {} tensor(s) missing: {}",
+        path.display(),
+        keys.len(),
+        name_list(keys)
+    )]
+    TorchMissing {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The architecture, as [`ModelConfig::describe`](crate::ModelConfig::describe) says it.
+        model: String,
+        /// The missing keys, as the reference PyTorch definition names them.
+        keys: Vec<String>,
+    },
+    /// A PyTorch `state_dict` holds tensors the architecture does not have.
+    #[error(
+        "{} does not fit {model}: {} tensor(s) it does not have: {}",
+        path.display(),
+        keys.len(),
+        name_list(keys)
+    )]
+    TorchUnexpected {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The architecture, as [`ModelConfig::describe`](crate::ModelConfig::describe) says it.
+        model: String,
+        /// The keys, as the file names them.
+        keys: Vec<String>,
+    },
+    /// A tensor of a PyTorch `state_dict` has another shape than the architecture's.
+    #[error(
+        "{} does not fit {model}: `{}` has shape {:?}, the model needs {:?} (PyTorch's layout)",
+        path.display(),
+        tensor.key,
+        tensor.found,
+        tensor.expected
+    )]
+    TorchShape {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The architecture, as [`ModelConfig::describe`](crate::ModelConfig::describe) says it.
+        model: String,
+        /// The tensor: its key and both shapes (boxed, so that the error stays small).
+        tensor: Box<ShapeMismatch>,
+    },
+    /// Weights could not be written in PyTorch's layout.
+    #[error("cannot write PyTorch weights to {}: {reason}", path.display())]
+    TorchWrite {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// The configuration's sizes do not fit in 128-bit arithmetic.
     #[error("`{model}` is too large: its parameter or activation count overflows")]
     TooLarge {
         /// The model, described.
         model: String,
     },
+}
+
+/// A tensor whose shape in a PyTorch `state_dict` differs from the architecture's
+/// ([`ModelError::TorchShape`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeMismatch {
+    /// The key, as the file names it.
+    pub key: String,
+    /// The shape the architecture needs, in PyTorch's layout (`Linear.weight` `[out, in]`).
+    pub expected: Vec<usize>,
+    /// The shape in the file.
+    pub found: Vec<usize>,
+}
+
+/// At most eight names, then how many more.
+pub(crate) fn name_list(names: &[String]) -> String {
+    const SHOWN: usize = 8;
+    let mut out = names
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        out.push_str(&format!(", and {} more", names.len() - SHOWN));
+    }
+    out
 }

@@ -19,6 +19,9 @@
 //!   A width-1/4 VGG-11 training step (forward and backward) on `Flex` runs several times
 //!   faster with them (`benches/kernels.rs`, `step`; the figures are in `bench/README.md`).
 //!
+//! - [`torch`] (feature `pytorch`): PyTorch `state_dict`s in (`.safetensors`, `.pt`, `.pth`)
+//!   and out (safetensors), names and layouts mapped, through Burn's burn-store.
+//!
 //! Configurations are validated: `init` returns a [`ModelError`] naming the bad field instead
 //! of panicking. Parameter counts ([`ModelConfig::num_params`], `num_trainable_params`) follow
 //! PyTorch's convention and are tested equal to the same architectures built in PyTorch; Burn's
@@ -63,6 +66,9 @@ pub mod pool;
 mod resnet;
 mod shortcut;
 mod size;
+#[cfg(feature = "pytorch")]
+pub mod torch;
+mod torch_format;
 mod vgg;
 mod vgg_depth;
 
@@ -72,7 +78,7 @@ mod test_utils;
 pub use activation::Activation;
 pub use architecture::Architecture;
 pub use classifier::{ImageClassifier, InputLayerOutput};
-pub use error::ModelError;
+pub use error::{ModelError, ShapeMismatch};
 pub use mlp::{Mlp, MlpConfig};
 pub use model::{Model, ModelConfig};
 pub use resnet::{
@@ -80,5 +86,6 @@ pub use resnet::{
 };
 pub use shortcut::Shortcut;
 pub use size::{BYTES_PER_VALUE, ModelSize};
+pub use torch_format::TorchFormat;
 pub use vgg::{Vgg, VggBlock, VggConfig, VggHidden};
 pub use vgg_depth::{VggDepth, VggLayer};

@@ -143,6 +143,13 @@ impl ResNetConfig {
         self.image_size.div_ceil(2).div_ceil(2)
     }
 
+    /// The shortcut of every block, stage by stage.
+    #[cfg(feature = "pytorch")]
+    pub(crate) fn block_shortcuts(&self) -> [Vec<BlockShortcut>; 3] {
+        self.plan()
+            .map(|stage| stage.iter().map(|block| block.shortcut).collect())
+    }
+
     /// The blocks, stage by stage.
     fn plan(&self) -> [Vec<BlockPlan>; 3] {
         let channels = self.stage_channels();

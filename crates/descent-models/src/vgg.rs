@@ -124,6 +124,12 @@ impl VggConfig {
         size
     }
 
+    /// For each convolution, whether a max-pool follows it.
+    #[cfg(feature = "pytorch")]
+    pub(crate) fn conv_pools(&self) -> Vec<bool> {
+        self.plan().convs.iter().map(|&(_, _, pool)| pool).collect()
+    }
+
     fn plan(&self) -> VggPlan {
         let mut convs: Vec<(usize, usize, bool)> = Vec::new();
         let mut channels = self.in_channels;

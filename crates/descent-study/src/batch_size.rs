@@ -284,6 +284,7 @@ pub fn measure(
         &ScanJob {
             kind: ScanKind::Random,
             checkpoints: vec![folder.to_path_buf()],
+            imported: None,
             grid: Grid { x: axis, y: None },
             directions: DirectionChoice::Random(DirectionConfig {
                 seed,
@@ -337,6 +338,7 @@ pub fn measure(
         run_curvature_job(
             &CurvatureJob {
                 checkpoint: folder.to_path_buf(),
+                imported: None,
                 eval,
                 options,
                 out: path,

@@ -271,6 +271,7 @@ pub fn measure(
         &ScanJob {
             kind: ScanKind::Random,
             checkpoints: vec![folder.to_path_buf()],
+            imported: None,
             grid: Grid {
                 x: axis,
                 y: Some(axis),
@@ -330,6 +331,7 @@ pub fn measure(
             let map = run_curvature_map_job(
                 &CurvatureMapJob {
                     scan: coarse_path.clone(),
+                    imported: None,
                     eval: EvalOptions {
                         samples: Some(m.map_samples),
                         subset_seed: seed,

@@ -283,6 +283,7 @@ pub fn measure(
             &ScanJob {
                 kind: ScanKind::Random,
                 checkpoints: vec![checkpoint.clone()],
+                imported: None,
                 grid: Grid { x: axis, y: None },
                 directions: DirectionChoice::Random(ray_direction(seed, k)),
                 plane_axes: PlaneAxes::default(),

@@ -47,6 +47,7 @@ pub mod device;
 pub mod error;
 pub mod evaluate;
 pub mod history;
+pub mod import;
 pub mod layout;
 pub mod lock;
 pub mod memory;

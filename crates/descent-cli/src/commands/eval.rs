@@ -26,11 +26,12 @@ pub fn run(device_name: &str, args: EvalArgs) -> anyhow::Result<()> {
     }
     let split: Split = args.split;
     let paths = model_paths(&args)?;
+    let imported = args.torch.card(args.dataset, args.data_dir.clone())?;
     let (_, device) = super::open_device(device_name)?;
     let mut cards = Vec::new();
     let mut models = Vec::new();
-    for path in &paths {
-        let (card, model) = ModelCard::load_model(path, &device)?;
+    let loaded = descent_train::import::load_models(&paths, imported.as_ref(), &device)?;
+    for (path, (card, model)) in paths.iter().zip(loaded) {
         if let Some(first) = cards.first() {
             same_input(first, &card, path)?;
         }

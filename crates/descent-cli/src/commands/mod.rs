@@ -3,6 +3,8 @@
 pub mod devices;
 pub mod docs;
 pub mod eval;
+pub mod export;
+pub mod import;
 pub mod landscape;
 pub mod report;
 pub mod schedule;
@@ -23,13 +25,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let device = cli.device.to_string();
     match cli.command {
         Command::Train(args) => train::run(&device, *args),
-        Command::Eval(args) => eval::run(&device, args),
+        Command::Eval(args) => eval::run(&device, *args),
         Command::Devices => devices::run(),
         Command::Landscape(args) => landscape::run(&device, *args),
         Command::Toy(args) => toy::run(&device, *args),
         Command::Schedule(args) => schedule::run(*args),
         Command::Report(args) => report::run(*args),
         Command::Study(args) => study::run(&device, *args),
+        Command::Import(args) => import::run(&device, *args),
+        Command::Export(args) => export::run(&device, args),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
     }

@@ -15,8 +15,12 @@ use crate::job::{EvalOptions, card_value, load_checkpoints, prepare_evaluator};
 /// One curvature measurement of a checkpoint.
 #[derive(Debug, Clone)]
 pub struct CurvatureJob {
-    /// A run folder, checkpoint folder or `.bpk` file (with `model.json` beside).
+    /// A run folder, checkpoint folder or `.bpk` file (with `model.json` beside), or a
+    /// PyTorch weights file described by `imported`.
     pub checkpoint: PathBuf,
+    /// The card of `checkpoint` when it is a PyTorch weights file (see
+    /// [`descent_train::import`]).
+    pub imported: Option<descent_train::ModelCard>,
     /// The data the loss is measured on: exactly one split.
     pub eval: EvalOptions,
     /// What to compute.
@@ -38,7 +42,11 @@ pub fn run_curvature_job(
 ) -> Result<CurvatureFile, LandscapeError> {
     job.eval.require_one_split("curvature")?;
     let device = device.clone().without_autodiff();
-    let mut models = load_checkpoints(std::slice::from_ref(&job.checkpoint), &device)?;
+    let mut models = load_checkpoints(
+        std::slice::from_ref(&job.checkpoint),
+        job.imported.as_ref(),
+        &device,
+    )?;
     let (card, model) = models.remove(0);
     let (mut evaluator, spec) =
         prepare_evaluator(&card, Some(&job.checkpoint), &job.eval, &device)?;

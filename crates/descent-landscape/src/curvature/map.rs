@@ -81,6 +81,9 @@ pub fn extreme_eigenvalues_on_plane<O: Objective>(
 pub struct CurvatureMapJob {
     /// The 2-D scan file whose plane is mapped.
     pub scan: PathBuf,
+    /// The card of the scan's checkpoint when it is a PyTorch weights file (see
+    /// [`descent_train::import`]).
+    pub imported: Option<descent_train::ModelCard>,
     /// The data the Hessian is measured on: exactly one split.
     pub eval: EvalOptions,
     /// The eigenvalue method.
@@ -121,7 +124,8 @@ pub fn run_curvature_map_job(
         .first()
         .ok_or_else(|| LandscapeError::bad_file(&job.scan, "names no checkpoint".to_string()))?;
     let device = device.clone().without_autodiff();
-    let mut models = load_checkpoints(&[PathBuf::from(checkpoint)], &device)?;
+    let mut models =
+        load_checkpoints(&[PathBuf::from(checkpoint)], job.imported.as_ref(), &device)?;
     let (card, model) = models.remove(0);
     let (evaluator, spec) =
         prepare_evaluator(&card, Some(Path::new(checkpoint)), &job.eval, &device)?;

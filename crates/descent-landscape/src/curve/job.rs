@@ -40,8 +40,12 @@ pub const BEND_DIR: &str = "bend";
 /// One curve run.
 #[derive(Debug, Clone)]
 pub struct CurveJob {
-    /// `A` and `C`: run folders, checkpoint folders or `.bpk` files.
+    /// `A` and `C`: run folders, checkpoint folders or `.bpk` files, or PyTorch weights
+    /// files described by `imported`.
     pub checkpoints: [PathBuf; 2],
+    /// The card of the PyTorch weights files among `checkpoints` (see
+    /// [`descent_train::import`]); `None` when there are none.
+    pub imported: Option<ModelCard>,
     /// Bezier or chain.
     pub kind: CurveKind,
     /// How the bend is trained.
@@ -100,7 +104,7 @@ pub fn run_curve_job(
     }
     std::fs::create_dir_all(&job.out).map_err(|e| LandscapeError::io("creating", &job.out, e))?;
     let _lock = PathLock::beside(&file)?;
-    let models = load_checkpoints(&job.checkpoints, device)?;
+    let models = load_checkpoints(&job.checkpoints, job.imported.as_ref(), device)?;
     let hashes = [
         weights_hash(&job.checkpoints[..1])?,
         weights_hash(&job.checkpoints[1..])?,

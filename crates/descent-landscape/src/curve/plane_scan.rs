@@ -3,13 +3,13 @@
 //! the bend's checkpoint, so that the curve and the line can be drawn over its contours
 //! ([`plot::draw_plane_scan`](super::plot::draw_plane_scan)).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use burn::tensor::Device;
 
 use crate::LandscapeError;
 use crate::curve::file::CurveResult;
-use crate::curve::job::BEND_DIR;
+use crate::curve::job::{BEND_DIR, CurveJob};
 use crate::direction::DirectionConfig;
 use crate::evaluator::BnPolicy;
 use crate::job::{DirectionChoice, EvalOptions, JobOutcome, ScanJob, run_job};
@@ -30,18 +30,18 @@ pub struct PlaneGrid {
     pub margin: f64,
 }
 
-/// Scans the plane through `A`, the bend saved in `out` and `C` on `grid`, with batch-norm
-/// statistics recomputed at every point, into `out/plane.npz` (resumed if it exists with the
-/// same settings).
+/// Scans the plane through `A`, the bend saved in the job's folder `out` and `C` on `grid`,
+/// with the job's evaluation but batch-norm statistics recomputed at every point, into
+/// `out/plane.npz` (resumed if it exists with the same settings). PyTorch files among `A` and
+/// `C` are read with the job's card.
 ///
 /// # Errors
 ///
 /// A result without a plane (the bend stayed on the line), and the scan's errors.
 pub fn scan_curve_plane(
     result: &CurveResult,
-    out: &Path,
+    job: &CurveJob,
     grid: PlaneGrid,
-    eval: &EvalOptions,
     device: &Device,
     device_name: &str,
     observer: &mut dyn ScanObserver,
@@ -54,19 +54,21 @@ pub fn scan_curve_plane(
         )
     })?;
     let [a, c] = &result.checkpoints;
-    let job = ScanJob {
+    let out = &job.out;
+    let scan = ScanJob {
         kind: ScanKind::Plane,
         checkpoints: vec![PathBuf::from(a), out.join(BEND_DIR), PathBuf::from(c)],
+        imported: job.imported.clone(),
         grid: grid_around(&plane.plane, grid.margin, grid.resolution)?,
         directions: DirectionChoice::Random(DirectionConfig::default()),
         plane_axes: PlaneAxes::Orthonormal,
         eval: EvalOptions {
             bn: BnPolicy::Recompute,
-            ..eval.clone()
+            ..job.eval.clone()
         },
         out: out.join(PLANE_SCAN_FILE),
         shard: None,
         options: ScanOptions::default(),
     };
-    run_job(&job, device, device_name, observer)
+    run_job(&scan, device, device_name, observer)
 }

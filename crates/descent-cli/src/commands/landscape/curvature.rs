@@ -13,7 +13,7 @@ use descent_landscape::curvature::{
     TraceOptions,
 };
 
-use super::flags::{EvalFlags, eval_options};
+use super::flags::{EvalFlags, eval_options, imported_card};
 use super::hessian_flags::{EigenFlags, HvpFlags};
 
 /// `--sharpness`.
@@ -152,6 +152,7 @@ pub fn run(device_name: &str, args: &CurvatureArgs) -> anyhow::Result<()> {
     eval.require_one_split("curvature")?;
     let job = CurvatureJob {
         checkpoint: args.checkpoint.clone(),
+        imported: imported_card(&args.eval)?,
         eval,
         options,
         out: args.out.clone(),

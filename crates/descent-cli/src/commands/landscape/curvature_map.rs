@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::Args;
 use descent_landscape::curvature::map::{CurvatureMapJob, run_curvature_map_job};
 
-use super::flags::{EvalFlags, eval_options};
+use super::flags::{EvalFlags, eval_options, imported_card};
 use super::hessian_flags::{EigenFlags, HvpFlags};
 
 /// `descent landscape curvature-map`.
@@ -37,6 +37,7 @@ pub struct CurvatureMapArgs {
 pub fn run(device_name: &str, args: &CurvatureMapArgs) -> anyhow::Result<()> {
     let job = CurvatureMapJob {
         scan: args.scan.clone(),
+        imported: imported_card(&args.eval)?,
         eval: eval_options(&args.eval)?,
         eigen: args.eigen.options(args.seed),
         hvp: args.hvp.options(),

@@ -82,6 +82,9 @@ pub struct CurveArgs {
     /// Output folder (curve.json, bend/, profile.svg, plane.svg); a finished one is refused.
     #[arg(long, short)]
     pub out: PathBuf,
+    /// The architecture of PyTorch weights files given as A or C.
+    #[command(flatten)]
+    pub torch: crate::model_args::TorchModelArgs,
 }
 
 /// Log lines per epoch and every 10% of the points.
@@ -117,6 +120,7 @@ pub fn run(device_name: &str, args: &CurveArgs) -> anyhow::Result<()> {
     }
     let job = CurveJob {
         checkpoints: [args.a.clone(), args.b.clone()],
+        imported: args.torch.card(args.dataset, args.data_dir.clone())?,
         kind: if args.chain {
             CurveKind::Chain
         } else {
@@ -198,12 +202,11 @@ pub fn run(device_name: &str, args: &CurveArgs) -> anyhow::Result<()> {
     if let Some(resolution) = args.plane_resolution {
         let outcome = scan_curve_plane(
             &result,
-            &args.out,
+            &job,
             PlaneGrid {
                 resolution,
                 margin: args.plane_margin,
             },
-            &job.eval,
             &device,
             &choice.to_string(),
             &mut ScanProgress::new(),

@@ -40,6 +40,9 @@ pub struct EvalFlags {
     /// from the batches of the first split; use one batch for the exact mean and variance).
     #[arg(long, default_value = "keep", value_parser = listed::<BnPolicy>(&["keep", "recompute"]))]
     pub bn: BnPolicy,
+    /// The architecture of a PyTorch weights file given in place of a checkpoint.
+    #[command(flatten)]
+    pub torch: crate::model_args::TorchModelArgs,
 }
 
 /// Where results go and which share of the points this run computes.
@@ -87,6 +90,12 @@ pub(super) fn eval_options(flags: &EvalFlags) -> anyhow::Result<EvalOptions> {
         bn: flags.bn,
         training_images: TrainingImages::Run,
     })
+}
+
+/// The card of the PyTorch weights files given in place of checkpoints (`--model` and the
+/// data flags), if any.
+pub(super) fn imported_card(flags: &EvalFlags) -> anyhow::Result<Option<descent_train::ModelCard>> {
+    flags.torch.card(flags.dataset, flags.data_dir.clone())
 }
 
 /// The share of points this process computes: `--shard`, or the cluster's variables.

@@ -6,6 +6,7 @@ use descent_landscape::job::plane_default_grid;
 use descent_landscape::{Axis, Grid, PlaneAxes};
 
 use super::args::PlaneArgs;
+use super::flags::imported_card;
 
 /// Each axis of the affine plane when `--x`/`--y` are not given.
 const AFFINE_DEFAULT: &str = "-0.5:1.5:21";
@@ -27,7 +28,14 @@ pub fn grid(device_name: &str, a: &PlaneArgs) -> anyhow::Result<(Grid, PlaneAxes
         (x, y, PlaneAxes::Orthonormal) => {
             let (_, device) = crate::commands::open_device(device_name)?;
             let checkpoints = [a.a.clone(), a.b.clone(), a.c.clone()];
-            let fitted = plane_default_grid(&checkpoints, axes, a.margin, a.resolution, &device)?;
+            let fitted = plane_default_grid(
+                &checkpoints,
+                imported_card(&a.eval)?.as_ref(),
+                axes,
+                a.margin,
+                a.resolution,
+                &device,
+            )?;
             let x = x.unwrap_or(fitted.x);
             let y = y.or(fitted.y).unwrap_or(x);
             Grid::new(x, Some(y))?

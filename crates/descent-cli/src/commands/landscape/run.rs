@@ -9,7 +9,7 @@ use descent_landscape::{
 };
 
 use super::args::{LandscapeArgs, LandscapeCommand, MergeArgs, PlotArgs};
-use super::flags::{EvalFlags, OutputFlags, eval_options, shard};
+use super::flags::{EvalFlags, OutputFlags, eval_options, imported_card, shard};
 use super::progress::ScanProgress;
 use descent_train::observer::log_line;
 
@@ -102,6 +102,7 @@ fn scan(
     let job = ScanJob {
         kind,
         checkpoints,
+        imported: imported_card(eval)?,
         grid,
         directions,
         plane_axes,

@@ -9,7 +9,7 @@ use descent_landscape::curvature::DensityOptions;
 use descent_landscape::curvature::spectrum_job::{SpectrumJob, run_spectrum_job};
 use descent_landscape::curvature::spectrum_plot::draw_spectrum;
 
-use super::flags::{EvalFlags, eval_options};
+use super::flags::{EvalFlags, eval_options, imported_card};
 use super::hessian_flags::HvpFlags;
 
 /// `descent landscape spectrum`.
@@ -50,6 +50,7 @@ pub fn run(device_name: &str, args: &SpectrumArgs) -> anyhow::Result<()> {
     eval.require_one_split("the spectrum")?;
     let job = SpectrumJob {
         checkpoint: args.checkpoint.clone(),
+        imported: imported_card(&args.eval)?,
         eval,
         density: DensityOptions {
             steps: args.lanczos_steps,

@@ -43,6 +43,15 @@ pub struct TrajectoryArgs {
 /// Runs `descent landscape trajectory`.
 pub fn run(device_name: &str, args: &TrajectoryArgs) -> anyhow::Result<()> {
     let (x, y) = (args.x, args.y);
+    if args.eval.torch.model.is_some() {
+        anyhow::bail!(descent_train::TrainError::InvalidOption {
+            field: "model",
+            value: args.run.display().to_string(),
+            reason: "a trajectory is read from a run folder of `descent train`, whose \
+                     model.json names the architecture"
+                .into(),
+        });
+    }
     let job = TrajectoryJob {
         run_dir: args.run.clone(),
         bias_bn: args.bias_bn,
