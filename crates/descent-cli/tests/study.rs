@@ -446,6 +446,8 @@ fn the_skip_connections_study_scans_each_network_and_draws_the_contours() {
     for figure in [
         "contours-resnet20.svg",
         "contours-resnet56.svg",
+        "surface-resnet20.svg",
+        "surface-resnet56.svg",
         "ratio-map-resnet20.svg",
         "ratio-map-resnet56.svg",
     ] {

@@ -200,7 +200,8 @@ pub const BATCH_SIZE_FIGURES: &str = "; `curves-wd0.svg` and `curves-wd5e-4.svg`
 pub const SKIP_FIGURES: &str = "; `contours-resnet20.svg` and `contours-resnet56.svg` (the \
      training-loss contours of the first seed on the plane of two filter-normalized \
      directions, with and without shortcuts side by side on the same levels, as Li et al.'s \
-     Fig. 5) and, where measured, `ratio-map-resnet20.svg` and `ratio-map-resnet56.svg` (the \
+     Fig. 5), `surface-resnet20.svg` and `surface-resnet56.svg` (the same planes as 3-D \
+     surfaces, clipped at a loss of 10) and, where measured, `ratio-map-resnet20.svg` and `ratio-map-resnet56.svg` (the \
      map of |lambda_min / lambda_max|, their Fig. 7)";
 
 /// The figures the `swa` study draws besides `accuracy.svg`.

@@ -500,7 +500,8 @@ pub fn verdict(rows: &[Row]) -> (Verdict, String) {
 }
 
 /// Draws the first seed's contours (`contours-resnetN.svg`, with and without shortcuts side
-/// by side on the same levels) and ratio maps (`ratio-map-resnetN.svg`), from panels kept in
+/// by side on the same levels), 3-D surfaces (`surface-resnetN.svg`, the same planes as Li et
+/// al.'s Fig. 5 surfaces) and ratio maps (`ratio-map-resnetN.svg`), from panels kept in
 /// `panels/`.
 ///
 /// # Errors
@@ -521,13 +522,27 @@ pub fn draw(results: &StudyResults, out: &Path) -> Result<(), StudyError> {
             .iter()
             .filter_map(|&s| p.arms.iter().find(|a| a.label == label(depth, s)))
             .collect();
-        for (file, metric, figure, what) in [
-            (PLANE_FILE, "loss_train", "contours", "training loss"),
+        for (file, metric, figure, what, style) in [
+            (
+                PLANE_FILE,
+                "loss_train",
+                "contours",
+                "training loss",
+                SurfaceStyle::Contour,
+            ),
+            (
+                PLANE_FILE,
+                "loss_train",
+                "surface",
+                "training loss",
+                SurfaceStyle::Surface3d,
+            ),
             (
                 MAP_FILE,
                 "curvature_ratio",
                 "ratio-map",
                 "|lambda_min / lambda_max|",
+                SurfaceStyle::Contour,
             ),
         ] {
             let mut scans = Vec::new();
@@ -547,7 +562,7 @@ pub fn draw(results: &StudyResults, out: &Path) -> Result<(), StudyError> {
                     .filter(|v| v.is_finite())
             };
             let low = finite().fold(f64::INFINITY, f64::min);
-            // Li et al.'s contour plots stop at a loss of 10.
+            // Li et al.'s contour and surface plots stop at a loss of 10.
             let cap = if metric == "loss_train" {
                 10.0
             } else {
@@ -556,7 +571,7 @@ pub fn draw(results: &StudyResults, out: &Path) -> Result<(), StudyError> {
             let high = finite().fold(f64::NEG_INFINITY, f64::max).min(cap);
             let mut files = Vec::new();
             for (arm, scan) in &scans {
-                let mut plot = scan_surface_plot(scan, Some(metric), SurfaceStyle::Contour, false)?;
+                let mut plot = scan_surface_plot(scan, Some(metric), style, false)?;
                 plot.title = format!("{}, seed {seed}: {what}", arm.label);
                 if high > low {
                     plot.value_range = Some([low, high]);
