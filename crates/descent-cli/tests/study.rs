@@ -17,6 +17,44 @@ fn runs(dir: &std::path::Path) -> serde_json::Value {
     json["runs"].clone()
 }
 
+/// Starts `descent study STUDY --scale smoke --out OUT`, kills it (SIGKILL) once the run folder
+/// `OUT/runs/SECOND...` exists (the second run has started), checks it had not finished, and
+/// runs it again to the end, which must say it resumed.
+fn kill_and_resume(study: &str, out: &std::path::Path, second: &[&str]) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_descent"))
+        .args(["study", study, "--scale", "smoke", "--out", s(out)])
+        .env_remove("BURN_DEVICE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let second = second.iter().fold(out.join("runs"), |p, part| p.join(part));
+    let start = Instant::now();
+    while !second.exists() && start.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert!(
+        !out.join("results.json").exists(),
+        "the kill came after the study finished: make the study longer"
+    );
+    let resumed = ok(descent(&[
+        "study",
+        study,
+        "--scale",
+        "smoke",
+        "--out",
+        s(out),
+    ]));
+    assert!(
+        text(&resumed.stderr).contains("(resumed)"),
+        "{}",
+        text(&resumed.stderr)
+    );
+}
+
 #[test]
 fn the_restarts_study_runs_resumes_after_a_kill_and_reports() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -69,38 +107,7 @@ fn the_restarts_study_runs_resumes_after_a_kill_and_reports() {
 
     // Killed part-way (SIGKILL once the second run has started), then resumed: the same runs.
     let killed = dir.path().join("killed");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_descent"))
-        .args(["study", "restarts", "--scale", "smoke", "--out", s(&killed)])
-        .env_remove("BURN_DEVICE")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let second = killed.join("runs").join("step").join("seed1");
-    let start = Instant::now();
-    while !second.exists() && start.elapsed() < Duration::from_secs(120) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    child.kill().expect("kill");
-    child.wait().expect("wait");
-    assert!(
-        !killed.join("results.json").exists(),
-        "the kill came after the study finished: make the study longer"
-    );
-    let resumed = ok(descent(&[
-        "study",
-        "restarts",
-        "--scale",
-        "smoke",
-        "--out",
-        s(&killed),
-    ]));
-    assert!(
-        text(&resumed.stderr).contains("(resumed)"),
-        "{}",
-        text(&resumed.stderr)
-    );
+    kill_and_resume("restarts", &killed, &["step", "seed1"]);
     assert_eq!(
         runs(&killed),
         whole_runs,
@@ -353,45 +360,7 @@ fn the_batch_size_study_trains_to_its_target_measures_and_resumes_after_a_kill()
     // Killed part-way (once the second run has started), then resumed: the same runs, the
     // same measurements.
     let killed = dir.path().join("killed");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_descent"))
-        .args([
-            "study",
-            "batch-size",
-            "--scale",
-            "smoke",
-            "--out",
-            s(&killed),
-        ])
-        .env_remove("BURN_DEVICE")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let second = killed.join("runs").join("small-wd0").join("seed1");
-    let start = Instant::now();
-    while !second.exists() && start.elapsed() < Duration::from_secs(120) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    child.kill().expect("kill");
-    child.wait().expect("wait");
-    assert!(
-        !killed.join("results.json").exists(),
-        "the kill came after the study finished: make the study longer"
-    );
-    let resumed = ok(descent(&[
-        "study",
-        "batch-size",
-        "--scale",
-        "smoke",
-        "--out",
-        s(&killed),
-    ]));
-    assert!(
-        text(&resumed.stderr).contains("(resumed)"),
-        "{}",
-        text(&resumed.stderr)
-    );
+    kill_and_resume("batch-size", &killed, &["small-wd0", "seed1"]);
     assert_eq!(
         results(&killed)["runs"],
         json["runs"],

@@ -83,3 +83,15 @@ pub fn momentum_sgd(weight_decay: f64) -> Result<OptimizerConfig, StudyError> {
         },
     )?)
 }
+
+/// A VGG with batch norm at `width`, its input and classes left for the data to fill in (the
+/// studies' VGGs).
+pub fn vgg_bn(depth: descent_models::VggDepth, width: f64) -> ModelConfig {
+    let mut vgg = descent_models::VggConfig::new(depth);
+    vgg.width = width;
+    vgg.batch_norm = true;
+    vgg.num_classes = 0;
+    vgg.in_channels = 0;
+    vgg.image_size = 0;
+    ModelConfig::Vgg(vgg)
+}

@@ -23,11 +23,11 @@ use descent_landscape::{
     Axis, BiasBn, DirectionChoice, DirectionConfig, EvalOptions, Grid, Normalization, PlaneAxes,
     ScanFile, ScanJob, ScanKind, ScanOptions, SilentScan, TrainingImages, run_job,
 };
-use descent_models::{ModelConfig, VggConfig, VggDepth};
+use descent_models::VggDepth;
 use descent_optim::schedule::ScheduleConfig;
 use descent_plot::{LinePlot, Series, draw_lines};
 
-use crate::base::{BaseRun, momentum_sgd, run_config};
+use crate::base::{BaseRun, momentum_sgd, run_config, vgg_bn};
 use crate::measures::{BatchMeasures, Measures};
 use crate::protocol::TrainTo;
 use crate::results::{Row, StudyResults};
@@ -134,14 +134,8 @@ fn budget(scale: Scale) -> Budget {
 pub fn protocol(scale: Scale, data_dir: Option<PathBuf>) -> Result<Protocol, StudyError> {
     let b = budget(scale);
     let full = scale == Scale::Full;
-    let mut vgg = VggConfig::new(VggDepth::Vgg9);
-    vgg.width = b.width;
-    vgg.batch_norm = true;
-    vgg.num_classes = 0;
-    vgg.in_channels = 0;
-    vgg.image_size = 0;
     let base = run_config(BaseRun {
-        model: ModelConfig::Vgg(vgg),
+        model: vgg_bn(VggDepth::Vgg9, b.width),
         full,
         data_dir,
         train_samples: b.train_samples,

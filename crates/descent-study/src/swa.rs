@@ -14,13 +14,13 @@ use descent_landscape::{
     Axis, BiasBn, BnPolicy, DirectionChoice, DirectionConfig, EvalOptions, Grid, Normalization,
     PlaneAxes, ScanFile, ScanJob, ScanKind, ScanOptions, SilentScan, TrainingImages, run_job,
 };
-use descent_models::{ModelConfig, VggConfig, VggDepth};
+use descent_models::VggDepth;
 use descent_optim::AnnealStrategy;
 use descent_optim::schedule::{ScheduleConfig, ScheduleUnit};
 use descent_plot::{LinePlot, Series, draw_lines};
 use descent_train::averaging::{AveragingOptions, SwaOptions, SwaRate};
 
-use crate::base::{BaseRun, run_config};
+use crate::base::{BaseRun, run_config, vgg_bn};
 use crate::measures::{Measures, SwaMeasures};
 use crate::panels::side_by_side;
 use crate::results::StudyResults;
@@ -105,12 +105,6 @@ fn budget(scale: Scale) -> Budget {
 pub fn protocol(scale: Scale, data_dir: Option<PathBuf>) -> Result<Protocol, StudyError> {
     let b = budget(scale);
     let full = scale == Scale::Full;
-    let mut vgg = VggConfig::new(VggDepth::Vgg16);
-    vgg.width = b.width;
-    vgg.batch_norm = true;
-    vgg.num_classes = 0;
-    vgg.in_channels = 0;
-    vgg.image_size = 0;
     // Izmailov et al.'s SGD baseline: the rate held for half the budget, then linearly down
     // to 1% of it at 90%, then held (their `schedule`); here a cosine to 1% over the budget,
     // the nearest schedule we have (stated in the description).
@@ -121,7 +115,7 @@ pub fn protocol(scale: Scale, data_dir: Option<PathBuf>) -> Result<Protocol, Stu
     };
     let lr = 0.05;
     let base = run_config(BaseRun {
-        model: ModelConfig::Vgg(vgg),
+        model: vgg_bn(VggDepth::Vgg16, b.width),
         full,
         data_dir,
         train_samples: b.train_samples,
