@@ -131,12 +131,17 @@ pub struct ScanMeta {
 
 impl ScanMeta {
     /// The fields that must agree for two files to be parts of one scan (everything except
-    /// the shard, the device and the directions file name).
+    /// the shard, the device and the directions file name; and the checkpoints' paths when
+    /// the weights' hash is recorded: it names the weights, so a run folder copied, moved or
+    /// spelt otherwise (relative or absolute, another mount on a cluster node) is the same).
     pub fn compat_key(&self) -> serde_json::Value {
         let mut copy = self.clone();
         copy.shard = None;
         copy.device = String::new();
         copy.directions_file = None;
+        if copy.weights_hash.is_some() {
+            copy.checkpoints = Vec::new();
+        }
         serde_json::to_value(&copy).unwrap_or(serde_json::Value::Null)
     }
 
@@ -535,6 +540,27 @@ pub fn example_meta(grid: Grid, metrics: &[&str]) -> ScanMeta {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_of_the_same_weights_are_one_scan_and_other_weights_are_not() {
+        let grid = Grid::new(crate::Axis::new(-1.0, 1.0, 3).expect("axis"), None).expect("grid");
+        let mut a = example_meta(grid.clone(), &["loss_train"]);
+        a.checkpoints = vec!["runs/a".into()];
+        a.weights_hash = Some("ab12".into());
+        let mut b = a.clone();
+        b.checkpoints = vec!["/home/me/copy/of/a".into()];
+        assert_eq!(a.first_difference(&b), None);
+        b.weights_hash = Some("cd34".into());
+        let diff = a.first_difference(&b).expect("other weights");
+        assert!(diff.starts_with("weights_hash differs"), "{diff}");
+        // Without a recorded hash (files of older versions) the paths are all there is.
+        let (mut old_a, mut old_b) = (a.clone(), a.clone());
+        old_a.weights_hash = None;
+        old_b.weights_hash = None;
+        old_b.checkpoints = vec!["runs/b".into()];
+        let diff = old_a.first_difference(&old_b).expect("other paths");
+        assert!(diff.starts_with("checkpoints differs"), "{diff}");
+    }
 
     /// The bytes of a 1-D scan file of three points whose `meta.json` is then edited by
     /// `edit`, with the arrays left as they are.
