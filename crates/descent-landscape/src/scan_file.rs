@@ -544,7 +544,7 @@ mod tests {
     #[test]
     fn paths_of_the_same_weights_are_one_scan_and_other_weights_are_not() {
         let grid = Grid::new(crate::Axis::new(-1.0, 1.0, 3).expect("axis"), None).expect("grid");
-        let mut a = example_meta(grid.clone(), &["loss_train"]);
+        let mut a = example_meta(grid, &["loss_train"]);
         a.checkpoints = vec!["runs/a".into()];
         a.weights_hash = Some("ab12".into());
         let mut b = a.clone();
