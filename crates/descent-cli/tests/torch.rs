@@ -154,6 +154,20 @@ fn resnet20_trained_in_pytorch_is_imported_evaluated_scanned_and_exported() {
             .keys()
             .any(|k| k.contains("gamma") || k.contains("num_batches"))
     );
+    // Into a folder that does not exist yet: export makes it.
+    let nested = dir.path().join("missing/folder/resnet20.npz");
+    ok(descent(&[
+        "export",
+        s(&imported),
+        "--format",
+        "npz",
+        "--out",
+        s(&nested),
+    ]));
+    assert_eq!(
+        std::fs::read(&nested).expect("nested export"),
+        std::fs::read(&npz_path).expect("npz")
+    );
     let npz_dir = dir.path().join("npz");
     std::fs::create_dir(&npz_dir).expect("dir");
     std::fs::copy(&npz_path, npz_dir.join("resnet20_fmnist.npz")).expect("copy");
@@ -166,7 +180,9 @@ fn resnet20_trained_in_pytorch_is_imported_evaluated_scanned_and_exported() {
         ),
         ("vgg9_bn", &["--model", "vgg9", "--width", "0.0625"][..]),
     ] {
-        let folder = dir.path().join(name);
+        // Into a folder whose parent does not exist yet either: import makes both, and leaves
+        // nothing but the model's two files (no temporaries).
+        let folder = dir.path().join("imports").join(name);
         let file = data(&format!("{name}.pt"));
         let mut args = vec![
             "import",
@@ -178,6 +194,19 @@ fn resnet20_trained_in_pytorch_is_imported_evaluated_scanned_and_exported() {
         ];
         args.extend(flags);
         ok(descent(&args));
+        let mut files: Vec<_> = std::fs::read_dir(&folder)
+            .expect("imported folder")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(files, ["model.bpk", "model.json"]);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("imports"))
+                .expect("imports")
+                .count(),
+            if name == "mlp" { 1 } else { 2 },
+            "a temporary folder was left beside {name}"
+        );
         let exported = dir.path().join(format!("{name}.safetensors"));
         ok(descent(&["export", s(&folder), "--out", s(&exported)]));
     }

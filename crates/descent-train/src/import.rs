@@ -168,23 +168,37 @@ pub fn load_models(
 }
 
 /// Saves `model` with its card as `folder/model.bpk` and `folder/model.json`, the files every
-/// command reads (each written atomically).
+/// command reads.
+///
+/// A new `folder` is built under a temporary name and renamed into place once both
+/// files are complete, so a process killed in the middle leaves no folder at all, never one
+/// with weights and no card. Into a folder that already exists, each file is
+/// written atomically, the card last: a folder with a card always has its weights.
 ///
 /// # Errors
 ///
 /// [`TrainError::Io`] if the folder or a file cannot be written.
 pub fn save_model(card: &ModelCard, model: &Model, folder: &Path) -> Result<(), TrainError> {
-    std::fs::create_dir_all(folder).map_err(|e| TrainError::io("creating", folder, e))?;
     let weights = module_bytes(model)?;
-    descent_files::write_file(&folder.join(layout::MODEL), &weights)?;
     let text = serde_json::to_vec_pretty(card).map_err(|e| TrainError::BadCheckpoint {
         path: folder.to_path_buf(),
         reason: e.to_string(),
     })?;
-    Ok(descent_files::write_file(
-        &folder.join(layout::MODEL_CARD),
-        &text,
-    )?)
+    let write_pair = |into: &Path| -> Result<(), TrainError> {
+        descent_files::write_file(&into.join(layout::MODEL), &weights)?;
+        Ok(descent_files::write_file(
+            &into.join(layout::MODEL_CARD),
+            &text,
+        )?)
+    };
+    if !folder.exists() {
+        if let Some(parent) = folder.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| TrainError::io("creating", parent, e))?;
+        }
+        descent_files::write_dir(folder, write_pair)
+    } else {
+        write_pair(folder)
+    }
 }
 
 #[cfg(test)]

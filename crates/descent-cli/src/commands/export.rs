@@ -17,6 +17,10 @@ pub fn run(device_name: &str, args: ExportArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| default_out(&args.model, args.format));
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| anyhow::anyhow!("creating the folder {}: {e}", parent.display()))?;
+    }
     match args.format {
         ExportFormat::Safetensors => export_safetensors(&model, &card.model, &out)?,
         ExportFormat::Npz => {
