@@ -99,7 +99,9 @@ struct Edge<'a> {
 /// Lays out the tick labels and the axis label of `edge` at `screen`: each tick label off
 /// the edge along its outward normal (left out where it would cover `avoid`, the other
 /// edge's labels, as at the corner both edges share), the axis label parallel to the edge
-/// beyond them, slid along the edge away from `avoid` if it would cover them.
+/// beyond them (cut before its parenthesis if it is longer than the edge, see
+/// [`fitted_label`]), slid along the edge away from `avoid` if it would cover them, then moved
+/// farther out if sliding is not enough.
 fn edge_labels(
     view: &View,
     screen: Screen,
@@ -156,10 +158,10 @@ fn edge_labels(
             .rotate(angle);
         let (sin, cos) = angle.to_radians().sin_cos();
         let lift = (lup - ldown) / 2.0;
-        let place = |slide: f64| {
+        let place = |slide: f64, push: f64| {
             let c = [
-                mid[0] + n[0] * off + along[0] * slide,
-                mid[1] + n[1] * off + along[1] * slide,
+                mid[0] + n[0] * (off + push) + along[0] * slide,
+                mid[1] + n[1] * (off + push) + along[1] * slide,
             ];
             // The baseline sits so the box is centred at c.
             [c[0] - lift * sin, c[1] + lift * cos]
@@ -180,22 +182,40 @@ fn edge_labels(
             }
         };
         let own = out.regions.clone();
-        let mut at = place(0.0);
-        for k in 0..=20 {
-            let slide = toward * len / 2.0 * k as f64 / 20.0;
-            let candidate = place(slide);
-            let r = text_region(edge.label_part, candidate, style, edge.label);
-            if !avoid.iter().chain(&own).any(|o| o.overlaps(&r)) {
-                at = candidate;
-                break;
-            }
-        }
+        let text = fitted_label(edge.label, len);
+        let clear = |at: [f64; 2]| {
+            let r = text_region(edge.label_part, at, style, text);
+            !avoid.iter().chain(&own).any(|o| o.overlaps(&r))
+        };
+        // Slide along the edge up to half its length, then, if that is not enough, stand
+        // farther off the edge, a line at a time.
+        let line = lup + ldown;
+        let at = (0..4)
+            .flat_map(|push| (0..=20).map(move |k| (push, k)))
+            .map(|(push, k)| {
+                place(
+                    toward * len / 2.0 * f64::from(k) / 20.0,
+                    f64::from(push) * line,
+                )
+            })
+            .find(|&candidate| clear(candidate))
+            .unwrap_or_else(|| place(0.0, 0.0));
         out.regions
-            .push(text_region(edge.label_part, at, style, edge.label));
+            .push(text_region(edge.label_part, at, style, text));
         out.texts
-            .push((edge.label_part, at, style, edge.label.to_string()));
+            .push((edge.label_part, at, style, text.to_string()));
     }
     out
+}
+
+/// `label`, or, when it is wider than `room` (its edge's length on screen), its part before a
+/// parenthesis (`alpha (direction 1, filter-normalized)` -> `alpha`): two long labels of a
+/// small 3-D view would otherwise run into each other at the corner their edges share.
+fn fitted_label(label: &str, room: f64) -> &str {
+    if font::text_width(label, LABEL_FONT) <= room {
+        return label;
+    }
+    label.find(" (").map_or(label, |i| &label[..i])
 }
 
 /// The convex hull of `points` (monotone chain), counter-clockwise in screen terms.

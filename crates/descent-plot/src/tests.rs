@@ -388,7 +388,16 @@ fn every_style_lays_out_without_overlaps() {
             ));
             if !overlay {
                 let scan = scanlike(style, 51).render().expect("scan");
-                figures.push((format!("scan-{style}"), scan, parts));
+                figures.push((format!("scan-{style}"), scan, parts.clone()));
+                // A scan's long axis labels in a study's panel (560 x 500): in 3-D the two
+                // labels meet at the front corner the edges share.
+                let panel = SurfacePlot {
+                    width: 560,
+                    height: 500,
+                    ..scanlike(style, 15)
+                };
+                let panel = panel.render().expect("panel");
+                figures.push((format!("panel-{style}"), panel, parts));
             }
         }
     }
