@@ -79,6 +79,13 @@ pub enum ModelError {
         /// The accepted spellings.
         expected: &'static str,
     },
+    /// An [`ActivationPattern`](crate::ActivationPattern) replayed on another architecture or
+    /// batch shape than the one it was recorded on.
+    #[error("an activation pattern recorded for another model or batch: {reason}")]
+    PatternMismatch {
+        /// The first kink that differs.
+        reason: String,
+    },
     /// A PyTorch weights file could not be read (missing, unreadable, not a `state_dict`, or
     /// an extension other than `.safetensors`, `.pt`, `.pth`, `.bin`).
     #[error("cannot read PyTorch weights from {}: {reason}", path.display())]

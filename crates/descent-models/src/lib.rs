@@ -62,6 +62,7 @@ pub mod linear;
 mod mlp;
 mod model;
 pub mod norm;
+pub mod pattern;
 pub mod pool;
 mod resnet;
 mod shortcut;
@@ -81,6 +82,7 @@ pub use classifier::{ImageClassifier, InputLayerOutput};
 pub use error::{ModelError, ShapeMismatch};
 pub use mlp::{Mlp, MlpConfig};
 pub use model::{Model, ModelConfig};
+pub use pattern::ActivationPattern;
 pub use resnet::{
     BasicBlock, BlockShortcut, Projection, RESNET_STAGE_CHANNELS, ResNet, ResNetConfig,
 };

@@ -367,15 +367,27 @@ impl BasicBlock {
         let out = crate::norm::batch_norm_relu_layer(&self.bn1, out);
         let out = crate::conv::conv2d_layer(&self.conv2, out);
         let out = crate::norm::batch_norm_layer(&self.bn2, out);
-        let residual = match (self.kind, &self.shortcut) {
-            (BlockShortcut::None, _) => return relu(out),
+        match self.residual(input) {
+            Some(residual) => relu(out.add(residual)),
+            None => relu(out),
+        }
+    }
+
+    /// What the block adds to `bn2`'s output before the last ReLU: the block's input, its
+    /// projection, or its strided and zero-padded copy; `None` without a shortcut.
+    ///
+    /// # Panics
+    ///
+    /// For a [`BlockShortcut::Projection`] block without its projection layers (a module
+    /// edited by hand: the shapes would not add up anyway).
+    pub(crate) fn residual(&self, input: Tensor<4>) -> Option<Tensor<4>> {
+        Some(match (self.kind, &self.shortcut) {
+            (BlockShortcut::None, _) => return None,
             (BlockShortcut::Identity, _) => input,
             (BlockShortcut::Projection, Some(p)) => {
                 let x = crate::conv::conv2d_layer(&p.conv, input);
                 crate::norm::batch_norm_layer(&p.norm, x)
             }
-            // A block built without its projection (a module edited by hand): the shapes
-            // would not add up anyway.
             (BlockShortcut::Projection, None) => {
                 panic!("resnet block: projection shortcut without its layers")
             }
@@ -387,8 +399,7 @@ impl BasicBlock {
                 },
                 _,
             ) => zero_pad_shortcut(input, stride, front, back),
-        };
-        relu(out.add(residual))
+        })
     }
 }
 
@@ -454,14 +465,7 @@ impl ResNet {
     ///
     /// If the input's `[C, H, W]` is not the configured `[in_channels, image_size, image_size]`.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        let [n, c, h, w] = images.dims();
-        assert!(
-            [c, h, w] == self.input_shape,
-            "resnet expects images of shape [N, {}, {}, {}], got [{n}, {c}, {h}, {w}]",
-            self.input_shape[0],
-            self.input_shape[1],
-            self.input_shape[2]
-        );
+        self.check_input(&images);
         let x = crate::conv::conv2d_layer(&self.conv1, images);
         let mut x = crate::norm::batch_norm_relu_layer(&self.bn1, x);
         for block in self.layer1.iter().chain(&self.layer2).chain(&self.layer3) {
@@ -471,6 +475,18 @@ impl ResNet {
         let [n, c, h, w] = x.dims();
         let pooled: Tensor<2> = x.reshape([n, c, h * w]).mean_dim(2).reshape([n, c]);
         crate::linear::linear_layer(&self.linear, pooled)
+    }
+
+    /// Panics unless `images` is `[N, in_channels, image_size, image_size]`.
+    pub(crate) fn check_input(&self, images: &Tensor<4>) {
+        let [n, c, h, w] = images.dims();
+        assert!(
+            [c, h, w] == self.input_shape,
+            "resnet expects images of shape [N, {}, {}, {}], got [{n}, {c}, {h}, {w}]",
+            self.input_shape[0],
+            self.input_shape[1],
+            self.input_shape[2]
+        );
     }
 
     /// Number of classes (outputs).

@@ -323,6 +323,15 @@ impl Vgg {
     ///
     /// If the input's `[C, H, W]` is not the configured `[in_channels, image_size, image_size]`.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        self.check_input(&images);
+        match self.features.first() {
+            Some(first) => self.forward_after_first(crate::conv::conv2d_layer(&first.conv, images)),
+            None => self.head(images),
+        }
+    }
+
+    /// Panics unless `images` is `[N, in_channels, image_size, image_size]`.
+    pub(crate) fn check_input(&self, images: &Tensor<4>) {
         let [n, c, h, w] = images.dims();
         assert!(
             [c, h, w] == self.input_shape,
@@ -331,10 +340,6 @@ impl Vgg {
             self.input_shape[1],
             self.input_shape[2]
         );
-        match self.features.first() {
-            Some(first) => self.forward_after_first(crate::conv::conv2d_layer(&first.conv, images)),
-            None => self.head(images),
-        }
     }
 
     /// The forward pass from the first block's convolution output (before its batch norm).
@@ -386,14 +391,7 @@ impl ImageClassifier for Vgg {
     /// The first block's convolution (checking the image shape as [`Vgg::forward`] does).
     fn input_layer(&self, images: Tensor<4>) -> Option<crate::InputLayerOutput> {
         let first = self.features.first()?;
-        let [n, c, h, w] = images.dims();
-        assert!(
-            [c, h, w] == self.input_shape,
-            "vgg expects images of shape [N, {}, {}, {}], got [{n}, {c}, {h}, {w}]",
-            self.input_shape[0],
-            self.input_shape[1],
-            self.input_shape[2]
-        );
+        self.check_input(&images);
         Some(crate::InputLayerOutput::Maps(crate::conv::conv2d_layer(
             &first.conv,
             images,
