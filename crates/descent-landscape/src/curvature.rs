@@ -3,9 +3,9 @@
 //! - [`Objective`] / [`ModuleObjective`]: a loss as a function of a [`ParamVector`], with its
 //!   gradient from Burn's autodiff, for any module in eval mode over fixed data
 //!   ([`classifier_objective`]: the mean cross-entropy the scans report, in `f32` or `f64`;
-//!   [`model_objective()`]: the same for our models, with an MLP's ReLU activation pattern
-//!   frozen while its Hessian is measured, so that finite differences give autodiff's
-//!   Hessian).
+//!   [`model_objective()`]: the same for our models, with their activation pattern (ReLU
+//!   masks, max-pool winners: MLPs, VGGs, ResNets) frozen while the Hessian is measured, so
+//!   that finite differences give autodiff's Hessian).
 //! - [`Hessian`]: Hessian-vector products by finite differences of gradients (Burn's autodiff
 //!   is first order), central or Richardson-extrapolated, with a step scaled to the point, as a
 //!   [`SymmetricOperator`] on the flat trainable entries (never running statistics).
@@ -72,6 +72,8 @@ pub mod spectrum_job;
 #[cfg(feature = "plot")]
 pub mod spectrum_plot;
 
+#[cfg(test)]
+mod conv_reference_tests;
 #[cfg(test)]
 mod reference_tests;
 #[cfg(test)]

@@ -26,9 +26,10 @@
 //! [`Hessian::new`] therefore asks the objective to freeze its activation pattern at the
 //! point ([`Objective::freeze_activations`]); with the pattern fixed the loss is smooth, and
 //! the differences converge to the Hessian autodiff's double backward computes (ReLU'' = 0,
-//! the one PyHessian reports). [`model_objective`](super::model_objective()) does this for
-//! MLPs; networks whose kinks it does not freeze (VGG's ReLU and max-pool) keep the jumps,
-//! which the residual test of the eigenvalues then reports as not converged.
+//! max-pool's gradient routed to the recorded winner: the one PyHessian reports).
+//! [`model_objective`](super::model_objective()) does this for MLPs, VGGs and ResNets
+//! ([`descent_models::ActivationPattern`]); an objective whose kinks are not frozen keeps the
+//! jumps, which the residual test of the eigenvalues then reports as not converged.
 //!
 //! Only trainable entries take part: running statistics ([`ParamKind::Buffer`]) are never
 //! moved and are not coordinates of the operator (see [`FlatLayout`]).

@@ -1,26 +1,24 @@
 //! The loss of one of our models ([`Model`]) over a [`PreparedSet`], as an [`Objective`] whose
-//! ReLU activation pattern can be frozen.
+//! activation pattern can be frozen.
 //!
-//! A ReLU network's loss is smooth only between the kinks where some unit's input crosses 0;
-//! there its gradient jumps, and finite differences of gradients across a crossing are wrong
-//! by `O(1) / h` (see [`hvp`](super::hvp)). Autodiff's double backward (PyTorch, PyHessian)
-//! treats ReLU's derivative as a constant mask, i.e. it differentiates the network whose
-//! activation pattern is the one at the point. [`ModelObjective::freeze_activations`] does
-//! the same for MLPs with ReLU or leaky ReLU: it records, for every batch and hidden layer,
-//! the mask `1[z > 0]` (leaky ReLU: `1` or its slope) at the point, and until released the
-//! forward pass multiplies each layer's pre-activation by its mask instead of applying the
-//! activation. At the point itself the loss and gradient are unchanged; around it the loss is
-//! a smooth function whose Hessian at the point is autodiff's. Smooth activations need no
-//! freezing. VGGs and ResNets are not frozen (their ReLU and max-pool kinks stay; the residual test of
-//! the eigenvalues reports what that costs).
+//! A ReLU network's loss is smooth only between the kinks where some unit's input crosses 0
+//! (or another input of a max-pool window wins); there its gradient jumps, and finite
+//! differences of gradients across a crossing are wrong by `O(1) / h` (see [`hvp`](super::hvp)).
+//! Autodiff's double backward (PyTorch, PyHessian) treats ReLU's derivative as a constant mask
+//! and routes a max-pool's gradient to the recorded winner, i.e. it differentiates the network
+//! whose activation pattern is the one at the point. [`ModelObjective::freeze_activations`]
+//! does the same for every architecture (MLPs with ReLU or leaky ReLU, VGGs, ResNets): it
+//! records each batch's [`ActivationPattern`] at the point, and until released the forward
+//! pass replays it. At the point itself the loss and gradient are unchanged; around it the loss
+//! is a smooth function whose Hessian at the point is autodiff's. Smooth activations need no
+//! freezing.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Device, Int, Tensor};
-use descent_models::linear::linear_layer;
-use descent_models::{Activation, ImageClassifier, Mlp, Model};
+use descent_models::{ActivationPattern, ImageClassifier, Model};
 
 use crate::LandscapeError;
 use crate::curvature::flat::Precision;
@@ -28,8 +26,8 @@ use crate::curvature::objective::{ModuleObjective, Objective, autodiff_device};
 use crate::evaluator::PreparedSet;
 use crate::vector::{ParamInfo, ParamVector};
 
-/// Each batch's masks, one per hidden layer (`[batch size, width]`, on the autodiff device).
-type Masks = Vec<Vec<Tensor<2>>>;
+/// Each batch's activation pattern, on the autodiff device.
+type Patterns = Vec<ActivationPattern>;
 
 /// The loss closure of a [`ModelObjective`].
 type LossFn = Box<dyn FnMut(&Model, usize) -> Tensor<1>>;
@@ -38,10 +36,9 @@ type LossFn = Box<dyn FnMut(&Model, usize) -> Tensor<1>>;
 /// with activation patterns that can be frozen (see the module docs).
 pub struct ModelObjective {
     inner: ModuleObjective<Model, LossFn>,
-    masks: Rc<RefCell<Option<Masks>>>,
+    patterns: Rc<RefCell<Option<Patterns>>>,
     /// The batches' images on the plain device, in the objective's precision.
     images: Vec<Tensor<4>>,
-    precision: Precision,
     plain: Device,
     autodiff: Device,
 }
@@ -85,36 +82,30 @@ pub fn model_objective(
         .iter()
         .map(|b| cast(b.images.clone().to_device(&plain)))
         .collect();
-    let masks: Rc<RefCell<Option<Masks>>> = Rc::new(RefCell::new(None));
-    let frozen = Rc::clone(&masks);
+    let patterns: Rc<RefCell<Option<Patterns>>> = Rc::new(RefCell::new(None));
+    let frozen = Rc::clone(&patterns);
     let loss = CrossEntropyLossConfig::new().init(&autodiff);
     let loss_fn: LossFn = Box::new(move |m: &Model, i: usize| {
         let (images, targets, weight) = &batches[i];
-        let logits = match (m, frozen.borrow().as_ref().and_then(|all| all.get(i))) {
-            (Model::Mlp(mlp), Some(layer_masks)) => masked_logits(mlp, images.clone(), layer_masks),
-            _ => m.logits(images.clone()),
+        let logits = match frozen.borrow().as_ref().and_then(|all| all.get(i)) {
+            // The patterns were replayed once on this model and these images when they were
+            // recorded (`freeze_activations`), so the replay cannot fail here; were it to, the
+            // model's own logits are the loss at the point.
+            Some(pattern) => pattern
+                .logits(m, images.clone())
+                .unwrap_or_else(|_| m.logits(images.clone())),
+            None => m.logits(images.clone()),
         };
         loss.forward(logits, targets.clone()).mul_scalar(*weight)
     });
     let inner = ModuleObjective::new(model, device, set.batches.len(), loss_fn)?;
     Ok(ModelObjective {
         inner,
-        masks,
+        patterns,
         images,
-        precision,
         plain,
         autodiff,
     })
-}
-
-/// An MLP's logits with each hidden layer's activation replaced by its mask.
-fn masked_logits(mlp: &Mlp, images: Tensor<4>, masks: &[Tensor<2>]) -> Tensor<2> {
-    let [n, c, h, w] = images.dims();
-    let mut x = images.reshape([n, c * h * w]);
-    for (layer, mask) in mlp.hidden.iter().zip(masks) {
-        x = linear_layer(layer, x) * mask.clone();
-    }
-    linear_layer(&mlp.output, x)
 }
 
 impl ModelObjective {
@@ -125,35 +116,7 @@ impl ModelObjective {
 
     /// Whether an activation pattern is frozen now.
     pub fn is_frozen(&self) -> bool {
-        self.masks.borrow().is_some()
-    }
-
-    /// The masks of `mlp` at its parameters, batch by batch (`None` for a smooth activation).
-    fn masks_of(&self, mlp: &Mlp) -> Option<Masks> {
-        let slope = match mlp.activation {
-            Activation::Relu => 0.0,
-            Activation::LeakyRelu => Activation::LEAKY_RELU_SLOPE,
-            Activation::Tanh | Activation::Sigmoid | Activation::Gelu => return None,
-        };
-        let dtype = self.precision.dtype();
-        Some(
-            self.images
-                .iter()
-                .map(|images| {
-                    let [n, c, h, w] = images.dims();
-                    let mut x = images.clone().reshape([n, c * h * w]);
-                    let mut masks = Vec::with_capacity(mlp.hidden.len());
-                    for layer in &mlp.hidden {
-                        let z = linear_layer(layer, x);
-                        let positive = z.clone().greater_elem(0.0).float().cast(dtype);
-                        let mask = positive.mul_scalar(1.0 - slope).add_scalar(slope);
-                        x = mlp.activation.forward(z);
-                        masks.push(mask.to_device(&self.autodiff));
-                    }
-                    masks
-                })
-                .collect(),
-        )
+        self.patterns.borrow().is_some()
     }
 }
 
@@ -172,14 +135,22 @@ impl Objective for ModelObjective {
 
     fn freeze_activations(&mut self, at: Option<&ParamVector>) -> Result<(), LandscapeError> {
         let Some(theta) = at else {
-            *self.masks.borrow_mut() = None;
+            *self.patterns.borrow_mut() = None;
             return Ok(());
         };
-        let masks = match self.inner.model_at(theta, &self.plain)? {
-            Model::Mlp(mlp) => self.masks_of(&mlp),
-            Model::Vgg(_) | Model::ResNet(_) => None,
-        };
-        *self.masks.borrow_mut() = masks;
+        let model = self.inner.model_at(theta, &self.plain)?;
+        let mut patterns = Vec::with_capacity(self.images.len());
+        for (i, images) in self.images.iter().enumerate() {
+            let pattern = ActivationPattern::record(&model, images.clone());
+            // Replayed once here, so that the loss closure's replay cannot fail.
+            pattern
+                .logits(&model, images.clone())
+                .map_err(|e| LandscapeError::invalid("activation pattern", i, e.to_string()))?;
+            patterns.push(pattern.to_device(&self.autodiff));
+        }
+        // A smooth network (tanh, sigmoid, GELU) has nothing to freeze.
+        *self.patterns.borrow_mut() =
+            (!patterns.iter().all(ActivationPattern::is_empty)).then_some(patterns);
         Ok(())
     }
 }

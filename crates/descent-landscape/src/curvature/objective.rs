@@ -58,7 +58,9 @@ pub fn autodiff_device(device: &Device) -> Device {
 /// The module is kept on the autodiff version of the device in **eval mode**: its training
 /// flags are disabled (batch norm uses its running statistics, dropout is off) while its
 /// parameters require gradients. Moving to another `theta` writes the values into the same
-/// module ([`ParamVector::load_into`], running statistics untouched); nothing is rebuilt.
+/// module ([`ParamVector::load_into`], running statistics untouched unless `theta` holds them
+/// in another precision: see [`Precision::F64`](crate::curvature::Precision)); nothing is
+/// rebuilt.
 ///
 /// The loss is a sum of `parts` terms, `loss_fn(&model, i)` for `i` in `0..parts` (for example
 /// one per batch, each already weighted by its share of the samples so that the sum is the
@@ -136,7 +138,8 @@ where
             LandscapeError::invalid("objective", "model", "lost after an earlier error")
         })?;
         let plain = model.clone().valid().to_device(device);
-        theta.to_device(device).load_into(plain, false)
+        let buffers = buffers_in_other_precision(theta, &plain);
+        theta.to_device(device).load_into(plain, buffers)
     }
 
     fn set(&mut self, theta: &ParamVector) -> Result<M, LandscapeError> {
@@ -144,7 +147,8 @@ where
             LandscapeError::invalid("objective", "model", "lost after an earlier error")
         })?;
         let on_device = theta.to_device(&self.autodiff);
-        match on_device.load_into(model.clone(), false) {
+        let buffers = buffers_in_other_precision(theta, &model);
+        match on_device.load_into(model.clone(), buffers) {
             Ok(m) => Ok(leaves(m, &self.plain)),
             Err(err) => {
                 self.model = Some(model);
@@ -152,6 +156,21 @@ where
             }
         }
     }
+}
+
+/// Whether `theta`'s running statistics are in another precision than `module`'s. Then they
+/// are loaded with the parameters: a point cast to f64 ([`FlatLayout::unflatten`]) carries the
+/// module's own statistics cast to f64, and batch norm cannot mix f32 statistics with f64
+/// activations. Otherwise the module's statistics are left as they are.
+///
+/// [`FlatLayout::unflatten`]: crate::curvature::FlatLayout::unflatten
+fn buffers_in_other_precision<M: Module>(theta: &ParamVector, module: &M) -> bool {
+    let current = ParamVector::from_module(module);
+    theta
+        .entries()
+        .iter()
+        .zip(current.entries())
+        .any(|(t, m)| t.info.kind == ParamKind::Buffer && t.value.dtype() != m.value.dtype())
 }
 
 impl<M, F> Objective for ModuleObjective<M, F>
@@ -269,7 +288,16 @@ impl ModuleVisitor for GradReader<'_> {
             .then(|| param.val().grad(self.grads))
             .flatten()
             .map(|g| g.reshape([numel]).to_device(self.plain))
-            .unwrap_or_else(|| Tensor::zeros([numel], self.plain));
+            .unwrap_or_else(|| {
+                // In the parameter's precision: an f64 point's buffers are f64 too.
+                let zeros = Tensor::zeros([numel], self.plain);
+                let dtype = param.val().dtype();
+                if zeros.dtype() == dtype {
+                    zeros
+                } else {
+                    zeros.cast(dtype)
+                }
+            });
         self.out.push(grad);
     }
 }

@@ -144,7 +144,7 @@ pub fn run(device_name: &str, args: &CurvatureArgs) -> anyhow::Result<()> {
             seed: args.seed,
             deflate: !args.no_deflate,
         },
-        hvp: args.hvp.options(),
+        hvp: args.hvp.options(device_name),
         sharpness,
         per_layer: args.per_layer,
     };

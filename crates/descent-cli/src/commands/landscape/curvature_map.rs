@@ -40,7 +40,7 @@ pub fn run(device_name: &str, args: &CurvatureMapArgs) -> anyhow::Result<()> {
         imported: imported_card(&args.eval)?,
         eval: eval_options(&args.eval)?,
         eigen: args.eigen.options(args.seed),
-        hvp: args.hvp.options(),
+        hvp: args.hvp.options(device_name),
         out: args.out.clone(),
     };
     let (choice, device) = crate::commands::open_device(device_name)?;

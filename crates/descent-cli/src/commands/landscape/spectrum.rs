@@ -59,7 +59,7 @@ pub fn run(device_name: &str, args: &SpectrumArgs) -> anyhow::Result<()> {
             sigma_squared: args.sigma_squared,
             bins: args.bins,
         },
-        hvp: args.hvp.options(),
+        hvp: args.hvp.options(device_name),
         out: args.out.clone(),
     };
     let (choice, device) = crate::commands::open_device(device_name)?;
