@@ -12,20 +12,13 @@ use descent_models::{Model, ModelConfig, ResNetConfig, VggConfig, VggDepth};
 
 use super::*;
 use crate::curvature::flat::norm;
+use crate::curvature::reference_tests::f64s;
 use crate::evaluator::PreparedSet;
 use crate::npz::{NpyData, Npz};
 
 /// The reference file.
 fn reference() -> Npz {
     Npz::from_bytes(include_bytes!("reference/conv_hessian.npz")).expect("numpy's npz")
-}
-
-fn f64s(npz: &Npz, name: &str) -> Vec<f64> {
-    match &npz.arrays[name].data {
-        NpyData::F64(v) => v.clone(),
-        NpyData::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
-        other => panic!("{name}: {other:?}"),
-    }
 }
 
 /// One of the reference networks, `vgg11` or `resnet8`, at its reference weights; its data

@@ -20,7 +20,8 @@ fn reference() -> Npz {
     Npz::from_bytes(include_bytes!("reference/mlp_hessian.npz")).expect("numpy's npz")
 }
 
-fn f64s(npz: &Npz, name: &str) -> Vec<f64> {
+/// The array `name` of a reference file as f64 values (also read by `conv_reference_tests`).
+pub(super) fn f64s(npz: &Npz, name: &str) -> Vec<f64> {
     match &npz.arrays[name].data {
         NpyData::F64(v) => v.clone(),
         NpyData::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
