@@ -92,7 +92,7 @@ def main():
           "tol |H|):")
     for name, ms in rows.items():
         if "residual" in ms[0]:
-            res = ", ".join(f"{m['lambda_max']:.1f} ± {m['residual']:.1f}"
+            res = ", ".join(f"{m['lambda_max']:.2f} (residual {m['residual']:.1e})"
                             + ("" if m["converged"] else " (not converged)") for m in ms)
             print(f"- {name}: {res}")
     print()
