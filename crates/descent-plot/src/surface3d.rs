@@ -99,9 +99,9 @@ struct Edge<'a> {
 /// Lays out the tick labels and the axis label of `edge` at `screen`: each tick label off
 /// the edge along its outward normal (left out where it would cover `avoid`, the other
 /// edge's labels, as at the corner both edges share), the axis label parallel to the edge
-/// beyond them (cut before its parenthesis if it is longer than the edge, see
-/// [`fitted_label`]), slid along the edge away from `avoid` if it would cover them, then moved
-/// farther out if sliding is not enough.
+/// beyond them, slid along the edge away from `avoid` if it would cover them, then moved
+/// farther out if sliding is not enough ([`draw`] lays the view out again with short labels
+/// when they still collide).
 fn edge_labels(
     view: &View,
     screen: Screen,
@@ -182,14 +182,14 @@ fn edge_labels(
             }
         };
         let own = out.regions.clone();
-        let text = fitted_label(edge.label, len);
-        let clear = |at: [f64; 2]| {
+        let clear = |at: [f64; 2], text: &str| {
             let r = text_region(edge.label_part, at, style, text);
             !avoid.iter().chain(&own).any(|o| o.overlaps(&r))
         };
         // Slide along the edge up to half its length, then, if that is not enough, stand
         // farther off the edge, a line at a time.
         let line = lup + ldown;
+        let text = edge.label;
         let at = (0..4)
             .flat_map(|push| (0..=20).map(move |k| (push, k)))
             .map(|(push, k)| {
@@ -198,7 +198,7 @@ fn edge_labels(
                     f64::from(push) * line,
                 )
             })
-            .find(|&candidate| clear(candidate))
+            .find(|&at| clear(at, text))
             .unwrap_or_else(|| place(0.0, 0.0));
         out.regions
             .push(text_region(edge.label_part, at, style, text));
@@ -208,13 +208,10 @@ fn edge_labels(
     out
 }
 
-/// `label`, or, when it is wider than `room` (its edge's length on screen), its part before a
-/// parenthesis (`alpha (direction 1, filter-normalized)` -> `alpha`): two long labels of a
-/// small 3-D view would otherwise run into each other at the corner their edges share.
-fn fitted_label(label: &str, room: f64) -> &str {
-    if font::text_width(label, LABEL_FONT) <= room {
-        return label;
-    }
+/// The part of `label` before a parenthesis (`alpha (direction 1, filter-normalized)` ->
+/// `alpha`): what a small 3-D view shows when the whole labels run into each other at the
+/// corner both edges share (or crowd the ticks).
+fn short_label(label: &str) -> &str {
     label.find(" (").map_or(label, |i| &label[..i])
 }
 
@@ -311,6 +308,15 @@ fn place(
     }
 }
 
+/// Whether two of the labels of `p` (ticks or axis labels, of either edge) overlap.
+fn crowded(p: &Placement) -> bool {
+    let regions: Vec<&Region> = p.labels.iter().flat_map(|l| &l.regions).collect();
+    regions
+        .iter()
+        .enumerate()
+        .any(|(i, a)| regions[i + 1..].iter().any(|b| a.overlaps(b)))
+}
+
 /// Whether everything of `p` lies in `area` and the legend clears the box.
 fn fits(p: &Placement, area: &Frame) -> bool {
     let bounds = Region::rect(Part::PlotArea, area.left, area.top, area.right, area.bottom);
@@ -369,16 +375,28 @@ pub(crate) fn draw(svg: &mut Svg, plot: &SurfacePlot, c: &ColourScale, area: &Fr
     let legend = Legend::new(&entries);
     // The largest scale at which everything fits (labels do not grow with the scale, so
     // fitting is monotone in it): bisection.
-    let (mut lo, mut hi) = (1.0, area.width().max(area.height()));
-    for _ in 0..40 {
-        let mid = (lo + hi) / 2.0;
-        if fits(&place(&view, mid, area, &edges, legend.as_ref()), area) {
-            lo = mid;
-        } else {
-            hi = mid;
+    let largest = |edges: &[Edge<'_>; 2]| {
+        let (mut lo, mut hi) = (1.0, area.width().max(area.height()));
+        for _ in 0..40 {
+            let mid = (lo + hi) / 2.0;
+            if fits(&place(&view, mid, area, edges, legend.as_ref()), area) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
         }
+        place(&view, lo, area, edges, legend.as_ref())
+    };
+    let mut layout = largest(&edges);
+    // Long axis labels in a small view: laid out again with their short forms.
+    if crowded(&layout) {
+        let short = edges.each_ref().map(|e| Edge {
+            label: short_label(e.label),
+            ticks: e.ticks.clone(),
+            ..*e
+        });
+        layout = largest(&short);
     }
-    let layout = place(&view, lo, area, &edges, legend.as_ref());
     let screen = layout.screen;
     let to_px = |p: [f64; 3]| screen.px(&view, p);
 
