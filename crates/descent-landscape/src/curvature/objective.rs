@@ -3,7 +3,7 @@
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{Device, Int, Tensor, TensorCreationOptions};
 use descent_models::ImageClassifier;
 
 use crate::LandscapeError;
@@ -290,13 +290,9 @@ impl ModuleVisitor for GradReader<'_> {
             .map(|g| g.reshape([numel]).to_device(self.plain))
             .unwrap_or_else(|| {
                 // In the parameter's precision: an f64 point's buffers are f64 too.
-                let zeros = Tensor::zeros([numel], self.plain);
-                let dtype = param.val().dtype();
-                if zeros.dtype() == dtype {
-                    zeros
-                } else {
-                    zeros.cast(dtype)
-                }
+                let options =
+                    TensorCreationOptions::new(self.plain.clone()).with_dtype(param.val().dtype());
+                Tensor::zeros([numel], options)
             });
         self.out.push(grad);
     }
