@@ -7,12 +7,12 @@
 
 use burn::module::Module;
 use burn::tensor::Device;
-use descent_data::{ImageBatcher, ImageDataset, ImageShape};
+use descent_data::ImageShape;
 use descent_models::{Model, ModelConfig, ResNetConfig, VggConfig, VggDepth};
 
 use super::*;
 use crate::curvature::flat::norm;
-use crate::curvature::reference_tests::f64s;
+use crate::curvature::reference_tests::{f64s, reference_set};
 use crate::evaluator::PreparedSet;
 use crate::npz::{NpyData, Npz};
 
@@ -68,25 +68,13 @@ impl Case {
         let theta = ParamVector::from_host(&layout, values, &device).expect("shapes");
         // With the running statistics: they are part of the reference point.
         let model = theta.load_into(model, true).expect("layout").valid();
-        let pixels = match &npz.arrays[&format!("{name}:x")].data {
-            NpyData::F32(v) => v.clone(),
-            other => panic!("x: {other:?}"),
-        };
-        let labels = match &npz.arrays[&format!("{name}:labels")].data {
-            NpyData::I64(v) => v.iter().map(|&l| l as usize).collect(),
-            other => panic!("labels: {other:?}"),
-        };
-        let data =
-            ImageDataset::from_f32(name, ImageShape::new(channels, 8, 8), 10, pixels, labels)
-                .expect("valid set");
-        let set = PreparedSet::new(
-            "train",
-            &data,
-            &ImageBatcher::new(None, None, 0),
-            16,
+        let set = reference_set(
+            &npz,
+            &format!("{name}:"),
+            ImageShape::new(channels, 8, 8),
+            10,
             &device,
-        )
-        .expect("set");
+        );
         Case {
             model,
             set,

@@ -72,25 +72,38 @@ fn reference_model(activation: Activation) -> (Model, PreparedSet, ParamVector) 
         .collect();
     let theta = ParamVector::from_host(&layout, values, &device).expect("shapes");
     let model = theta.load_into(model, false).expect("layout").valid();
-    let pixels = match &npz.arrays["x"].data {
+    let set = reference_set(&npz, "", ImageShape::new(1, 2, 4), 4, &device);
+    (model, set, theta)
+}
+
+/// The data of a reference file, `{prefix}x` (float32 images of `shape`) and `{prefix}labels`
+/// (int64, `classes` of them), in batches of 16 (so the objective's sum over parts is
+/// exercised). Also read by `conv_reference_tests`.
+pub(super) fn reference_set(
+    npz: &Npz,
+    prefix: &str,
+    shape: ImageShape,
+    classes: usize,
+    device: &Device,
+) -> PreparedSet {
+    let pixels = match &npz.arrays[&format!("{prefix}x")].data {
         NpyData::F32(v) => v.clone(),
         other => panic!("x: {other:?}"),
     };
-    let labels = match &npz.arrays["labels"].data {
+    let labels = match &npz.arrays[&format!("{prefix}labels")].data {
         NpyData::I64(v) => v.iter().map(|&l| l as usize).collect(),
         other => panic!("labels: {other:?}"),
     };
-    let data = ImageDataset::from_f32("reference", ImageShape::new(1, 2, 4), 4, pixels, labels)
-        .expect("valid set");
-    let set = PreparedSet::new(
+    let data =
+        ImageDataset::from_f32("reference", shape, classes, pixels, labels).expect("valid set");
+    PreparedSet::new(
         "train",
         &data,
         &ImageBatcher::new(None, None, 0),
         16,
-        &device,
+        device,
     )
-    .expect("set");
-    (model, set, theta)
+    .expect("set")
 }
 
 #[test]
