@@ -182,14 +182,13 @@ fn edge_labels(
             }
         };
         let own = out.regions.clone();
-        let clear = |at: [f64; 2], text: &str| {
-            let r = text_region(edge.label_part, at, style, text);
+        let clear = |at: [f64; 2]| {
+            let r = text_region(edge.label_part, at, style, edge.label);
             !avoid.iter().chain(&own).any(|o| o.overlaps(&r))
         };
         // Slide along the edge up to half its length, then, if that is not enough, stand
         // farther off the edge, a line at a time.
         let line = lup + ldown;
-        let text = edge.label;
         let at = (0..4)
             .flat_map(|push| (0..=20).map(move |k| (push, k)))
             .map(|(push, k)| {
@@ -198,12 +197,12 @@ fn edge_labels(
                     f64::from(push) * line,
                 )
             })
-            .find(|&at| clear(at, text))
+            .find(|&at| clear(at))
             .unwrap_or_else(|| place(0.0, 0.0));
         out.regions
-            .push(text_region(edge.label_part, at, style, text));
+            .push(text_region(edge.label_part, at, style, edge.label));
         out.texts
-            .push((edge.label_part, at, style, text.to_string()));
+            .push((edge.label_part, at, style, edge.label.to_string()));
     }
     out
 }
